@@ -1,0 +1,3 @@
+<?php
+
+// Console commands are classes registered in App\Console\Kernel.

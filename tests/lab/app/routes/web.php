@@ -1,0 +1,7 @@
+<?php
+
+use App\Http\Controllers\StatusController;
+use Illuminate\Support\Facades\Route;
+
+Route::get('/', [StatusController::class, 'home'])->name('home');
+Route::get('/health', [StatusController::class, 'health'])->name('health');
