@@ -1,0 +1,1 @@
+"""One module per CLI command: `add(subparsers)` declares it, `run(args) -> int` does it."""

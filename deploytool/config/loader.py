@@ -1,0 +1,225 @@
+"""Load an inventory or a playbook: compose YAML (keeping marks), validate, freeze.
+
+All problems are collected and raised together as one ConfigError, each line
+`file:line:col: key.path: message (did you mean ...)`.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError
+from .model import (
+    Application, DrainPolicy, Host, Inventory, MigrationSettings, Playbook, Rung, SSHSettings,
+    Stage, StepSpec,
+)
+from .schema import Checker, F
+
+_RUNG = {"after": F("duration", required=True),
+         "action": F("str", required=True, choices=("term", "supervisor-restart", "kill"))}
+
+
+def _batch_ok(v: object) -> str | None:
+    return None if re.fullmatch(r"[1-9]\d*%?", str(v)) and not str(v).startswith("0") else \
+        f"expected a host count like 1 or a percentage like 25%, got {v!r}"
+
+
+DRAIN = {
+    "deadline": F("duration"), "poll": F("duration"),
+    "on_timeout": F("str", choices=("abort", "escalate", "wait")),
+    "ladder": F("list", sub=_RUNG), "remind_every": F("duration"), "unreached_after": F("duration"),
+    "restart_mode": F("str", choices=("cache", "signal")), "batch": F("str", check=_batch_ok),
+}
+MIGRATIONS = {
+    "policy": F("str", choices=("block", "warn", "off")),
+    "dialect": F("str", choices=("auto", "mysql", "pgsql", "sqlite")),
+    "rules": F("map"), "sql_dir": F("str"), "sql_table": F("str"),
+}
+APPLICATION = {
+    "name": F("str", required=True), "repository": F("str", required=True),
+    "branch": F("str"), "deploy_path": F("str", required=True,
+                                         check=lambda v: None if str(v).startswith("/") else "must be an absolute path"),
+    "shared_files": F("strlist"), "shared_dirs": F("strlist"),
+    "keep_releases": F("int", minimum=1), "php": F("str"), "composer": F("str"),
+    "install_command": F("strlist", scalar_ok=False), "playbook": F("str"),
+    "command_timeout": F("duration"),
+    "workers": F("obj", sub={"pattern": F("str"), "user": F("str")}),
+    "drain": F("obj", sub=DRAIN), "migrations": F("obj", sub=MIGRATIONS), "env": F("secretmap"),
+}
+SSH = {"user": F("str", required=True), "identity_file": F("str"), "known_hosts": F("str"),
+       "connect_timeout": F("duration"), "jump_host": F("str")}
+HOST = {"address": F("str", required=True), "name": F("str"), "port": F("int", minimum=1),
+        "user": F("str"), "roles": F("strlist", scalar_ok=True), "migrate": F("bool")}
+STAGE = {"ssh": F("obj", required=True, sub=SSH), "hosts": F("list", required=True, sub=HOST),
+         "confirm": F("bool"), "drain": F("obj", sub=DRAIN)}
+INVENTORY = {"application": F("obj", required=True, sub=APPLICATION), "stages": F("any", required=True)}
+PLAYBOOK_STEP = {"step": F("str", required=True), "with": F("any")}
+
+
+def _compose(path: Path) -> yaml.Node:
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError([f"{path}: cannot read: {e.strerror}"], "pass the inventory with -i PATH") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError([f"{where}: YAML syntax: {e.problem}"]) from None
+    if node is None:
+        raise ConfigError([f"{path}:1:1: the file is empty"])
+    return node
+
+
+def load_inventory(path: Path | str) -> Inventory:
+    path = Path(path)
+    root = _compose(path)
+    ck = Checker(str(path))
+    raw = ck.obj(root, INVENTORY, "") or {}
+    stages: dict[str, Stage] = {}
+    stages_node = _child(root, "stages")
+    if isinstance(stages_node, yaml.MappingNode):
+        for kn, vn in stages_node.value:
+            s = ck.obj(vn, STAGE, f"stages.{kn.value}")
+            if s is not None:
+                stage = _stage(ck, str(kn.value), s, vn)
+                if stage is not None:
+                    stages[stage.name] = stage
+        if not stages_node.value:
+            ck.error(stages_node, "stages", "define at least one stage")
+    if ck.problems:
+        raise ConfigError(ck.problems, "fix the lines above; `deploytool check-config` re-checks without connecting")
+    return Inventory(path=path.resolve(), application=_application(raw["application"]), stages=stages)
+
+
+def _child(node: yaml.Node, key: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for kn, vn in node.value:
+            if kn.value == key:
+                return vn
+    return None
+
+
+def _drain(d: dict | None) -> DrainPolicy | None:
+    if d is None:
+        return None
+    kw = dict(d)
+    if "ladder" in kw:
+        kw["ladder"] = tuple(sorted((Rung(**r) for r in kw["ladder"] if r and len(r) == 2), key=lambda r: r.after))
+    return DrainPolicy(**kw)
+
+
+def _application(a: dict) -> Application:
+    kw = {k: v for k, v in a.items() if k not in ("workers", "drain", "migrations", "env")}
+    workers = a.get("workers") or {}
+    if "pattern" in workers:
+        kw["worker_pattern"] = workers["pattern"]
+    if "user" in workers:
+        kw["worker_user"] = workers["user"]
+    if a.get("drain") is not None:
+        kw["drain"] = _drain(a["drain"])
+    if a.get("migrations") is not None:
+        kw["migrations"] = MigrationSettings(**a["migrations"])
+    kw["env"] = dict(a.get("env") or {})
+    if "install_command" in kw:
+        kw["install_command"] = tuple(kw["install_command"])
+    return Application(**kw)
+
+
+def _stage(ck: Checker, name: str, s: dict, node: yaml.Node) -> Stage | None:
+    if "ssh" not in s or "hosts" not in s:
+        return None
+    hosts = []
+    seen: dict[str, int] = {}
+    hosts_node = _child(node, "hosts")
+    for i, h in enumerate(s["hosts"]):
+        if not h or "address" not in h:
+            continue
+        host = Host(address=h["address"], name=h.get("name") or h["address"], port=h.get("port", 22),
+                    user=h.get("user"), roles=tuple(h.get("roles", ("web", "worker"))),
+                    migrate=h.get("migrate", False))
+        if host.name in seen:
+            ck.error(hosts_node.value[i] if hosts_node else node, f"stages.{name}.hosts[{i}].name",
+                     f"host name {host.name!r} is used twice (also hosts[{seen[host.name]}])")
+        seen[host.name] = i
+        hosts.append(host)
+    if not s["hosts"]:
+        ck.error(hosts_node, f"stages.{name}.hosts", "a stage needs at least one host")
+    elif hosts and sum(h.migrate for h in hosts) != 1:
+        n = sum(h.migrate for h in hosts)
+        ck.error(hosts_node, f"stages.{name}.hosts",
+                 f"exactly one host must have `migrate: true` (found {n}): migrations run once, from one host")
+    ssh = SSHSettings(**{k: v for k, v in s["ssh"].items()})
+    return Stage(name=name, hosts=tuple(hosts), ssh=ssh, confirm=s.get("confirm", False), drain=_drain(s.get("drain")))
+
+
+def builtin_playbooks() -> Path:
+    return Path(__file__).resolve().parent.parent.parent / "playbooks"
+
+
+def find_playbook(name: str, inventory_path: Path) -> Path:
+    """A playbook named in the inventory: a path, or a name looked up next to the inventory
+    (playbooks/NAME.yml) and then among the built-in playbooks."""
+    if name.endswith((".yml", ".yaml")) or "/" in name:
+        p = Path(os.path.expanduser(name))
+        return p if p.is_absolute() else inventory_path.parent / p
+    for base in (inventory_path.parent / "playbooks", builtin_playbooks()):
+        if (base / f"{name}.yml").is_file():
+            return base / f"{name}.yml"
+    raise ConfigError([f"{inventory_path}: application.playbook: no playbook named {name!r}"],
+                      f"built-in playbooks: {', '.join(sorted(p.stem for p in builtin_playbooks().glob('*.yml')))}")
+
+
+def load_playbook(path: Path, known_steps: tuple[str, ...]) -> Playbook:
+    root = _compose(path)
+    ck = Checker(str(path))
+    lists: dict[str, tuple[StepSpec, ...]] = {}
+    fields = {"name", "description", "steps", "rollback"}
+    name = path.stem
+    if not isinstance(root, yaml.MappingNode):
+        ck.error(root, "", "a playbook is a mapping with `steps:`")
+    else:
+        for kn, vn in root.value:
+            key = kn.value
+            if key not in fields:
+                ck.error(kn, key, "unknown key" + _dym(key, tuple(fields)))
+            elif key in ("name", "description"):
+                if key == "name":
+                    name = str(ck.value(vn, F("str"), key) or name)
+            else:
+                lists[key] = _steps(ck, vn, key, known_steps)
+        if "steps" not in lists:
+            ck.error(root, "steps", "required key is missing")
+    if ck.problems:
+        raise ConfigError(ck.problems)
+    return Playbook(name=name, path=path, steps=lists["steps"], rollback=lists.get("rollback", ()))
+
+
+def _dym(word: str, options: tuple[str, ...]) -> str:
+    from .schema import _did_you_mean
+    return _did_you_mean(word, options)
+
+
+def _steps(ck: Checker, node: yaml.Node, key: str, known: tuple[str, ...]) -> tuple[StepSpec, ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        ck.error(node, key, "expected a list of steps")
+        return ()
+    out = []
+    for i, item in enumerate(node.value):
+        kp = f"{key}[{i}]"
+        if isinstance(item, yaml.ScalarNode):
+            spec = StepSpec(str(item.value))
+        else:
+            d = ck.obj(item, PLAYBOOK_STEP, kp)
+            if not d or "step" not in d:
+                continue
+            spec = StepSpec(d["step"], d.get("with", {}))
+        if spec.name not in known:
+            ck.error(item, kp, f"unknown step {spec.name!r}{_dym(spec.name, known)}")
+            continue
+        out.append(spec)
+    return tuple(out)

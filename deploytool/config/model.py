@@ -1,0 +1,135 @@
+"""What the user said, as frozen dataclasses. Read this file to know every config key.
+
+The loader (loader.py) fills these from YAML and reports every problem with file:line:col; nothing
+here parses text. Secrets are `Secret` values: they render as *** everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+
+class Secret(str):
+    """A value resolved from the environment. str() of it is the value (commands need it);
+    repr() and format specs show *** and every output path redacts it by value."""
+
+    def __repr__(self) -> str:  # pragma: no cover - trivial
+        return "Secret('***')"
+
+
+@dataclass(frozen=True)
+class SSHSettings:
+    user: str
+    identity_file: str | None = None
+    known_hosts: str = "~/.ssh/known_hosts"
+    connect_timeout: float = 10.0
+    jump_host: str | None = None       # user@host:port of a bastion (ProxyJump)
+
+
+@dataclass(frozen=True)
+class Host:
+    address: str
+    name: str
+    port: int = 22
+    user: str | None = None            # overrides the stage's ssh.user
+    roles: tuple[str, ...] = ("web", "worker")
+    migrate: bool = False
+
+
+@dataclass(frozen=True)
+class Rung:
+    """One step of the escalation ladder: after `after` seconds of draining, do `action`."""
+
+    after: float
+    action: str                        # term | supervisor-restart | kill
+
+
+@dataclass(frozen=True)
+class DrainPolicy:
+    deadline: float = 600.0
+    poll: float = 1.0
+    on_timeout: str = "abort"          # abort | escalate | wait
+    ladder: tuple[Rung, ...] = ()
+    remind_every: float = 300.0        # with on_timeout: wait
+    unreached_after: float = 30.0      # no old worker reacted to queue:restart: say so
+    restart_mode: str = "cache"        # cache (queue:restart) | signal (rolling SIGTERM)
+    batch: str = "1"                   # signal mode: hosts per batch, a number or a percentage
+
+
+@dataclass(frozen=True)
+class MigrationSettings:
+    policy: str = "block"              # block | warn | off
+    dialect: str = "auto"              # auto | mysql | pgsql | sqlite
+    rules: Mapping[str, str] = field(default_factory=dict)
+    sql_dir: str | None = None         # raw .sql migrations (non-Laravel apps)
+    sql_table: str = "schema_migrations"
+
+
+@dataclass(frozen=True)
+class Application:
+    name: str
+    repository: str
+    deploy_path: str
+    branch: str = "main"
+    shared_files: tuple[str, ...] = (".env",)
+    shared_dirs: tuple[str, ...] = ("storage",)
+    keep_releases: int = 5
+    php: str = "php"
+    composer: str = "composer"
+    install_command: tuple[str, ...] | None = None
+    playbook: str = "laravel"
+    command_timeout: float = 900.0
+    worker_pattern: str = "artisan queue:work"
+    worker_user: str | None = None
+    drain: DrainPolicy = DrainPolicy()
+    migrations: MigrationSettings = MigrationSettings()
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def install_argv(self) -> tuple[str, ...]:
+        if self.install_command:
+            return self.install_command
+        return (self.composer, "install", "--no-dev", "--prefer-dist", "--optimize-autoloader", "--no-interaction")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    hosts: tuple[Host, ...]
+    ssh: SSHSettings
+    confirm: bool = False
+    drain: DrainPolicy | None = None   # overrides application.drain
+
+    @property
+    def migration_host(self) -> Host:
+        return next(h for h in self.hosts if h.migrate)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: Path
+    application: Application
+    stages: Mapping[str, Stage]
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(str(v) for v in self.application.env.values() if isinstance(v, Secret))
+
+    def drain_policy(self, stage: Stage) -> DrainPolicy:
+        return stage.drain or self.application.drain
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One entry of a playbook: a step name and its options."""
+
+    name: str
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Playbook:
+    name: str
+    path: Path
+    steps: tuple[StepSpec, ...]
+    rollback: tuple[StepSpec, ...] = ()

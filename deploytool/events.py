@@ -1,0 +1,186 @@
+"""The vocabulary shared by the pipeline and the UI: small frozen event dataclasses and a bus.
+
+Steps and the runner emit; subscribers (ui/terminal, ui/plain, ui/jsonl, tests) render. Nothing
+here prints. Secrets never reach an event: commands are rendered with redaction before emitting.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float = field(default_factory=time.time, kw_only=True)
+
+    @property
+    def kind(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict:
+        d = {"event": self.kind}
+        d.update(asdict(self))
+        return d
+
+
+@dataclass(frozen=True)
+class ShipStarted(Event):
+    command: str          # ship | rollback
+    stage: str
+    ref: str
+    hosts: tuple[str, ...]
+    steps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReleaseResolved(Event):
+    release: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    step: str
+    hosts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HostStepFinished(Event):
+    step: str
+    host: str
+    ok: bool
+    duration: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StepFinished(Event):
+    step: str
+    ok: bool
+    duration: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CommandRan(Event):
+    host: str
+    step: str
+    command: str          # rendered with secrets redacted
+    exit_code: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class WorkerView:
+    """One worker as the drain sees it (a plain record, safe to serialise)."""
+
+    host: str
+    pid: int
+    release: str
+    old: bool
+    state: str
+    age: float
+    ignores_term: bool = False
+    term_pending: bool = False
+
+
+@dataclass(frozen=True)
+class DrainProgress(Event):
+    elapsed: float
+    deadline: float
+    old: tuple[WorkerView, ...]
+    new_count: int
+    per_host_old: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class DrainNotice(Event):
+    """Something a person should know during the drain (restart not reaching a host, a reminder)."""
+
+    message: str
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class Escalated(Event):
+    action: str           # term | supervisor-restart | kill
+    host: str
+    pid: int
+    release: str
+    state: str
+    age: float
+    ok: bool = True
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DrainFinished(Event):
+    ok: bool
+    elapsed: float
+    left: tuple[WorkerView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Warning(Event):  # noqa: A001 - the event's name is what people read
+    message: str
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class StepOutput(Event):
+    """A report a step wants shown (the migration gate's findings), as plain lines plus data."""
+
+    step: str
+    lines: tuple[str, ...]
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShipFinished(Event):
+    ok: bool
+    exit_code: int
+    duration: float
+    release: str = ""
+    message: str = ""
+    hint: str = ""
+    step_durations: tuple[tuple[str, float], ...] = ()
+
+
+Subscriber = Callable[[Event], None]
+
+
+class Bus:
+    """Fan events out to subscribers, one at a time (steps emit from several threads)."""
+
+    def __init__(self) -> None:
+        self._subs: list[Subscriber] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, fn: Subscriber) -> None:
+        self._subs.append(fn)
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            for fn in self._subs:
+                fn(event)
+
+
+class Recorder:
+    """A subscriber that keeps every event: the tests' window into a run."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        self.events.append(event)
+
+    def of(self, kind: type) -> list:
+        return [e for e in self.events if isinstance(e, kind)]
+
+
+def jsonable(value: object) -> object:
+    if is_dataclass(value):
+        return asdict(value)
+    return value

@@ -1,0 +1,184 @@
+"""The runner: a playbook's step list run in order, each step a barrier across hosts.
+
+A step is a function `run(ctx, options) -> str` (a one-line detail) registered in steps/. The
+runner emits StepStarted/StepFinished, stops at the first failure, and then runs the playbook's
+failure list (discarding a half-built release; a switch is never left half done: see steps/switch).
+Steps never print: they return, raise DeployError, or emit events through ctx.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Mapping, Sequence, TypeVar
+
+from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
+from .errors import DeployError, HostError, Interrupted
+from .events import Bus, CommandRan, HostStepFinished, StepFinished, StepStarted
+from .shell import Command, render
+from .transport.base import Result, Transport
+
+T = TypeVar("T")
+
+
+class Clock:
+    """Wall and monotonic time plus sleep, injected so drain tests run without sleeping."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float, cancel: "Cancel | None" = None) -> None:
+        if cancel is not None:
+            cancel.wait(seconds)
+        else:
+            time.sleep(seconds)
+
+
+class Cancel:
+    """Set by the signal handler; checked at safe points between (and inside long) steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.signum = 0
+        self.count = 0
+
+    def trip(self, signum: int) -> None:
+        self.signum = signum
+        self.count += 1
+        self._event.set()
+
+    @property
+    def tripped(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> None:
+        self._event.wait(seconds)
+
+    def check(self, where: str) -> None:
+        if self._event.is_set():
+            raise Interrupted(self.signum, where)
+
+
+@dataclass
+class ShipState:
+    """What a run learns as it goes (the release it built, who switched, when the restart went)."""
+
+    release: str = ""
+    commit: str = ""
+    previous: dict[str, str] = field(default_factory=dict)     # host -> release before the switch
+    switched: set[str] = field(default_factory=set)
+    switch_time: float = 0.0
+    restart_sent_at: float = 0.0
+    step_durations: list[tuple[str, float]] = field(default_factory=list)
+    drain: dict = field(default_factory=dict)                   # figures for the summary/audit
+    lost_hosts: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Context:
+    inventory: Inventory
+    stage: Stage
+    playbook: Playbook
+    transport: Transport
+    bus: Bus
+    ref: str
+    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    clock: Clock = field(default_factory=Clock)
+    cancel: Cancel = field(default_factory=Cancel)
+    state: ShipState = field(default_factory=ShipState)
+    deployer: str = ""
+    verbose: bool = False
+
+    @property
+    def app(self) -> Application:
+        return self.inventory.application
+
+    @property
+    def hosts(self) -> tuple[Host, ...]:
+        return self.stage.hosts
+
+    @property
+    def live_hosts(self) -> tuple[Host, ...]:
+        return tuple(h for h in self.stage.hosts if h.name not in self.state.lost_hosts)
+
+    # -- paths on the hosts ---------------------------------------------------------------------
+    def path(self, *parts: str) -> str:
+        return "/".join([self.app.deploy_path.rstrip("/"), *parts])
+
+    @property
+    def release_dir(self) -> str:
+        return self.path("releases", self.state.release)
+
+    # -- running commands -------------------------------------------------------------------------
+    def run(self, host: Host, command: Command, step: str, *, timeout: float | None = None,
+            check: bool = True, what: str = "") -> Result:
+        r = self.transport.run(host, command, timeout=timeout or self.app.command_timeout, step=step)
+        self.bus.emit(CommandRan(host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration))
+        if check and not r.ok:
+            tail = redact(r.tail(), self.inventory.secrets())
+            raise HostError(host.name, step, f"{what or 'command'} failed with exit code {r.exit_code}"
+                            + (f":\n    " + tail.replace("\n", "\n    ") if tail else ""))
+        return r
+
+    def each(self, step: str, fn: Callable[[Host], T], hosts: Sequence[Host] | None = None) -> dict[str, T]:
+        """Run fn on every host in parallel (a barrier); raise the first host's error after all
+        hosts finished, so no host is left mid-command when the step fails."""
+        hosts = tuple(hosts if hosts is not None else self.live_hosts)
+        results: dict[str, T] = {}
+        errors: list[BaseException] = []
+
+        def one(h: Host) -> None:
+            t0 = time.monotonic()
+            try:
+                results[h.name] = fn(h)
+                self.bus.emit(HostStepFinished(step, h.name, True, time.monotonic() - t0))
+            except BaseException as e:  # collected and re-raised below
+                errors.append(e)
+                msg = e.message if isinstance(e, DeployError) else repr(e)
+                self.bus.emit(HostStepFinished(step, h.name, False, time.monotonic() - t0, msg))
+
+        if len(hosts) == 1:
+            one(hosts[0])
+        else:
+            with ThreadPoolExecutor(max_workers=min(64, len(hosts))) as pool:
+                list(pool.map(one, hosts))
+        if errors:
+            errors.sort(key=lambda e: 0 if isinstance(e, HostError) else 1)
+            raise errors[0]
+        return results
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    for s in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(s, "***")
+    return text
+
+
+StepFn = Callable[[Context, Mapping[str, object]], str]
+
+
+def run_steps(ctx: Context, specs: Sequence[StepSpec], registry: Mapping[str, StepFn],
+              on_failure: Callable[[Context, str], None] | None = None) -> None:
+    """The loop: start, run, finish, stop at the first failure."""
+    for spec in specs:
+        ctx.cancel.check(f"before {spec.name}")
+        ctx.bus.emit(StepStarted(spec.name, tuple(h.name for h in ctx.live_hosts)))
+        t0 = time.monotonic()
+        try:
+            detail = registry[spec.name](ctx, spec.options)
+        except BaseException as e:
+            dt = time.monotonic() - t0
+            ctx.state.step_durations.append((spec.name, dt))
+            msg = e.message if isinstance(e, DeployError) else f"{type(e).__name__}: {e}"
+            ctx.bus.emit(StepFinished(spec.name, False, dt, msg))
+            if on_failure is not None:
+                on_failure(ctx, spec.name)
+            raise
+        dt = time.monotonic() - t0
+        ctx.state.step_durations.append((spec.name, dt))
+        ctx.bus.emit(StepFinished(spec.name, True, dt, detail or ""))

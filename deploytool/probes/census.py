@@ -1,0 +1,126 @@
+"""The worker census: which worker processes run on a host, from which release, in what state.
+
+One probe shared by `drain` and `drain-status`: `census_command()` builds one constant sh script
+(one round trip per host per poll) and `parse_census()` is a pure parser tested on captured
+output. The script reads /proc with shell builtins only (no fork per process but pgrep), so a poll
+stays cheap on hosts whose cores are shared with the workers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..shell import Cmd, script
+
+SEP = "\x1f"
+
+# $1: a pgrep ERE that does not match its own text (see worker_regex); $2: the deploy path.
+# `cd -P /proc/PID/cwd` + $PWD resolves the physical release without forking readlink.
+_SCRIPT = r"""
+S=$(printf '\037')
+read -r up _ < /proc/uptime
+btime=; while read -r k v; do [ "$k" = btime ] && { btime=$v; break; }; done < /proc/stat
+printf 'H%s%s%s%s%s%s\n' "$S" "$up" "$S" "$btime" "$S" "$(readlink "$2/current" 2>/dev/null)"
+pgrep -a -f -- "$1" | while read -r p args; do
+  [ "$p" = "$$" ] && continue
+  read -r stat < "/proc/$p/stat" 2>/dev/null || continue
+  sig=; uid=
+  while read -r k v rest; do
+    case $k in State:|SigPnd:|ShdPnd:|SigIgn:|SigBlk:) sig="$sig$k$v " ;; Uid:) uid=$v ;; esac
+  done < "/proc/$p/status"
+  if cd -P "/proc/$p/cwd" 2>/dev/null; then cwd=$PWD; else cwd=$(readlink "/proc/$p/cwd" 2>/dev/null || echo '?'); fi
+  printf 'P%s%s%s%s%s%s%s%s%s%s%s%s\n' "$S" "$p" "$S" "$uid" "$S" "$cwd" "$S" "$sig" "$S" "$stat" "$S" "$args"
+done
+"""
+
+
+def worker_regex(pattern: str) -> str:
+    """An ERE for pgrep -f that matches `pattern` literally but not the probe's own command line
+    (which contains this regex as text): the first letter goes in brackets, `[a]rtisan`."""
+    out = []
+    bracketed = False
+    for ch in pattern:
+        if not bracketed and ch.isalnum():
+            out.append(f"[{ch}]")
+            bracketed = True
+        elif ch.isalnum() or ch in " _-/:=@,%":
+            out.append(ch)
+        else:
+            out.append("\\" + ch)
+    return "".join(out)
+
+
+def census_command(pattern: str, deploy_path: str) -> Cmd:
+    return script(_SCRIPT, worker_regex(pattern), deploy_path, name="deploytool-census")
+
+
+STATES = {"R": "running", "S": "sleeping", "D": "disk-wait", "T": "stopped", "t": "traced",
+          "Z": "zombie", "X": "dead", "I": "idle"}
+
+
+@dataclass(frozen=True)
+class Worker:
+    pid: int
+    uid: int
+    cwd: str
+    release: str          # release id, or "?" when the cwd is not a release directory
+    state: str            # running | sleeping | stopped | zombie | ...
+    started: float        # Unix time, from the host's boot time + the process start tick
+    age: float            # seconds, on the host's clock
+    cpu: float            # user + system CPU seconds
+    ignores_term: bool
+    term_pending: bool
+    args: str
+
+
+@dataclass(frozen=True)
+class Census:
+    uptime: float
+    current: str          # release id `current` points at ("" when missing)
+    workers: tuple[Worker, ...]
+
+
+_RELEASE = re.compile(r"/releases/([^/]+)")
+TERM_BIT = 1 << (15 - 1)
+
+
+def release_of(path: str, deploy_path: str) -> str:
+    prefix = deploy_path.rstrip("/") + "/releases/"
+    if path.startswith(prefix):
+        return path[len(prefix):].split("/", 1)[0].removesuffix(" (deleted)")
+    m = _RELEASE.search(path)
+    return m.group(1).removesuffix(" (deleted)") if m else "?"
+
+
+def parse_census(text: str, deploy_path: str, clk_tck: int = 100) -> Census:
+    uptime, btime, current = 0.0, 0.0, ""
+    workers = []
+    for line in text.splitlines():
+        parts = line.split(SEP)
+        if parts[0] == "H" and len(parts) >= 4:
+            uptime = float(parts[1] or 0)
+            btime = float(parts[2] or 0)
+            current = release_of(parts[3], deploy_path) if parts[3] else ""
+            if current == "?" and parts[3]:
+                current = parts[3].rstrip("/").rsplit("/", 1)[-1]
+        elif parts[0] == "P" and len(parts) >= 7:
+            workers.append(_worker(parts, deploy_path, uptime, btime, clk_tck))
+    return Census(uptime, current, tuple(workers))
+
+
+def _worker(parts: list[str], deploy_path: str, uptime: float, btime: float, clk_tck: int) -> Worker:
+    _, pid, uid, cwd, sig, stat, args = parts[:7]
+    fields = dict(f.split(":", 1) for f in sig.split() if ":" in f)
+    # /proc/PID/stat: "pid (comm) S ppid ..."; comm may hold spaces, so split after the last ')'.
+    rest = stat[stat.rfind(")") + 2:].split()
+    state_letter = rest[0] if rest else "?"
+    utime, stime, start_ticks = (int(rest[11]), int(rest[12]), int(rest[19])) if len(rest) > 19 else (0, 0, 0)
+    ign = int(fields.get("SigIgn", "0"), 16)
+    pending = int(fields.get("SigPnd", "0"), 16) | int(fields.get("ShdPnd", "0"), 16)
+    started_rel = start_ticks / clk_tck
+    return Worker(
+        pid=int(pid), uid=int(uid or -1), cwd=cwd, release=release_of(cwd, deploy_path),
+        state=STATES.get(state_letter, state_letter), started=btime + started_rel,
+        age=max(0.0, uptime - started_rel), cpu=(utime + stime) / clk_tck,
+        ignores_term=bool(ign & TERM_BIT), term_pending=bool(pending & TERM_BIT), args=args,
+    )

@@ -1,0 +1,18 @@
+"""Release ids: `<UTC timestamp>-<short commit>`, sortable by time, readable by people."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+RELEASE_RE = re.compile(r"^(\d{8}T\d{6}Z)-([0-9a-f]{7,40})$")
+
+
+def release_id(when: datetime, commit: str) -> str:
+    return when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + commit[:7]
+
+
+def parse_release_id(rid: str) -> tuple[datetime, str] | None:
+    m = RELEASE_RE.match(rid)
+    if not m:
+        return None
+    return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc), m.group(2)

@@ -1,0 +1,76 @@
+"""Cmd and render(): the ONLY place where shell text for a remote host is made.
+
+A command is an argv tuple plus an optional working directory and environment. `render()` quotes
+every part with shlex.quote, so a config value holding `;`, `$(...)`, quotes or newlines reaches
+the host as one literal argument. Pipes and `&&` chains are data too (Pipe, Chain), never strings.
+"""
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence, Union
+
+
+@dataclass(frozen=True)
+class Cmd:
+    argv: tuple[str, ...]
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "argv", tuple(str(a) for a in self.argv))
+        if not self.argv:
+            raise ValueError("empty command")
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """`a | b` with pipefail semantics: fails if any part fails."""
+
+    parts: tuple[Cmd, ...]
+
+
+@dataclass(frozen=True)
+class Chain:
+    """`a && b && c`: stops at the first failing part."""
+
+    parts: tuple[Union[Cmd, Pipe], ...]
+
+
+Command = Union[Cmd, Pipe, Chain]
+
+
+def cmd(*argv: object, cwd: str | None = None, env: Mapping[str, str] | None = None) -> Cmd:
+    return Cmd(tuple(str(a) for a in argv), cwd, dict(env or {}))
+
+
+def script(text: str, *args: object, name: str = "deploytool") -> Cmd:
+    """A constant sh script run as `sh -c TEXT NAME ARGS...`: user values travel as $1, $2, ..."""
+    return Cmd(("sh", "-c", text, name) + tuple(str(a) for a in args))
+
+
+def _one(c: Cmd, redact: Sequence[str] = ()) -> str:
+    words = " ".join(shlex.quote(a) for a in c.argv)
+    if c.env:
+        words = "env " + " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(c.env.items())) + " " + words
+    if c.cwd:
+        words = f"cd {shlex.quote(c.cwd)} && {words}"
+    return words
+
+
+def render(command: Command, redact: Sequence[str] = ()) -> str:
+    """Shell text for `command`. With `redact`, every secret value is replaced by ***."""
+    if isinstance(command, Cmd):
+        text = _one(command, redact)
+        if command.cwd:
+            text = "(" + text + ")"
+    elif isinstance(command, Pipe):
+        # set -o pipefail is not POSIX sh; run the pipe under bash, which every target has.
+        inner = " | ".join("(" + _one(c, redact) + ")" if c.cwd else _one(c, redact) for c in command.parts)
+        text = "bash -o pipefail -c " + shlex.quote(inner)
+    else:
+        text = " && ".join(render(p, redact) for p in command.parts)
+    # Quoted form first: it contains the bare value.
+    for secret in sorted((s for s in redact if s), key=len, reverse=True):
+        text = text.replace(shlex.quote(secret), "***").replace(secret, "***")
+    return text

@@ -1,0 +1,16 @@
+"""One module per verb. Each exposes `run(ctx, options) -> str`: small, never prints."""
+from __future__ import annotations
+
+from . import cache, check_migrations, cleanup, drain, install, migrate, pull, restart_queue, switch
+
+REGISTRY = {
+    "pull": pull.run,
+    "install": install.run,
+    "check-migrations": check_migrations.run,
+    "migrate": migrate.run,
+    "cache": cache.run,
+    "switch": switch.run,
+    "restart-queue": restart_queue.run,
+    "drain": drain.run,
+    "cleanup": cleanup.run,
+}

@@ -1,0 +1,20 @@
+"""discard: after a failure before the switch, remove the half-built release from every host.
+
+Best effort: a host that cannot be reached keeps the directory (cleanup removes it later);
+`current` is never touched here.
+"""
+from __future__ import annotations
+
+from ..errors import DeployError
+from ..events import Warning as WarningEvent
+from ..shell import cmd
+
+
+def run(ctx) -> None:
+    if not ctx.state.release or ctx.state.switched:
+        return
+    for h in ctx.live_hosts:
+        try:
+            ctx.run(h, cmd("rm", "-rf", "--", ctx.release_dir), "discard", timeout=60)
+        except DeployError as e:
+            ctx.bus.emit(WarningEvent(f"could not remove {ctx.release_dir}: {e.message}", h.name))

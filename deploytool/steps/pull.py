@@ -1,0 +1,79 @@
+"""pull: update the cached git mirror on each host, resolve the ref, build releases/<id>.
+
+The mirror (<deploy_path>/.deploytool/repo.git) makes a re-deploy fetch only new objects. Every
+host must resolve the ref to the same commit; the release id is the ship's UTC start time plus
+that commit. Shared files and directories are linked in from <deploy_path>/shared.
+"""
+from __future__ import annotations
+
+import json
+from typing import Mapping
+
+from ..errors import DeployError
+from ..events import ReleaseResolved
+from ..release_id import release_id
+from ..shell import script
+
+# $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit.
+FETCH = r"""
+set -e
+mkdir -p "$4/releases" "$4/shared" "$4/.deploytool"
+if [ -d "$1" ]; then
+  git --git-dir="$1" remote set-url origin "$2"
+  git --git-dir="$1" fetch --quiet --prune --force origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+else
+  git clone --quiet --mirror "$2" "$1"
+fi
+git --git-dir="$1" rev-parse --verify --quiet "$3^{commit}" || { echo "ref not found in the repository: $3" >&2; exit 3; }
+"""
+
+# $1 release dir, $2 commit, $3 metadata JSON, $4 deploy path, then d:path / f:path shared specs.
+BUILD = r"""
+set -e
+R=$1; sha=$2; meta=$3; D=$4; shift 4
+mkdir "$R"
+git --git-dir="$D/.deploytool/repo.git" archive --format=tar -o "$R/.deploytool-src.tar" "$sha"
+tar -x -f "$R/.deploytool-src.tar" -C "$R"
+rm -f "$R/.deploytool-src.tar"
+printf '%s\n' "$sha" > "$R/REVISION"
+printf '%s\n' "$meta" > "$R/.deploytool-release.json"
+for spec in "$@"; do
+  kind=${spec%%:*}; p=${spec#*:}
+  mkdir -p "$(dirname "$D/shared/$p")"
+  if [ ! -e "$D/shared/$p" ]; then
+    if [ -e "$R/$p" ]; then cp -a "$R/$p" "$D/shared/$p"
+    elif [ "$kind" = d ]; then mkdir -p "$D/shared/$p"
+    else : > "$D/shared/$p"; fi
+  fi
+  rm -rf "$R/$p"
+  mkdir -p "$(dirname "$R/$p")"
+  ln -s "$D/shared/$p" "$R/$p"
+done
+"""
+
+
+def run(ctx, options: Mapping[str, object]) -> str:
+    app = ctx.app
+    mirror = ctx.path(".deploytool", "repo.git")
+
+    def fetch(h):
+        r = ctx.run(h, script(FETCH, mirror, app.repository, ctx.ref, app.deploy_path), "pull",
+                    what=f"fetching {ctx.ref!r}")
+        return r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+
+    commits = ctx.each("pull", fetch)
+    distinct = sorted(set(commits.values()))
+    if len(distinct) != 1 or not distinct[0]:
+        seen = ", ".join(f"{h}={c[:7] or '?'}" for h, c in sorted(commits.items()))
+        raise DeployError(f"pull: hosts resolved {ctx.ref!r} to different commits ({seen})",
+                          "make every host clone the same repository URL")
+    ctx.state.commit = distinct[0]
+    ctx.state.release = release_id(ctx.started, ctx.state.commit)
+    ctx.bus.emit(ReleaseResolved(ctx.state.release, ctx.state.commit))
+    meta = json.dumps({"release": ctx.state.release, "commit": ctx.state.commit, "ref": ctx.ref,
+                       "stage": ctx.stage.name, "deployed_by": ctx.deployer,
+                       "deployed_at": ctx.started.isoformat(timespec="seconds")}, sort_keys=True)
+    shared = [f"d:{p}" for p in app.shared_dirs] + [f"f:{p}" for p in app.shared_files]
+    ctx.each("pull", lambda h: ctx.run(h, script(BUILD, ctx.release_dir, ctx.state.commit, meta,
+                                                 app.deploy_path, *shared), "pull", what="building the release"))
+    return f"{ctx.state.release} ({ctx.ref} = {ctx.state.commit[:12]})"

@@ -1,0 +1,20 @@
+"""restart-queue: the soft restart. `php artisan queue:restart` (or horizon:terminate) asks every
+worker to exit after its current job; supervisord then starts it again on the new code. With a
+shared cache one call reaches every host, so it runs once (scope: every runs it on each host)."""
+from __future__ import annotations
+
+from typing import Mapping
+
+from ..shell import Cmd
+
+
+def run(ctx, options: Mapping[str, object]) -> str:
+    if ctx.inventory.drain_policy(ctx.stage).restart_mode == "signal":
+        return "signal mode: the drain sends SIGTERM host by host"
+    command = tuple(options.get("command") or ("queue:restart",))
+    hosts = ctx.live_hosts if options.get("scope") == "every" else (ctx.stage.migration_host,)
+    argv = (ctx.app.php, "artisan", *command)
+    ctx.state.restart_sent_at = ctx.clock.time()
+    ctx.each("restart-queue", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.path("current")), "restart-queue",
+                                                what=" ".join(command)), hosts=hosts)
+    return " ".join(command) + " on " + ", ".join(h.name for h in hosts)
