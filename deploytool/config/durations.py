@@ -16,6 +16,8 @@ def parse_duration(value: object) -> float:
             raise ValueError(f"a duration cannot be negative, got {value}")
         return float(value)
     text = str(value).strip().replace(" ", "")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)
     pos, total = 0, 0.0
     for m in _PART.finditer(text):
         if m.start() != pos:
