@@ -69,13 +69,13 @@ def _sources(text: str) -> dict[str, str]:
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
+    settings = ctx.app.migrations
+    if settings.policy == "off":
+        return "off (migrations.policy: off)"
     from ..migrations.check import check
     from ..migrations.policy import MigrationPolicy
     from ..migrations.render import report_lines
 
-    settings = ctx.app.migrations
-    if settings.policy == "off":
-        return "off (migrations.policy: off)"
     dialect, pending = gather(ctx, ctx.stage.migration_host, ctx.release_dir)
     if not pending:
         return "no pending migrations"

@@ -1,0 +1,31 @@
+"""A recording transport for the pipeline ring: it answers commands from a rule table and keeps
+what each host was asked to run. Only for testing the runner's control flow; real behaviour is
+tested on the lab."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from deploytool.shell import render
+from deploytool.transport.base import Result
+
+
+@dataclass
+class RecordingTransport:
+    answer: Callable[[str, str], tuple[int, str]]      # (host, shell text) -> (exit code, stdout)
+    log: list[tuple[str, str]] = field(default_factory=list)
+
+    def connect(self, host) -> None:
+        self.log.append((host.name, "<connect>"))
+
+    def run(self, host, command, *, timeout, step=""):
+        text = render(command)
+        self.log.append((host.name, text))
+        code, out = self.answer(host.name, text)
+        return Result(host.name, code, out, "boom" if code else "", 0.001)
+
+    def close(self) -> None:
+        pass
+
+    def ran(self, needle: str) -> list[str]:
+        return [h for h, t in self.log if needle in t]
