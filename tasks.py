@@ -1,0 +1,57 @@
+"""Developer tasks (invoke): demo, test, lint, bench, lab.up / lab.down / lab.status."""
+from __future__ import annotations
+
+import os
+import sys
+
+from invoke import Collection, task
+
+PY = sys.executable
+
+
+@task(help={"keep": "leave the lab running afterwards (stop it with `invoke lab.down`)"})
+def demo(c, keep=False):
+    """A real ship to the local lab: v1, then v2 while jobs flow, showing the drain."""
+    c.run(f"{PY} -m tests.lab.demo" + (" --keep" if keep else ""), pty=sys.stdout.isatty())
+
+
+@task(help={"k": "pytest -k expression", "unit": "only the fast rings (no lab)"})
+def test(c, k="", unit=False):
+    """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab."""
+    paths = "tests/unit tests/pipeline" if unit else "tests"
+    c.run(f"{PY} -m pytest -q -p no:cacheprovider {paths}" + (f" -k {k!r}" if k else ""), pty=False)
+
+
+@task
+def lint(c):
+    """Byte-compile everything and run the shell-text guard."""
+    c.run(f"{PY} -m compileall -q deploytool tests tasks.py")
+    c.run(f"{PY} -m pytest -q tests/unit/test_shell.py -k outside_render")
+
+
+@task(help={"hosts": "comma-separated host counts for the light lab", "quick": "fewer repetitions"})
+def bench(c, hosts="10,50", quick=False):
+    """Benchmarks (not part of the test run): fan-out, census and the migration checker."""
+    c.run(f"{PY} -m benchmarks.run --hosts {hosts}" + (" --quick" if quick else ""), pty=False)
+
+
+@task(name="up", help={"hosts": "number of hosts", "workers": "workers per host"})
+def lab_up(c, hosts=3, workers=2):
+    """Start the lab fleet (sshd hosts in namespaces, Redis, MariaDB, git origin)."""
+    c.run(f"{PY} -m tests.lab up --hosts {hosts} --workers {workers}")
+
+
+@task(name="down")
+def lab_down(c):
+    """Stop every lab process by pid."""
+    c.run(f"{PY} -m tests.lab down")
+
+
+@task(name="status")
+def lab_status(c):
+    c.run(f"{PY} -m tests.lab status")
+
+
+lab = Collection("lab", lab_up, lab_down, lab_status)
+ns = Collection(demo, test, lint, bench, lab)
+os.environ.setdefault("PYTHONUNBUFFERED", "1")
