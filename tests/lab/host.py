@@ -1,0 +1,256 @@
+"""One lab host: a PID + mount + UTS namespace whose PID 1 is supervisord.
+
+supervisord runs two programs: `sshd` (the host's own daemon on 127.20.0.N:2222) and
+`worker` (the Laravel queue workers, started on demand). Before exec'ing supervisord, a
+small sh wrapper gives the host its own view of the filesystem with bind mounts:
+
+    <root>/hosts/hN/app  ->  /var/www/app     (the host's deploy path)
+    <root>/hosts/hN/run  ->  /run             (sshd privsep dir, supervisor socket + conf)
+    <root>/hosts/hN/tmp  ->  /tmp
+
+and sets the hostname. Because /proc is remounted for the new PID namespace, `ps` on a
+host shows only that host's processes. Killing PID 1 of the namespace makes the kernel
+kill every process inside it, which is what makes teardown reliable.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from .procs import ProcRef, children, wait_until
+
+DEPLOY_PATH = "/var/www/app"
+SUPERVISOR_CONF = "/run/supervisord.conf"  # inside the host
+SUPERVISOR_SOCK = "/run/supervisor.sock"
+DEPLOY_USER = "deploy"
+CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+WORKER_COMMAND = "php /var/www/app/current/artisan queue:work redis --sleep=1 --tries=3 --timeout=30"
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """What a host is, before and independent of it running."""
+    index: int
+    address: str
+    port: int
+    root: Path  # the lab root
+    workers: int
+
+    @property
+    def name(self) -> str:
+        return f"h{self.index}"
+
+    @property
+    def dir(self) -> Path:
+        return self.root / "hosts" / self.name
+
+    @property
+    def app_dir(self) -> Path:
+        """The host's /var/www/app, as seen from outside the namespace."""
+        return self.dir / "app"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.dir / "run"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.dir / "tmp"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.dir / "log"
+
+    @property
+    def host_key(self) -> Path:
+        return self.dir / "ssh_host_ed25519_key"
+
+    @property
+    def sshd_config(self) -> Path:
+        return self.dir / "sshd_config"
+
+    @property
+    def boot_script(self) -> Path:
+        return self.dir / "boot.sh"
+
+
+def sshd_config_text(spec: HostSpec, authorized_keys: Path) -> str:
+    return (
+        f"# sshd of lab host {spec.name}\n"
+        f"ListenAddress {spec.address}:{spec.port}\n"
+        f"HostKey {spec.host_key}\n"
+        f"AuthorizedKeysFile {authorized_keys}\n"
+        "AllowUsers deploy\n"
+        # The key file lives in the root-owned lab dir, not in ~deploy/.ssh.
+        "StrictModes no\n"
+        # Without PAM, sshd refuses a locked account ('!' in shadow): the lab sets '*'.
+        "UsePAM no\n"
+        "PasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\n"
+        "PermitRootLogin no\n"
+        "PrintMotd no\n"
+        "PrintLastLog no\n"
+        "PidFile /run/sshd.pid\n"
+        "Subsystem sftp internal-sftp\n"
+        "MaxStartups 50:30:100\n"
+        "MaxSessions 20\n")
+
+
+def supervisord_conf_text(spec: HostSpec) -> str:
+    log = spec.log_dir
+    return f"""; supervisord of lab host {spec.name}: PID 1 of the host's namespaces.
+[unix_http_server]
+file={SUPERVISOR_SOCK}
+chmod=0770
+; so `supervisorctl -c {SUPERVISOR_CONF}` works as the deploy user over SSH
+chown={DEPLOY_USER}:{DEPLOY_USER}
+
+[supervisord]
+nodaemon=true
+user=root
+logfile={log}/supervisord.log
+pidfile=/run/supervisord.pid
+childlogdir={log}
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://{SUPERVISOR_SOCK}
+
+[program:sshd]
+command=/usr/sbin/sshd -D -e -f {spec.sshd_config}
+autostart=true
+autorestart=true
+priority=10
+redirect_stderr=true
+stdout_logfile={log}/sshd.log
+
+[program:worker]
+command={WORKER_COMMAND}
+process_name=%(program_name)s_%(process_num)02d
+numprocs={spec.workers}
+directory={DEPLOY_PATH}/current
+user={DEPLOY_USER}
+environment=HOME="/home/{DEPLOY_USER}",USER="{DEPLOY_USER}",LOGNAME="{DEPLOY_USER}"
+; no `current` exists before the first deploy: Lab.start_workers() starts them
+autostart=false
+autorestart=true
+startsecs=1
+; TERM lets the worker finish its job; stopwaitsecs stays above the worker's --timeout=30
+stopsignal=TERM
+stopwaitsecs=40
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile={log}/%(program_name)s_%(process_num)02d.log
+"""
+
+
+def boot_script_text(spec: HostSpec) -> str:
+    q = shlex.quote
+    lines = [
+        "#!/bin/sh",
+        f"# PID 1 of lab host {spec.name}: private mounts and hostname, then supervisord.",
+        "set -eu",
+        f"mount --bind {q(str(spec.app_dir))} {DEPLOY_PATH}",
+        f"mount --bind {q(str(spec.run_dir))} /run",
+    ]
+    try:
+        inside_tmp = spec.root.resolve().relative_to("/tmp")
+    except ValueError:
+        inside_tmp = None
+    if inside_tmp is not None:
+        # The lab root (origin.git, keys, configs) lives under /tmp, which the host's own
+        # /tmp is about to hide: mount the root back at its own path inside the new /tmp.
+        again = spec.tmp_dir / inside_tmp
+        lines += [f"mkdir -p {q(str(again))}",
+                  f"mount --bind {q(str(spec.root.resolve()))} {q(str(again))}",
+                  f"mount --rbind {q(str(spec.tmp_dir))} /tmp"]
+    else:
+        lines.append(f"mount --bind {q(str(spec.tmp_dir))} /tmp")
+    lines += [
+        "mkdir -p /run/sshd && chmod 0755 /run/sshd",
+        f"hostname {spec.name}",
+        f"exec /usr/bin/supervisord -n -c {SUPERVISOR_CONF}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class Running:
+    """A started host: the unshare process and the namespace's PID 1 (supervisord)."""
+    unshare: ProcRef
+    init: ProcRef
+    pidns: str  # e.g. 'pid:[4026532301]', to find anything left inside
+
+
+def start(spec: HostSpec) -> tuple[subprocess.Popen, ProcRef]:
+    """Launch the namespace; returns at once (see wait_started)."""
+    log = open(spec.log_dir / "boot.log", "ab")
+    with log:
+        # --kill-child: if unshare itself dies, its child (the namespace's PID 1) is killed.
+        proc = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "--uts",
+             "--", "/bin/sh", str(spec.boot_script)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"})
+    return proc, ProcRef.of(proc.pid)
+
+
+def wait_started(spec: HostSpec, proc: subprocess.Popen, unshare: ProcRef, timeout: float) -> Running:
+    """Wait until the host's sshd answers with an SSH banner and supervisord's socket exists."""
+    def check_alive() -> None:
+        if proc.poll() is not None:
+            raise RuntimeError(f"host {spec.name} exited with {proc.returncode} while starting; "
+                               f"see {spec.log_dir}/boot.log and supervisord.log:\n{_tail(spec.log_dir / 'boot.log')}")
+
+    def init_pid() -> int | None:
+        check_alive()
+        kids = children(unshare.pid)
+        return kids[0] if kids else None
+
+    init = ProcRef.of(wait_until(init_pid, timeout, f"{spec.name}'s namespace init"))
+
+    def ready() -> bool:
+        check_alive()
+        return (spec.run_dir / "supervisor.sock").exists() and ssh_banner(spec.address, spec.port)
+
+    wait_until(ready, timeout, f"{spec.name}'s sshd on {spec.address}:{spec.port}")
+    return Running(unshare=unshare, init=init, pidns=os.readlink(f"/proc/{init.pid}/ns/pid"))
+
+
+def ssh_banner(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=1) as s:
+            s.settimeout(1)
+            return s.recv(64).startswith(b"SSH-2.0")
+    except OSError:
+        return False
+
+
+def in_namespace(init_pid: int, argv: list[str], user: str = DEPLOY_USER, cwd: str = "/",
+                 env: dict[str, str] | None = None) -> list[str]:
+    """argv that runs `argv` inside a host's namespaces as `user`, from `cwd`.
+
+    nsenter --wd would resolve the directory before entering the mount namespace, so the
+    `cd` happens after entering, in a tiny sh prologue.
+    """
+    home = "/root" if user == "root" else f"/home/{user}"
+    base_env = {"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": home, "USER": user, "LOGNAME": user}
+    base_env.update(env or {})
+    become = [] if user == "root" else ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
+    return ["nsenter", "-t", str(init_pid), "-p", "-m", "-u", "--", *become,
+            "env", "-i", *(f"{k}={v}" for k, v in base_env.items()),
+            "/bin/sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv]
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except FileNotFoundError:
+        return "(no log)"

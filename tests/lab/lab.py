@@ -1,0 +1,466 @@
+"""The lab: a real fleet on this one machine for end-to-end tests and the demo.
+
+    lab = Lab(Path("/tmp/deploytool-lab"), hosts=3, workers=2).up()
+    ...  # deploytool ship -i lab.inventory_path lab
+    lab.start_workers(); lab.dispatch(10, 2); lab.ledger()
+    lab.down()
+
+K hosts h1..hK, each an sshd on 127.20.0.N:2222 in its own PID + mount + UTS namespace
+under supervisord (see host.py), one shared Redis (127.0.0.1:6391) and one shared MariaDB
+(127.0.0.1:3391), both outside the namespaces. Every process is remembered by pid and
+start time in <root>/state.json; nothing is ever found or stopped by name.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from . import appenv, ledger, sshkeys, state
+from . import host as hostns
+from .inventory import inventory_text
+from .origin import APP_SRC, Origin
+from .procs import LabTimeout, ProcRef, in_pid_namespaces, stop_all, wait_until
+from .services import MariaDB, Redis
+
+DEFAULT_ROOT = Path("/tmp/deploytool-lab")
+REQUIRED_COMMANDS = ("unshare", "nsenter", "setpriv", "mount", "hostname", "useradd", "usermod",
+                     "/usr/sbin/sshd", "ssh", "ssh-keygen", "supervisord", "supervisorctl",
+                     "redis-server", "redis-cli", "mariadbd", "mariadb", "mariadb-install-db",
+                     "php", "composer", "git")
+
+
+class LabError(RuntimeError):
+    """The lab cannot do what was asked; the message says why and what to do."""
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("DEPLOYTOOL_LAB") or DEFAULT_ROOT)
+
+
+@dataclass(frozen=True)
+class LabHost:
+    name: str       # h1, h2, ...: also the hostname inside the host
+    address: str    # 127.20.0.N
+    port: int       # 2222
+    pid: int        # the namespace's PID 1 (supervisord), as seen from outside
+    app_dir: Path   # the host's /var/www/app, as seen from outside
+
+
+class Lab:
+    def __init__(self, root: Path | str | None = None, hosts: int = 3, workers: int = 2, *,
+                 address_prefix: str = "127.20.0", ssh_port: int = 2222,
+                 redis_port: int = 6391, mariadb_port: int = 3391):
+        if not 1 <= hosts <= 254:
+            raise LabError(f"hosts must be between 1 and 254, got {hosts}")
+        if workers < 1:
+            raise LabError(f"workers must be at least 1, got {workers}")
+        self.root = Path(root or default_root()).absolute()
+        self.n_hosts, self.n_workers = hosts, workers
+        self.address_prefix, self.ssh_port = address_prefix, ssh_port
+        self.redis_port, self.mariadb_port = redis_port, mariadb_port
+        self._redis = Redis(self.root / "redis", redis_port)
+        self._mariadb = MariaDB(self.root / "mariadb", mariadb_port)
+        self._origin = Origin(self.root)
+        self._popen: list[subprocess.Popen] = []  # children of this process, kept to be reaped
+        self._requested = (hosts, workers)
+        self._state = state.load(self.root)
+        if self._state:  # a lab already at this root defines the fleet's shape
+            self.n_hosts, self.n_workers = self._state.hosts, self._state.workers
+
+    # ----------------------------------------------------------------- paths and shape
+    @property
+    def identity(self) -> Path:
+        return self.root / "id_ed25519"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.root / "known_hosts"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.root / "ssh_config"
+
+    @property
+    def inventory_path(self) -> Path:
+        return self.root / "inventory.yml"
+
+    @property
+    def authorized_keys(self) -> Path:
+        return self.root / "authorized_keys"
+
+    @property
+    def origin_path(self) -> Path:
+        return self._origin.bare
+
+    @property
+    def dispatcher_dir(self) -> Path:
+        return self.root / "dispatcher"
+
+    def specs(self) -> list[hostns.HostSpec]:
+        return [hostns.HostSpec(i, f"{self.address_prefix}.{i}", self.ssh_port, self.root, self.n_workers)
+                for i in range(1, self.n_hosts + 1)]
+
+    @property
+    def hosts(self) -> list[LabHost]:
+        st = self._require_state()
+        by_name = {s.name: s for s in self.specs()}
+        return [LabHost(n.name, n.address, n.port, n.init.pid, by_name[n.name].app_dir) for n in st.nodes]
+
+    def host(self, which: str | LabHost) -> LabHost:
+        name = which.name if isinstance(which, LabHost) else which
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        raise LabError(f"no lab host {name!r}; hosts are {', '.join(h.name for h in self.hosts)}")
+
+    # ----------------------------------------------------------------- lifecycle
+    def is_up(self) -> bool:
+        st = self._state = state.load(self.root)
+        return bool(st) and all(p.alive() for p in st.procs())
+
+    def owner_alive(self) -> bool | None:
+        """For a lab that is up: is the process that started it still running? None when
+        it was started for nobody in particular (the CLI)."""
+        st = self._require_state()
+        return None if st.owner is None else st.owner.alive()
+
+    def up(self, timeout: float = 60, owner: int | None = None) -> "Lab":
+        """Start the fleet. Reuses a lab already up at this root with the same shape; a
+        stale or half-started one is stopped first. Fails clearly if another lab holds the
+        addresses or ports. `owner`: pid of the process responsible for taking it down
+        (a pytest session), recorded so that an orphaned lab can be recognised."""
+        _check_prerequisites()
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            existing = state.load(self.root)
+            if existing and all(p.alive() for p in existing.procs()):
+                wanted = (*self._requested, self.address_prefix, self.redis_port, self.mariadb_port)
+                have = (existing.hosts, existing.workers, existing.address_prefix, existing.redis_port,
+                        existing.mariadb_port)
+                if wanted != have:
+                    raise LabError(f"a lab with {existing.hosts} host(s) x {existing.workers} worker(s) "
+                                   f"on {existing.address_prefix}.N is already up at {self.root}; run "
+                                   f"`python -m tests.lab down --root {self.root}` first")
+                self._state = existing
+                return self
+            if existing:
+                self._stop(existing)
+            self.n_hosts, self.n_workers = self._requested
+            self._wipe_root()
+            try:
+                self._start(timeout, owner)
+            except BaseException:
+                if self._state:
+                    self._stop(self._state)
+                raise
+        return self
+
+    def down(self, grace: float = 10) -> None:
+        """Stop every lab process by pid and wait for all of them, then forget the state.
+        Raises LabError if anything survived (it should not: killing a namespace's PID 1
+        kills everything in it)."""
+        with self._locked():
+            st = state.load(self.root) or self._state
+            if st is None:
+                return
+            survivors = self._stop(st, grace)
+        if survivors:
+            raise LabError(f"lab processes survived down: {', '.join(str(r.pid) for r in survivors)}")
+
+    def processes(self) -> list[ProcRef]:
+        """Every live process of the lab: the recorded ones and anything inside a host."""
+        st = self._require_state()
+        inside = in_pid_namespaces({n.pidns for n in st.nodes})
+        return sorted({*[p for p in st.procs() if p.alive()], *inside}, key=lambda r: r.pid)
+
+    def status(self) -> dict:
+        st = state.load(self.root)
+        if st is None:
+            return {"root": str(self.root), "up": False}
+        return {
+            "root": str(self.root), "up": all(p.alive() for p in st.procs()),
+            "hosts": [{"name": n.name, "address": f"{n.address}:{n.port}", "pid": n.init.pid,
+                       "alive": n.init.alive(), "ssh": hostns.ssh_banner(n.address, n.port)} for n in st.nodes],
+            "redis": {"address": f"127.0.0.1:{st.redis_port}", "pid": st.redis and st.redis.pid,
+                      "alive": bool(st.redis and st.redis.alive())},
+            "mariadb": {"address": f"127.0.0.1:{st.mariadb_port}", "pid": st.mariadb and st.mariadb.pid,
+                        "alive": bool(st.mariadb and st.mariadb.alive())},
+            "inventory": str(self.inventory_path), "ssh_config": str(self.ssh_config),
+        }
+
+    # ----------------------------------------------------------------- inside the hosts
+    def run(self, which: str | LabHost, argv: Sequence[str], user: str = "deploy",
+            cwd: str = hostns.DEPLOY_PATH, timeout: float = 120, input: str | None = None,
+            check: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        """Run `argv` inside a host's namespaces as `user` (root or deploy), from `cwd`."""
+        h = self.host(which)
+        done = subprocess.run(hostns.in_namespace(h.pid, list(argv), user=user, cwd=cwd, env=env),
+                              input=input, capture_output=True, text=True, timeout=timeout)
+        if check and done.returncode != 0:
+            raise LabError(f"{h.name}: {' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+        return done
+
+    def ssh_argv(self, which: str | LabHost, *command: str) -> list[str]:
+        """OpenSSH client argv for `ssh hN command...` with the lab's ssh_config."""
+        return ["ssh", "-F", str(self.ssh_config), self.host(which).name, *command]
+
+    def supervisorctl(self, which: str | LabHost, *args: str, user: str = "deploy",
+                      timeout: float = 120) -> subprocess.CompletedProcess:
+        return self.run(which, ["supervisorctl", "-c", hostns.SUPERVISOR_CONF, *args], user=user,
+                        cwd="/", timeout=timeout)
+
+    def worker_status(self, which: str | LabHost) -> dict[str, tuple[str, int | None]]:
+        """{'worker_00': ('RUNNING', 1234), ...} from supervisorctl status."""
+        out = self.supervisorctl(which, "status", "worker:*").stdout
+        found: dict[str, tuple[str, int | None]] = {}
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 2 and parts[0].startswith("worker:"):
+                pid = int(parts[3].rstrip(",")) if len(parts) > 3 and parts[2] == "pid" else None
+                found[parts[0].split(":", 1)[1]] = (parts[1], pid)
+        return found
+
+    def start_workers(self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 60) -> None:
+        """Start the worker programs on every host (or on `hosts`); they need `current`,
+        i.e. a first ship. Waits until all of them are RUNNING."""
+        hosts = self.hosts if hosts is None else [self.host(h) for h in hosts]
+        missing = [h.name for h in hosts if not os.path.lexists(h.app_dir / "current")]
+        if missing:
+            raise LabError(f"no /var/www/app/current on {', '.join(missing)}: ship a release first")
+        with ThreadPoolExecutor(len(hosts)) as pool:
+            list(pool.map(lambda h: self.supervisorctl(h, "start", "worker:*", timeout=timeout), hosts))
+
+        def all_running() -> bool:
+            return all(len(st) == self.n_workers and all(s == "RUNNING" for s, _ in st.values())
+                       for st in (self.worker_status(h) for h in hosts))
+        try:
+            wait_until(all_running, timeout, "workers to be RUNNING on every host", interval=0.2)
+        except LabTimeout as exc:
+            detail = "; ".join(f"{h.name}: {self.worker_status(h)}" for h in hosts)
+            raise LabTimeout(f"{exc}: {detail} (logs in {self.root}/hosts/*/log)") from None
+
+    def stop_workers(self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 120) -> None:
+        """Stop the worker programs everywhere, or on `hosts` (TERM: each worker finishes
+        its current job first; supervisord waits up to stopwaitsecs=40)."""
+        hosts = self.hosts if hosts is None else [self.host(h) for h in hosts]
+        with ThreadPoolExecutor(len(hosts)) as pool:
+            list(pool.map(lambda h: self.supervisorctl(h, "stop", "worker:*", timeout=timeout), hosts))
+
+    # ----------------------------------------------------------------- the app's data
+    def dispatch(self, count: int, seconds: float, start: int = 1) -> range:
+        """Queue LedgerJobs seq start..start+count-1 from the lab-side copy of the app.
+        Returns the dispatched seqs."""
+        done = subprocess.run(["php", "artisan", "ledger:dispatch", str(count), str(seconds), f"--start={start}"],
+                              cwd=self.dispatcher_dir, env=_php_env(), capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise LabError(f"ledger:dispatch failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        return range(start, start + count)
+
+    def ledger(self) -> list[ledger.LedgerRow]:
+        """Every ledger row, oldest first (read with the `mariadb` client, --batch).
+        Empty if the table does not exist yet (no release has migrated)."""
+        done = self._mariadb.app_sql(ledger.SELECT)
+        if done.returncode != 0:
+            if "doesn't exist" in done.stderr:
+                return []
+            raise LabError(f"reading the ledger failed: {done.stderr.strip()}")
+        return ledger.parse_batch(done.stdout)
+
+    def account(self, dispatched: range | Sequence[int]) -> ledger.Account:
+        """Lost, interrupted and duplicated jobs among `dispatched`, from the ledger."""
+        return ledger.account(self.ledger(), dispatched)
+
+    def wait_for_ledger(self, dispatched: range | Sequence[int], timeout: float = 60) -> ledger.Account:
+        """Poll until every dispatched seq has a finished row; returns the account."""
+        want = set(dispatched)
+
+        def done() -> ledger.Account | None:
+            acc = self.account(dispatched)
+            return acc if not set(acc.lost) & want else None
+        return wait_until(done, timeout, f"{len(want)} job(s) to finish in the ledger", interval=0.2)
+
+    def redis(self, *argv: str) -> subprocess.CompletedProcess:
+        """redis-cli against the lab Redis."""
+        return self._redis.cli(*argv)
+
+    def sql(self, query: str) -> subprocess.CompletedProcess:
+        """mariadb --batch as the app's user on database `app`."""
+        return self._mariadb.app_sql(query)
+
+    def commit_release(self, tag: str, changes: dict[str, str | None], base: str = "v2",
+                       message: str | None = None, branch: str | None = None) -> str:
+        """Add a commit on top of `base` in origin.git (files to write, or None to delete),
+        tag it `tag`, push; returns the commit id. `branch` also moves that branch to it."""
+        with self._locked():
+            return self._origin.commit_release(tag, changes, base, message, branch)
+
+    def reset_app_state(self, drop_schema: bool = True) -> None:
+        """Back to a fresh fleet: workers stopped, Redis flushed, database recreated (or,
+        with drop_schema=False, only ledger and failed_jobs emptied), and every host's
+        /var/www/app reduced to shared/.env and shared/storage."""
+        self.stop_workers()
+        flushed = self.redis("FLUSHALL")
+        if flushed.returncode != 0:
+            raise LabError(f"redis FLUSHALL failed: {flushed.stderr.strip()}")
+        if drop_schema:
+            self._mariadb.recreate_app_database()
+        else:
+            for table in ("ledger", "failed_jobs"):
+                done = self.sql(f"DELETE FROM {table}")
+                if done.returncode != 0 and "doesn't exist" not in done.stderr:
+                    raise LabError(f"emptying {table} failed: {done.stderr.strip()}")
+        for spec in self.specs():
+            appenv.provision_deploy_path(spec.app_dir, self._env_text())
+
+    # ----------------------------------------------------------------- internals
+    def _require_state(self) -> state.LabState:
+        if self._state is None:
+            self._state = state.load(self.root)
+        if self._state is None:
+            raise LabError(f"the lab at {self.root} is not up: run `python -m tests.lab up --root {self.root}`")
+        return self._state
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+
+    def _wipe_root(self) -> None:
+        marker = self.root / state.MARKER
+        keep = {".lock", state.MARKER}
+        contents = [p for p in self.root.iterdir() if p.name not in keep]
+        if contents and not marker.exists():
+            raise LabError(f"{self.root} is not empty and not a lab root (no {state.MARKER}); "
+                           f"choose another --root or empty it")
+        for p in contents:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        marker.write_text("This directory is a deploytool lab root: `python -m tests.lab up` wipes it.\n")
+
+    def _env_text(self) -> str:
+        key_file = self.root / "app_key"
+        if not key_file.exists():
+            key_file.write_text(appenv.new_app_key() + "\n")
+        return appenv.env_text(key_file.read_text().strip(), self.redis_port, self.mariadb_port)
+
+    def _start(self, timeout: float, owner: int | None) -> None:
+        specs = self.specs()
+        for spec in specs:
+            if hostns.ssh_banner(spec.address, spec.port):
+                raise LabError(f"something already answers on {spec.address}:{spec.port}: another lab "
+                               f"is up (`python -m tests.lab status`), stop it first")
+        _ensure_deploy_user()
+        self._write_ssh_material(specs)
+        st = self._state = state.LabState(self.n_hosts, self.n_workers, self.address_prefix, self.ssh_port,
+                                          self.redis_port, self.mariadb_port,
+                                          owner=ProcRef.of(owner) if owner else None)
+        st.redis = self._redis.start(timeout=min(timeout, 20))
+        state.save(self.root, st)
+        st.mariadb = self._mariadb.start(timeout=min(timeout, 40))
+        state.save(self.root, st)
+        self._origin.build()
+        env = self._env_text()
+        for spec in specs:
+            self._provision_host(spec, env)
+        launched = []
+        for spec in specs:
+            proc, ref = hostns.start(spec)
+            self._popen.append(proc)
+            launched.append((spec, proc, ref))
+        try:
+            for spec, proc, ref in launched:
+                running = hostns.wait_started(spec, proc, ref, timeout)
+                st.nodes.append(state.HostState(spec.name, spec.address, spec.port, running.unshare,
+                                                running.init, running.pidns))
+                state.save(self.root, st)
+        except BaseException:
+            # unshare runs with --kill-child: stopping it takes its namespace down too.
+            stop_all([ref for _, _, ref in launched], 5)
+            raise
+        self._build_dispatcher(env)
+        self.inventory_path.write_text(inventory_text(self.root, specs))
+        for spec in specs:  # the deploy user can drive supervisord over its socket
+            self.supervisorctl(spec.name, "status", "sshd").check_returncode()
+
+    def _write_ssh_material(self, specs: list[hostns.HostSpec]) -> None:
+        sshkeys.keygen(self.identity, "deploytool-lab")
+        self.authorized_keys.write_text(sshkeys.public_key(self.identity) + " deploytool-lab\n")
+        self.authorized_keys.chmod(0o644)
+        for spec in specs:
+            spec.dir.mkdir(parents=True, exist_ok=True)
+            sshkeys.keygen(spec.host_key, f"lab-{spec.name}")
+        self.known_hosts.write_text(sshkeys.known_hosts_text((s, s.host_key) for s in specs))
+        self.ssh_config.write_text(sshkeys.ssh_config_text(specs, self.identity, self.known_hosts))
+
+    def _provision_host(self, spec: hostns.HostSpec, env: str) -> None:
+        for d in (spec.run_dir, spec.tmp_dir, spec.log_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        spec.tmp_dir.chmod(0o1777)
+        appenv.provision_deploy_path(spec.app_dir, env)
+        spec.sshd_config.write_text(hostns.sshd_config_text(spec, self.authorized_keys))
+        (spec.run_dir / "supervisord.conf").write_text(hostns.supervisord_conf_text(spec))
+        spec.boot_script.write_text(hostns.boot_script_text(spec))
+        Path(hostns.DEPLOY_PATH).mkdir(parents=True, exist_ok=True)  # the bind mount's target
+
+    def _build_dispatcher(self, env: str) -> None:
+        """A root-owned copy of the app outside the namespaces, only for dispatching jobs."""
+        shutil.copytree(APP_SRC, self.dispatcher_dir, ignore=shutil.ignore_patterns("vendor", ".env"))
+        (self.dispatcher_dir / ".env").write_text(env)
+        done = subprocess.run(["composer", "install", "--no-dev", "--prefer-dist", "--optimize-autoloader",
+                               "--no-interaction", "--quiet"], cwd=self.dispatcher_dir,
+                              env={**_php_env(), "COMPOSER_ALLOW_SUPERUSER": "1",
+                                   "COMPOSER_HOME": str(self.root / "composer-home"),
+                                   "COMPOSER_DISABLE_NETWORK": "1"},
+                              capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            raise LabError(f"composer install in {self.dispatcher_dir} failed:\n{done.stdout}{done.stderr}")
+
+    def _stop(self, st: state.LabState, grace: float = 10) -> list[ProcRef]:
+        # PID 1 of each host first: supervisord stops sshd and the workers (TERM); past the
+        # grace it is SIGKILLed, and the kernel then kills everything left in its namespace.
+        namespaces = {n.pidns for n in st.nodes}
+        survivors = stop_all([n.init for n in st.nodes], grace)
+        survivors += stop_all([n.unshare for n in st.nodes], 5)
+        survivors += stop_all(in_pid_namespaces(namespaces), 2)
+        survivors += stop_all([p for p in (st.redis, st.mariadb) if p], 20)
+        for proc in self._popen:
+            proc.poll()
+        self._popen = [p for p in self._popen if p.returncode is None]
+        state.forget(self.root)
+        self._state = None
+        return survivors
+
+
+def _php_env() -> dict[str, str]:
+    return {"PATH": hostns.CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"}
+
+
+def _check_prerequisites() -> None:
+    if os.geteuid() != 0:
+        raise LabError("the lab needs root (namespaces, bind mounts, sshd)")
+    missing = [c for c in REQUIRED_COMMANDS if shutil.which(c) is None]
+    if missing:
+        raise LabError(f"missing commands for the lab: {', '.join(missing)}; install the packages listed "
+                       f"in tests/lab/README.md")
+
+
+def _ensure_deploy_user(user: str = hostns.DEPLOY_USER) -> None:
+    """A `deploy` user that can log in with a key: sshd without PAM refuses locked ('!')
+    accounts, so the password field is '*' (no password, not locked)."""
+    if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--create-home", "--home-dir", f"/home/{user}", "--shell", "/bin/bash",
+                        user], check=True, capture_output=True)
+    shadow = subprocess.run(["getent", "shadow", user], capture_output=True, text=True).stdout.split(":")
+    if len(shadow) > 1 and shadow[1].startswith("!"):
+        subprocess.run(["usermod", "-p", "*", user], check=True, capture_output=True)

@@ -1,0 +1,1 @@
+from tests.lab.fixtures import clean_lab, lab  # noqa: F401
