@@ -11,10 +11,10 @@ from typing import Mapping
 
 from ..errors import DeployError
 from ..events import ReleaseResolved
-from ..release_id import release_id
+from ..release_id import unique_release_id
 from ..shell import script
 
-# $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit.
+# $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
 FETCH = r"""
 set -e
 mkdir -p "$4/releases" "$4/shared" "$4/.deploytool"
@@ -25,6 +25,7 @@ else
   git clone --quiet --mirror "$2" "$1"
 fi
 git --git-dir="$1" rev-parse --verify --quiet "$3^{commit}" || { echo "ref not found in the repository: $3" >&2; exit 3; }
+ls -1 "$4/releases"
 """
 
 # $1 release dir, $2 commit, $3 metadata JSON, $4 deploy path, then d:path / f:path shared specs.
@@ -56,10 +57,14 @@ def run(ctx, options: Mapping[str, object]) -> str:
     app = ctx.app
     mirror = ctx.path(".deploytool", "repo.git")
 
+    existing: set[str] = set()
+
     def fetch(h):
         r = ctx.run(h, script(FETCH, mirror, app.repository, ctx.ref, app.deploy_path), "pull",
                     what=f"fetching {ctx.ref!r}")
-        return r.stdout.strip().splitlines()[-1] if r.stdout.strip() else ""
+        lines = r.stdout.strip().splitlines()
+        existing.update(lines[1:])
+        return lines[0] if lines else ""
 
     commits = ctx.each("pull", fetch)
     distinct = sorted(set(commits.values()))
@@ -68,7 +73,7 @@ def run(ctx, options: Mapping[str, object]) -> str:
         raise DeployError(f"pull: hosts resolved {ctx.ref!r} to different commits ({seen})",
                           "make every host clone the same repository URL")
     ctx.state.commit = distinct[0]
-    ctx.state.release = release_id(ctx.started, ctx.state.commit)
+    ctx.state.release = unique_release_id(ctx.started, ctx.state.commit, existing)
     ctx.bus.emit(ReleaseResolved(ctx.state.release, ctx.state.commit))
     meta = json.dumps({"release": ctx.state.release, "commit": ctx.state.commit, "ref": ctx.ref,
                        "stage": ctx.stage.name, "deployed_by": ctx.deployer,

@@ -26,3 +26,12 @@ def test_parse_releases_and_cleanup():
     assert select_for_deletion(rel, 2) == ("r2", "r3")
     assert select_for_deletion(rel, 1, frozenset({"r3"})) == ("r2",)
     assert select_for_deletion(rel, 10) == ()
+
+
+def test_release_id_never_collides_with_an_existing_one():
+    from deploytool.release_id import unique_release_id
+    when = datetime(2026, 11, 24, 16, 5, 9, tzinfo=timezone.utc)
+    base = "20261124T160509Z-abcdef0"
+    assert unique_release_id(when, "abcdef0123", set()) == base
+    assert unique_release_id(when, "abcdef0123", {base, base + ".2"}) == base + ".3"
+    assert parse_release_id(base + ".3") == (when, "abcdef0")

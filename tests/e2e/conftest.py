@@ -1,0 +1,97 @@
+"""The e2e ring: `deploytool ship` as a subprocess against the real lab fleet.
+
+One lab per test session (sshd hosts in namespaces, supervisord workers, Redis, MariaDB), on
+its own loopback addresses and ports so it never collides with a developer's `invoke lab.up`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.lab.lab import Lab
+
+E2E_ROOT = Path(os.environ.get("DEPLOYTOOL_E2E_LAB", "/tmp/deploytool-e2e"))
+
+
+@pytest.fixture(scope="session")
+def lab():
+    lab = Lab(E2E_ROOT, hosts=3, workers=2, address_prefix="127.22.0", redis_port=6393, mariadb_port=3393)
+    if lab.is_up():
+        lab.down()
+    lab.up()
+    try:
+        yield lab
+    finally:
+        lab.down()
+
+
+def write_inventory(lab: Lab, path: Path, **overrides) -> Path:
+    """The lab's inventory with application-level overrides (dicts merge one level deep)."""
+    data = yaml.safe_load(lab.inventory_path.read_text())
+    app = data["application"]
+    for key, value in overrides.items():
+        if key == "ssh":
+            data["stages"]["lab"]["ssh"].update(value)
+        elif isinstance(value, dict) and isinstance(app.get(key), dict):
+            app[key] = {**app[key], **value}
+        else:
+            app[key] = value
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+class Shipped:
+    """A finished `deploytool ...` run: exit code, output, and the parsed JSON events."""
+
+    def __init__(self, proc: subprocess.CompletedProcess):
+        self.code = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+
+    def of(self, kind: str) -> list[dict]:
+        return [e for e in self.events if e["event"] == kind]
+
+    @property
+    def release(self) -> str:
+        return next((e["release"] for e in self.of("ReleaseResolved")), "")
+
+    def __repr__(self) -> str:
+        return f"<exit {self.code}\nstdout:\n{self.stdout[-4000:]}\nstderr:\n{self.stderr[-4000:]}>"
+
+
+def deploytool(*args: str, timeout: float = 300, env: dict | None = None) -> Shipped:
+    proc = subprocess.run([sys.executable, "-m", "deploytool.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "CI": "1", **(env or {})})
+    return Shipped(proc)
+
+
+def ship(inventory: Path, *args: str, **kw) -> Shipped:
+    return deploytool("ship", "lab", "-i", str(inventory), "--json", *args, **kw)
+
+
+def current_of(lab: Lab) -> dict[str, str]:
+    return {h.name: os.readlink(h.app_dir / "current").rsplit("/", 1)[-1] if os.path.lexists(h.app_dir / "current")
+            else "" for h in lab.hosts}
+
+
+def releases_of(lab: Lab) -> dict[str, list[str]]:
+    return {h.name: sorted(p.name for p in (h.app_dir / "releases").iterdir()) if (h.app_dir / "releases").exists()
+            else [] for h in lab.hosts}
+
+
+@pytest.fixture
+def fresh(lab, tmp_path):
+    """A clean fleet with v1 shipped and workers running; yields the inventory path."""
+    lab.reset_app_state()
+    inv = write_inventory(lab, tmp_path / "inventory.yml")
+    first = ship(inv, "--ref", "v1")
+    assert first.code == 0, first
+    lab.start_workers()
+    return inv
