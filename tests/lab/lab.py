@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -360,6 +361,10 @@ class Lab:
             if hostns.ssh_banner(spec.address, spec.port):
                 raise LabError(f"something already answers on {spec.address}:{spec.port}: another lab "
                                f"is up (`python -m tests.lab status`), stop it first")
+        for what, port in (("redis", self.redis_port), ("mariadb", self.mariadb_port)):
+            if not _port_free(port):
+                raise LabError(f"port 127.0.0.1:{port} for the lab's {what} is in use: another lab is up "
+                               f"(`python -m tests.lab status`) or choose another port")
         _ensure_deploy_user()
         self._write_ssh_material(specs)
         st = self._state = state.LabState(self.n_hosts, self.n_workers, self.address_prefix, self.ssh_port,
@@ -440,6 +445,18 @@ class Lab:
         state.forget(self.root)
         self._state = None
         return survivors
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        # SO_REUSEADDR like the servers themselves: TIME_WAIT left by the last lab is no
+        # obstacle, a listener is.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _php_env() -> dict[str, str]:

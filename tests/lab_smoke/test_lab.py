@@ -6,6 +6,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import paramiko
@@ -149,6 +150,17 @@ def test_a_hand_made_release_runs_workers_and_jobs(clean_lab: Lab):
 
     lab.stop_workers(["h1"])
     assert all(s == "STOPPED" for s, _ in lab.worker_status("h1").values())
+
+
+def test_commit_release_adds_a_tag_the_hosts_can_clone(lab: Lab):
+    tag = f"smoke-{time.time_ns()}"
+    sha = lab.commit_release(tag, {"VERSION": "v3\n", "routes/console.php": None})
+    out = ssh(lab, "h2", f"git ls-remote {lab.origin_path}").stdout
+    refs = dict(line.split("\t")[::-1] for line in out.splitlines())
+    assert refs[f"refs/tags/{tag}^{{}}"] == sha
+    assert refs["refs/heads/main"] == refs["refs/tags/v2^{}"]  # main did not move
+    show = ssh(lab, "h2", f"git --git-dir={lab.origin_path} show {tag}:VERSION").stdout
+    assert show == "v3\n"
 
 
 def test_down_leaves_no_process_behind(tmp_path: Path):
