@@ -12,7 +12,7 @@ PY = sys.executable
 @task(help={"keep": "leave the lab running afterwards (stop it with `invoke lab.down`)"})
 def demo(c, keep=False):
     """A real ship to the local lab: v1, then v2 while jobs flow, showing the drain."""
-    c.run(f"{PY} -m tests.lab.demo" + (" --keep" if keep else ""), pty=sys.stdout.isatty())
+    c.run(f"{PY} scripts/demo.py" + (" --keep" if keep else ""), pty=sys.stdout.isatty())
 
 
 @task(help={"k": "pytest -k expression", "unit": "only the fast rings (no lab)"})

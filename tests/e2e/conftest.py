@@ -16,12 +16,16 @@ import yaml
 
 from tests.lab.lab import Lab
 
+# Several developers (and CI) may run labs side by side: each picks its own addresses and ports.
 E2E_ROOT = Path(os.environ.get("DEPLOYTOOL_E2E_LAB", "/tmp/deploytool-e2e"))
+E2E_PREFIX = os.environ.get("DEPLOYTOOL_E2E_PREFIX", "127.22.0")
+E2E_REDIS = int(os.environ.get("DEPLOYTOOL_E2E_REDIS", "6393"))
+E2E_MARIADB = int(os.environ.get("DEPLOYTOOL_E2E_MARIADB", "3393"))
 
 
 @pytest.fixture(scope="session")
 def lab():
-    lab = Lab(E2E_ROOT, hosts=3, workers=2, address_prefix="127.22.0", redis_port=6393, mariadb_port=3393)
+    lab = Lab(E2E_ROOT, hosts=3, workers=2, address_prefix=E2E_PREFIX, redis_port=E2E_REDIS, mariadb_port=E2E_MARIADB)
     if lab.is_up():
         lab.down()
     lab.up()

@@ -11,7 +11,7 @@ import testinfra
 
 from tests.lab.procs import wait_until
 
-from .conftest import current_of, deploytool, releases_of, ship, write_inventory
+from .conftest import E2E_PREFIX, current_of, deploytool, releases_of, ship, write_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -141,10 +141,10 @@ def test_an_unknown_or_changed_host_key_fails_before_any_change(lab, fresh, tmp_
     known = tmp_path / "known_hosts"
     lines = lab.known_hosts.read_text().splitlines()
     if case == "unknown":
-        known.write_text("\n".join(l for l in lines if not l.startswith("[127.22.0.2]")) + "\n")
+        known.write_text("\n".join(l for l in lines if not l.startswith(f"[{E2E_PREFIX}.2]")) + "\n")
     else:  # h2's entry carries h3's key: exactly what a man in the middle looks like
-        h3_key = next(l for l in lines if l.startswith("[127.22.0.3]")).split(" ", 1)[1]
-        known.write_text("\n".join(l if not l.startswith("[127.22.0.2]") else f"[127.22.0.2]:2222 {h3_key}"
+        h3_key = next(l for l in lines if l.startswith(f"[{E2E_PREFIX}.3]")).split(" ", 1)[1]
+        known.write_text("\n".join(l if not l.startswith(f"[{E2E_PREFIX}.2]") else f"[{E2E_PREFIX}.2]:2222 {h3_key}"
                                    for l in lines) + "\n")
     inv = write_inventory(lab, tmp_path / "inv.yml", ssh={"known_hosts": str(known)})
     result = ship(inv, "--ref", "v2")
