@@ -40,6 +40,7 @@ def lab() -> Iterator[Lab]:
         fleet.up(owner=os.getpid() if owned and not keep else None)
         yield fleet
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut down() short
         try:
             if owned and not keep:
                 fleet.down()

@@ -7,6 +7,8 @@ small sh wrapper gives the host its own view of the filesystem with bind mounts:
     <root>/hosts/hN/app  ->  /var/www/app     (the host's deploy path)
     <root>/hosts/hN/run  ->  /run             (sshd privsep dir, supervisor socket + conf)
     <root>/hosts/hN/tmp  ->  /tmp
+    <root>/hosts/hN/etc_hosts -> /etc/hosts     (localhost and hN)
+    /run/supervisord.conf -> /etc/supervisor/supervisord.conf (plain `supervisorctl` works)
 
 and sets the hostname. Because /proc is remounted for the new PID namespace, `ps` on a
 host shows only that host's processes. Killing PID 1 of the namespace makes the kernel
@@ -26,6 +28,7 @@ from .procs import ProcRef, children, wait_until
 DEPLOY_PATH = "/var/www/app"
 SUPERVISOR_CONF = "/run/supervisord.conf"  # inside the host
 SUPERVISOR_SOCK = "/run/supervisor.sock"
+DEBIAN_SUPERVISOR_CONF = "/etc/supervisor/supervisord.conf"  # where supervisorctl looks by default
 DEPLOY_USER = "deploy"
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 WORKER_COMMAND = "php /var/www/app/current/artisan queue:work redis --sleep=1 --tries=3 --timeout=30"
@@ -98,6 +101,10 @@ def sshd_config_text(spec: HostSpec, authorized_keys: Path) -> str:
         "Subsystem sftp internal-sftp\n"
         "MaxStartups 50:30:100\n"
         "MaxSessions 20\n")
+
+
+def etc_hosts_text(spec: HostSpec) -> str:
+    return f"127.0.0.1\tlocalhost\n{spec.address}\t{spec.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 
 
 def supervisord_conf_text(spec: HostSpec) -> str:
@@ -174,6 +181,9 @@ def boot_script_text(spec: HostSpec) -> str:
     else:
         lines.append(f"mount --bind {q(str(spec.tmp_dir))} /tmp")
     lines += [
+        # Debian's default config path too, so a plain `supervisorctl status` works on a host.
+        f"if [ -f {DEBIAN_SUPERVISOR_CONF} ]; then mount --bind {SUPERVISOR_CONF} {DEBIAN_SUPERVISOR_CONF}; fi",
+        f"mount --bind {q(str(spec.dir / 'etc_hosts'))} /etc/hosts",
         "mkdir -p /run/sshd && chmod 0755 /run/sshd",
         f"hostname {spec.name}",
         f"exec /usr/bin/supervisord -n -c {SUPERVISOR_CONF}",

@@ -416,6 +416,7 @@ class Lab:
         spec.sshd_config.write_text(hostns.sshd_config_text(spec, self.authorized_keys))
         (spec.run_dir / "supervisord.conf").write_text(hostns.supervisord_conf_text(spec))
         spec.boot_script.write_text(hostns.boot_script_text(spec))
+        (spec.dir / "etc_hosts").write_text(hostns.etc_hosts_text(spec))
         Path(hostns.DEPLOY_PATH).mkdir(parents=True, exist_ok=True)  # the bind mount's target
 
     def _build_dispatcher(self, env: str) -> None:
