@@ -1,0 +1,126 @@
+"""The gate: pending migrations + dialect + policy (+ optional live schema) -> Report. Pure, no I/O.
+
+Walks the migrations in order, so a table created earlier in the pending set may be altered
+freely afterwards (old code cannot depend on it). Every operation meets every rule of the
+dialect; the policy gives each finding its severity; allow annotations in a migration's source
+mark findings of that migration as allowed, with the reason shown in the report.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Sequence
+
+from . import ops
+from .annotations import Allow, find_allows
+from .model import Finding, PendingMigration, Report
+from .ops import key
+from .phpsource import disables_transaction
+from .policy import MigrationPolicy
+from .rules import RULES, Rule, Scope, rules_for
+from .rules.meta import BAD_ANNOTATION
+from .schema import LiveSchema
+from .sqlscan import pieces
+from .statements import read_statement
+
+EXCERPT_CHARS = 160
+
+
+def check(migrations: Sequence[PendingMigration], dialect: str, policy: MigrationPolicy,
+          schema: LiveSchema | None = None) -> Report:
+    rules = rules_for(dialect)
+    new_tables: set[str] = set()
+    new_columns: set[tuple[str, str]] = set()
+    findings: list[Finding] = []
+    for m in migrations:
+        allows = find_allows(m.source, m.file, dialect)
+        allowed = _allowed_rules(allows)
+        findings.extend(_annotation_findings(m, allows, policy))
+        transactional = dialect == "pgsql" and _is_laravel(m) and not disables_transaction(m.source or "")
+        notes = m.notes + (None,) * (len(m.statements) - len(m.notes))
+        parsed = [(i, sql, op) for i, (sql, note) in enumerate(zip(m.statements, notes), 1)
+                  for op in read_statement(sql, dialect, note)]
+        all_ops = tuple(op for _, _, op in parsed)
+        for pos, (index, sql, op) in enumerate(parsed):
+            scope = Scope(dialect, schema, transactional, frozenset(new_tables), frozenset(new_columns),
+                          all_ops[:pos], all_ops[pos + 1:])
+            for rule in rules:
+                if scope.is_new(getattr(op, "table", None)) and not rule.on_new_tables:
+                    continue
+                why = rule.detect(op, scope)
+                if why is None:
+                    continue
+                finding = _finding(m.name, rule, index, sql, why, policy, allowed, transactional and len(parsed) > 1,
+                                   dialect)
+                if finding is not None:
+                    findings.append(finding)
+            _learn(op, new_tables, new_columns)
+    return Report(dialect, tuple(m.name for m in migrations), tuple(findings))
+
+
+def _is_laravel(m: PendingMigration) -> bool:
+    return bool(m.source) and ((m.file or "").endswith(".php") or m.source.lstrip().startswith("<?php"))
+
+
+def _learn(op: ops.Op, new_tables: set[str], new_columns: set[tuple[str, str]]) -> None:
+    """Remember what the pending set creates: old code cannot depend on it."""
+    if isinstance(op, ops.CreateTable):
+        new_tables.add(key(op.table))
+    elif isinstance(op, ops.RenameTable) and key(op.table) in new_tables:
+        new_tables.add(key(op.to))
+    elif isinstance(op, ops.AddColumn):
+        new_columns.add((key(op.table), op.column.name.lower()))
+    elif isinstance(op, ops.RenameColumn) and (key(op.table), op.column.lower()) in new_columns:
+        new_columns.add((key(op.table), op.to.lower()))
+
+
+def _allowed_rules(allows: list[Allow]) -> dict[str, str]:
+    """Rule id -> reason, from the annotations that are valid."""
+    result: dict[str, str] = {}
+    for a in allows:
+        if a.reason and a.rules and all(r in RULES for r in a.rules):
+            for r in a.rules:
+                result.setdefault(r, a.reason)
+    return result
+
+
+def _annotation_findings(m: PendingMigration, allows: list[Allow], policy: MigrationPolicy) -> list[Finding]:
+    rule = RULES[BAD_ANNOTATION]
+    severity = policy.severity(rule.id, rule.default)
+    if severity is None:
+        return []
+    out = []
+    for a in allows:
+        problems = []
+        if not a.rules:
+            problems.append("it names no rule (write `deploytool: allow RULE -- reason`)")
+        for r in a.rules:
+            if r not in RULES:
+                close = difflib.get_close_matches(r, RULES, n=1)
+                problems.append(f"{r!r} is not a rule" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        if not a.reason:
+            problems.append("it gives no reason after ` -- `, so it allows nothing")
+        if problems:
+            out.append(Finding(m.name, rule.id, rule.category, None, a.text, "; ".join(problems),
+                               rule.alternative, severity, statement_index=0))
+    return out
+
+
+def _finding(migration: str, rule: Rule, index: int, sql: str | None, why: str, policy: MigrationPolicy,
+             allowed: dict[str, str], in_long_txn: bool, dialect: str) -> Finding | None:
+    severity = policy.severity(rule.id, rule.default)
+    if severity is None:
+        return None
+    if in_long_txn and rule.category == "locks-table" and rule.id not in ("concurrently-in-transaction",
+                                                                          "validate-in-transaction"):
+        why += "; Laravel runs this migration in one transaction, so the lock is held until the migration ends"
+    reason = allowed.get(rule.id)
+    return Finding(migration, rule.id, rule.category, sql, excerpt(sql, dialect), why, rule.alternative, severity,
+                   allowed=reason is not None, allow_reason=reason, statement_index=index)
+
+
+def excerpt(sql: str | None, dialect: str) -> str:
+    """The statement on one line, without its comments, cut to EXCERPT_CHARS."""
+    if sql is None:
+        return "(SQL unknown)"
+    flat = " ".join("".join(p.text for p in pieces(sql, dialect) if p.kind != "comment").split())
+    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"

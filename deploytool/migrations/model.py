@@ -1,0 +1,86 @@
+"""The gate's vocabulary: the pending migrations it reads, the findings it makes, the report.
+
+All frozen. `Report.to_dict()` is the JSON shape printed by `--json` and read by CI:
+
+    {"version": 1, "dialect": "pgsql", "blocked": true,
+     "migrations": ["2024_01_01_000000_drop_legacy_column", ...],
+     "counts": {"block": 1, "warn": 0, "allowed": 1},
+     "findings": [{"migration": ..., "rule": "drop-column", "category": "breaks-old-code",
+                   "statement_index": 1, "statement": "<full SQL or null>", "excerpt": "...",
+                   "why": "...", "alternative": "...", "severity": "block"|"warn",
+                   "allowed": false, "allow_reason": null}]}
+
+`statement_index` counts from 1 within the migration; 0 marks a finding about the migration as a
+whole (a bad allow annotation).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["block", "warn"]
+# The three categories of the issue, plus "unknown" (a statement the gate cannot read) and
+# "policy" (findings about allow annotations themselves).
+CATEGORIES = ("breaks-old-code", "locks-table", "data-loss", "unknown", "policy")
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PendingMigration:
+    name: str
+    file: str | None
+    statements: tuple[str | None, ...]  # None: the SQL is unknown (see notes)
+    source: str | None = None  # the file's text: where allow annotations live
+    notes: tuple[str | None, ...] = ()  # why a statement is unknown, aligned with statements
+
+
+@dataclass(frozen=True)
+class Finding:
+    migration: str
+    rule: str
+    category: str
+    statement: str | None
+    excerpt: str
+    why: str
+    alternative: str
+    severity: Severity
+    allowed: bool = False
+    allow_reason: str | None = None
+    statement_index: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "migration": self.migration, "rule": self.rule, "category": self.category,
+            "statement_index": self.statement_index, "statement": self.statement, "excerpt": self.excerpt,
+            "why": self.why, "alternative": self.alternative, "severity": self.severity,
+            "allowed": self.allowed, "allow_reason": self.allow_reason,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    dialect: str
+    migrations: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.severity == "block" and not f.allowed for f in self.findings)
+
+    def for_migration(self, name: str) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.migration == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        active = [f for f in self.findings if not f.allowed]
+        return {
+            "version": JSON_VERSION,
+            "dialect": self.dialect,
+            "blocked": self.blocked,
+            "migrations": list(self.migrations),
+            "counts": {
+                "block": sum(f.severity == "block" for f in active),
+                "warn": sum(f.severity == "warn" for f in active),
+                "allowed": len(self.findings) - len(active),
+            },
+            "findings": [f.to_dict() for f in self.findings],
+        }

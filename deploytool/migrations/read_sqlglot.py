@@ -1,0 +1,266 @@
+"""MySQL/MariaDB and SQLite statements -> operations, through sqlglot's parser.
+
+Also reads PostgreSQL, only so the benchmark can compare its coverage with pglast's. Any shape it
+does not recognise becomes Unknown (which blocks unless allowed), never a silent pass.
+"""
+from __future__ import annotations
+
+import logging
+
+import sqlglot
+from sqlglot import exp
+
+from . import ops
+from .coltypes import from_datatype
+from .commands import command_ops
+
+_READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
+
+
+class _QuietFallback(logging.Filter):
+    """sqlglot warns when it falls back to Command; the gate handles those itself (commands.py)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Falling back to parsing as a 'Command'" not in record.getMessage()
+
+
+logging.getLogger("sqlglot").addFilter(_QuietFallback())
+
+# Statement classes that are understood and harmless as such (reads, session settings, …).
+_HARMLESS = (exp.Query, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Use, exp.Pragma,
+             exp.Describe, exp.Show, exp.Analyze, exp.Comment)
+_FUNCTIONS_STABLE = {"now", "current_timestamp", "localtimestamp", "statement_timestamp",
+                     "transaction_timestamp", "current_date", "current_time"}
+
+
+def read(sql: str, dialect: str) -> list[ops.Op]:
+    try:
+        trees = [t for t in sqlglot.parse(sql, read=_READ[dialect]) if t is not None]
+    except Exception as exc:  # ParseError, TokenError: anything it cannot read is unknown
+        return [ops.Unknown(f"the {dialect} parser cannot read it: {_first_line(exc)}")]
+    if not trees:
+        return [ops.Unknown("no statement found")]
+    found: list[ops.Op] = []
+    for tree in trees:
+        found.extend(_statement(tree, dialect))
+    return found
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+def table_name(t: exp.Expression | None) -> str:
+    if not isinstance(t, exp.Table):
+        return t.sql() if t is not None else "?"
+    return ".".join(p for p in (t.catalog, t.db, t.name) if p)
+
+
+def _statement(tree: exp.Expression, dialect: str) -> list[ops.Op]:
+    if isinstance(tree, exp.Command):
+        rest = tree.expression.this if isinstance(tree.expression, exp.Literal) else str(tree.expression or "")
+        return command_ops(str(tree.this), rest, _READ[dialect])
+    if isinstance(tree, exp.Create):
+        return _create(tree, dialect)
+    if isinstance(tree, exp.Drop):
+        return _drop(tree)
+    if isinstance(tree, exp.Alter):
+        return _alter(tree, dialect)
+    if isinstance(tree, exp.TruncateTable):
+        cascade = str(tree.args.get("option") or "").lower() == "cascade"
+        return [ops.Truncate(table_name(t), cascade) for t in tree.expressions]
+    if isinstance(tree, (exp.Update, exp.Delete)):
+        return [_write(tree)]
+    if isinstance(tree, exp.Insert):
+        target = tree.this.this if isinstance(tree.this, exp.Schema) else tree.this
+        return [ops.Insert(table_name(target), isinstance(tree.expression, exp.Query))]
+    if isinstance(tree, _HARMLESS):
+        return [ops.Other(type(tree).__name__)]
+    return [ops.Unknown(f"not a statement the gate knows ({type(tree).__name__})")]
+
+
+def _create(tree: exp.Create, dialect: str) -> list[ops.Op]:
+    kind = str(tree.args.get("kind") or "").upper()
+    if kind == "INDEX":
+        index = tree.this
+        online = dialect == "mysql" and not tree.args.get("unique")
+        return [ops.AddIndex(table_name(index.args.get("table")), index.name or None,
+                             bool(tree.args.get("unique")), bool(tree.args.get("concurrently")), online)]
+    if kind == "TABLE":
+        schema = tree.this
+        target = schema.this if isinstance(schema, exp.Schema) else schema
+        columns = tuple(column(c, dialect) for c in (schema.expressions if isinstance(schema, exp.Schema) else [])
+                        if isinstance(c, exp.ColumnDef))
+        props = tree.args.get("properties")
+        temporary = bool(props and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions))
+        return [ops.CreateTable(table_name(target), columns, temporary, tree.expression is not None)]
+    return [ops.Other(f"CREATE {kind}")]
+
+
+def _drop(tree: exp.Drop) -> list[ops.Op]:
+    kind = str(tree.args.get("kind") or "").upper()
+    names = [table_name(t) for t in tree.args.get("tables") or [tree.this]]
+    if kind in ("TABLE", "VIEW", "MATERIALIZED VIEW"):
+        return [ops.DropTable(n, "table" if kind == "TABLE" else "view") for n in names]
+    if kind == "INDEX":
+        on = tree.args.get("cluster")
+        table = table_name(on.this) if isinstance(on, exp.OnProperty) else None
+        return [ops.DropIndex(n, table, bool(tree.args.get("concurrently"))) for n in names]
+    if kind in ("DATABASE", "SCHEMA"):
+        return [ops.DropSchema(n, kind.lower()) for n in names]
+    return [ops.Other(f"DROP {kind}")]
+
+
+def _alter(tree: exp.Alter, dialect: str) -> list[ops.Op]:
+    if str(tree.args.get("kind") or "").upper() != "TABLE":
+        return [ops.Other(f"ALTER {tree.args.get('kind')}")]
+    table = table_name(tree.this)
+    found: list[ops.Op] = []
+    for action in tree.args.get("actions") or []:
+        found.extend(_action(table, action, dialect, bool(tree.args.get("not_valid"))))
+    return found or [ops.Other("ALTER TABLE options")]
+
+
+def _action(table: str, a: exp.Expression, dialect: str, not_valid: bool) -> list[ops.Op]:
+    if isinstance(a, exp.ColumnDef):
+        return [ops.AddColumn(table, column(a, dialect))]
+    if isinstance(a, exp.Drop):
+        kind = str(a.args.get("kind") or "").upper()
+        names = [e.name for e in a.args.get("tables") or []]
+        if kind == "COLUMN":
+            return [ops.DropColumn(table, n) for n in names]
+        if kind == "INDEX":
+            return [ops.DropIndex(n, table) for n in names]
+        return [ops.Other(f"DROP {kind}")]  # constraints, foreign keys: old code never needs them
+    if isinstance(a, exp.DropPrimaryKey):
+        return [ops.Other("DROP PRIMARY KEY")]
+    if isinstance(a, exp.RenameColumn):
+        return [ops.RenameColumn(table, a.this.name, a.args["to"].name)]
+    if isinstance(a, exp.AlterRename):
+        return [ops.RenameTable(table, table_name(a.this))]
+    if isinstance(a, exp.ModifyColumn):
+        new = column(a.this, dialect)
+        old = a.args.get("rename_from")
+        old_name = old.name if old is not None else new.name
+        found: list[ops.Op] = [ops.RedefineColumn(table, old_name, new)]
+        if old_name.lower() != new.name.lower():  # MySQL `CHANGE a a …` is a type change, not a rename
+            found.insert(0, ops.RenameColumn(table, old_name, new.name))
+        return found
+    if isinstance(a, exp.AlterColumn):
+        return _alter_column(table, a, dialect)
+    if isinstance(a, exp.AddConstraint):
+        return [op for e in a.expressions for op in _constraint(table, e, not_valid, dialect)]
+    return [ops.Unknown(f"ALTER TABLE action not understood: {a.sql()[:80]}")]
+
+
+def _alter_column(table: str, a: exp.AlterColumn, dialect: str) -> list[ops.Op]:
+    name = a.this.name
+    if a.args.get("dtype") is not None:
+        return [ops.AlterColumnType(table, name, from_datatype(a.args["dtype"], dialect), bool(a.args.get("using")))]
+    if a.args.get("allow_null") is False:
+        return [ops.SetNotNull(table, name)]
+    if a.args.get("allow_null") is True or a.args.get("drop") and "NOT NULL" in a.sql().upper():
+        return [ops.DropNotNull(table, name)]
+    return [ops.Other("ALTER COLUMN default")]
+
+
+def _constraint(table: str, e: exp.Expression, not_valid: bool, dialect: str) -> list[ops.Op]:
+    name = None
+    if isinstance(e, exp.Constraint):
+        name = e.name or None
+        return [op for inner in e.expressions for op in _constraint_kind(table, inner, name, not_valid, dialect)]
+    return _constraint_kind(table, e, name, not_valid, dialect)
+
+
+def _constraint_kind(table: str, e: exp.Expression, name: str | None, not_valid: bool, dialect: str) -> list[ops.Op]:
+    if isinstance(e, exp.IndexColumnConstraint):
+        return [ops.AddIndex(table, e.name or None, online=dialect == "mysql")]
+    if isinstance(e, exp.UniqueColumnConstraint):
+        inner = e.this
+        index_name = inner.this.name if isinstance(inner, exp.Schema) and isinstance(inner.this, exp.Identifier) else None
+        return [ops.AddConstraint(table, "unique", name or index_name, not_valid)]
+    kinds = {exp.ForeignKey: "foreign", exp.PrimaryKey: "primary", exp.CheckColumnConstraint: "check",
+             exp.PrimaryKeyColumnConstraint: "primary", exp.ExcludeColumnConstraint: "exclude"}
+    for cls, kind in kinds.items():
+        if isinstance(e, cls):
+            return [ops.AddConstraint(table, kind, name, not_valid)]
+    return [ops.Unknown(f"constraint not understood: {e.sql()[:80]}")]
+
+
+def column(cd: exp.ColumnDef, dialect: str) -> ops.Column:
+    dtype = cd.args.get("kind")
+    col = {"name": cd.name, "type": from_datatype(dtype, dialect) if isinstance(dtype, exp.DataType) else None}
+    for c in cd.args.get("constraints") or []:
+        kind = c.args.get("kind") if isinstance(c, exp.ColumnConstraint) else c
+        if isinstance(kind, exp.NotNullColumnConstraint):
+            col["not_null"] = not kind.args.get("allow_null")
+        elif isinstance(kind, exp.DefaultColumnConstraint):
+            col["default"] = default(kind.this, dialect)
+        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
+            col["primary_key"] = True
+        elif isinstance(kind, exp.UniqueColumnConstraint):
+            col["unique"] = True
+        elif isinstance(kind, (exp.AutoIncrementColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)):
+            col["auto_increment"] = True
+        elif isinstance(kind, exp.ComputedColumnConstraint):
+            col["generated_stored"] = bool(kind.args.get("persisted"))
+        elif isinstance(kind, exp.CharacterSetColumnConstraint):
+            col["charset"] = kind.name
+        elif isinstance(kind, exp.CheckColumnConstraint):
+            col["check"] = True
+        elif isinstance(kind, exp.Reference) or isinstance(c, exp.Reference):
+            col["references"] = True
+    if dtype is not None and isinstance(dtype, exp.DataType) and dtype.this.name in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
+        col["auto_increment"] = True
+    return ops.Column(**col)
+
+
+def default(e: exp.Expression, dialect: str) -> ops.Default:
+    sql = e.sql(dialect=_READ[dialect])
+    if isinstance(e, (exp.Literal, exp.Null, exp.Boolean)) or (isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)):
+        return ops.Default(sql, False)
+    if isinstance(e, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)):
+        return ops.Default(sql, False)
+    if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal):
+        return ops.Default(sql, False)
+    if dialect == "mysql":
+        # Measured on MariaDB 10.11: an expression default (`DEFAULT (uuid())`) forces ALGORITHM=COPY.
+        return ops.Default(sql, True, "an expression default is computed per row, so InnoDB copies the table")
+    funcs = [f for f in e.find_all(exp.Func) if not isinstance(f, (exp.Cast, exp.Paren))]
+    unknown = [f.sql() for f in funcs if (f.sql_name() or "").lower() not in _FUNCTIONS_STABLE]
+    if unknown:
+        return ops.Default(sql, True, f"{unknown[0]} may be volatile: it is evaluated for every existing row")
+    return ops.Default(sql, False)
+
+
+def _write(tree: exp.Update | exp.Delete) -> ops.Write:
+    kind = "update" if isinstance(tree, exp.Update) else "delete"
+    where = tree.args.get("where")
+    bounded = tree.args.get("limit") is not None or (where is not None and bounded_where(where.this))
+    return ops.Write(kind, table_name(tree.this), where is not None, bounded)
+
+
+_KEY_COLUMNS = {"id", "uuid", "ctid", "rowid"}
+
+
+def bounded_where(cond: exp.Expression) -> bool:
+    """Does the WHERE touch a bounded set of rows: a key lookup, a key range, or a LIMITed subquery?"""
+    conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
+    lower = upper = False
+    for c in conjuncts:
+        if isinstance(c, exp.Paren):
+            if bounded_where(c.this):
+                return True
+            continue
+        col = c.this if isinstance(c, (exp.EQ, exp.In, exp.Between, exp.GT, exp.GTE, exp.LT, exp.LTE)) else None
+        if not (isinstance(col, exp.Column) and col.name.lower() in _KEY_COLUMNS):
+            continue
+        if isinstance(c, (exp.EQ, exp.Between)):
+            return True
+        if isinstance(c, exp.In):
+            query = c.args.get("query")
+            if query is None or any(s.args.get("limit") is not None for s in query.find_all(exp.Select)):
+                return True
+        lower = lower or isinstance(c, (exp.GT, exp.GTE))
+        upper = upper or isinstance(c, (exp.LT, exp.LTE))
+    return lower and upper

@@ -1,0 +1,46 @@
+"""What a rule is, and the facts a rule may consult besides the operation itself."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..ops import Op, key
+from ..schema import ColumnInfo, LiveSchema
+
+ALL = frozenset({"mysql", "pgsql", "sqlite"})
+MYSQL_PG = frozenset({"mysql", "pgsql"})
+PG = frozenset({"pgsql"})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where an operation stands: dialect, what the pending set created before it, its migration."""
+
+    dialect: str
+    schema: LiveSchema | None = None
+    transactional: bool = False  # PostgreSQL + Laravel: the migration runs in one transaction
+    new_tables: frozenset[str] = frozenset()
+    new_columns: frozenset[tuple[str, str]] = frozenset()
+    earlier: tuple[Op, ...] = ()  # operations before this one in the same migration
+    later: tuple[Op, ...] = ()  # operations after this one in the same migration
+
+    def is_new(self, table: str | None) -> bool:
+        return table is not None and key(table) in self.new_tables
+
+    def is_new_column(self, table: str, column: str) -> bool:
+        return (key(table), column.lower()) in self.new_columns
+
+    def live(self, table: str, column: str) -> ColumnInfo | None:
+        return self.schema.column(table, column) if self.schema else None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str  # breaks-old-code | locks-table | data-loss | unknown | policy
+    dialects: frozenset[str]
+    summary: str
+    alternative: str
+    detect: Callable[[Op, Scope], str | None] = field(repr=False, compare=False)
+    default: str = "block"  # advice rules default to "warn"
+    on_new_tables: bool = False  # still applies to a table created earlier in the pending set
