@@ -77,6 +77,8 @@ class ShipState:
     step_durations: list[tuple[str, float]] = field(default_factory=list)
     drain: dict = field(default_factory=dict)                   # figures for the summary/audit
     lost_hosts: set[str] = field(default_factory=set)
+    token: str = ""                                             # marks our remote processes
+    in_switch: bool = False                                     # never stop commands mid-switch
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,9 @@ class Context:
 
     # -- running commands -------------------------------------------------------------------------
     def run(self, host: Host, command: Command, step: str, *, timeout: float | None = None,
-            check: bool = True, what: str = "") -> Result:
-        r = self.transport.run(host, command, timeout=timeout or self.app.command_timeout, step=step)
+            check: bool = True, what: str = "", marked: bool = True) -> Result:
+        r = self.transport.run(host, command, timeout=timeout or self.app.command_timeout, step=step,
+                               marked=marked)
         self.bus.emit(CommandRan(host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration))
         if check and not r.ok:
             tail = redact(r.tail(), self.inventory.secrets())
@@ -162,11 +165,17 @@ def redact(text: str, secrets: Sequence[str]) -> str:
 StepFn = Callable[[Context, Mapping[str, object]], str]
 
 
+# Once every host is switched, these still run after a cancel: stopping between the switch and
+# the queue restart would leave old workers running with nobody told to recycle them.
+FINISH_AFTER_SWITCH = frozenset({"restart-queue"})
+
+
 def run_steps(ctx: Context, specs: Sequence[StepSpec], registry: Mapping[str, StepFn],
               on_failure: Callable[[Context, str], None] | None = None) -> None:
-    """The loop: start, run, finish, stop at the first failure."""
+    """The loop: start, run, finish, stop at the first failure (or at a cancel)."""
     for spec in specs:
-        ctx.cancel.check(f"before {spec.name}")
+        if not (ctx.state.switched and spec.name in FINISH_AFTER_SWITCH):
+            ctx.cancel.check(f"before {spec.name}")
         ctx.bus.emit(StepStarted(spec.name, tuple(h.name for h in ctx.live_hosts)))
         t0 = time.monotonic()
         try:
@@ -174,11 +183,14 @@ def run_steps(ctx: Context, specs: Sequence[StepSpec], registry: Mapping[str, St
         except BaseException as e:
             dt = time.monotonic() - t0
             ctx.state.step_durations.append((spec.name, dt))
+            if ctx.cancel.tripped and not isinstance(e, Interrupted) and isinstance(e, DeployError):
+                # our own stopper ended the step's commands: report the cancel, not their exit code
+                e = Interrupted(ctx.cancel.signum, spec.name)
             msg = e.message if isinstance(e, DeployError) else f"{type(e).__name__}: {e}"
             ctx.bus.emit(StepFinished(spec.name, False, dt, msg))
             if on_failure is not None:
                 on_failure(ctx, spec.name)
-            raise
+            raise e
         dt = time.monotonic() - t0
         ctx.state.step_durations.append((spec.name, dt))
         ctx.bus.emit(StepFinished(spec.name, True, dt, detail or ""))

@@ -74,3 +74,13 @@ def render(command: Command, redact: Sequence[str] = ()) -> str:
     for secret in sorted((s for s in redact if s), key=len, reverse=True):
         text = text.replace(shlex.quote(secret), "***").replace(secret, "***")
     return text
+
+
+MARKER = "DEPLOYTOOL_RUN"
+
+
+def with_marker(text: str, token: str) -> str:
+    """Tag a remote command's process tree with the ship's token (an exported variable its
+    children inherit), so a cancelled ship can find and stop exactly what it started, and tests
+    can prove nothing it started outlives it."""
+    return f"{MARKER}={shlex.quote(token)}; export {MARKER}; {text}"

@@ -15,6 +15,6 @@ def run(ctx) -> None:
         return
     for h in ctx.live_hosts:
         try:
-            ctx.run(h, cmd("rm", "-rf", "--", ctx.release_dir), "discard", timeout=60)
+            ctx.run(h, cmd("rm", "-rf", "--", ctx.release_dir), "discard", timeout=60, marked=False)
         except DeployError as e:
             ctx.bus.emit(WarningEvent(f"could not remove {ctx.release_dir}: {e.message}", h.name))

@@ -24,7 +24,8 @@ UNSWITCH = 'rm -f "$1/current"'
 
 
 def point(ctx, host, release: str, step: str = "switch") -> float:
-    r = ctx.run(host, script(SWITCH, ctx.app.deploy_path, release), step, what=f"switching to {release}")
+    r = ctx.run(host, script(SWITCH, ctx.app.deploy_path, release), step, what=f"switching to {release}",
+                marked=False)
     try:
         return float(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -46,16 +47,20 @@ def switch_all(ctx, release: str, step: str = "switch") -> None:
         ctx.state.switched.add(h.name)   # before: a timeout may still have switched it
         return point(ctx, h, release, step)
 
+    ctx.state.in_switch = True
     try:
         times = ctx.each(step, one)
     except DeployError:
         undo(ctx, step)
         raise
+    finally:
+        ctx.state.in_switch = False
     ctx.state.switch_time = max(times.values() or [ctx.clock.time()])
 
 
 def undo(ctx, step: str = "switch") -> None:
-    """Put every switched host back where it was; report any host that could not be restored."""
+    """Put every switched host back where it was; report any host that could not be restored.
+    Commands here are unmarked: a cancel's stopper must never kill the undo."""
     by_name = {h.name: h for h in ctx.hosts}
     for name in sorted(ctx.state.switched):
         h = by_name[name]
@@ -64,7 +69,7 @@ def undo(ctx, step: str = "switch") -> None:
             if before:
                 point(ctx, h, before, step)
             else:
-                ctx.run(h, script(UNSWITCH, ctx.app.deploy_path), step)
+                ctx.run(h, script(UNSWITCH, ctx.app.deploy_path), step, marked=False)
         except DeployError as e:
             ctx.bus.emit(WarningEvent(f"could not restore `current` to {before or '(none)'}: {e.message}", name))
             continue

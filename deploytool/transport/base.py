@@ -30,9 +30,11 @@ class Transport(Protocol):
     def connect(self, host: Host) -> None:
         """Open (or reuse) the connection; raise UnreachableError / HostKeyError."""
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "") -> Result:
+    marker: str
+
+    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True) -> Result:
         """Run one command; never raises for a non-zero exit, raises UnreachableError on
-        a lost connection or a timeout."""
+        a lost connection or a timeout. `marked` tags it with `marker` (see stopper.py)."""
 
     def close(self) -> None:
         """Close every connection (and anything opened for them, such as jump tunnels)."""

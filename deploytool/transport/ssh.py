@@ -17,7 +17,7 @@ from invoke.exceptions import CommandTimedOut, UnexpectedExit
 
 from ..config.model import Host, SSHSettings
 from ..errors import HostKeyError, UnreachableError
-from ..shell import Command, render
+from ..shell import Command, render, with_marker
 from .base import Result
 
 
@@ -39,6 +39,7 @@ class SSHTransport:
         self.ssh = ssh
         self._conns: dict[str, Connection] = {}
         self._lock = threading.Lock()
+        self.marker = ""   # set per session: tags our remote processes (see stopper.py)
         self._config = Config(overrides={"load_ssh_configs": False, "run": {"hide": True, "warn": True}})
 
     def _connection(self, host: Host) -> Connection:
@@ -87,12 +88,15 @@ class SSHTransport:
         except OSError as e:
             raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {e.strerror or e}") from None
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "") -> Result:
+    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True) -> Result:
         self.connect(host)
         conn = self._connection(host)
+        text = render(command)
+        if marked and self.marker:
+            text = with_marker(text, self.marker)
         start = time.monotonic()
         try:
-            r = conn.run(render(command), timeout=max(1, int(timeout)), in_stream=False)
+            r = conn.run(text, timeout=max(1, int(timeout)), in_stream=False)
         except CommandTimedOut:
             conn.close()  # the channel may be wedged; a later command reconnects
             raise UnreachableError(host.name, step or "run", f"command timed out after {timeout:g}s") from None

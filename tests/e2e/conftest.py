@@ -70,9 +70,13 @@ class Shipped:
         return f"<exit {self.code}\nstdout:\n{self.stdout[-4000:]}\nstderr:\n{self.stderr[-4000:]}>"
 
 
+AUDIT_LOG = E2E_ROOT.parent / (E2E_ROOT.name + "-audit.log")
+
+
 def deploytool(*args: str, timeout: float = 300, env: dict | None = None) -> Shipped:
     proc = subprocess.run([sys.executable, "-m", "deploytool.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "CI": "1", **(env or {})})
+                          timeout=timeout, env={**os.environ, "CI": "1", "DEPLOYTOOL_AUDIT_LOG": str(AUDIT_LOG),
+                                                **(env or {})})
     return Shipped(proc)
 
 

@@ -18,7 +18,9 @@ class RecordingTransport:
     def connect(self, host) -> None:
         self.log.append((host.name, "<connect>"))
 
-    def run(self, host, command, *, timeout, step=""):
+    marker: str = ""
+
+    def run(self, host, command, *, timeout, step="", marked=True):
         text = render(command)
         self.log.append((host.name, text))
         code, out = self.answer(host.name, text)

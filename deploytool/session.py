@@ -1,0 +1,145 @@
+"""A deploy session: what ship and rollback share around their step lists.
+
+Connect every host (host keys verified before anything changes), take the stage lock (leased,
+renewed), run the steps with signals turned into a cancel at the next safe point, and on every
+exit path: stop what we started remotely if cancelled, release the lock, write the audit line,
+close connections. The first SIGINT/SIGTERM/SIGHUP cancels; a second aborts at once (still
+releasing the lock and closing connections).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+import uuid
+
+from . import audit
+from .config.durations import format_duration
+from .errors import DeployError, ExitCode, Interrupted
+from .events import Escalated, ShipFinished, ShipStarted
+from .events import Warning as WarningEvent
+from .lock import DeployLock, describe
+from .pipeline import Context, run_steps
+from .stopper import stop_command
+
+
+class Signals:
+    """First signal: trip the cancel token and stop remote commands (unless the switch is under
+    way: it completes or is undone everywhere). Second: abort now."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self, ctx: Context, on_first):
+        self.ctx = ctx
+        self.on_first = on_first
+        self.saved: dict = {}
+
+    def __enter__(self):
+        for s in self.SIGNALS:
+            self.saved[s] = signal.signal(s, self.handle)
+        return self
+
+    def handle(self, signum, frame):
+        first = not self.ctx.cancel.tripped
+        self.ctx.cancel.trip(signum)
+        if first:
+            threading.Thread(target=self.on_first, name="deploytool-cancel", daemon=True).start()
+        else:
+            raise Interrupted(signum, "abort (second signal)")
+
+    def __exit__(self, *exc):
+        for s, h in self.saved.items():
+            signal.signal(s, h)
+
+
+def stop_remote(ctx: Context) -> None:
+    """Stop the ship's own remote commands on every host (never inside the switch)."""
+    if ctx.state.in_switch:
+        return
+
+    def one(h):
+        try:
+            ctx.transport.run(h, stop_command(ctx.state.token), timeout=5, step="cancel", marked=False)
+        except DeployError:
+            pass
+    threads = [threading.Thread(target=one, args=(h,), daemon=True) for h in ctx.live_hosts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(6)
+
+
+def run_session(ctx: Context, command: str, specs, registry, on_failure, lock_wait: float = 0.0) -> int:
+    """Run `specs` as one locked, audited, cancellable session. Returns the exit code."""
+    bus, stage = ctx.bus, ctx.stage
+    ctx.state.token = uuid.uuid4().hex
+    ctx.transport.marker = ctx.state.token
+    escalations: list[dict] = []
+    bus.subscribe(lambda e: escalations.append(e.to_dict()) if isinstance(e, Escalated) else None)
+    t0 = time.monotonic()
+    lock: DeployLock | None = None
+    code, message = int(ExitCode.OK), ""
+    try:
+        with Signals(ctx, lambda: stop_remote(ctx)):
+            bus.emit(ShipStarted(command, stage.name, ctx.ref, tuple(h.name for h in stage.hosts),
+                                 tuple(s.name for s in specs)))
+            try:
+                ctx.each("connect", ctx.transport.connect)
+                lock = take_lock(ctx, lock_wait)
+                run_steps(ctx, specs, registry, on_failure)
+            except DeployError as e:
+                code, message = int(e.exit_code), e.message
+                bus.emit(ShipFinished(False, code, time.monotonic() - t0, ctx.state.release, e.message,
+                                      e.hint or where_next(ctx, e), tuple(ctx.state.step_durations)))
+                return code
+            bus.emit(ShipFinished(True, code, time.monotonic() - t0, ctx.state.release,
+                                  step_durations=tuple(ctx.state.step_durations)))
+            return code
+    except Interrupted as e:  # a second signal: abort now
+        code, message = int(e.exit_code), e.message
+        bus.emit(ShipFinished(False, code, time.monotonic() - t0, ctx.state.release, e.message,
+                              where_next(ctx, e), tuple(ctx.state.step_durations)))
+        return code
+    finally:
+        if lock is not None:
+            lock.release(timeout=3)
+        audit.record(ctx, command, code, message, time.monotonic() - t0, escalations)
+        ctx.transport.close()
+
+
+def take_lock(ctx: Context, wait: float) -> DeployLock:
+    lock = DeployLock(ctx.transport, ctx.stage.migration_host, ctx.path(".deploytool"), ctx.stage.name)
+    owner = {"owner": ctx.deployer, "started": ctx.started.isoformat(timespec="seconds"), "ref": ctx.ref,
+             "pid": os.getpid(), "stage": ctx.stage.name}
+    deadline = ctx.clock.monotonic() + wait
+    while True:
+        try:
+            st = lock.acquire(owner)
+            break
+        except DeployError as e:
+            if e.exit_code != ExitCode.LOCKED or ctx.clock.monotonic() >= deadline:
+                raise
+            ctx.cancel.check("waiting for the lock")
+            ctx.clock.sleep(2, ctx.cancel)
+    if st.status == "TAKEOVER":
+        msg = (f"took over the stage lock from {describe(st.owner)}: its lease expired "
+               f"{format_duration(max(0, st.host_now - st.expires))} ago (that deploy died or lost its network)")
+        ctx.bus.emit(WarningEvent(msg, ctx.stage.migration_host.name))
+        audit.record_event(ctx, "lock-takeover", {"previous_owner": st.owner})
+
+    def lost(st):
+        ctx.bus.emit(WarningEvent(f"lost the stage lock to {describe(st.owner)}; stopping at the next safe point",
+                                  ctx.stage.migration_host.name))
+        ctx.cancel.trip(signal.SIGTERM)
+    lock.start_renewing(lost)
+    return lock
+
+
+def where_next(ctx: Context, e: DeployError) -> str:
+    if isinstance(e, Interrupted):
+        if ctx.state.switched:
+            return ("every host is switched to the new release and the queue restart was sent; the drain was not "
+                    "verified: run `deploytool drain-status " + ctx.stage.name + "`")
+        return "nothing was switched and the lock is released; run the same command again to continue"
+    return ""

@@ -1,0 +1,39 @@
+"""Stopping what a cancelled ship started on a host, and nothing else.
+
+Every remote command of a ship carries the ship's token in its environment (shell.with_marker).
+On cancel, this script finds the processes whose environment holds that token and sends SIGTERM
+to their process groups (each SSH session is its own group), then SIGKILL to what is left after
+a short grace. Workers are never touched: supervisord starts them, not us, so they never carry
+the token.
+"""
+from __future__ import annotations
+
+from .shell import MARKER, script
+
+# $1 marker=token. Prints the pids it signalled.
+STOP = r"""
+found=
+for f in /proc/[0-9]*/environ; do
+  p=${f#/proc/}; p=${p%/environ}
+  [ "$p" = "$$" ] && continue
+  if tr '\0' '\n' < "$f" 2>/dev/null | grep -qxF -- "$1"; then found="$found $p"; fi
+done
+[ -z "$found" ] && exit 0
+for p in $found; do
+  read -r stat < "/proc/$p/stat" 2>/dev/null || continue
+  set -- ${stat##*) }; pg=$3
+  kill -TERM -- "-$pg" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+  echo "$p"
+done
+i=0
+while [ $i -lt 20 ]; do
+  alive=; for p in $found; do [ -d "/proc/$p" ] && alive="$alive $p"; done
+  [ -z "$alive" ] && exit 0
+  sleep 0.1; i=$((i + 1))
+done
+for p in $alive; do kill -KILL "$p" 2>/dev/null || true; done
+"""
+
+
+def stop_command(token: str):
+    return script(STOP, f"{MARKER}={token}", name="deploytool-stop")
