@@ -9,7 +9,10 @@ type to that one rewrite or copy the table?" from measured behaviour:
 * MariaDB 10.11 / MySQL InnoDB: a longer VARCHAR is in place only while its byte length stays on
   the same side of 255 bytes (one length byte or two), so utf8mb4 varchar(50) -> varchar(100)
   (200 -> 400 bytes) is a table copy but varchar(100) -> varchar(200) is instant; appending enum
-  values is instant, removing or reordering them is a copy; int -> bigint is a copy.
+  values is instant, removing or reordering them is a copy; int -> bigint is a copy. The rule
+  follows MySQL's documented one; MariaDB is more lenient for columns of at most 127 bytes
+  (latin1 varchar(50) -> varchar(300) is instant there), so the gate may flag what MariaDB does
+  online, never the reverse.
 """
 from __future__ import annotations
 

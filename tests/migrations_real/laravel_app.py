@@ -1,0 +1,111 @@
+"""A minimal Laravel 8 app, written into a temp dir, that runs `php artisan migrate --pretend`.
+
+Composer cannot download here, so `artisan` requires Debian's Laravel 8.83 autoloader directly
+and the config names only the providers that `migrate` needs. The database settings come from
+environment variables so one app dir serves MariaDB and PostgreSQL.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+AUTOLOAD = "/usr/share/php/Illuminate/autoload.php"
+# Debian's php-doctrine-dbal: Laravel 8 needs it for ->change() and renameColumn(). The app loads
+# it only when DT_WITH_DBAL=1 so one machine can show both behaviours.
+DBAL_AUTOLOAD = "/usr/share/php/Doctrine/DBAL/autoload.php"
+
+ARTISAN = """<?php
+require '%s';
+if (getenv('DT_WITH_DBAL') === '1') { require '%s'; }
+$app = require __DIR__.'/bootstrap/app.php';
+$kernel = $app->make(Illuminate\\Contracts\\Console\\Kernel::class);
+$status = $kernel->handle($input = new Symfony\\Component\\Console\\Input\\ArgvInput,
+    new Symfony\\Component\\Console\\Output\\ConsoleOutput);
+$kernel->terminate($input, $status);
+exit($status);
+""" % (AUTOLOAD, DBAL_AUTOLOAD)
+
+BOOTSTRAP = """<?php
+$app = new Illuminate\\Foundation\\Application(dirname(__DIR__));
+$app->singleton(Illuminate\\Contracts\\Console\\Kernel::class, Illuminate\\Foundation\\Console\\Kernel::class);
+$app->singleton(Illuminate\\Contracts\\Debug\\ExceptionHandler::class, Illuminate\\Foundation\\Exceptions\\Handler::class);
+return $app;
+"""
+
+CONFIG_APP = """<?php
+return [
+    'name' => 'pretend-lab', 'env' => 'testing', 'debug' => true, 'key' => 'base64:'.base64_encode(str_repeat('k', 32)),
+    'cipher' => 'AES-256-CBC', 'timezone' => 'UTC', 'locale' => 'en',
+    'providers' => [
+        Illuminate\\Cache\\CacheServiceProvider::class,
+        Illuminate\\Database\\DatabaseServiceProvider::class,
+        Illuminate\\Filesystem\\FilesystemServiceProvider::class,
+        Illuminate\\Foundation\\Providers\\ComposerServiceProvider::class,
+        Illuminate\\Database\\MigrationServiceProvider::class,
+    ],
+];
+"""
+
+CONFIG_DATABASE = """<?php
+return [
+    'default' => env('DB_CONNECTION'),
+    'migrations' => 'migrations',
+    'connections' => [
+        'mysql' => ['driver' => 'mysql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'), 'database' => env('DB_DATABASE'),
+            'username' => 'root', 'password' => '', 'charset' => 'utf8mb4', 'collation' => 'utf8mb4_unicode_ci',
+            'prefix' => '', 'strict' => true, 'engine' => null],
+        'pgsql' => ['driver' => 'pgsql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'), 'database' => env('DB_DATABASE'),
+            'username' => 'postgres', 'password' => '', 'charset' => 'utf8', 'prefix' => '', 'schema' => 'public',
+            'sslmode' => 'disable'],
+    ],
+];
+"""
+
+
+CONFIG_CACHE = """<?php
+return ['default' => 'array', 'stores' => ['array' => ['driver' => 'array']], 'prefix' => 'lab'];
+"""
+
+
+def write_app(root: Path) -> Path:
+    """Lay out the app under root and return its migrations dir."""
+    for sub in ("bootstrap/cache", "config", "database/migrations", "storage/framework/cache",
+                "storage/logs", "storage/app"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "artisan").write_text(ARTISAN)
+    (root / "bootstrap/app.php").write_text(BOOTSTRAP)
+    (root / "config/app.php").write_text(CONFIG_APP)
+    (root / "config/database.php").write_text(CONFIG_DATABASE)
+    (root / "config/cache.php").write_text(CONFIG_CACHE)
+    return root / "database/migrations"
+
+
+def has_dbal() -> bool:
+    return Path(DBAL_AUTOLOAD).exists()
+
+
+def artisan(root: Path, connection: str, port: int, database: str, *args: str,
+            dbal: bool = False) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DB_CONNECTION": connection, "DB_PORT": str(port), "DB_DATABASE": database,
+           "DT_WITH_DBAL": "1" if dbal else "0"}
+    return subprocess.run(["php", "artisan", *args, "--no-ansi", "--no-interaction"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+MIGRATION_HEAD = """<?php
+use Illuminate\\Database\\Migrations\\Migration;
+use Illuminate\\Database\\Schema\\Blueprint;
+use Illuminate\\Support\\Facades\\DB;
+use Illuminate\\Support\\Facades\\Schema;
+"""
+
+
+def migration(body: str, class_name: str | None = None, head: str = "", members: str = "") -> str:
+    """A migration file: a named class (Laravel 8's usual form) or an anonymous one (8.37+).
+
+    `head` goes before the class (annotations live in comments there); `members` inside it.
+    """
+    opener = f"class {class_name} extends Migration" if class_name else "return new class extends Migration"
+    closer = "}" if class_name else "};"
+    return f"{MIGRATION_HEAD}{head}\n{opener}\n{{\n{members}\n    public function up()\n    {{\n{body}\n    }}\n{closer}\n"
