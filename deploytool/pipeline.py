@@ -95,6 +95,7 @@ class Context:
     state: ShipState = field(default_factory=ShipState)
     deployer: str = ""
     verbose: bool = False
+    target: str = ""                  # rollback --to RELEASE
 
     @property
     def app(self) -> Application:

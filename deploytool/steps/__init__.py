@@ -1,7 +1,7 @@
 """One module per verb. Each exposes `run(ctx, options) -> str`: small, never prints."""
 from __future__ import annotations
 
-from . import cache, check_migrations, cleanup, drain, install, migrate, pull, restart_queue, switch
+from . import cache, check_migrations, cleanup, drain, install, migrate, pull, restart_queue, select_rollback, switch
 
 REGISTRY = {
     "pull": pull.run,
@@ -13,4 +13,5 @@ REGISTRY = {
     "restart-queue": restart_queue.run,
     "drain": drain.run,
     "cleanup": cleanup.run,
+    "select-rollback": select_rollback.run,
 }
