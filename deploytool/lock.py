@@ -97,7 +97,7 @@ class DeployLock:
 
     def __init__(self, transport, host, state_dir: str, stage: str, lease: float = 60.0):
         self.transport, self.host, self.state_dir, self.stage = transport, host, state_dir, stage
-        self.lease = max(10, int(lease))
+        self.lease = max(3, int(lease))
         self.token = uuid.uuid4().hex
         self.held = False
         self.lost = False

@@ -109,7 +109,8 @@ def run_session(ctx: Context, command: str, specs, registry, on_failure, lock_wa
 
 
 def take_lock(ctx: Context, wait: float) -> DeployLock:
-    lock = DeployLock(ctx.transport, ctx.stage.migration_host, ctx.path(".deploytool"), ctx.stage.name)
+    lock = DeployLock(ctx.transport, ctx.stage.migration_host, ctx.path(".deploytool"), ctx.stage.name,
+                      ctx.app.lock_lease)
     owner = {"owner": ctx.deployer, "started": ctx.started.isoformat(timespec="seconds"), "ref": ctx.ref,
              "pid": os.getpid(), "stage": ctx.stage.name}
     deadline = ctx.clock.monotonic() + wait

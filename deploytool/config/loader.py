@@ -45,7 +45,7 @@ APPLICATION = {
     "shared_files": F("strlist"), "shared_dirs": F("strlist"),
     "keep_releases": F("int", minimum=1), "php": F("str"), "composer": F("str"),
     "install_command": F("strlist", scalar_ok=False), "playbook": F("str"),
-    "command_timeout": F("duration"),
+    "command_timeout": F("duration"), "lock_lease": F("duration"),
     "workers": F("obj", sub={"pattern": F("str"), "user": F("str")}),
     "drain": F("obj", sub=DRAIN), "migrations": F("obj", sub=MIGRATIONS), "env": F("secretmap"),
 }

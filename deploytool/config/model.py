@@ -80,6 +80,7 @@ class Application:
     install_command: tuple[str, ...] | None = None
     playbook: str = "laravel"
     command_timeout: float = 900.0
+    lock_lease: float = 60.0           # the deploy lock's lease; a dead holder's lock expires after it
     worker_pattern: str = "artisan queue:work"
     worker_user: str | None = None
     drain: DrainPolicy = DrainPolicy()

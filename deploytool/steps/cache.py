@@ -11,6 +11,6 @@ DEFAULT = ("config:cache", "route:cache", "event:cache", "view:cache")
 
 def run(ctx, options: Mapping[str, object]) -> str:
     commands = tuple(options.get("commands") or DEFAULT)
-    chain = Chain(tuple(Cmd((ctx.app.php, "artisan", c), cwd=ctx.release_dir) for c in commands))
+    chain = Chain(tuple(Cmd((ctx.app.php, "artisan", c), cwd=ctx.release_dir, env=ctx.app.env) for c in commands))
     ctx.each("cache", lambda h: ctx.run(h, chain, "cache", what="artisan " + "/".join(commands)))
     return ", ".join(commands)

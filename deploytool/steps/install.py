@@ -8,6 +8,6 @@ from ..shell import Cmd
 
 def run(ctx, options: Mapping[str, object]) -> str:
     argv = tuple(options.get("command") or ctx.app.install_argv)
-    ctx.each("install", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.release_dir), "install", what=argv[0] + " " + argv[1]
+    ctx.each("install", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.release_dir, env=ctx.app.env), "install", what=argv[0] + " " + argv[1]
                                           if len(argv) > 1 else argv[0]))
     return " ".join(argv)

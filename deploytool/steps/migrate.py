@@ -10,6 +10,6 @@ from ..shell import Cmd
 def run(ctx, options: Mapping[str, object]) -> str:
     host = ctx.stage.migration_host
     argv = (ctx.app.php, "artisan", *tuple(options.get("command") or ("migrate", "--force")))
-    ctx.each("migrate", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.release_dir), "migrate", what="migrate"),
+    ctx.each("migrate", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.release_dir, env=ctx.app.env), "migrate", what="migrate"),
              hosts=(host,))
     return f"on {host.name}"

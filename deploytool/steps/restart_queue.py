@@ -15,6 +15,6 @@ def run(ctx, options: Mapping[str, object]) -> str:
     hosts = ctx.live_hosts if options.get("scope") == "every" else (ctx.stage.migration_host,)
     argv = (ctx.app.php, "artisan", *command)
     ctx.state.restart_sent_at = ctx.clock.time()
-    ctx.each("restart-queue", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.path("current")), "restart-queue",
+    ctx.each("restart-queue", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.path("current"), env=ctx.app.env), "restart-queue",
                                                 what=" ".join(command)), hosts=hosts)
     return " ".join(command) + " on " + ", ".join(h.name for h in hosts)
