@@ -17,24 +17,25 @@ from deploytool.migrations.schema import COLUMNS_QUERY, LiveSchema
 _db_names = itertools.count(1)
 
 
-@pytest.fixture(scope="session")
-def mariadb():
+def _serve(start):
     why = servers.available()
     if why:
         pytest.skip(why)
-    server = servers.start_mariadb()
-    yield server
-    server.stop()
+    server = start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mariadb():
+    yield from _serve(servers.start_mariadb)
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    why = servers.available()
-    if why:
-        pytest.skip(why)
-    server = servers.start_postgres()
-    yield server
-    server.stop()
+    yield from _serve(servers.start_postgres)
 
 
 class Database:

@@ -11,11 +11,14 @@ import subprocess
 from pathlib import Path
 
 AUTOLOAD = "/usr/share/php/Illuminate/autoload.php"
-# Debian's php-doctrine-dbal: Laravel 8 needs it for ->change() and renameColumn(). The app loads
-# it only when DT_WITH_DBAL=1 so one machine can show both behaviours.
+# Debian's php-doctrine-dbal: Laravel 8 needs it for ->change() and renameColumn(). The app can
+# see it only when DT_WITH_DBAL=1, so one machine shows both behaviours.
 DBAL_AUTOLOAD = "/usr/share/php/Doctrine/DBAL/autoload.php"
 
 ARTISAN = """<?php
+// Debian's Illuminate autoloader includes Doctrine DBAL whenever the include path has it: unless
+// asked for, point the include path at a copy of /usr/share/php without it.
+if (getenv('DT_WITH_DBAL') !== '1') { set_include_path(__DIR__.'/php-without-dbal'); }
 require '%s';
 if (getenv('DT_WITH_DBAL') === '1') { require '%s'; }
 $app = require __DIR__.'/bootstrap/app.php';
@@ -78,7 +81,21 @@ def write_app(root: Path) -> Path:
     (root / "config/app.php").write_text(CONFIG_APP)
     (root / "config/database.php").write_text(CONFIG_DATABASE)
     (root / "config/cache.php").write_text(CONFIG_CACHE)
+    _php_without_dbal(root / "php-without-dbal")
     return root / "database/migrations"
+
+
+def _php_without_dbal(target: Path) -> None:
+    """Symlinks to everything in /usr/share/php except Doctrine/DBAL."""
+    share = Path("/usr/share/php")
+    target.mkdir(exist_ok=True)
+    for entry in share.iterdir():
+        if entry.name != "Doctrine":
+            (target / entry.name).symlink_to(entry)
+    (target / "Doctrine").mkdir(exist_ok=True)
+    for entry in (share / "Doctrine").iterdir():
+        if entry.name != "DBAL":
+            (target / "Doctrine" / entry.name).symlink_to(entry)
 
 
 def has_dbal() -> bool:
