@@ -107,7 +107,7 @@ class DeployLock:
     def _call(self, action: str, owner: dict | None = None, timeout: float = 30) -> LockState:
         r = self.transport.run(self.host, script(LOCK, action, self.state_dir, self.token, self.lease,
                                                  json.dumps(owner or {}, sort_keys=True), name="deploytool-lock"),
-                               timeout=timeout, step="lock")
+                               timeout=timeout, step="lock", marked=False)
         if not r.ok:
             raise DeployError(f"{self.host.name}: lock: {r.tail(3) or 'failed'}")
         return parse(r.stdout)

@@ -14,7 +14,7 @@ from ..shell import Cmd, script
 
 # Prints the default connection's driver, booting the app the way artisan does.
 DRIVER_PHP = (
-    '$app = require "bootstrap/app.php";'
+    'require "vendor/autoload.php"; $app = require "bootstrap/app.php";'
     '$app->make(Illuminate\\Contracts\\Console\\Kernel::class)->bootstrap();'
     '$c = config("database.default"); echo config("database.connections.$c.driver"), PHP_EOL;'
 )
