@@ -12,8 +12,14 @@ def choose(json_mode: bool, stream: TextIO | None = None):
     if json_mode:
         from .jsonl import JsonLines
         return JsonLines(stream)
-    if os.environ.get("CI") or not stream.isatty():
+    if plain_wanted(stream):
         from .plain import Plain
         return Plain(stream)
     from .terminal import Terminal
     return Terminal()
+
+
+def plain_wanted(stream: TextIO | None = None) -> bool:
+    """Plain lines rather than the live view: in CI (CI set) or when the output is not a terminal."""
+    stream = stream or sys.stdout
+    return bool(os.environ.get("CI")) or not (hasattr(stream, "isatty") and stream.isatty())
