@@ -12,52 +12,62 @@ from ..errors import MigrationBlocked
 from ..events import StepOutput
 from ..shell import Cmd, script
 
-# Prints the default connection's driver, booting the app the way artisan does.
-DRIVER_PHP = (
-    'require "vendor/autoload.php"; $app = require "bootstrap/app.php";'
-    '$app->make(Illuminate\\Contracts\\Console\\Kernel::class)->bootstrap();'
-    '$c = config("database.default"); echo config("database.connections.$c.driver"), PHP_EOL;'
-)
+# One round trip, booting the app the way artisan does: the DB driver (D), the pending
+# migration files in run order (P), and the live columns (S) from the gate's read-only query for
+# that driver ($argv[1] for MySQL/MariaDB, $argv[2] for PostgreSQL) so widenings can be proven.
+FACTS_PHP = r"""
+require "vendor/autoload.php"; $app = require "bootstrap/app.php";
+$app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
+$c = config("database.default"); $d = config("database.connections.$c.driver");
+echo "D\t", $d, "\n";
+$m = $app->make("migrator");
+$ran = $m->repositoryExists() ? $m->getRepository()->getRan() : [];
+foreach ($m->getMigrationFiles(array_merge($m->paths(), [database_path("migrations")])) as $name => $path) {
+  if (!in_array($name, $ran, true)) echo "P\t", basename($path), "\n";
+}
+$q = in_array($d, ["mysql", "mariadb"], true) ? $argv[1] : ($d === "pgsql" ? $argv[2] : "");
+if ($q !== "") {
+  try {
+    foreach (Illuminate\Support\Facades\DB::select($q) as $r) {
+      echo "S\t", implode("\t", array_map(fn($v) => $v === null ? "\\N" : (string) $v, array_values((array) $r))), "\n";
+    }
+  } catch (Throwable $e) { echo "E\t", str_replace("\n", " ", $e->getMessage()), "\n"; }
+}
+"""
 
-# $1 migrations dir; prints every migration file name, then the named files ($2...) with markers.
+# $1 migrations dir, then file names: prints each file behind a \036 marker line.
 FILES = r"""
 d=$1; shift
-ls -1 "$d" 2>/dev/null | sed 's/^/F /'
 for f in "$@"; do printf '\036%s\n' "$f"; cat "$d/$f"; printf '\n'; done
 """
 
 
 def gather(ctx, host, release_dir: str, step: str = "check-migrations"):
-    """Run pretend on `host` in `release_dir`; return (dialect, [PendingMigration])."""
+    """On `host`, in `release_dir`: (dialect, [PendingMigration], LiveSchema | None)."""
     from ..migrations.dialect import dialect_from_driver
-    from ..migrations.model import PendingMigration
-    from ..migrations.pretend import class_to_file, parse_pretend
+    from ..migrations.pretend import migrations_from_pretend
+    from ..migrations.schema import COLUMNS_QUERY, LiveSchema
 
-    settings = ctx.app.migrations
     php = ctx.app.php
-    dialect = settings.dialect
+    facts = ctx.run(host, Cmd((php, "-r", FACTS_PHP, "--", COLUMNS_QUERY["mysql"], COLUMNS_QUERY["pgsql"]),
+                              cwd=release_dir, env=ctx.app.env), step, what="reading the pending migrations").stdout
+    rows = [line.split("\t", 1) for line in facts.splitlines() if "\t" in line]
+    driver = next((v for k, v in rows if k == "D"), "")
+    pending = [v for k, v in rows if k == "P"]
+    schema_rows = [v for k, v in rows if k == "S"]
+    schema = LiveSchema.from_tsv("\n".join(schema_rows)) if schema_rows else None
+    dialect = ctx.app.migrations.dialect
     if dialect == "auto":
-        r = ctx.run(host, Cmd((php, "-r", DRIVER_PHP), cwd=release_dir), step, what="reading the database driver")
-        dialect = dialect_from_driver(r.stdout.strip().splitlines()[-1] if r.stdout.strip() else "")
-    r = ctx.run(host, Cmd((php, "artisan", "migrate", "--pretend", "--force", "--no-ansi"), cwd=release_dir), step,
-                what="migrate --pretend")
-    statements = parse_pretend(r.stdout)
-    classes: list[str] = []
-    for s in statements:
-        if s.migration not in classes:
-            classes.append(s.migration)
+        dialect = dialect_from_driver(driver)
+    if not pending:
+        return dialect, [], schema
+    out = ctx.run(host, Cmd((php, "artisan", "migrate", "--pretend", "--force", "--no-ansi"), cwd=release_dir,
+                            env=ctx.app.env), step, what="migrate --pretend", check=False)
     mig_dir = release_dir + "/database/migrations"
-    listing = ctx.run(host, script(FILES, mig_dir), step).stdout
-    names = [line[2:] for line in listing.splitlines() if line.startswith("F ")]
-    files = class_to_file(classes, names)
-    sources = _sources(ctx.run(host, script(FILES, mig_dir, *files.values()), step).stdout) if files else {}
-    pending = []
-    for cls in classes:
-        f = files.get(cls)
-        pending.append(PendingMigration(name=cls, file=f,
-                                        statements=tuple(s.sql for s in statements if s.migration == cls),
-                                        source=sources.get(f) if f else None))
-    return dialect, pending
+    sources = _sources(ctx.run(host, script(FILES, mig_dir, *pending), step).stdout)
+    # A failing pretend (e.g. renameColumn without doctrine/dbal) still printed what it could: the
+    # parser turns the error into an "unknown" statement for the migration that was running.
+    return dialect, migrations_from_pretend(out.stdout + out.stderr, pending, sources), schema
 
 
 def _sources(text: str) -> dict[str, str]:
@@ -76,10 +86,10 @@ def run(ctx, options: Mapping[str, object]) -> str:
     from ..migrations.policy import MigrationPolicy
     from ..migrations.render import report_lines
 
-    dialect, pending = gather(ctx, ctx.stage.migration_host, ctx.release_dir)
+    dialect, pending, schema = gather(ctx, ctx.stage.migration_host, ctx.release_dir)
     if not pending:
         return "no pending migrations"
-    report = check(pending, dialect, MigrationPolicy(settings.policy, dict(settings.rules)))
+    report = check(pending, dialect, MigrationPolicy(settings.policy, dict(settings.rules)), schema)
     ctx.bus.emit(StepOutput("check-migrations", tuple(report_lines(report)), report.to_dict()))
     if report.blocked:
         n = sum(1 for f in report.findings if f.severity == "block" and not f.allowed)
