@@ -153,6 +153,8 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node) -> Stage | None:
         n = sum(h.migrate for h in hosts)
         ck.error(hosts_node, f"stages.{name}.hosts",
                  f"exactly one host must have `migrate: true` (found {n}): migrations run once, from one host")
+    if "user" not in s["ssh"]:      # already reported (missing or not a string)
+        return None
     ssh = SSHSettings(**{k: v for k, v in s["ssh"].items()})
     return Stage(name=name, hosts=tuple(hosts), ssh=ssh, confirm=s.get("confirm", False), drain=_drain(s.get("drain")))
 
