@@ -64,19 +64,25 @@ def program_rules(facts: HostFacts, p: Program, w: WorkerCommand) -> list[Findin
 
 
 def directory_rule(facts: HostFacts, p: Program, w: WorkerCommand, subject: str) -> Finding:
+    """Workers must start from `current`: deploytool's drain tells a worker's release by its working
+    directory, so one pinned to a release looks old (or new) forever."""
     current = facts.deploy_path.rstrip("/") + "/current"
     releases = facts.deploy_path.rstrip("/") + "/releases/"
     fix = f"set directory={current} and run `php {current}/artisan ...` in [program:{p.name}], {APPLY}"
-    for what, path in (("directory", p.directory), ("artisan", w.artisan)):
-        if path.startswith(releases):
-            return failed("supervisor.directory", subject, f"{what} is pinned to one release ({path}): workers "
-                          "never pick up a new release", fix, p.at(what if what == "directory" else "command"))
-    if p.directory.rstrip("/") == current or w.artisan.startswith(current + "/"):
+    if p.directory.startswith(releases):
+        return failed("supervisor.directory", subject, f"directory={p.directory} is one release: the drain sees "
+                      "these workers on that release forever, and relative paths never move on", fix,
+                      p.at("directory"))
+    if w.artisan.startswith(releases):
+        return failed("supervisor.directory", subject, f"runs {w.artisan}, pinned to one release: workers never "
+                      "pick up a new release", fix, p.at("command"))
+    in_current = w.artisan.startswith(current + "/") or not w.artisan.startswith("/")
+    if p.directory.rstrip("/") == current and in_current:
         return passed("supervisor.directory", subject, f"runs from {current}, so a restart picks up the new "
                       "release", p.at("directory"))
     return warned("supervisor.directory", subject, f"directory={p.directory or '(unset)'} and artisan "
-                  f"{w.artisan} are not under {current}: workers may not run the release deploytool ships", fix,
-                  p.at("directory"))
+                  f"{w.artisan}: not both on {current}, so workers may not run (or be seen to run) the release "
+                  "deploytool ships", fix, p.at("directory"))
 
 
 def live_rules(facts: HostFacts, p: Program, w: WorkerCommand, subject: str) -> list[Finding]:
