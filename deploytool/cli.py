@@ -13,7 +13,7 @@ import traceback
 from . import __version__
 from .errors import DeployError, ExitCode
 
-COMMANDS = ("ship", "rollback", "releases", "lock", "check_config", "drain_status", "check_migrations", "doctor")
+COMMANDS = ("ship", "rollback", "releases", "lock", "check_config", "drain_status", "check_migrations", "doctor", "plan")
 
 
 class Parser(argparse.ArgumentParser):
