@@ -19,6 +19,8 @@ def add(sub) -> None:
     common.add_inventory(p)
     p.add_argument("stage")
     p.add_argument("--ref", help="branch, tag or commit (default: application.branch)")
+    p.add_argument("--dry-run", action="store_true", help="show what the ship would do (`deploytool plan`); "
+                                                          "change nothing")
     add_session_args(p)
 
 
@@ -42,6 +44,10 @@ def on_failure(ctx, step: str) -> None:
 
 
 def run(args) -> int:
+    if args.dry_run:
+        from . import plan
+        args.fetch = False
+        return plan.run(args)
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
     playbook = common.playbook_of(inv)
