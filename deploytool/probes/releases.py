@@ -24,6 +24,7 @@ for r in releases/*/; do
   printf 'R%s%s%s%s\n' "$S" "${r#releases/}" "$S" "$meta"
 done
 for d in /proc/[0-9]*; do
+  [ "${d#/proc/}" = "$$" ] && continue   # this loop's own shell: its cwd is wherever it last cd'd
   if cd -P "$d/cwd" 2>/dev/null; then printf 'U%s%s%s%s\n' "$S" "${d#/proc/}" "$S" "$PWD"; fi
 done
 """
