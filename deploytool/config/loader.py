@@ -13,10 +13,10 @@ import yaml
 
 from ..errors import ConfigError
 from .model import (
-    Application, DrainPolicy, Host, Inventory, MigrationSettings, Playbook, Rung, SSHSettings,
+    Application, DrainPolicy, Host, Inventory, MigrationSettings, Notify, Playbook, Rung, Secret, SSHSettings,
     Stage, StepSpec,
 )
-from .schema import Checker, F
+from .schema import _SECRET_REF, Checker, F
 
 _RUNG = {"after": F("duration", required=True),
          "action": F("str", required=True, choices=("term", "supervisor-restart", "kill"))}
@@ -38,6 +38,19 @@ MIGRATIONS = {
     "dialect": F("str", choices=("auto", "mysql", "pgsql", "sqlite")),
     "rules": F("map"), "sql_dir": F("str"), "sql_table": F("str"),
 }
+NOTIFY_ON = ("start", "success", "failure")
+
+
+def _webhook_ok(v: object) -> str | None:
+    m = _SECRET_REF.match(str(v))
+    if m:
+        return None if m.group(1) in os.environ else f"environment variable {m.group(1)} is not set"
+    return None if str(v).startswith(("https://", "http://")) else "expected an http(s) URL or ${env:NAME}"
+
+
+NOTIFY = {"webhook": F("str", required=True, check=_webhook_ok),
+          "on": F("strlist", scalar_ok=True, check=lambda v: None if set(v) <= set(NOTIFY_ON) else
+                  f"expected some of {', '.join(NOTIFY_ON)}, got {', '.join(sorted(set(v) - set(NOTIFY_ON)))}")}
 APPLICATION = {
     "name": F("str", required=True), "repository": F("str", required=True),
     "branch": F("str"), "deploy_path": F("str", required=True,
@@ -48,6 +61,7 @@ APPLICATION = {
     "command_timeout": F("duration"), "lock_lease": F("duration"),
     "workers": F("obj", sub={"pattern": F("str"), "user": F("str")}),
     "drain": F("obj", sub=DRAIN), "migrations": F("obj", sub=MIGRATIONS), "env": F("secretmap"),
+    "notify": F("obj", sub=NOTIFY),
 }
 SSH = {"user": F("str", required=True), "identity_file": F("str"), "known_hosts": F("str"),
        "connect_timeout": F("duration"), "jump_host": F("str")}
@@ -114,7 +128,7 @@ def _drain(d: dict | None) -> DrainPolicy | None:
 
 
 def _application(a: dict) -> Application:
-    kw = {k: v for k, v in a.items() if k not in ("workers", "drain", "migrations", "env")}
+    kw = {k: v for k, v in a.items() if k not in ("workers", "drain", "migrations", "env", "notify")}
     workers = a.get("workers") or {}
     if "pattern" in workers:
         kw["worker_pattern"] = workers["pattern"]
@@ -125,9 +139,18 @@ def _application(a: dict) -> Application:
     if a.get("migrations") is not None:
         kw["migrations"] = MigrationSettings(**a["migrations"])
     kw["env"] = dict(a.get("env") or {})
+    if a.get("notify") and "webhook" in a["notify"]:
+        kw["notify"] = _notify(a["notify"])
     if "install_command" in kw:
         kw["install_command"] = tuple(kw["install_command"])
     return Application(**kw)
+
+
+def _notify(n: dict) -> Notify:
+    """The webhook URL is a credential either way: a Secret, from the environment or written inline."""
+    m = _SECRET_REF.match(n["webhook"])
+    url = Secret(os.environ[m.group(1)] if m else n["webhook"])
+    return Notify(url, tuple(n.get("on") or NOTIFY_ON))
 
 
 def _stage(ck: Checker, name: str, s: dict, node: yaml.Node) -> Stage | None:

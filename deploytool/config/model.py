@@ -67,6 +67,14 @@ class MigrationSettings:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """A Slack-compatible webhook told about ships (see notify.py)."""
+
+    webhook: str                       # always a Secret: webhook URLs carry their token
+    on: tuple[str, ...] = ("start", "success", "failure")
+
+
+@dataclass(frozen=True)
 class Application:
     name: str
     repository: str
@@ -86,6 +94,7 @@ class Application:
     drain: DrainPolicy = DrainPolicy()
     migrations: MigrationSettings = MigrationSettings()
     env: Mapping[str, str] = field(default_factory=dict)
+    notify: Notify | None = None
 
     @property
     def install_argv(self) -> tuple[str, ...]:
@@ -114,7 +123,10 @@ class Inventory:
     stages: Mapping[str, Stage]
 
     def secrets(self) -> tuple[str, ...]:
-        return tuple(str(v) for v in self.application.env.values() if isinstance(v, Secret))
+        found = [str(v) for v in self.application.env.values() if isinstance(v, Secret)]
+        if self.application.notify is not None:
+            found.append(str(self.application.notify.webhook))
+        return tuple(found)
 
     def drain_policy(self, stage: Stage) -> DrainPolicy:
         return stage.drain or self.application.drain
