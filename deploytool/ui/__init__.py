@@ -1,4 +1,8 @@
-"""Subscribers that show events to people and scripts: terminal (rich), plain (CI), jsonl."""
+"""Subscribers that show events to people and scripts: terminal (rich), plain (CI), jsonl.
+
+`choose()` picks the view; under GitHub Actions it also writes the job's step summary
+($GITHUB_STEP_SUMMARY), whatever the view, so a `--json` ship still gets one.
+"""
 from __future__ import annotations
 
 import os
@@ -6,20 +10,51 @@ import sys
 from typing import TextIO
 
 
-def choose(json_mode: bool, stream: TextIO | None = None):
+def choose(json_mode: bool, stream: TextIO | None = None, verbose: bool = False):
     """JSON lines with --json; plain lines in CI or without a TTY; the rich live view otherwise."""
     stream = stream or sys.stdout
     if json_mode:
         from .jsonl import JsonLines
-        return JsonLines(stream)
-    if plain_wanted(stream):
+        view = JsonLines(stream)
+    elif plain_wanted(stream):
         from .plain import Plain
-        return Plain(stream)
-    from .terminal import Terminal
-    return Terminal()
+        view = Plain(stream, verbose=verbose)
+    else:
+        from .terminal import Terminal
+        view = Terminal(verbose=verbose)
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path and os.environ.get("GITHUB_ACTIONS") == "true":
+        from .github import StepSummary
+        return Views(view, StepSummary(summary_path))
+    return view
 
 
 def plain_wanted(stream: TextIO | None = None) -> bool:
     """Plain lines rather than the live view: in CI (CI set) or when the output is not a terminal."""
     stream = stream or sys.stdout
     return bool(os.environ.get("CI")) or not (hasattr(stream, "isatty") and stream.isatty())
+
+
+class Views:
+    """Several subscribers as one view (the shown one first); `verbose` reaches the shown one."""
+
+    def __init__(self, *views):
+        self.views = views
+
+    def __call__(self, event) -> None:
+        for v in self.views:
+            v(event)
+
+    @property
+    def verbose(self) -> bool:
+        return bool(getattr(self.views[0], "verbose", False))
+
+    @verbose.setter
+    def verbose(self, value: bool) -> None:
+        for v in self.views:
+            if hasattr(v, "verbose"):
+                v.verbose = value
+
+    def close(self) -> None:
+        for v in self.views:
+            v.close()
