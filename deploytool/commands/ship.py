@@ -11,6 +11,8 @@ from ..pipeline import Context
 from ..session import run_session
 from ..steps import REGISTRY, discard
 from ..transport.ssh import SSHTransport
+from ..ui.confirm import confirm_stage
+from .. import notify
 from . import common
 
 
@@ -21,6 +23,7 @@ def add(sub) -> None:
     p.add_argument("--ref", help="branch, tag or commit (default: application.branch)")
     p.add_argument("--dry-run", action="store_true", help="show what the ship would do (`deploytool plan`); "
                                                           "change nothing")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask to confirm a `confirm: true` stage")
     add_session_args(p)
 
 
@@ -52,10 +55,15 @@ def run(args) -> int:
     stage = common.stage_of(inv, args.stage)
     playbook = common.playbook_of(inv)
     wait = lock_wait(args)
+    confirm_stage(stage, args.yes)
     bus, view = common.bus_with_ui(args.json)
+    view.verbose = args.verbose
     ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=SSHTransport(stage.ssh), bus=bus,
                   ref=args.ref or inv.application.branch, deployer=common.deployer(), verbose=args.verbose)
+    hook = notify.subscribe(bus, inv, ctx.deployer)
     try:
         return run_session(ctx, "ship", playbook.steps, REGISTRY, on_failure, wait)
     finally:
         view.close()
+        if hook is not None:
+            hook.close()
