@@ -44,6 +44,8 @@ class Cancel:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.stopping = threading.Event()  # a stopper is ending our remote commands...
+        self.stopped = threading.Event()   # ...and has finished
         self.signum = 0
         self.count = 0
 
@@ -120,6 +122,9 @@ class Context:
     # -- running commands -------------------------------------------------------------------------
     def run(self, host: Host, command: Command, step: str, *, timeout: float | None = None,
             check: bool = True, what: str = "", marked: bool = True) -> Result:
+        if marked and self.cancel.tripped and not self.state.switched:
+            # a cancelled ship starts nothing new before the switch (the stopper already ran)
+            raise Interrupted(self.cancel.signum, step)
         r = self.transport.run(host, command, timeout=timeout or self.app.command_timeout, step=step,
                                marked=marked)
         self.bus.emit(CommandRan(host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration))

@@ -54,20 +54,28 @@ class Signals:
 
 
 def stop_remote(ctx: Context) -> None:
-    """Stop the ship's own remote commands on every host (never inside the switch)."""
-    if ctx.state.in_switch:
-        return
+    """Stop the ship's own remote commands on every host (never inside the switch). Twice: a
+    command may have been starting on a host just as the first pass looked."""
+    ctx.cancel.stopping.set()
+    try:
+        for attempt in range(2):
+            if ctx.state.in_switch or ctx.state.switched:
+                return
+            if attempt:
+                time.sleep(0.5)
 
-    def one(h):
-        try:
-            ctx.transport.run(h, stop_command(ctx.state.token), timeout=5, step="cancel", marked=False)
-        except DeployError:
-            pass
-    threads = [threading.Thread(target=one, args=(h,), daemon=True) for h in ctx.live_hosts]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(6)
+            def one(h):
+                try:
+                    ctx.transport.run(h, stop_command(ctx.state.token), timeout=5, step="cancel", marked=False)
+                except DeployError:
+                    pass
+            threads = [threading.Thread(target=one, args=(h,), daemon=True) for h in ctx.live_hosts]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(6)
+    finally:
+        ctx.cancel.stopped.set()
 
 
 def run_session(ctx: Context, command: str, specs, registry, on_failure, lock_wait: float = 0.0) -> int:

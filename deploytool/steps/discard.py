@@ -13,6 +13,10 @@ from ..shell import cmd
 def run(ctx) -> None:
     if not ctx.state.release or ctx.state.switched:
         return
+    if ctx.cancel.stopping.is_set():
+        # let the stopper finish first: a process still writing into the release (composer
+        # between SIGTERM and exit) would make rm -rf fail with "Directory not empty"
+        ctx.cancel.stopped.wait(6)
     for h in ctx.live_hosts:
         try:
             ctx.run(h, cmd("rm", "-rf", "--", ctx.release_dir), "discard", timeout=60, marked=False)

@@ -7,13 +7,13 @@ changed key fails too, before any command runs on that host.
 from __future__ import annotations
 
 import os
+import select
 import socket
 import threading
 import time
 
 import paramiko
 from fabric import Config, Connection
-from invoke.exceptions import CommandTimedOut, UnexpectedExit
 
 from ..config.model import Host, SSHSettings
 from ..errors import HostKeyError, UnreachableError
@@ -40,7 +40,7 @@ class SSHTransport:
         self._conns: dict[str, Connection] = {}
         self._lock = threading.Lock()
         self.marker = ""   # set per session: tags our remote processes (see stopper.py)
-        self._config = Config(overrides={"load_ssh_configs": False, "run": {"hide": True, "warn": True}})
+        self._config = Config(overrides={"load_ssh_configs": False})
 
     def _connection(self, host: Host) -> Connection:
         with self._lock:
@@ -96,17 +96,14 @@ class SSHTransport:
             text = with_marker(text, self.marker)
         start = time.monotonic()
         try:
-            r = conn.run(text, timeout=max(1, int(timeout)), in_stream=False)
-        except CommandTimedOut:
-            conn.close()  # the channel may be wedged; a later command reconnects
+            code, out, err = _exec(conn.transport, text, timeout)
+        except _Timeout:
+            conn.close()  # the connection may be wedged (a blackhole); a later command reconnects
             raise UnreachableError(host.name, step or "run", f"command timed out after {timeout:g}s") from None
-        except UnexpectedExit as e:  # pragma: no cover - warn=True makes this rare
-            r = e.result
         except (paramiko.SSHException, OSError, EOFError) as e:
             conn.close()
             raise UnreachableError(host.name, step or "run", f"connection lost: {e or type(e).__name__}") from None
-        return Result(host.name, r.exited if r.exited is not None else -1, r.stdout, r.stderr,
-                      time.monotonic() - start)
+        return Result(host.name, code, out, err, time.monotonic() - start)
 
     def close(self) -> None:
         with self._lock:
@@ -118,3 +115,37 @@ class SSHTransport:
                     c.gateway.close()
             except Exception:  # closing is best effort on every exit path
                 pass
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _exec(transport: paramiko.Transport, text: str, timeout: float) -> tuple[int, str, str]:
+    """One command on a new channel of the open connection, with a hard deadline.
+
+    We read the channel ourselves (select on its event pipe) instead of Fabric's runner: its
+    reader threads block forever on a blackholed socket, so its timeout never fires, and its
+    polling adds ~10 ms per command."""
+    deadline = time.monotonic() + timeout
+    chan = transport.open_session(timeout=min(timeout, 30))
+    try:
+        chan.exec_command(text)
+        chan.shutdown_write()           # no stdin: a command waiting for input gets EOF at once
+        out, err = bytearray(), bytearray()
+        while True:
+            while chan.recv_ready():
+                out += chan.recv(65536)
+            while chan.recv_stderr_ready():
+                err += chan.recv_stderr(65536)
+            # OpenSSH sends all data and EOF before exit-status, so once it is here we are done
+            if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
+                break
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Timeout()
+            select.select([chan], [], [], min(left, 1.0))
+        code = chan.recv_exit_status()
+        return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    finally:
+        chan.close()

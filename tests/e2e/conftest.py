@@ -57,7 +57,10 @@ class Shipped:
         self.code = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
-        self.events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+        self.events = []
+        for line in proc.stdout.splitlines():
+            if line.startswith("{") and line.endswith("}"):   # event lines; a pretty JSON document is not
+                self.events.append(json.loads(line))
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self.events if e["event"] == kind]
