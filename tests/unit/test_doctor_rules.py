@@ -3,7 +3,6 @@ caught with a fix, a correct host passes, and the plain and JSON reports match t
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -156,11 +155,8 @@ def test_no_worker_on_a_worker_host_is_a_warning():
 
 # -- snapshots: what people and scripts read --------------------------------------------------------
 def snapshot(name: str, text: str) -> None:
-    path = SNAPSHOTS / name
-    if os.environ.get("DEPLOYTOOL_UPDATE_SNAPSHOTS") or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    assert text == path.read_text(), f"{path} differs; DEPLOYTOOL_UPDATE_SNAPSHOTS=1 rewrites it after review"
+    from tests.ui.snapshot import snapshot as compare
+    compare(name, text, SNAPSHOTS)
 
 
 def sample_report():
