@@ -6,33 +6,19 @@ All problems are collected and raised together as one ConfigError, each line
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import yaml
 
 from ..errors import ConfigError
 from .model import (
-    Application, DrainPolicy, Host, Inventory, MigrationSettings, Notify, Playbook, Rung, Secret, SSHSettings,
+    Application, Host, Inventory, MigrationSettings, Notify, Playbook, Secret, SSHSettings,
     Stage, StepSpec,
 )
+from . import drainconf
+from .drainconf import DRAIN
 from .schema import _SECRET_REF, Checker, F
 
-_RUNG = {"after": F("duration", required=True),
-         "action": F("str", required=True, choices=("term", "supervisor-restart", "kill"))}
-
-
-def _batch_ok(v: object) -> str | None:
-    return None if re.fullmatch(r"[1-9]\d*%?", str(v)) and not str(v).startswith("0") else \
-        f"expected a host count like 1 or a percentage like 25%, got {v!r}"
-
-
-DRAIN = {
-    "deadline": F("duration"), "poll": F("duration"),
-    "on_timeout": F("str", choices=("abort", "escalate", "wait")),
-    "ladder": F("list", sub=_RUNG), "remind_every": F("duration"), "unreached_after": F("duration"),
-    "restart_mode": F("str", choices=("cache", "signal")), "batch": F("str", check=_batch_ok),
-}
 MIGRATIONS = {
     "policy": F("str", choices=("block", "warn", "off")),
     "dialect": F("str", choices=("auto", "mysql", "pgsql", "sqlite")),
@@ -59,7 +45,7 @@ APPLICATION = {
     "keep_releases": F("int", minimum=1), "php": F("str"), "composer": F("str"),
     "install_command": F("strlist", scalar_ok=False), "playbook": F("str"),
     "command_timeout": F("duration"), "lock_lease": F("duration"),
-    "workers": F("obj", sub={"pattern": F("str"), "user": F("str")}),
+    "workers": F("obj", sub={"pattern": F("str"), "user": F("str"), "queues": F("strlist", scalar_ok=True)}),
     "drain": F("obj", sub=DRAIN), "migrations": F("obj", sub=MIGRATIONS), "env": F("secretmap"),
     "notify": F("obj", sub=NOTIFY),
 }
@@ -96,15 +82,19 @@ def load_inventory(path: Path | str) -> Inventory:
     raw = ck.obj(root, INVENTORY, "") or {}
     stages: dict[str, Stage] = {}
     stages_node = _child(root, "stages")
+    app_drain = drainconf.levels(ck, _child(_child(root, "application"), "drain"),
+                                 (raw.get("application") or {}).get("drain"), "application.drain")
     if isinstance(stages_node, yaml.MappingNode):
         for kn, vn in stages_node.value:
             s = ck.obj(vn, STAGE, f"stages.{kn.value}")
             if s is not None:
-                stage = _stage(ck, str(kn.value), s, vn)
+                stage = _stage(ck, str(kn.value), s, vn, app_drain)
                 if stage is not None:
                     stages[stage.name] = stage
         if not stages_node.value:
             ck.error(stages_node, "stages", "define at least one stage")
+        drainconf.check_roles(ck, app_drain[1], sorted({r for st in stages.values() for h in st.hosts for r in h.roles}),
+                              "of any stage")
     if ck.problems:
         raise ConfigError(ck.problems, "fix the lines above; `deploytool check-config` re-checks without connecting")
     return Inventory(path=path.resolve(), application=_application(raw["application"]), stages=stages)
@@ -118,15 +108,6 @@ def _child(node: yaml.Node, key: str) -> yaml.Node | None:
     return None
 
 
-def _drain(d: dict | None) -> DrainPolicy | None:
-    if d is None:
-        return None
-    kw = dict(d)
-    if "ladder" in kw:
-        kw["ladder"] = tuple(sorted((Rung(**r) for r in kw["ladder"] if r and len(r) == 2), key=lambda r: r.after))
-    return DrainPolicy(**kw)
-
-
 def _application(a: dict) -> Application:
     kw = {k: v for k, v in a.items() if k not in ("workers", "drain", "migrations", "env", "notify")}
     workers = a.get("workers") or {}
@@ -134,8 +115,10 @@ def _application(a: dict) -> Application:
         kw["worker_pattern"] = workers["pattern"]
     if "user" in workers:
         kw["worker_user"] = workers["user"]
+    if "queues" in workers:
+        kw["worker_queues"] = tuple(workers["queues"])
     if a.get("drain") is not None:
-        kw["drain"] = _drain(a["drain"])
+        kw["drain"] = drainconf.policy({k: v for k, v in a["drain"].items() if k != "roles"})
     if a.get("migrations") is not None:
         kw["migrations"] = MigrationSettings(**a["migrations"])
     kw["env"] = dict(a.get("env") or {})
@@ -153,7 +136,7 @@ def _notify(n: dict) -> Notify:
     return Notify(url, tuple(n.get("on") or NOTIFY_ON))
 
 
-def _stage(ck: Checker, name: str, s: dict, node: yaml.Node) -> Stage | None:
+def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage | None:
     if "ssh" not in s or "hosts" not in s:
         return None
     hosts = []
@@ -179,7 +162,10 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node) -> Stage | None:
     if "user" not in s["ssh"]:      # already reported (missing or not a string)
         return None
     ssh = SSHSettings(**{k: v for k, v in s["ssh"].items()})
-    return Stage(name=name, hosts=tuple(hosts), ssh=ssh, confirm=s.get("confirm", False), drain=_drain(s.get("drain")))
+    stage_drain = drainconf.levels(ck, _child(node, "drain"), s.get("drain"), f"stages.{name}.drain")
+    drain, host_drain = drainconf.stage_policies(ck, app_drain, stage_drain, name, hosts, hosts_node)
+    return Stage(name=name, hosts=tuple(hosts), ssh=ssh, confirm=s.get("confirm", False), drain=drain,
+                 host_drain=host_drain)
 
 
 def builtin_playbooks() -> Path:

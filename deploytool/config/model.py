@@ -39,14 +39,18 @@ class Host:
 
 @dataclass(frozen=True)
 class Rung:
-    """One step of the escalation ladder: after `after` seconds of draining, do `action`."""
+    """One step of the escalation ladder: after `after` seconds of a host's drain, do `action`
+    to that host's old workers (docs/drain.md has the exact semantics)."""
 
     after: float
-    action: str                        # term | supervisor-restart | kill
+    action: str                        # term | supervisor-restart | kill | cont
 
 
 @dataclass(frozen=True)
 class DrainPolicy:
+    """How long to wait for old workers and what to do then. Resolved per host: application.drain,
+    then stages.S.drain, then drain.roles.R of the host's roles (key by key; docs/drain.md)."""
+
     deadline: float = 600.0
     poll: float = 1.0
     on_timeout: str = "abort"          # abort | escalate | wait
@@ -91,6 +95,7 @@ class Application:
     lock_lease: float = 60.0           # the deploy lock's lease; a dead holder's lock expires after it
     worker_pattern: str = "artisan queue:work"
     worker_user: str | None = None
+    worker_queues: tuple[str, ...] = ()  # queues drain-status reports (empty: the connection's default)
     drain: DrainPolicy = DrainPolicy()
     migrations: MigrationSettings = MigrationSettings()
     env: Mapping[str, str] = field(default_factory=dict)
@@ -109,7 +114,8 @@ class Stage:
     hosts: tuple[Host, ...]
     ssh: SSHSettings
     confirm: bool = False
-    drain: DrainPolicy | None = None   # overrides application.drain
+    drain: DrainPolicy | None = None   # application.drain merged with stages.S.drain
+    host_drain: Mapping[str, DrainPolicy] = field(default_factory=dict)   # host name -> policy with its roles'
 
     @property
     def migration_host(self) -> Host:
@@ -128,7 +134,9 @@ class Inventory:
             found.append(str(self.application.notify.webhook))
         return tuple(found)
 
-    def drain_policy(self, stage: Stage) -> DrainPolicy:
+    def drain_policy(self, stage: Stage, host: Host | None = None) -> DrainPolicy:
+        if host is not None and host.name in stage.host_drain:
+            return stage.host_drain[host.name]
         return stage.drain or self.application.drain
 
 
