@@ -84,6 +84,8 @@ class WorkerView:
     age: float
     ignores_term: bool = False
     term_pending: bool = False
+    cpu: float = 0.0          # user + system CPU seconds
+    kind: str = "worker"      # worker | horizon-master | horizon-supervisor | horizon-worker
 
 
 @dataclass(frozen=True)
@@ -93,26 +95,34 @@ class DrainProgress(Event):
     old: tuple[WorkerView, ...]
     new_count: int
     per_host_old: tuple[tuple[str, int], ...]
+    host_status: tuple[tuple[str, str], ...] = ()   # host -> waiting | draining | drained | gave-up
 
 
 @dataclass(frozen=True)
 class DrainNotice(Event):
-    """Something a person should know during the drain (restart not reaching a host, a reminder)."""
+    """Something a person should know during the drain (restart not reaching a host, a reminder,
+    a rolling batch starting, old workers escalation may not touch)."""
 
     message: str
     host: str = ""
+    kind: str = ""            # unreached | busy | reminder | batch | untouched | supervisor-restart
 
 
 @dataclass(frozen=True)
 class Escalated(Event):
-    action: str           # term | supervisor-restart | kill
+    """One ladder action on one old worker (or the rolling signal mode's SIGTERM: action `signal`)."""
+
+    action: str           # term | cont | supervisor-restart | kill | signal
     host: str
     pid: int
     release: str
     state: str
     age: float
     ok: bool = True
-    detail: str = ""
+    detail: str = ""      # what happened: `SIGKILL sent`, `skipped: exited`, the remote error
+    rung: int = -1        # index in the host's ladder (-1: the rolling signal, not a rung)
+    ignores_term: bool = False
+    term_pending: bool = False
 
 
 @dataclass(frozen=True)
