@@ -13,7 +13,7 @@ import traceback
 from . import __version__
 from .errors import DeployError, ExitCode
 
-COMMANDS = ("ship", "rollback", "releases", "lock", "check_config", "drain_status", "check_migrations", "doctor", "plan")
+COMMANDS = ("ship", "rollback", "releases", "lock", "check_config", "drain_status", "check_migrations", "doctor", "plan", "completion")
 
 
 class Parser(argparse.ArgumentParser):
