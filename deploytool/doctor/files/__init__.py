@@ -99,8 +99,19 @@ def yaml_file(path: Path, text: str, job_timeout: int | None) -> list[Finding]:
     return out
 
 
+def expand(paths: Sequence[str]) -> list[Path]:
+    """Paths as given; a directory stands for the files in it that look like configs (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += [f for f in sorted(p.iterdir()) if f.is_file() and (kind_of(f, "") or f.suffix in (".conf", ".ini"))]
+        else:
+            out.append(p)
+    return out
+
+
 def check_files(paths: Sequence[str], job_timeout: int | None = None) -> Report:
     findings: list[Finding] = []
-    for p in paths:
-        findings += check_file(Path(p), job_timeout)
+    for p in expand(paths):
+        findings += check_file(p, job_timeout)
     return Report("files", tuple(findings))

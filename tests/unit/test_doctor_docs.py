@@ -1,0 +1,48 @@
+"""docs/ci.md cannot rot: its Supervisor program and systemd unit pass `doctor --files` without a
+warning, its inventory loads, and its CI recipes keep the settings a draining ship needs."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from deploytool.config import load_inventory
+from deploytool.config.durations import parse_duration
+from deploytool.doctor.files import check_files
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", DOC.read_text(), re.S)
+
+
+def test_the_supervisor_program_and_the_systemd_unit_pass_doctor_strictly(tmp_path):
+    program, unit = blocks("ini")
+    (tmp_path / "laravel-worker.conf").write_text(program)
+    (tmp_path / "laravel-worker@.service").write_text(unit)
+    report = check_files([str(tmp_path)])
+    assert {f.subject.split("/")[-1].split(" ")[0] for f in report.findings} == {"laravel-worker.conf",
+                                                                                "laravel-worker@.service"}
+    assert [f for f in report.findings if f.status != "pass"] == []
+    assert {"supervisor.stopwaitsecs", "supervisor.autorestart", "systemd.timeoutstopsec", "systemd.restart"} <= \
+        {f.check for f in report.findings}
+
+
+def test_the_inventory_loads(tmp_path, monkeypatch):
+    monkeypatch.setenv("DEPLOY_WEBHOOK_URL", "https://hooks.example.com/services/T/B/x")
+    inv = tmp_path / "inventory.yml"
+    inv.write_text(blocks("yaml")[0])
+    loaded = load_inventory(inv)
+    assert loaded.stages["production"].confirm and loaded.application.notify is not None
+
+
+def test_the_ci_recipes_queue_never_cancel_and_outlast_the_drain():
+    inventory, gitlab, github = (yaml.safe_load(b) for b in blocks("yaml"))
+    deadline = parse_duration(inventory["application"]["drain"]["deadline"])
+    ship = gitlab["ship"]
+    assert ship["resource_group"] == "production" and ship["interruptible"] is False
+    assert parse_duration(ship["timeout"]) > deadline + 300
+    assert github["concurrency"]["cancel-in-progress"] is False
+    assert github["jobs"]["ship"]["timeout-minutes"] * 60 > deadline + 300
