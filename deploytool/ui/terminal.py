@@ -136,8 +136,9 @@ def drain_table(p: ev.DrainProgress, first_old: int, now: float) -> Group:
         t.add_column(col)
     for w in p.old[:MAX_WORKER_ROWS]:
         flags = ", ".join(x for x, on in (("ignores TERM", w.ignores_term), ("TERM pending", w.term_pending)) if on)
-        t.add_row(w.host, str(w.pid), w.release, Text(w.state, style="red" if w.state == "stopped" else ""),
-                  format_duration(w.age), flags)
+        kind = getattr(w, "kind", "worker")
+        t.add_row(w.host, str(w.pid) + ("" if kind == "worker" else f" ({kind})"), w.release,
+                  Text(w.state, style="red" if w.state == "stopped" else ""), format_duration(w.age), flags)
     if len(p.old) > MAX_WORKER_ROWS:
         per = ", ".join(f"{h}: {n}" for h, n in p.per_host_old)
         t.add_row("…", f"{len(p.old) - MAX_WORKER_ROWS} more", "", "", "", per)
