@@ -1,0 +1,209 @@
+"""SSH transport on asyncssh: one connection per host, driven by one event loop in one thread.
+
+Same seam and guarantees as transport/ssh.py (Fabric): host keys are checked against the stage's
+known_hosts only (an unknown or changed key is a HostKeyError naming the host, before any command
+runs there), every command is a deploytool.shell.render() text with a per-command deadline, a
+lost or timed-out connection is an UnreachableError. What differs is the cost: a command is a
+channel on an open connection read by a coroutine, not a paramiko channel polled from a thread,
+so a fan-out to 100 hosts costs one thread and a few ms of CPU per step (docs/performance.md).
+
+Callers stay synchronous: run() hands the coroutine to the loop thread and waits for its result,
+so Context.each's thread pool and every step work unchanged.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from concurrent.futures import Future
+from typing import Any, Callable, Coroutine, TypeVar
+
+import asyncssh
+
+from ..config.model import Host, SSHSettings
+from ..errors import HostKeyError, UnreachableError
+from ..shell import Command, render, with_marker
+from .base import Result
+
+T = TypeVar("T")
+KEEPALIVE = 5.0        # seconds between keepalives: a blackholed connection fails after ~3 of them
+
+
+class _Collect(asyncssh.SSHClientSession):
+    """Collects one command's output and its exit status; resolves `done` when the channel closes."""
+
+    def __init__(self, done: asyncio.Future):
+        self.out: list[bytes] = []
+        self.err: list[bytes] = []
+        self.done = done
+
+    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
+        (self.err if datatype == asyncssh.EXTENDED_DATA_STDERR else self.out).append(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            if exc is None:
+                self.done.set_result(None)
+            else:
+                self.done.set_exception(exc)
+
+
+class AsyncSSHTransport:
+    def __init__(self, ssh: SSHSettings):
+        self.ssh = ssh
+        self.marker = ""   # set per session: tags our remote processes (see stopper.py)
+        self._conns: dict[str, asyncssh.SSHClientConnection] = {}
+        self._pending: dict[str, asyncio.Future] = {}
+        self._tunnel: asyncssh.SSHClientConnection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._known: Any = None
+        self._keys: Any = None
+
+    # -- the loop thread -----------------------------------------------------------------------
+    def _submit(self, coro: Coroutine[Any, Any, T]) -> Future:
+        with self._start_lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(target=self._loop.run_forever, name="deploytool-ssh", daemon=True)
+                self._thread.start()
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the transport's loop and wait for it (from any other thread)."""
+        return self._submit(coro).result()
+
+    # -- connecting ----------------------------------------------------------------------------
+    def _auth(self) -> dict:
+        if self._known is None:
+            path = os.path.expanduser(self.ssh.known_hosts)
+            # Only the stage's file: never ~/.ssh/known_hosts, never trust on first use.
+            self._known = asyncssh.read_known_hosts(path) if os.path.exists(path) else asyncssh.import_known_hosts("")
+            if self.ssh.identity_file:
+                self._keys = [asyncssh.read_private_key(os.path.expanduser(self.ssh.identity_file))]
+        opts: dict = {"known_hosts": self._known, "config": None, "connect_timeout": self.ssh.connect_timeout,
+                      "login_timeout": self.ssh.connect_timeout, "keepalive_interval": KEEPALIVE,
+                      "keepalive_count_max": 3}
+        if self._keys is not None:
+            opts.update(client_keys=self._keys, agent_path=None)
+        return opts
+
+    async def _open(self, host: Host) -> asyncssh.SSHClientConnection:
+        where = f"{host.address}:{host.port}"
+        try:
+            tunnel = await self._jump() if self.ssh.jump_host else None
+            return await asyncssh.connect(host.address, host.port, username=host.user or self.ssh.user,
+                                          tunnel=tunnel, **self._auth())
+        except asyncssh.HostKeyNotVerifiable:
+            if self._known.match(host.address, host.address, host.port)[0]:
+                raise HostKeyError(host.name, "connect", f"the host key of {where} has CHANGED since it was "
+                                   f"recorded in {self.ssh.known_hosts}", "if the host was rebuilt on purpose, "
+                                   "replace its line in known_hosts; otherwise treat this as an attack") from None
+            raise HostKeyError(host.name, "connect", f"the host key of {where} is not in {self.ssh.known_hosts}",
+                               f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
+                               f"{self.ssh.known_hosts}") from None
+        except (asyncio.TimeoutError, TimeoutError):
+            raise UnreachableError(host.name, "connect", f"SSH to {where} timed out after "
+                                   f"{self.ssh.connect_timeout:g}s") from None
+        except (asyncssh.Error, OSError) as e:
+            detail = getattr(e, "reason", "") or getattr(e, "strerror", "") or str(e) or type(e).__name__
+            raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {detail}") from None
+
+    async def _jump(self) -> asyncssh.SSHClientConnection:
+        if self._tunnel is None:
+            user, _, rest = self.ssh.jump_host.rpartition("@")
+            jhost, _, jport = rest.partition(":")
+            self._tunnel = await asyncssh.connect(jhost, int(jport or 22), username=user or self.ssh.user,
+                                                  **self._auth())
+        return self._tunnel
+
+    async def connection(self, host: Host) -> asyncssh.SSHClientConnection:
+        """The open connection to `host`, opening it once even when many callers ask at once."""
+        conn = self._conns.get(host.name)
+        if conn is not None:
+            return conn
+        pending = self._pending.get(host.name)
+        if pending is None:
+            pending = self._pending[host.name] = asyncio.ensure_future(self._open(host))
+            pending.add_done_callback(lambda f, n=host.name: self._opened(n, f))
+        return await asyncio.shield(pending)
+
+    def _opened(self, name: str, fut: asyncio.Future) -> None:
+        self._pending.pop(name, None)
+        if not fut.cancelled() and fut.exception() is None:
+            self._conns[name] = fut.result()
+
+    def connect(self, host: Host) -> None:
+        self.call(self.connection(host))
+
+    # -- running -------------------------------------------------------------------------------
+    def text(self, command: Command, marked: bool = True) -> str:
+        text = render(command)
+        return with_marker(text, self.marker) if marked and self.marker else text
+
+    async def run_async(self, host: Host, command: Command, *, timeout: float, step: str = "",
+                        marked: bool = True) -> Result:
+        conn = await self.connection(host)
+        start = time.monotonic()
+        done = asyncio.get_running_loop().create_future()
+        try:
+            chan, session = await asyncio.wait_for(
+                conn.create_session(lambda: _Collect(done), self.text(command, marked), encoding=None),
+                min(timeout, 30))
+            chan.write_eof()                # no stdin: a command waiting for input gets EOF at once
+            await asyncio.wait_for(done, max(0.0, timeout - (time.monotonic() - start)))
+        except (asyncio.TimeoutError, TimeoutError):
+            self._drop(host)                # the connection may be wedged (a blackhole); a later command reconnects
+            raise UnreachableError(host.name, step or "run", f"command timed out after {timeout:g}s") from None
+        except (asyncssh.Error, OSError, EOFError) as e:
+            self._drop(host)
+            raise UnreachableError(host.name, step or "run", f"connection lost: {e or type(e).__name__}") from None
+        status = chan.get_exit_status()
+        return Result(host.name, -1 if status is None else status, b"".join(session.out).decode("utf-8", "replace"),
+                      b"".join(session.err).decode("utf-8", "replace"), time.monotonic() - start)
+
+    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True) -> Result:
+        return self.call(self.run_async(host, command, timeout=timeout, step=step, marked=marked))
+
+    def run_many(self, jobs: list[tuple[Host, Command]], *, timeout: float, step: str = "",
+                 on_done: Callable[[Host, Result | BaseException], None] | None = None) -> list[Result | BaseException]:
+        """One command per host, all at once on the loop (no thread per host): a fan-out in one hop."""
+        async def one(h: Host, c: Command):
+            try:
+                r: Result | BaseException = await self.run_async(h, c, timeout=timeout, step=step)
+            except Exception as e:  # noqa: BLE001 - handed back to the caller per host
+                r = e
+            if on_done is not None:
+                on_done(h, r)
+            return r
+
+        async def all_of():
+            return await asyncio.gather(*(one(h, c) for h, c in jobs))
+        return self.call(all_of())
+
+    def _drop(self, host: Host) -> None:
+        conn = self._conns.pop(host.name, None)
+        if conn is not None:
+            conn.abort()
+
+    def close(self) -> None:
+        if self._loop is None:
+            return
+
+        async def close_all():
+            conns = list(self._conns.values()) + ([self._tunnel] if self._tunnel else [])
+            self._conns, self._tunnel = {}, None
+            for c in conns:
+                c.close()
+            await asyncio.gather(*(c.wait_closed() for c in conns), return_exceptions=True)
+        try:
+            self._submit(close_all()).result(timeout=10)
+        except Exception:  # closing is best effort on every exit path
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._loop.close()
+        self._loop = self._thread = None
