@@ -14,7 +14,7 @@ from ..events import Bus
 from ..pipeline import Context
 from ..steps import REGISTRY, discard
 from ..steps.check_migrations import gather
-from ..transport.ssh import SSHTransport
+from ..transport import open_transport
 from . import common
 
 
@@ -27,7 +27,7 @@ def run_stage(args) -> int:
     stage = common.stage_of(inv, args.stage)
     host = stage.migration_host
     only = dataclasses.replace(stage, hosts=(host,))
-    transport = SSHTransport(stage.ssh)
+    transport = open_transport(stage.ssh)
     ctx = Context(inventory=inv, stage=only, playbook=None, transport=transport, bus=Bus(),
                   ref=args.ref or inv.application.branch, deployer=common.deployer())
     settings = inv.application.migrations

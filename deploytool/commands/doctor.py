@@ -45,11 +45,11 @@ def check_stage(args):
     from ..doctor.inspect import gather_all
     from ..events import Bus
     from ..pipeline import Context
-    from ..transport.ssh import SSHTransport
+    from ..transport import open_transport
 
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    ctx = Context(inventory=inv, stage=stage, playbook=None, transport=SSHTransport(stage.ssh), bus=Bus(), ref="")
+    ctx = Context(inventory=inv, stage=stage, playbook=None, transport=open_transport(stage.ssh), bus=Bus(), ref="")
     try:
         facts = gather_all(ctx)
     finally:

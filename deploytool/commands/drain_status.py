@@ -18,7 +18,7 @@ from ..events import Bus
 from ..pipeline import Context
 from ..probes.census import Census
 from ..steps.drain import census_all
-from ..transport.ssh import SSHTransport
+from ..transport import open_transport
 from . import common
 
 
@@ -66,7 +66,7 @@ def table(snap: dict) -> Table:
 def run(args) -> int:
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    transport = SSHTransport(stage.ssh)
+    transport = open_transport(stage.ssh)
     ctx = Context(inventory=inv, stage=stage, playbook=None, transport=transport, bus=Bus(), ref="")
     try:
         ctx.each("connect", transport.connect)

@@ -9,7 +9,7 @@ from ..errors import DeployError, ExitCode, LockHeld
 from ..events import Bus
 from ..lock import DeployLock, describe
 from ..pipeline import Context
-from ..transport.ssh import SSHTransport
+from ..transport import open_transport
 from . import common
 
 
@@ -24,7 +24,7 @@ def add(sub) -> None:
 def run(args) -> int:
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    transport = SSHTransport(stage.ssh)
+    transport = open_transport(stage.ssh)
     ctx = Context(inventory=inv, stage=stage, playbook=None, transport=transport, bus=Bus(), ref="",
                   deployer=common.deployer())
     lock = DeployLock(transport, stage.migration_host, ctx.path(".deploytool"), stage.name)

@@ -151,12 +151,12 @@ def exit_code(p: dict) -> int:
 def run(args) -> int:
     from ..events import Bus
     from ..pipeline import Context
-    from ..transport.ssh import SSHTransport
+    from ..transport import open_transport
     from ..ui import plan_view
 
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    ctx = Context(inventory=inv, stage=stage, playbook=common.playbook_of(inv), transport=SSHTransport(stage.ssh),
+    ctx = Context(inventory=inv, stage=stage, playbook=common.playbook_of(inv), transport=open_transport(stage.ssh),
                   bus=Bus(), ref=args.ref or inv.application.branch)
     try:
         p = plan(ctx, fetch=args.fetch)

@@ -11,7 +11,7 @@ from rich.table import Table
 from ..events import Bus
 from ..pipeline import Context
 from ..probes.releases import parse_releases, releases_command
-from ..transport.ssh import SSHTransport
+from ..transport import open_transport
 from . import common
 
 
@@ -38,7 +38,7 @@ def collect(ctx) -> dict:
 def run(args) -> int:
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    transport = SSHTransport(stage.ssh)
+    transport = open_transport(stage.ssh)
     ctx = Context(inventory=inv, stage=stage, playbook=None, transport=transport, bus=Bus(), ref="")
     try:
         ctx.each("connect", transport.connect)

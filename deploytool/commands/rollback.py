@@ -7,7 +7,7 @@ from ..errors import ConfigError
 from ..pipeline import Context
 from ..session import run_session
 from ..steps import REGISTRY
-from ..transport.ssh import SSHTransport
+from ..transport import open_transport
 from . import common
 from .ship import add_session_args, lock_wait
 
@@ -28,7 +28,7 @@ def run(args) -> int:
         raise ConfigError([f"{playbook.path}: rollback: the playbook has no `rollback:` step list"])
     wait = lock_wait(args)
     bus, view = common.bus_with_ui(args.json)
-    ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=SSHTransport(stage.ssh), bus=bus,
+    ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=open_transport(stage.ssh), bus=bus,
                   ref=f"rollback{' to ' + args.to if args.to else ''}", deployer=common.deployer(),
                   verbose=args.verbose, target=args.to)
     try:

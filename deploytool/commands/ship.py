@@ -10,7 +10,7 @@ from ..errors import UsageError
 from ..pipeline import Context
 from ..session import run_session
 from ..steps import REGISTRY, discard
-from ..transport.ssh import SSHTransport
+from ..transport import open_transport
 from ..ui.confirm import confirm_stage
 from .. import notify
 from . import common
@@ -58,7 +58,7 @@ def run(args) -> int:
     confirm_stage(stage, args.yes)
     bus, view = common.bus_with_ui(args.json)
     view.verbose = args.verbose
-    ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=SSHTransport(stage.ssh), bus=bus,
+    ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=open_transport(stage.ssh), bus=bus,
                   ref=args.ref or inv.application.branch, deployer=common.deployer(), verbose=args.verbose)
     hook = notify.subscribe(bus, inv, ctx.deployer)
     try:

@@ -50,7 +50,8 @@ APPLICATION = {
     "notify": F("obj", sub=NOTIFY),
 }
 SSH = {"user": F("str", required=True), "identity_file": F("str"), "known_hosts": F("str"),
-       "connect_timeout": F("duration"), "jump_host": F("str")}
+       "connect_timeout": F("duration"), "jump_host": F("str"),
+       "transport": F("str", choices=("fabric", "asyncssh"))}
 HOST = {"address": F("str", required=True), "name": F("str"), "port": F("int", minimum=1),
         "user": F("str"), "roles": F("strlist", scalar_ok=True), "migrate": F("bool")}
 STAGE = {"ssh": F("obj", required=True, sub=SSH), "hosts": F("list", required=True, sub=HOST),
