@@ -73,6 +73,16 @@ class CommandRan(Event):
 
 
 @dataclass(frozen=True)
+class CommandOutput(Event):
+    """One line of a running command's output (--verbose), redacted."""
+
+    host: str
+    step: str
+    stream: str           # stdout | stderr
+    line: str
+
+
+@dataclass(frozen=True)
 class WorkerView:
     """One worker as the drain sees it (a plain record, safe to serialise)."""
 

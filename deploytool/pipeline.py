@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence, TypeVar
 
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
 from .errors import DeployError, HostError, Interrupted
-from .events import Bus, CommandRan, HostStepFinished, StepFinished, StepStarted
+from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .shell import Command, render
 from .transport.base import Result, Transport
 
@@ -125,8 +125,13 @@ class Context:
         if marked and self.cancel.tripped and not self.state.switched:
             # a cancelled ship starts nothing new before the switch (the stopper already ran)
             raise Interrupted(self.cancel.signum, step)
+        kw = {}
+        if self.verbose and getattr(self.transport, "supports_streaming", False):
+            secrets = self.inventory.secrets()
+            kw["on_output"] = lambda stream, line: self.bus.emit(
+                CommandOutput(host.name, step, stream, redact(line, secrets)))
         r = self.transport.run(host, command, timeout=timeout or self.app.command_timeout, step=step,
-                               marked=marked)
+                               marked=marked, **kw)
         self.bus.emit(CommandRan(host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration))
         if check and not r.ok:
             tail = redact(r.tail(), self.inventory.secrets())

@@ -23,11 +23,11 @@ def add(sub) -> None:
     p.add_argument("--ref", help="branch, tag or commit (default: application.branch)")
     p.add_argument("--dry-run", action="store_true", help="show what the ship would do (`deploytool plan`); "
                                                           "change nothing")
-    p.add_argument("-y", "--yes", action="store_true", help="do not ask to confirm a `confirm: true` stage")
     add_session_args(p)
 
 
 def add_session_args(p) -> None:
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask to confirm a `confirm: true` stage")
     p.add_argument("--json", action="store_true", help="JSON lines on stdout instead of the live view")
     p.add_argument("--wait-lock", metavar="DURATION", default="0",
                    help="wait this long for another deploy's lock (e.g. 5m) instead of failing at once")
@@ -52,17 +52,22 @@ def run(args) -> int:
         args.fetch = False
         return plan.run(args)
     inv = common.load(args.inventory)
-    stage = common.stage_of(inv, args.stage)
     playbook = common.playbook_of(inv)
+    return launch(args, inv, playbook, "ship", playbook.steps, on_failure, args.ref or inv.application.branch)
+
+
+def launch(args, inv, playbook, command: str, specs, failure, ref: str, target: str = "") -> int:
+    """What ship and rollback share around run_session: confirm, the UI, notifications."""
+    stage = common.stage_of(inv, args.stage)
     wait = lock_wait(args)
     confirm_stage(stage, args.yes)
     bus, view = common.bus_with_ui(args.json)
     view.verbose = args.verbose
     ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=open_transport(stage.ssh), bus=bus,
-                  ref=args.ref or inv.application.branch, deployer=common.deployer(), verbose=args.verbose)
+                  ref=ref, deployer=common.deployer(), verbose=args.verbose, target=target)
     hook = notify.subscribe(bus, inv, ctx.deployer)
     try:
-        return run_session(ctx, "ship", playbook.steps, REGISTRY, on_failure, wait)
+        return run_session(ctx, command, specs, REGISTRY, failure, wait)
     finally:
         view.close()
         if hook is not None:

@@ -11,6 +11,7 @@ import select
 import socket
 import threading
 import time
+from typing import Callable
 
 import paramiko
 from fabric import Config, Connection
@@ -88,7 +89,10 @@ class SSHTransport:
         except OSError as e:
             raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {e.strerror or e}") from None
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True) -> Result:
+    supports_streaming = True
+
+    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True,
+            on_output: Callable[[str, str], None] | None = None) -> Result:
         self.connect(host)
         conn = self._connection(host)
         text = render(command)
@@ -96,7 +100,7 @@ class SSHTransport:
             text = with_marker(text, self.marker)
         start = time.monotonic()
         try:
-            code, out, err = _exec(conn.transport, text, timeout)
+            code, out, err = _exec(conn.transport, text, timeout, on_output)
         except _Timeout:
             conn.close()  # the connection may be wedged (a blackhole); a later command reconnects
             raise UnreachableError(host.name, step or "run", f"command timed out after {timeout:g}s") from None
@@ -121,7 +125,8 @@ class _Timeout(Exception):
     pass
 
 
-def _exec(transport: paramiko.Transport, text: str, timeout: float) -> tuple[int, str, str]:
+def _exec(transport: paramiko.Transport, text: str, timeout: float,
+          on_output: Callable[[str, str], None] | None = None) -> tuple[int, str, str]:
     """One command on a new channel of the open connection, with a hard deadline.
 
     We read the channel ourselves (select on its event pipe) instead of Fabric's runner: its
@@ -133,11 +138,18 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float) -> tuple[int
         chan.exec_command(text)
         chan.shutdown_write()           # no stdin: a command waiting for input gets EOF at once
         out, err = bytearray(), bytearray()
+        lines = _LineSplitter(on_output) if on_output else None
         while True:
             while chan.recv_ready():
-                out += chan.recv(65536)
+                chunk = chan.recv(65536)
+                out += chunk
+                if lines:
+                    lines.feed("stdout", chunk)
             while chan.recv_stderr_ready():
-                err += chan.recv_stderr(65536)
+                chunk = chan.recv_stderr(65536)
+                err += chunk
+                if lines:
+                    lines.feed("stderr", chunk)
             # OpenSSH sends all data and EOF before exit-status, so once it is here we are done
             if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
                 break
@@ -146,6 +158,28 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float) -> tuple[int
                 raise _Timeout()
             select.select([chan], [], [], min(left, 1.0))
         code = chan.recv_exit_status()
+        if lines:
+            lines.flush()
         return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
     finally:
         chan.close()
+
+
+class _LineSplitter:
+    """Turns output chunks into whole lines for --verbose streaming."""
+
+    def __init__(self, emit: Callable[[str, str], None]):
+        self.emit = emit
+        self.partial = {"stdout": b"", "stderr": b""}
+
+    def feed(self, stream: str, chunk: bytes) -> None:
+        data = self.partial[stream] + chunk
+        *done, self.partial[stream] = data.split(b"\n")
+        for line in done:
+            self.emit(stream, line.decode("utf-8", "replace").rstrip("\r"))
+
+    def flush(self) -> None:
+        for stream, rest in self.partial.items():
+            if rest:
+                self.emit(stream, rest.decode("utf-8", "replace"))
+        self.partial = {"stdout": b"", "stderr": b""}
