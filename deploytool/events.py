@@ -115,7 +115,7 @@ class DrainNotice(Event):
 
     message: str
     host: str = ""
-    kind: str = ""            # unreached | busy | reminder | batch | untouched | supervisor-restart
+    topic: str = ""           # unreached | busy | reminder | batch | untouched | stopped | supervisor-restart
 
 
 @dataclass(frozen=True)
