@@ -71,6 +71,16 @@ class Worker:
     ignores_term: bool
     term_pending: bool
     args: str
+    ppid: int = 0
+    start_ticks: int = 0  # kernel start time in clock ticks: with the pid, the process's identity
+
+    @property
+    def kind(self) -> str:
+        """worker (queue:work) or one of Horizon's three processes, from the command line."""
+        m = _HORIZON.search(self.args)
+        if not m:
+            return "worker"
+        return {"": "horizon-master", "supervisor": "horizon-supervisor", "work": "horizon-worker"}.get(m.group(1) or "", "horizon-master")
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,7 @@ class Census:
 
 
 _RELEASE = re.compile(r"/releases/([^/]+)")
+_HORIZON = re.compile(r"artisan horizon(?::(supervisor|work))?(?:\s|$)")
 TERM_BIT = 1 << (15 - 1)
 
 
@@ -115,6 +126,7 @@ def _worker(parts: list[str], deploy_path: str, uptime: float, btime: float, clk
     rest = stat[stat.rfind(")") + 2:].split()
     state_letter = rest[0] if rest else "?"
     utime, stime, start_ticks = (int(rest[11]), int(rest[12]), int(rest[19])) if len(rest) > 19 else (0, 0, 0)
+    ppid = int(rest[1]) if len(rest) > 1 and rest[1].isdigit() else 0
     ign = int(fields.get("SigIgn", "0"), 16)
     pending = int(fields.get("SigPnd", "0"), 16) | int(fields.get("ShdPnd", "0"), 16)
     started_rel = start_ticks / clk_tck
@@ -123,4 +135,5 @@ def _worker(parts: list[str], deploy_path: str, uptime: float, btime: float, clk
         state=STATES.get(state_letter, state_letter), started=btime + started_rel,
         age=max(0.0, uptime - started_rel), cpu=(utime + stime) / clk_tck,
         ignores_term=bool(ign & TERM_BIT), term_pending=bool(pending & TERM_BIT), args=args,
+        ppid=ppid, start_ticks=start_ticks,
     )

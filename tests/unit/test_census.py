@@ -43,3 +43,21 @@ def test_worker_regex_does_not_match_itself():
 def test_census_command_is_one_script_with_values_as_arguments():
     c = census_command("artisan queue:work", "/var/www/my app")
     assert c.argv[0:2] == ("sh", "-c") and c.argv[-1] == "/var/www/my app"
+
+
+def test_parse_census_identity_parent_and_kind():
+    c = parse_census(CAPTURED, "/var/www/app")
+    a, b, _ = c.workers
+    assert (a.ppid, a.start_ticks) == (1, 100000) and (b.ppid, b.start_ticks) == (1, 150000)
+    assert a.kind == "worker"
+
+
+def test_worker_kind_tells_horizons_three_processes_apart():
+    from deploytool.probes.census import Worker
+
+    def kind(args):
+        return Worker(1, 1, "", "r", "sleeping", 0, 0, 0, False, False, args).kind
+    assert kind("php /var/www/app/current/artisan horizon") == "horizon-master"
+    assert kind("/usr/bin/php artisan horizon:supervisor host-abc:default --workers-name=default") == "horizon-supervisor"
+    assert kind("/usr/bin/php artisan horizon:work redis --name=default --supervisor=host-abc:default") == "horizon-worker"
+    assert kind("php artisan queue:work redis --sleep=1") == "worker"
