@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Mapping, Sequence, TypeVar
 
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
 from .errors import DeployError, HostError, Interrupted
+from .fanout import Fanout
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .shell import Command, render
 from .transport.base import Result, Transport
@@ -98,6 +98,7 @@ class Context:
     deployer: str = ""
     verbose: bool = False
     target: str = ""                  # rollback --to RELEASE
+    fanout: Fanout = field(default_factory=Fanout, repr=False, compare=False)   # each()'s thread pool
 
     @property
     def app(self) -> Application:
@@ -156,11 +157,7 @@ class Context:
                 msg = e.message if isinstance(e, DeployError) else repr(e)
                 self.bus.emit(HostStepFinished(step, h.name, False, time.monotonic() - t0, msg))
 
-        if len(hosts) == 1:
-            one(hosts[0])
-        else:
-            with ThreadPoolExecutor(max_workers=min(64, len(hosts))) as pool:
-                list(pool.map(one, hosts))
+        self.fanout.map(one, hosts)
         if errors:
             errors.sort(key=lambda e: 0 if isinstance(e, HostError) else 1)
             raise errors[0]
