@@ -28,6 +28,10 @@ from .base import Result
 
 T = TypeVar("T")
 KEEPALIVE = 5.0        # seconds between keepalives: a blackholed connection fails after ~3 of them
+# AES-GCM first: one C call per packet, where asyncssh's chacha20-poly1305 makes several Python-level
+# cipher objects per packet (60% of the client CPU of a fan-out at 50 hosts); then the defaults.
+CIPHERS = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
+           "aes128-ctr", "aes192-ctr", "aes256-ctr"]
 
 
 class _Collect(asyncssh.SSHClientSession):
@@ -85,7 +89,7 @@ class AsyncSSHTransport:
                 self._keys = [asyncssh.read_private_key(os.path.expanduser(self.ssh.identity_file))]
         opts: dict = {"known_hosts": self._known, "config": None, "connect_timeout": self.ssh.connect_timeout,
                       "login_timeout": self.ssh.connect_timeout, "keepalive_interval": KEEPALIVE,
-                      "keepalive_count_max": 3}
+                      "keepalive_count_max": 3, "encryption_algs": CIPHERS}
         if self._keys is not None:
             opts.update(client_keys=self._keys, agent_path=None)
         return opts
