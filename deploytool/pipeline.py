@@ -183,7 +183,13 @@ def run_steps(ctx: Context, specs: Sequence[StepSpec], registry: Mapping[str, St
     """The loop: start, run, finish, stop at the first failure (or at a cancel)."""
     for spec in specs:
         if not (ctx.state.switched and spec.name in FINISH_AFTER_SWITCH):
-            ctx.cancel.check(f"before {spec.name}")
+            try:
+                ctx.cancel.check(f"before {spec.name}")
+            except Interrupted:
+                # a cancel that landed between steps cleans up like one inside a step
+                if on_failure is not None:
+                    on_failure(ctx, spec.name)
+                raise
         ctx.bus.emit(StepStarted(spec.name, tuple(h.name for h in ctx.live_hosts)))
         t0 = time.monotonic()
         try:

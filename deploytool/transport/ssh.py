@@ -160,6 +160,15 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float,
         code = chan.recv_exit_status()
         if lines:
             lines.flush()
+        if code == -1:
+            # No exit status: the command was killed by a signal (OpenSSH sends exit-signal), or
+            # the connection died. Paramiko closes the channels just before it marks the
+            # transport inactive, so give that a moment to show before deciding which.
+            settle = time.monotonic() + 1.0
+            while transport.is_active() and time.monotonic() < settle:
+                time.sleep(0.05)
+            if not transport.is_active():
+                raise EOFError("the SSH connection closed during the command")
         return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
     finally:
         chan.close()

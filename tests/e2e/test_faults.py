@@ -149,8 +149,8 @@ def test_a_host_blackholed_after_the_switch_is_reported_while_the_rest_drain(lab
     inv = write_inventory(lab, tmp_path / "inv.yml")
     h3 = lab.hosts[2]
     rule = ["INPUT", "-d", h3.address, "-p", "tcp", "--dport", str(h3.port), "-j", "DROP"]
-    lab.dispatch(1, 6.0, start=700)
-    wait_until(lambda: any(r.seq == 700 for r in lab.ledger()), 30, "the job to start")
+    lab.dispatch(6, 10.0, start=700)             # every worker busy: the drain lasts ~10 s
+    wait_until(lambda: len(lab.ledger()) >= 6, 30, "all six jobs to start")
     proc = start_ship(inv, "--ref", "v2")
     seen = read_until(proc, lambda e: e["event"] == "StepStarted" and e["step"] == "drain")
     iptables("-I", *rule)

@@ -122,3 +122,17 @@ def test_hosts_resolving_different_commits_fail_the_pull():
     ctx, tr, rec = make(answer)
     with pytest.raises(DeployError, match="different commits"):
         run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+
+
+def test_a_cancel_between_steps_still_discards_the_half_built_release():
+    ctx, tr, rec = make(happy)
+
+    def answer(host, text):
+        if "migrate --force" in text:
+            ctx.cancel.trip(2)            # lands while migrate runs; migrate itself succeeds
+        return happy(host, text)
+    tr.answer = answer
+    with pytest.raises(Interrupted):
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+    assert sorted(tr.ran("rm -rf -- /app/releases/")) == ["h1", "h2", "h3"]
+    assert tr.ran("mv -T") == []
