@@ -53,6 +53,47 @@ class _Collect(asyncssh.SSHClientSession):
                 self.done.set_exception(exc)
 
 
+class _Lines(asyncssh.SSHClientSession):
+    """A long-lived command's stdout, handed over line by line (on the transport's loop thread)."""
+
+    def __init__(self, on_line: Callable[[str], None], on_close: Callable[[Exception | None], None]):
+        self.buf = b""
+        self.on_line, self.on_close = on_line, on_close
+
+    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
+        if datatype == asyncssh.EXTENDED_DATA_STDERR:
+            return
+        *lines, self.buf = (self.buf + data).split(b"\n")
+        for line in lines:
+            self.on_line(line.decode("utf-8", "replace"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.on_close(exc)
+
+
+class Stream:
+    """The channel of a long-lived remote command: send() writes to its stdin, close() ends it
+    (the remote side sees EOF and, if it still writes, SIGPIPE)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, chan: asyncssh.SSHClientChannel):
+        self._loop, self._chan = loop, chan
+
+    def _do(self, fn: Callable[[], None]) -> None:
+        def safe() -> None:
+            try:
+                fn()
+            except (asyncssh.Error, OSError, BrokenPipeError):
+                pass                        # the channel is gone; on_close already said so
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(safe)
+
+    def send(self, text: str) -> None:
+        self._do(lambda: self._chan.write(text.encode()))
+
+    def close(self) -> None:
+        self._do(self._chan.close)
+
+
 class AsyncSSHTransport:
     def __init__(self, ssh: SSHSettings):
         self.ssh = ssh
@@ -186,6 +227,23 @@ class AsyncSSHTransport:
         async def all_of():
             return await asyncio.gather(*(one(h, c) for h, c in jobs))
         return self.call(all_of())
+
+    def open_stream(self, host: Host, command: Command, on_line: Callable[[str], None],
+                    on_close: Callable[[Exception | None], None], *, step: str = "") -> Stream:
+        """Start a long-lived command (a watcher) on the open connection; its stdout lines go to
+        on_line and the end of its channel to on_close, both called on the transport's loop thread."""
+        async def start() -> Stream:
+            conn = await self.connection(host)
+            chan, _ = await conn.create_session(lambda: _Lines(on_line, on_close), self.text(command), encoding=None)
+            return Stream(asyncio.get_running_loop(), chan)
+        try:
+            return self.call(start())
+        except (asyncssh.Error, OSError) as e:
+            self.call(self._drop_async(host))
+            raise UnreachableError(host.name, step or "run", f"connection lost: {e or type(e).__name__}") from None
+
+    async def _drop_async(self, host: Host) -> None:
+        self._drop(host)
 
     def _drop(self, host: Host) -> None:
         conn = self._conns.pop(host.name, None)
