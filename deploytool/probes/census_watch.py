@@ -1,0 +1,124 @@
+"""The worker census as a long-lived watcher per host: one PHP process that streams changes.
+
+The polled census (probes/census.py) costs a new SSH channel, a login shell, `pgrep` and a
+`readlink` per host per poll; on a loaded host that is ~100 ms a round before any output. The
+watcher pays that once. It then waits on stdin with stream_select() for at most `tick`, lists
+/proc, reads the command line of pids it has not classified yet, and writes:
+
+    +<S>P-line   a matching worker appeared (the same P line as the polled census)
+    -<S>pid      a worker it reported has exited (or is a zombie: the polled census skips those)
+    H... P... E<S>n     on the n-th request `S` (one byte): a fresh snapshot in the polled census's
+                        format, so probes.census.parse_census() reads it unchanged
+
+PHP because every host that runs Laravel workers has it and it forks nothing here (an earlier
+bash version lost requests: `read -t` drops a byte its timer interrupts). The pattern travels as
+hex, so the watcher's own command line never matches it.
+
+It never outlives the ship: it exits at EOF on stdin (the channel or the connection closed), when
+a write to the channel fails, after `lifetime` seconds, and it carries the ship's marker like
+every remote command, so the stopper finds it on a cancel. A pid first seen with another command
+line is re-read for `settle` seconds (a fork that has not exec'd its worker yet), then left alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..shell import Cmd
+
+SEP = "\x1f"
+
+# argv: hex(pattern) deploy_path tick lifetime settle
+_PHP = r"""
+[, $pat, $dp, $tick, $life, $settle] = $argv;
+$pat = hex2bin($pat); $S = "\x1f"; $me = getmypid(); $t0 = microtime(true);
+$W = []; $N = []; $asked = 0;
+preg_match('/^btime (\d+)/m', file_get_contents('/proc/stat'), $m); $btime = $m[1];
+function gone($stat) { return $stat === false || substr($stat, strrpos($stat, ')') + 2, 1) === 'Z'; }
+function pline($p) {
+  global $S;
+  $stat = @file_get_contents("/proc/$p/stat");
+  $status = @file_get_contents("/proc/$p/status");
+  if ($stat === false || $status === false) return null;
+  $sig = ''; $uid = '';
+  foreach (explode("\n", $status) as $l) {
+    $f = preg_split('/\s+/', $l);
+    if (in_array($f[0], ['State:', 'SigPnd:', 'ShdPnd:', 'SigIgn:', 'SigBlk:'], true)) $sig .= $f[0] . $f[1] . ' ';
+    elseif ($f[0] === 'Uid:') $uid = $f[1];
+  }
+  $cwd = @readlink("/proc/$p/cwd");
+  $args = str_replace("\0", ' ', rtrim((string)@file_get_contents("/proc/$p/cmdline"), "\0"));
+  return "P$S$p$S$uid$S" . ($cwd === false ? '?' : $cwd) . "$S$sig$S" . rtrim($stat, "\n") . "$S$args\n";
+}
+function scan() {
+  global $W, $N, $pat, $me, $settle, $S;
+  $out = ''; $now = microtime(true); $live = [];
+  foreach (scandir('/proc') as $e) {
+    if (!is_numeric($e)) continue;
+    $p = (int)$e; $live[$p] = 1;
+    if (isset($W[$p]) || $p === $me || (isset($N[$p]) && $now - $N[$p] > $settle)) continue;
+    $c = @file_get_contents("/proc/$p/cmdline");
+    if ($c !== false && strpos(str_replace("\0", ' ', $c), $pat) !== false && ($l = pline($p)) !== null) {
+      $W[$p] = 1; unset($N[$p]); $out .= "+$S$l";
+    } elseif (!isset($N[$p])) $N[$p] = $now;
+  }
+  foreach ($W as $p => $_) if (gone(@file_get_contents("/proc/$p/stat"))) { unset($W[$p]); $out .= "-$S$p\n"; }
+  $N = array_intersect_key($N, $live);
+  return $out;
+}
+function snapshot($n) {
+  global $W, $S, $dp, $btime;
+  $up = explode(' ', file_get_contents('/proc/uptime'))[0];
+  $o = "H$S$up$S$btime$S" . (realpath("$dp/current") ?: '') . "\n";
+  foreach ($W as $p => $_) { $l = pline($p); if ($l !== null) $o .= $l; }
+  return $o . "E$S$n\n";
+}
+function put($s) { if ($s !== '' && @fwrite(STDOUT, $s) === false) exit(0); }
+stream_set_blocking(STDIN, false);
+put(scan());
+while (microtime(true) - $t0 < $life) {
+  $r = [STDIN]; $w = null; $x = null;
+  $ready = @stream_select($r, $w, $x, 0, (int)($tick * 1e6));
+  $asks = 0;
+  if ($ready) {
+    $d = fread(STDIN, 4096);
+    if ($d === '' || $d === false) { if (feof(STDIN)) exit(0); } else $asks = substr_count($d, 'S');
+  }
+  $out = scan();
+  while ($asks-- > 0) $out .= snapshot(++$asked);
+  put($out);
+}
+"""
+
+
+def watch_command(pattern: str, deploy_path: str, tick: float = 0.05, lifetime: float = 3600,
+                  settle: int = 2, php: str = "php") -> Cmd:
+    # -n: no php.ini, no extensions: only core functions are used, and start-up is faster.
+    return Cmd((php, "-n", "-r", _PHP.strip(), "--", pattern.encode().hex(), deploy_path, f"{tick:g}",
+                str(int(lifetime)), str(settle)))
+
+
+def sync_request() -> str:
+    """A snapshot request: one byte. The watcher numbers its answers 1, 2, ... in request order."""
+    return "S"
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str            # appeared | exited | snapshot-end
+    pid: int = 0
+    line: str = ""       # appeared: the P line
+    seq: int = 0         # snapshot-end: the request it answers
+
+
+def parse_line(line: str) -> Change | None:
+    """One streamed line, or None for a snapshot line (H/P) that belongs to the current block."""
+    head, _, rest = line.partition(SEP)
+    if head == "+":
+        pid = rest.split(SEP, 2)[1] if rest.startswith("P" + SEP) else "0"
+        return Change("appeared", int(pid) if pid.isdigit() else 0, rest)
+    if head == "-":
+        return Change("exited", int(rest) if rest.isdigit() else 0)
+    if head == "E":
+        return Change("snapshot-end", seq=int(rest) if rest.isdigit() else 0)
+    return None
+
