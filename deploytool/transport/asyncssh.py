@@ -35,17 +35,29 @@ CIPHERS = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly130
 
 
 class _Collect(asyncssh.SSHClientSession):
-    """Collects one command's output and its exit status; resolves `done` when the channel closes."""
+    """Collects one command's output and its exit status; resolves `done` when the channel closes.
+    With on_output (--verbose), whole lines are also handed over as they arrive."""
 
-    def __init__(self, done: asyncio.Future):
+    def __init__(self, done: asyncio.Future, on_output: Callable[[str, str], None] | None = None):
         self.out: list[bytes] = []
         self.err: list[bytes] = []
         self.done = done
+        self.on_output = on_output
+        self.partial = {"stdout": b"", "stderr": b""}
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        (self.err if datatype == asyncssh.EXTENDED_DATA_STDERR else self.out).append(data)
+        stream = "stderr" if datatype == asyncssh.EXTENDED_DATA_STDERR else "stdout"
+        (self.err if stream == "stderr" else self.out).append(data)
+        if self.on_output is not None:
+            *lines, self.partial[stream] = (self.partial[stream] + data).split(b"\n")
+            for line in lines:
+                self.on_output(stream, line.decode("utf-8", "replace").rstrip("\r"))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.on_output is not None:
+            for stream, rest in self.partial.items():
+                if rest:
+                    self.on_output(stream, rest.decode("utf-8", "replace"))
         if not self.done.done():
             if exc is None:
                 self.done.set_result(None)
@@ -95,6 +107,8 @@ class Stream:
 
 
 class AsyncSSHTransport:
+    supports_streaming = True      # run(on_output=...) hands over output lines as they come (--verbose)
+
     def __init__(self, ssh: SSHSettings):
         self.ssh = ssh
         self.marker = ""   # set per session: tags our remote processes (see stopper.py)
@@ -189,13 +203,13 @@ class AsyncSSHTransport:
         return with_marker(text, self.marker) if marked and self.marker else text
 
     async def run_async(self, host: Host, command: Command, *, timeout: float, step: str = "",
-                        marked: bool = True) -> Result:
+                        marked: bool = True, on_output: Callable[[str, str], None] | None = None) -> Result:
         conn = await self.connection(host)
         start = time.monotonic()
         done = asyncio.get_running_loop().create_future()
         try:
             chan, session = await asyncio.wait_for(
-                conn.create_session(lambda: _Collect(done), self.text(command, marked), encoding=None),
+                conn.create_session(lambda: _Collect(done, on_output), self.text(command, marked), encoding=None),
                 min(timeout, 30))
             chan.write_eof()                # no stdin: a command waiting for input gets EOF at once
             await asyncio.wait_for(done, max(0.0, timeout - (time.monotonic() - start)))
@@ -209,8 +223,10 @@ class AsyncSSHTransport:
         return Result(host.name, -1 if status is None else status, b"".join(session.out).decode("utf-8", "replace"),
                       b"".join(session.err).decode("utf-8", "replace"), time.monotonic() - start)
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True) -> Result:
-        return self.call(self.run_async(host, command, timeout=timeout, step=step, marked=marked))
+    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True,
+            on_output: Callable[[str, str], None] | None = None) -> Result:
+        return self.call(self.run_async(host, command, timeout=timeout, step=step, marked=marked,
+                                        on_output=on_output))
 
     def run_many(self, jobs: list[tuple[Host, Command]], *, timeout: float, step: str = "",
                  on_done: Callable[[Host, Result | BaseException], None] | None = None) -> list[Result | BaseException]:
