@@ -49,10 +49,19 @@ def parallel(hosts: Sequence[Host], fn: Callable[[Host], T]) -> dict[str, T]:
         return dict(zip((h.name for h in hosts), pool.map(fn, hosts)))
 
 
+def worker_pattern(app, playbook) -> str:
+    """The playbook's drain step may name its workers (laravel-horizon.yml: `artisan horizon`);
+    otherwise the inventory's workers.pattern."""
+    for spec in getattr(playbook, "steps", ()):
+        if spec.name == "drain" and spec.options.get("pattern"):
+            return str(spec.options["pattern"])
+    return app.worker_pattern
+
+
 def census_all(ctx, step: str = "drain", hosts: Sequence[Host] | None = None) -> dict[str, Census]:
     """One census per live host. A host lost mid-drain is reported and dropped, not fatal here:
     the ship still drains the others and exits non-zero at the end."""
-    command = census_command(ctx.app.worker_pattern, ctx.app.deploy_path)
+    command = census_command(worker_pattern(ctx.app, ctx.playbook), ctx.app.deploy_path)
 
     def one(h):
         try:

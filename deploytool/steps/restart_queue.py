@@ -1,6 +1,9 @@
 """restart-queue: the soft restart. `php artisan queue:restart` (or horizon:terminate) asks every
 worker to exit after its current job; supervisord then starts it again on the new code. With a
-shared cache one call reaches every host, so it runs once (scope: every runs it on each host)."""
+shared cache one call reaches every host, so it runs once (scope: every runs it on each host:
+horizon:terminate only signals the masters of the host it runs on). The drain step then checks
+that it reached each host. In `signal` restart mode nothing is sent here: the drain restarts the
+hosts itself, in rolling batches (docs/drain.md)."""
 from __future__ import annotations
 
 from typing import Mapping
@@ -9,8 +12,9 @@ from ..shell import Cmd
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
-    if ctx.inventory.drain_policy(ctx.stage).restart_mode == "signal":
-        return "signal mode: the drain sends SIGTERM host by host"
+    policy = ctx.inventory.drain_policy(ctx.stage)
+    if policy.restart_mode == "signal":
+        return f"signal mode: nothing sent; the drain sends SIGTERM host by host (batch {policy.batch})"
     command = tuple(options.get("command") or ("queue:restart",))
     hosts = ctx.live_hosts if options.get("scope") == "every" else (ctx.stage.migration_host,)
     argv = (ctx.app.php, "artisan", *command)

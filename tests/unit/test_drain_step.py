@@ -148,3 +148,31 @@ def test_signal_mode_restart_step_sends_nothing_and_the_drain_rolls_host_by_host
     # at every round at most one host is draining: the others keep their (old) capacity
     for p in rec.of(DrainProgress):
         assert sum(1 for _, s in p.host_status if s == "draining") <= 1
+
+
+def horizon_proc(pid, ppid, role):
+    args = {"master": "php /app/current/artisan horizon", "supervisor": "php artisan horizon:supervisor h1-x:default",
+            "worker": "php artisan horizon:work redis --name=default --supervisor=h1-x:default"}[role]
+    return proc(pid, OLD, ppid=ppid).rsplit(S, 1)[0] + S + args
+
+
+def test_horizon_playbook_terminates_on_every_host_and_graceful_rungs_go_to_the_master_only():
+    tree = census_text(horizon_proc(40, 1, "master"), horizon_proc(41, 40, "supervisor"),
+                       horizon_proc(42, 41, "worker"), horizon_proc(43, 41, "worker"))
+    fleet = Fleet({"h1": [tree] * 6 + [census_text()], "h2": [census_text()], "h3": [census_text()]},
+                  signal_out=signalled, reach={"h1": f"K{S}/app/current{S}{{\"value\": \"1\"}}\n"
+                                                     f"K{S}/app/releases/{OLD}{S}{{\"value\": \"1\"}}\n"})
+    ctx, tr, rec = make(fleet, DrainPolicy(deadline=30, poll=1, on_timeout="escalate", unreached_after=60,
+                                           ladder=(Rung(1, "term"), Rung(3, "kill"))))
+    ctx = ctx.__class__(**{**ctx.__dict__, "playbook": load_playbook(builtin_playbooks() / "laravel-horizon.yml",
+                                                                     tuple(REGISTRY))})
+    restart_queue.run(ctx, ctx.playbook.steps[6].options)
+    assert sorted(tr.ran("artisan horizon:terminate")) == ["h1", "h2", "h3"]
+    drain.run(ctx, {})
+    assert all("[a]rtisan horizon" in t for _, t in tr.log if "deploytool-census" in t)
+    by_action = {}
+    for e in rec.of(Escalated):
+        by_action.setdefault(e.action, []).append(e.pid)
+    assert by_action == {"term": [40], "kill": [40, 41, 42, 43]}
+    views = {w.pid: w.kind for p in rec.of(DrainProgress) for w in p.old}
+    assert views == {40: "horizon-master", 41: "horizon-supervisor", 42: "horizon-worker", 43: "horizon-worker"}
