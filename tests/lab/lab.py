@@ -255,10 +255,12 @@ class Lab:
             list(pool.map(lambda h: self.supervisorctl(h, "stop", "worker:*", timeout=timeout), hosts))
 
     # ----------------------------------------------------------------- the app's data
-    def dispatch(self, count: int, seconds: float, start: int = 1) -> range:
+    def dispatch(self, count: int, seconds: float, start: int = 1, ignore_term: bool = False) -> range:
         """Queue LedgerJobs seq start..start+count-1 from the lab-side copy of the app.
-        Returns the dispatched seqs."""
-        done = subprocess.run(["php", "artisan", "ledger:dispatch", str(count), str(seconds), f"--start={start}"],
+        Returns the dispatched seqs. `ignore_term`: each job's first attempt makes its worker
+        ignore SIGTERM and the --timeout alarm while it works (retries work 1 s)."""
+        done = subprocess.run(["php", "artisan", "ledger:dispatch", str(count), str(seconds), f"--start={start}",
+                               *(["--ignore-term"] if ignore_term else [])],
                               cwd=self.dispatcher_dir, env=_php_env(), capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             raise LabError(f"ledger:dispatch failed ({done.returncode}):\n{done.stdout}{done.stderr}")

@@ -10,7 +10,7 @@ use Illuminate\Console\Command;
  */
 class LedgerDispatch extends Command
 {
-    protected $signature = 'ledger:dispatch {count : how many jobs} {seconds : how long each job works} {--start=1 : first sequence number}';
+    protected $signature = 'ledger:dispatch {count : how many jobs} {seconds : how long each job works} {--start=1 : first sequence number} {--ignore-term : the first attempt ignores SIGTERM and the worker timeout}';
 
     protected $description = 'Dispatch LedgerJobs with seq start..start+count-1';
 
@@ -21,7 +21,7 @@ class LedgerDispatch extends Command
         $start = (int) $this->option('start');
 
         for ($seq = $start; $seq < $start + $count; $seq++) {
-            LedgerJob::dispatch($seq, $seconds);
+            LedgerJob::dispatch($seq, $seconds, (bool) $this->option('ignore-term'));
         }
 
         $this->line(sprintf('dispatched %d job(s): seq %d..%d, %s s each', $count, $start, $start + $count - 1, $seconds));
