@@ -1,0 +1,155 @@
+"""Workload 4: a real ship on the full lab (K=3 hosts, real Laravel workers, Redis, MariaDB).
+
+Per run: ship v1 and start the workers (not measured), dispatch one long job per worker so every
+worker is mid-job, then `deploytool ship --ref <new tag> --json` as a subprocess while a thread
+watches the old workers' pids from outside the hosts (every 5 ms, in the root PID namespace).
+From the events (each carries its `at`) and the job ledger:
+
+  per step            StepFinished durations
+  longest job left    the longest remaining time of a job in flight when restart-queue finished
+  drain               DrainFinished.elapsed, set against that job
+  notice delay        DrainFinished.at - the exit of the last old worker (seen from outside)
+  overhead            ship wall time - (longest job left + composer + migrate command times)
+
+The lab runs on its own addresses and ports (127.26.0.N, Redis 6397, MariaDB 3397, root
+/tmp/dt-bench-ship) and is taken down at the end, by pid.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+from tests.lab.lab import Lab
+from tests.lab.procs import in_pid_namespaces
+
+ROOT = Path("/tmp/dt-bench-ship")
+JOB_SECONDS = 15.0
+
+
+def _inventory(lab: Lab, path: Path, transport: str, poll: str) -> Path:
+    data = yaml.safe_load(lab.inventory_path.read_text())
+    data["stages"]["lab"]["ssh"]["transport"] = transport
+    data["application"]["drain"] = {**data["application"].get("drain", {}), "poll": poll}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _deploytool(*args: str, timeout: float = 300) -> tuple[float, list[dict], str]:
+    """Run the CLI; returns (wall seconds, JSON events, stderr)."""
+    t0 = time.time()
+    proc = subprocess.run([sys.executable, "-m", "deploytool.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "CI": "1",
+                                                "DEPLOYTOOL_AUDIT_LOG": str(ROOT.parent / "dt-bench-ship-audit.log")})
+    events = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{") and ln.endswith("}")]
+    if proc.returncode != 0:
+        raise RuntimeError(f"deploytool {' '.join(args[:2])} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+    return time.time() - t0, events, proc.stderr
+
+
+def _worker_pids(lab: Lab) -> set[int]:
+    """Queue workers of every host, as pids of the root PID namespace."""
+    found = set()
+    namespaces = {os.readlink(f"/proc/{h.pid}/ns/pid") for h in lab.hosts}
+    for ref in in_pid_namespaces(namespaces):
+        try:
+            if b"queue:work" in Path(f"/proc/{ref.pid}/cmdline").read_bytes():
+                found.add(ref.pid)
+        except FileNotFoundError:
+            pass
+    return found
+
+
+class ExitWatch(threading.Thread):
+    """Records when each of `pids` exits (gone or a zombie), polling /proc every 5 ms."""
+
+    def __init__(self, pids: set[int]):
+        super().__init__(daemon=True)
+        self.left, self.exits, self.stop = set(pids), {}, threading.Event()
+
+    def run(self) -> None:
+        while self.left and not self.stop.is_set():
+            now = time.time()
+            for pid in list(self.left):
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                    gone = stat[stat.rindex(")") + 2] == "Z"
+                except FileNotFoundError:
+                    gone = True
+                if gone:
+                    self.exits[pid] = now
+                    self.left.discard(pid)
+            self.stop.wait(0.005)
+
+
+def one_ship(lab: Lab, run: int, transport: str, poll: str, tmp: Path) -> dict:
+    lab.reset_app_state()
+    inv = _inventory(lab, tmp / f"inventory-{transport}.yml", transport, poll)
+    _deploytool("ship", "lab", "-i", str(inv), "--json", "--ref", "v1")
+    lab.start_workers()
+    tag = f"bench{run}-{int(time.time())}"
+    lab.commit_release(tag, {"VERSION": f"{tag}\n"}, base="v2")
+    old = _worker_pids(lab)
+    seqs = lab.dispatch(lab.n_hosts * lab.n_workers, JOB_SECONDS, start=1)
+    deadline = time.time() + 30
+    while len([r for r in lab.ledger() if r.seq in seqs]) < len(seqs):   # every worker is mid-job
+        if time.time() > deadline:
+            raise RuntimeError("the jobs did not all start within 30 s")
+        time.sleep(0.1)
+    watch = ExitWatch(old)
+    watch.start()
+    wall, events, _ = _deploytool("ship", "lab", "-i", str(inv), "--json", "--ref", tag)
+    watch.stop.set()
+    watch.join()
+    by = lambda kind: [e for e in events if e["event"] == kind]  # noqa: E731
+    steps = {e["step"]: round(e["duration"], 3) for e in by("StepFinished")}
+    restart_at = next(e["at"] for e in by("StepFinished") if e["step"] == "restart-queue")
+    drain = by("DrainFinished")[-1]
+    left = [(r.finished_at.timestamp() if r.finished_at else time.time()) - restart_at
+            for r in lab.ledger() if r.seq in seqs and r.started_at.timestamp() <= restart_at]
+    longest = max([x for x in left if x > 0], default=0.0)
+    composer = max((e["duration"] for e in by("CommandRan") if "composer" in e["command"]), default=0.0)
+    migrate = sum(e["duration"] for e in by("CommandRan") if "artisan" in e["command"] and " migrate" in e["command"])
+    last_exit = max(watch.exits.values()) if watch.exits else float("nan")
+    return {"run": run, "total": round(wall, 3), "steps": steps, "drain": round(drain["elapsed"], 3),
+            "longest_job_left": round(longest, 3), "drain_overhead": round(drain["elapsed"] - longest, 3),
+            "old_workers": len(old), "old_exited_seen": len(watch.exits),
+            "notice_delay": round(drain["at"] - last_exit, 3), "composer": round(composer, 3),
+            "migrate": round(migrate, 3), "overhead": round(wall - longest - composer - migrate, 3),
+            "load": os.getloadavg()[0]}
+
+
+def run(quick: bool = False, log=print, transport: str = "asyncssh", poll: str = "0.1s") -> dict:
+    lab = Lab(ROOT, hosts=3, workers=2, address_prefix="127.26.0", redis_port=6397, mariadb_port=3397)
+    out: dict = {"hosts": 3, "workers": 2, "transport": transport, "poll": poll, "job_seconds": JOB_SECONDS,
+                 "runs": []}
+    tmp = ROOT.parent / "dt-bench-ship-work"
+    tmp.mkdir(exist_ok=True)
+    try:
+        lab.up()
+        for i in range(1 if quick else 3):
+            r = one_ship(lab, i + 1, transport, poll, tmp)
+            log(f"  ship run {r['run']}: total {r['total']}s drain {r['drain']}s longest job left "
+                f"{r['longest_job_left']}s notice {r['notice_delay'] * 1000:.0f} ms overhead {r['overhead']}s")
+            out["runs"].append(r)
+    except Exception as e:  # reported in the results, the light-lab figures still stand
+        out["error"] = f"{type(e).__name__}: {e}"[:4000]
+    finally:
+        lab.down()
+    return out
+
+
+if __name__ == "__main__":
+    import argparse
+    p = argparse.ArgumentParser(description="workload 4 alone")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--transport", default="asyncssh")
+    p.add_argument("--poll", default="0.1s")
+    a = p.parse_args()
+    print(json.dumps(run(a.quick, transport=a.transport, poll=a.poll), indent=1))
