@@ -109,3 +109,23 @@ def test_abort_and_wait_disarm_a_ladder_without_error(tmp_path):
     inv = load(tmp_path, stage_extra="drain: {on_timeout: abort, deadline: 1m}\n")
     p = inv.drain_policy(inv.stages["prod"])
     assert p.on_timeout == "abort" and p.ladder and p.deadline == 60    # kept, but never fires
+
+
+def test_the_example_in_docs_drain_md_loads_and_resolves_as_documented(tmp_path):
+    import re
+    from pathlib import Path
+
+    import yaml
+    block = re.search(r"```yaml\n(.*?)```", (Path(__file__).parents[2] / "docs" / "drain.md").read_text(), re.S)
+    data = yaml.safe_load(block.group(1))
+    data["application"].update(name="shop", repository="/srv/o.git", deploy_path="/var/www/app")
+    data["stages"]["production"].update(ssh={"user": "deploy"}, hosts=[
+        {"address": "app1", "migrate": True}, {"address": "batch1", "roles": ["worker", "long-jobs"]}])
+    data["stages"]["staging"] = {"ssh": {"user": "deploy"}, "hosts": [{"address": "s1", "migrate": True}]}
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(data))
+    inv = load_inventory(tmp_path / "inventory.yml")
+    got = {h.name: (p.deadline, p.on_timeout, tuple(r.action for r in p.ladder))
+           for st in inv.stages.values() for h in st.hosts for p in [inv.drain_policy(st, h)]}
+    assert got == {"app1": (600, "abort", ("term", "supervisor-restart", "kill")),
+                   "batch1": (7200, "wait", ("term", "kill")),
+                   "s1": (2700, "escalate", ("term", "supervisor-restart", "kill"))}
