@@ -308,12 +308,13 @@ class Lab:
         """Back to a fresh fleet: workers stopped, Redis flushed, database recreated (or,
         with drop_schema=False, only ledger and failed_jobs emptied), and every host's
         /var/www/app reduced to shared/.env and shared/storage."""
-        # Flush first so the workers pick up nothing new; stopping them lets a job in
-        # progress finish (and write its ledger row) before the database goes.
+        # Stop first (a job in progress finishes and writes its ledger row), then flush. The
+        # other order deletes the queue:restart key, so every worker restarts just as
+        # supervisord is told to stop it, and the stop hangs for stopwaitsecs (~42 s, measured).
+        self.stop_workers()
         flushed = self.redis("FLUSHALL")
         if flushed.returncode != 0:
             raise LabError(f"redis FLUSHALL failed: {flushed.stderr.strip()}")
-        self.stop_workers()
         if drop_schema:
             self._mariadb.recreate_app_database()
         else:
