@@ -49,7 +49,7 @@ def check_stage(args):
 
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    ctx = Context(inventory=inv, stage=stage, playbook=None, transport=open_transport(stage.ssh), bus=Bus(), ref="")
+    ctx = Context(inventory=inv, stage=stage, playbook=common.playbook_of(inv), transport=open_transport(stage.ssh), bus=Bus(), ref="")
     try:
         facts = gather_all(ctx)
     finally:

@@ -23,6 +23,7 @@ from ..probes.git_ref import parse_ref, ref_command
 from ..probes.pending_migrations import parse_pending, pending_command
 from ..probes.releases import ReleaseInfo, Releases, parse_releases, releases_command, select_for_deletion
 from ..shell import script
+from ..steps.drain import worker_pattern
 from . import common
 
 STEP = "plan"
@@ -75,7 +76,7 @@ def host_plan(ctx, host, fetch: bool) -> dict:
         if fetch:
             ctx.run(host, script(FETCH, mirror, name="deploytool-fetch"), STEP, what="fetching into the mirror")
         rel = parse_releases(ctx.run(host, releases_command(app.deploy_path), STEP).stdout, app.deploy_path)
-        census = parse_census(ctx.run(host, census_command(app.worker_pattern, app.deploy_path), STEP).stdout,
+        census = parse_census(ctx.run(host, census_command(worker_pattern(app, ctx.playbook), app.deploy_path), STEP).stdout,
                               app.deploy_path)
         target = parse_ref(ctx.run(host, ref_command(app.repository, ctx.ref, mirror), STEP, timeout=60,
                                    check=False).stdout, ctx.ref)

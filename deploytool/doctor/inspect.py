@@ -10,6 +10,8 @@ becomes a fact too, so one dead host does not hide the others' findings.
 """
 from __future__ import annotations
 
+from ..steps.drain import worker_pattern
+
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import DeployError
@@ -60,7 +62,7 @@ def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
     binaries = php_binaries(supervisor, units, ctx.app.php)
     php = {b: parse_php(b, *_run(ctx, host, php_command(b))) for b in binaries}
     app = parse_config(*_run(ctx, host, config_command(binaries[0], current.path))) if current.exists else None
-    census = parse_census(_run(ctx, host, census_command(ctx.app.worker_pattern, deploy))[1], deploy)
+    census = parse_census(_run(ctx, host, census_command(worker_pattern(ctx.app, ctx.playbook), deploy))[1], deploy)
     return HostFacts(host.name, deploy, n, current, supervisor, sup_error, status, status_error, tuple(units),
                      systemd, php, app, census)
 

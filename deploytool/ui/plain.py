@@ -78,7 +78,8 @@ class Plain:
         if isinstance(e, ev.DrainNotice):
             return f"   drain: {e.message}"
         if isinstance(e, ev.Escalated):
-            return (f"   ESCALATION {e.action}: {e.host} pid {e.pid} release {e.release} state {e.state} "
+            what = "rolling SIGTERM" if e.action == "signal" else f"ESCALATION {e.action}"
+            return (f"   {what}: {e.host} pid {e.pid} release {e.release} state {e.state} "
                     f"age {format_duration(e.age)}" + ("" if e.ok else f" (failed: {e.detail})"))
         if isinstance(e, ev.DrainFinished):
             if e.ok:

@@ -100,7 +100,8 @@ class Terminal:
         elif isinstance(e, ev.DrainNotice):
             c.print(Text.assemble(("drain: ", "yellow"), e.message))
         elif isinstance(e, ev.Escalated):
-            c.print(Text.assemble((f"escalation {e.action}", "bold red"), f": {e.host} pid {e.pid} release "
+            what = ("rolling SIGTERM", "yellow") if e.action == "signal" else (f"escalation {e.action}", "bold red")
+            c.print(Text.assemble(what, f": {e.host} pid {e.pid} release "
                                   f"{e.release} state {e.state} age {format_duration(e.age)}",
                                   ("" if e.ok else f" (failed: {e.detail})", "red")))
         elif isinstance(e, ev.DrainFinished):
