@@ -152,4 +152,4 @@ if __name__ == "__main__":
     p.add_argument("--transport", default="asyncssh")
     p.add_argument("--poll", default="0.1s")
     a = p.parse_args()
-    print(json.dumps(run(a.quick, transport=a.transport, poll=a.poll), indent=1))
+    print(json.dumps(run(a.quick, transport=a.transport, poll=a.poll, log=lambda m: print(m, file=sys.stderr)), indent=1))
