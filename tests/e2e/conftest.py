@@ -26,6 +26,7 @@ E2E_MARIADB = int(os.environ.get("DEPLOYTOOL_E2E_MARIADB", "3393"))
 @pytest.fixture(scope="session")
 def lab():
     lab = Lab(E2E_ROOT, hosts=3, workers=2, address_prefix=E2E_PREFIX, redis_port=E2E_REDIS, mariadb_port=E2E_MARIADB)
+    drop_stale_firewall_rules(E2E_PREFIX)
     if lab.is_up():
         lab.down()
     lab.up()
@@ -33,6 +34,16 @@ def lab():
         yield lab
     finally:
         lab.down()
+
+
+def drop_stale_firewall_rules(prefix: str) -> None:
+    """Fault tests add iptables rules for lab addresses and remove them in `finally`; a test run
+    killed mid-test cannot, and its DROP would keep the next lab's sshd unreachable."""
+    for chain in ("INPUT", "OUTPUT"):
+        listed = subprocess.run(["iptables", "-S", chain], capture_output=True, text=True)
+        for rule in listed.stdout.splitlines():
+            if rule.startswith("-A ") and f"-d {prefix}." in rule:
+                subprocess.run(["iptables", "-D", *rule.split()[1:]], capture_output=True)
 
 
 def write_inventory(lab: Lab, path: Path, **overrides) -> Path:
