@@ -56,7 +56,7 @@ class Deploytool(Client):
     def __init__(self, s: Setup, transport: str, watch: bool = False):
         from deploytool.config import load_inventory
         self.s, self.transport_name = s, transport
-        self.watch = True if watch else None          # workload 3 through CensusStream (the watcher probe)
+        self.use_watch, self.watch = watch, None      # workload 3 through CensusStream (the watcher probe)
         self.inv = load_inventory(Path(s.inventory) / f"inventory-{transport}.yml")
         self.ctx = None
 
@@ -73,7 +73,7 @@ class Deploytool(Client):
         from deploytool.shell import cmd
         self.ctx = self._context()
         self.ctx.each("connect", lambda h: self.ctx.run(h, cmd("true"), "connect"))
-        if self.watch is not None:
+        if self.use_watch:
             from deploytool.census_stream import CensusStream
             self.watch = CensusStream(self.ctx, lifetime=600)
 
@@ -98,7 +98,7 @@ class Deploytool(Client):
         run_steps(self.ctx, specs, {sp.name: noop for sp in specs})
 
     def census_round(self) -> None:
-        if self.watch:
+        if self.watch is not None:
             got = self.watch.round()
         else:
             from deploytool.steps.drain import census_all
@@ -107,7 +107,7 @@ class Deploytool(Client):
         assert not missing, f"no census from {missing}" + (f": {self.watch.closed}" if self.watch else "")
 
     def close(self) -> None:
-        if self.watch not in (None, True):
+        if self.watch is not None:
             self.watch.close()
         if self.ctx is not None:
             self.ctx.transport.close()

@@ -13,6 +13,7 @@ copied); what differs is the boot script. Every process is remembered by pid and
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ class LightLab:
                 kid = wait_until(lambda: children(ref.pid) or (proc.poll() is not None and _fail(s)), timeout,
                                  f"{s.name}'s namespace init")[0]
                 init = ProcRef.of(kid)
-                self.nodes.append(Node(s, ref, init, _readlink(f"/proc/{kid}/ns/pid")))
+                self.nodes.append(Node(s, ref, init, os.readlink(f"/proc/{kid}/ns/pid")))
                 self._save()
             for s, proc, _ in launched:
                 wait_until(lambda: ssh_banner(s.address, s.port) or (proc.poll() is not None and _fail(s)),
@@ -180,11 +181,6 @@ class LightLab:
         self.known_hosts.write_text(sshkeys.known_hosts_text((s, s.host_key) for s in specs))
         self.ssh_config.write_text(sshkeys.ssh_config_text(specs, self.identity, self.known_hosts))
         Path(DEPLOY_PATH).mkdir(parents=True, exist_ok=True)   # the bind mount's target
-
-
-def _readlink(path: str) -> str:
-    import os
-    return os.readlink(path)
 
 
 def _fail(spec: HostSpec) -> bool:

@@ -283,5 +283,6 @@ class AsyncSSHTransport:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._loop.close()
+        if not self._loop.is_running():     # a loop thread stuck past the join stays a daemon
+            self._loop.close()
         self._loop = self._thread = None
