@@ -72,6 +72,11 @@ class Origin:
         return sha
 
     def _commit_all(self, message: str, tag: str) -> str:
+        # Hash every file afresh. copytree keeps the source's mtime, and in a fresh clone
+        # app/VERSION and app_v2/VERSION share size, mtime second and (overwritten in place)
+        # inode, so git's stat check took the overlaid VERSION for unchanged and v2 shipped
+        # "v1" in about one build in four (seen in CI, reproduced by cloning and building).
+        (self.author / ".git" / "index").unlink(missing_ok=True)
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)
         self.git("tag", "-a", tag, "-m", tag)
