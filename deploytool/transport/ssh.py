@@ -135,7 +135,7 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float,
     deadline = time.monotonic() + timeout
     chan = transport.open_session(timeout=min(timeout, 30))
     try:
-        chan.exec_command(text)
+        _exec_request(transport, chan, text, deadline)
         chan.shutdown_write()           # no stdin: a command waiting for input gets EOF at once
         out, err = bytearray(), bytearray()
         lines = _LineSplitter(on_output) if on_output else None
@@ -172,6 +172,30 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float,
         return code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
     finally:
         chan.close()
+
+
+def _exec_request(transport: paramiko.Transport, chan: paramiko.Channel, text: str, deadline: float) -> None:
+    """chan.exec_command with the deadline: paramiko waits for the server's reply to the exec
+    request with no timeout at all, so a host blackholed between open_session and that reply
+    would hang the step forever (TCP gives up only after ~15 minutes). A timer closes the
+    transport at the deadline, which wakes the wait; the caller drops the connection anyway."""
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        transport.close()
+
+    timer = threading.Timer(max(0.0, deadline - time.monotonic()), expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        chan.exec_command(text)
+    except (paramiko.SSHException, EOFError, OSError):
+        if expired.is_set():
+            raise _Timeout() from None
+        raise
+    finally:
+        timer.cancel()
 
 
 class _LineSplitter:

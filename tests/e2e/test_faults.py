@@ -43,7 +43,14 @@ def read_until(proc: subprocess.Popen, predicate, timeout: float = 120) -> list[
 
 
 def finish(proc: subprocess.Popen, seen: list[dict], timeout: float = 120) -> Shipped:
-    out, err = proc.communicate(timeout=timeout)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        # Never leave a hung ship behind (it holds the lock for the next test); say where it hung.
+        proc.kill()
+        out, err = proc.communicate()
+        tail = "\n".join(json.dumps(e) for e in seen[-10:]) + "\n" + out[-3000:]
+        pytest.fail(f"the ship did not finish within {timeout:g}s; its last events:\n{tail}\nstderr:\n{err[-3000:]}")
     lines = [json.dumps(e) for e in seen] + out.splitlines()
     return Shipped(subprocess.CompletedProcess(proc.args, proc.returncode, "\n".join(lines), err))
 
