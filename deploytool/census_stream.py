@@ -12,13 +12,14 @@ import threading
 from typing import Sequence
 
 from .config.model import Host
+from .errors import UnreachableError
 from .probes.census import Census, parse_census
 from .probes.census_watch import parse_line, sync_request, watch_command
 
 
 class CensusStream:
     def __init__(self, ctx, hosts: Sequence[Host] | None = None, *, tick: float = 0.05, lifetime: float = 3600,
-                 step: str = "drain"):
+                 step: str = "drain", pattern: str | None = None):
         self.ctx, self.deploy_path = ctx, ctx.app.deploy_path
         self.cond = threading.Condition()
         self.changed = threading.Event()
@@ -26,13 +27,17 @@ class CensusStream:
         self.answers: dict[str, tuple[int, Census]] = {}
         self.closed: dict[str, str] = {}
         self.asked: dict[str, int] = {}        # requests sent per host: its n-th answer is "E n"
-        command = watch_command(ctx.app.worker_pattern, self.deploy_path, tick, lifetime, php=ctx.app.php)
+        command = watch_command(pattern or ctx.app.worker_pattern, self.deploy_path, tick, lifetime, php=ctx.app.php)
         hosts = tuple(hosts if hosts is not None else ctx.live_hosts)
 
         def start(h: Host):
-            return h.name, ctx.transport.open_stream(h, command, lambda line: self._line(h.name, line),
-                                                     lambda exc: self._closed(h.name, exc), step=step)
-        self.streams = dict(ctx.fanout.map(start, hosts))
+            try:
+                return h.name, ctx.transport.open_stream(h, command, lambda line: self._line(h.name, line),
+                                                         lambda exc: self._closed(h.name, exc), step=step)
+            except UnreachableError as e:       # that host only: the caller polls it (and finds it lost)
+                self._closed(h.name, e)
+                return h.name, None
+        self.streams = {n: st for n, st in ctx.fanout.map(start, hosts) if st is not None}
 
     # -- called on the transport's thread ------------------------------------------------------
     def _line(self, host: str, line: str) -> None:
@@ -57,7 +62,7 @@ class CensusStream:
     def round(self, names: Sequence[str] | None = None, timeout: float = 10.0) -> dict[str, Census]:
         """A fresh census of `names` (default: every watched host). A host whose watcher ended or
         did not answer within `timeout` is missing from the result, like a lost host in census_all."""
-        names = [n for n in (names if names is not None else self.streams) if n not in self.closed]
+        names = [n for n in (names if names is not None else self.streams) if n not in self.closed and n in self.streams]
         for n in names:
             self.asked[n] = self.asked.get(n, 0) + 1
             self.streams[n].send(sync_request())

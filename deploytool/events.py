@@ -140,6 +140,7 @@ class DrainFinished(Event):
     ok: bool
     elapsed: float
     left: tuple[WorkerView, ...] = ()
+    census: tuple[tuple[str, int], ...] = ()     # rounds read from watchers / by polling: (("watch", 12), ("poll", 0))
 
 
 @dataclass(frozen=True)

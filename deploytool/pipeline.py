@@ -38,6 +38,17 @@ class Clock:
         else:
             time.sleep(seconds)
 
+    def wait_for(self, event: threading.Event, seconds: float, cancel: "Cancel | None" = None) -> bool:
+        """Sleep until `event` is set (True) or `seconds` pass (False); a cancel ends it too."""
+        end = time.monotonic() + seconds
+        while cancel is None or not cancel.tripped:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            if event.wait(min(left, 0.2)):     # slices: a cancel is seen within 0.2 s
+                return True
+        return False
+
 
 class Cancel:
     """Set by the signal handler; checked at safe points between (and inside long) steps."""

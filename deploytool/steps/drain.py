@@ -18,12 +18,15 @@ from ..config.model import Host
 from ..errors import DeployError, DrainTimeout, UnreachableError
 from ..events import DrainFinished, DrainNotice, DrainProgress, Escalated, WorkerView
 from ..events import Warning as WarningEvent
+from ..census_stream import CensusStream
 from ..probes.census import Census, census_command, parse_census
 from ..probes.restart_reach import RestartView, parse_reach, reach_command, reached
 from ..shell import cmd
 from .drain_signal import parse_outcomes, signal_command
 
 T = TypeVar("T")
+
+WATCH_ANSWER = 5.0      # seconds a watcher may take to answer a round before its host is polled instead
 
 
 def view(o: d.OldWorker | tuple[str, object], old: bool = True) -> WorkerView:
@@ -87,13 +90,59 @@ class Drain:
         self.uids = owner_uids(ctx)
         self.done: dict[str, int] = {}            # action -> processes it reached (for the summary)
         self.unreached: list[str] = []
+        self.stream: CensusStream | None = None
+        self.unwatched: set[str] = set()
+        self.census_rounds = {"watch": 0, "poll": 0}
         self.drainer = d.Drainer(self.policies, self.stage_policy.restart_mode, self.stage_policy.batch,
                                  ctx.state.release, ctx.state.switch_time, self.uids, ctx.clock.monotonic())
+
+    # -- the census: watchers where the transport can stream, the polled probe otherwise ----------
+    def open_watchers(self) -> None:
+        """One census watcher per host (probes/census_watch.py) when the transport can stream
+        (asyncssh): a round is then one byte each way on an open channel instead of a new channel,
+        login shell and pgrep per host, and an exit wakes the loop at once instead of at the next
+        poll. Any host whose watcher cannot start, ends, or does not answer is polled instead."""
+        ctx = self.ctx
+        if not getattr(ctx.transport, "open_stream", None):
+            return
+        waits = any(p.on_timeout == "wait" for p in self.policies.values())
+        # The watcher exits on its own after `lifetime` (and at EOF on its channel, which comes first)
+        lifetime = 86400 if waits else max(p.deadline for p in self.policies.values()) + 600
+        try:
+            self.stream = CensusStream(ctx, [h for h in ctx.live_hosts], lifetime=lifetime,
+                                       pattern=worker_pattern(ctx.app, ctx.playbook))
+        except DeployError:
+            self.stream = None          # the polled census finds out which host is gone, and says so
+
+    def close_watchers(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
 
     # -- the loop's callables ---------------------------------------------------------------------
     def poll(self, names: list[str]) -> dict[str, Census]:
         self.ctx.cancel.check("drain")
-        return census_all(self.ctx, hosts=[self.by_name[n] for n in names if n not in self.ctx.state.lost_hosts])
+        names = [n for n in names if n not in self.ctx.state.lost_hosts]
+        got: dict[str, Census] = {}
+        if self.stream is not None:
+            watched = [n for n in names if n not in self.unwatched]
+            got = self.stream.round(watched, timeout=WATCH_ANSWER)
+            # a watcher that ended or did not answer: poll that host from now on
+            self.unwatched.update(n for n in watched if n not in got)
+        rest = [self.by_name[n] for n in names if n not in got]
+        if rest:
+            got.update(census_all(self.ctx, hosts=rest))
+        self.census_rounds[("watch" if self.stream is not None and len(rest) < len(names) else "poll")] += 1
+        return got
+
+    def sleep(self, seconds: float) -> None:
+        """Until the next poll; with watchers, a worker appearing or exiting ends it early."""
+        ctx = self.ctx
+        if self.stream is None or len(self.unwatched) == len(self.policies):
+            ctx.clock.sleep(seconds, ctx.cancel)
+            return
+        ctx.clock.wait_for(self.stream.changed, seconds, ctx.cancel)
+        self.stream.changed.clear()
 
     def handle(self, r: d.Round) -> None:
         if r.check:
@@ -276,15 +325,21 @@ class Drain:
 def run(ctx, options: Mapping[str, object]) -> str:
     dr = Drain(ctx)
     t0 = ctx.clock.monotonic()
-    result = d.watch(dr.drainer, dr.poll, dr.handle, ctx.clock.monotonic, lambda s: ctx.clock.sleep(s, ctx.cancel))
+    dr.open_watchers()
+    try:
+        result = d.watch(dr.drainer, dr.poll, dr.handle, ctx.clock.monotonic, dr.sleep)
+    finally:
+        dr.close_watchers()
     elapsed = ctx.clock.monotonic() - t0
     ctx.state.drain = {"ok": isinstance(result, d.Done), "seconds": round(elapsed, 2), "unreached": sorted(dr.unreached),
-                       "escalations": dict(dr.done), "mode": dr.stage_policy.restart_mode}
+                       "escalations": dict(dr.done), "mode": dr.stage_policy.restart_mode,
+                       "census_rounds": dict(dr.census_rounds)}
     if isinstance(result, d.GiveUp):
         ctx.state.drain["left"] = len(result.left)
-        ctx.bus.emit(DrainFinished(False, round(elapsed, 2), tuple(view(o) for o in result.left)))
+        ctx.bus.emit(DrainFinished(False, round(elapsed, 2), tuple(view(o) for o in result.left),
+                                   tuple(dr.census_rounds.items())))
         raise dr.give_up(result, elapsed)
-    ctx.bus.emit(DrainFinished(True, round(elapsed, 2)))
+    ctx.bus.emit(DrainFinished(True, round(elapsed, 2), census=tuple(dr.census_rounds.items())))
     if ctx.state.lost_hosts:
         raise UnreachableError(",".join(sorted(ctx.state.lost_hosts)), "drain",
                                "host(s) lost after the switch; the others drained")

@@ -83,12 +83,21 @@ def test_an_unreachable_port_is_unreachable(lab, tmp_path):
         c.transport.close()
 
 
-def test_a_ship_through_asyncssh(lab, fresh, tmp_path):
+def test_a_ship_through_asyncssh_drains_on_census_watchers_that_end_with_it(lab, fresh, tmp_path):
     inv = write_inventory(lab, tmp_path / "inventory-async.yml", ssh={"transport": "asyncssh"})
+    seqs = lab.dispatch(1, 6.0, start=900)            # one old worker busy well into the drain
+    row = wait_until(lambda: next((r for r in lab.ledger() if r.seq == 900), None), 30, "the job to start")
     result = ship(inv, "--ref", "v2")
     assert result.code == 0, result
     assert set(current_of(lab).values()) == {result.release}
-    assert result.of("DrainFinished")[-1]["ok"] is True
+    done = result.of("DrainFinished")[-1]
+    assert done["ok"] is True
+    rounds = dict(done["census"])
+    assert rounds["watch"] >= 2 and rounds["poll"] == 0, rounds      # every round read from the watchers
+    finished = next(r for r in lab.ledger() if r.seq == 900 and r.finished)
+    assert finished.pid == row.pid and lab.account(seqs).interrupted == []
+    assert len(result.of("DrainProgress")) == rounds["watch"]
+    assert not any(watchers(lab).values())                             # none outlives the ship
 
 
 def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_channel(lab, fresh, tmp_path):

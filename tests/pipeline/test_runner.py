@@ -31,6 +31,12 @@ class Clock:
     def sleep(self, s, cancel=None):
         self.t += s
 
+    def wait_for(self, event, s, cancel=None):
+        if event.is_set():
+            return True
+        self.t += s
+        return False
+
 
 def make(answer, **app_kw):
     app = Application(name="a", repository="/origin.git", deploy_path="/app",
