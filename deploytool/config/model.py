@@ -25,7 +25,7 @@ class SSHSettings:
     known_hosts: str = "~/.ssh/known_hosts"
     connect_timeout: float = 10.0
     jump_host: str | None = None       # user@host:port of a bastion (ProxyJump)
-    transport: str = "fabric"          # fabric | asyncssh (transport/__init__.py: open_transport)
+    transport: str = "asyncssh"        # asyncssh | fabric (transport/__init__.py: open_transport)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def fleet(lab, tmp_path_factory):
     return plain, slow
 
 
-STEPS = ["pull", "install", "migrate", "cache", "switch", "restart-queue", "drain", "cleanup"]
+STEPS = ["pull", "install", "check-migrations", "migrate", "cache", "switch", "restart-queue", "drain", "cleanup"]
 
 
 @pytest.mark.parametrize("sig, step, twice", [(signal.SIGINT, s, False) for s in STEPS] + [

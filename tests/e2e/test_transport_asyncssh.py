@@ -1,6 +1,6 @@
-"""The asyncssh transport against the lab's real sshd hosts: the same guarantees as the Fabric one
-(host keys from the stage's known_hosts only, per-command deadline, UnreachableError, render()
-text), a whole ship through it, and census watchers that never outlive their connection."""
+"""The asyncssh transport (the default) against the lab's real sshd hosts: the same guarantees as
+the Fabric one (host keys from the stage's known_hosts only, per-command deadline, UnreachableError,
+render() text), a whole ship through each, and census watchers that never outlive their connection."""
 from __future__ import annotations
 
 import pytest
@@ -98,6 +98,16 @@ def test_a_ship_through_asyncssh_drains_on_census_watchers_that_end_with_it(lab,
     assert finished.pid == row.pid and lab.account(seqs).interrupted == []
     assert len(result.of("DrainProgress")) == rounds["watch"]
     assert not any(watchers(lab).values())                             # none outlives the ship
+
+
+def test_a_ship_through_the_fabric_transport_polls_the_census(lab, fresh, tmp_path):
+    """Fabric (paramiko) stays selectable with the same pipeline; it cannot stream, so the drain polls."""
+    inv = write_inventory(lab, tmp_path / "inventory-fabric.yml", ssh={"transport": "fabric"})
+    result = ship(inv, "--ref", "v2")
+    assert result.code == 0, result
+    assert set(current_of(lab).values()) == {result.release}
+    rounds = dict(result.of("DrainFinished")[-1]["census"])
+    assert rounds["watch"] == 0 and rounds["poll"] >= 1
 
 
 def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_channel(lab, fresh, tmp_path):

@@ -31,11 +31,11 @@ def stage(tmp_path, extra=""):
     return load_inventory(p).stages["prod"]
 
 
-def test_fabric_stays_the_default_and_asyncssh_is_chosen_by_the_inventory(tmp_path):
-    assert isinstance(open_transport(stage(tmp_path).ssh), SSHTransport)
-    t = open_transport(stage(tmp_path, ", transport: asyncssh").ssh)
+def test_asyncssh_is_the_default_and_fabric_is_chosen_by_the_inventory(tmp_path):
+    t = open_transport(stage(tmp_path).ssh)
     assert isinstance(t, AsyncSSHTransport)
     t.close()   # never started a loop: a no-op
+    assert isinstance(open_transport(stage(tmp_path, ", transport: fabric").ssh), SSHTransport)
 
 
 def test_an_unknown_transport_is_a_located_config_error(tmp_path):
