@@ -9,12 +9,16 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import yaml
 
 from tests.lab.lab import Lab
+from tests.lab.procs import wait_until
 
 # Several developers (and CI) may run labs side by side: each picks its own addresses and ports.
 E2E_ROOT = Path(os.environ.get("DEPLOYTOOL_E2E_LAB", "/tmp/deploytool-e2e"))
@@ -117,3 +121,30 @@ def fresh(lab, tmp_path):
     assert first.code == 0, first
     lab.start_workers()
     return inv
+
+
+@contextmanager
+def job_stream(lab: Lab, batch: int, seconds: float, every: float, *also: Callable[[threading.Event], None]):
+    """Dispatch `batch` jobs of `seconds` every `every` s (plus run each of `also(stop)` in its own
+    thread) until the block ends; yields the list of dispatched seqs, which keeps growing. The
+    block starts once the first job has started on a worker."""
+    stop = threading.Event()
+    dispatched: list[int] = []
+
+    def stream():
+        seq = 1
+        while not stop.is_set():
+            dispatched.extend(lab.dispatch(batch, seconds, start=seq))
+            seq += batch
+            stop.wait(every)
+
+    threads = [threading.Thread(target=stream), *(threading.Thread(target=fn, args=(stop,)) for fn in also)]
+    for t in threads:
+        t.start()
+    try:
+        wait_until(lambda: any(r.started_at for r in lab.ledger()), 30, "the first job to start")
+        yield dispatched
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()

@@ -4,7 +4,6 @@ Every wait polls with a deadline; the lab's worker: queue:work --sleep=1 --timeo
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from deploytool.probes.census import census_command, parse_census
 from tests.lab.procs import wait_until
 
-from .conftest import current_of, deploytool, ship, write_inventory
+from .conftest import current_of, deploytool, job_stream, ship, write_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -174,34 +173,17 @@ def test_a_host_the_restart_never_reaches_is_named_then_escalated(lab, tmp_path)
 def test_rolling_signal_mode_keeps_capacity_and_loses_no_job(lab, tmp_path):
     inv, v1 = fleet_on_v1(lab, tmp_path)
     rolling = drain_inventory(lab, tmp_path, "rolling", restart_mode="signal", batch="1", deadline="40s")
-    stop = threading.Event()
-    dispatched: list[int] = []
     samples: list[tuple[float, dict[str, int]]] = []
 
-    def stream():           # 3 jobs of 1.5 s every ~0.5 s through the whole ship
-        seq = 1
-        while not stop.is_set():
-            dispatched.extend(lab.dispatch(3, 1.5, start=seq))
-            seq += 3
-            stop.wait(0.5)
-
-    def sample():           # the census of every host, as often as it can be read
+    def sample(stop):       # the census of every host, as often as it can be read
         with ThreadPoolExecutor(3) as pool:
             while not stop.is_set():
                 got = dict(zip(("h1", "h2", "h3"), pool.map(lambda h: census(lab, h), ("h1", "h2", "h3"))))
                 samples.append((time.monotonic(), {h: sum(1 for w in c.workers if w.state in ("running", "sleeping"))
                                                    for h, c in got.items()}))
 
-    threads = [threading.Thread(target=stream), threading.Thread(target=sample)]
-    for t in threads:
-        t.start()
-    try:
-        wait_until(lambda: any(r.started_at for r in lab.ledger()), 30, "the first job to start")
+    with job_stream(lab, 3, 1.5, 0.5, sample) as dispatched:     # 3 jobs of 1.5 s every ~0.5 s
         result = ship(rolling, "--ref", "v2")
-    finally:
-        stop.set()
-        for t in threads:
-            t.join()
     assert result.code == 0, result
     assert not [e for e in result.of("CommandRan") if "queue:restart" in e["command"]]
 

@@ -2,16 +2,14 @@
 supervisord, real Redis and MariaDB. Host state is read with testinfra over SSH where it fits."""
 from __future__ import annotations
 
-import os
 import socket
-import threading
 
 import pytest
 import testinfra
 
 from tests.lab.procs import wait_until
 
-from .conftest import E2E_PREFIX, current_of, deploytool, releases_of, ship, write_inventory
+from .conftest import E2E_PREFIX, current_of, deploytool, job_stream, releases_of, ship, write_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -34,24 +32,8 @@ def old_and_new_workers(lab, release):
 
 def test_ship_v2_while_jobs_flow_loses_nothing_and_leaves_no_old_worker(lab, fresh, tmp_path):
     v1 = current_of(lab)["h1"]
-    stop = threading.Event()
-    dispatched: list[int] = []
-
-    def stream():  # a job stream through the whole ship: 4 jobs of 2 s every ~0.7 s
-        seq = 1
-        while not stop.is_set():
-            dispatched.extend(lab.dispatch(4, 2.0, start=seq))
-            seq += 4
-            stop.wait(0.7)
-
-    t = threading.Thread(target=stream)
-    t.start()
-    try:
-        wait_until(lambda: any(r.started_at for r in lab.ledger()), 30, "the first job to start")
+    with job_stream(lab, 4, 2.0, 0.7) as dispatched:     # 4 jobs of 2 s every ~0.7 s through the whole ship
         result = ship(fresh, "--ref", "v2")
-    finally:
-        stop.set()
-        t.join()
     assert result.code == 0, result
     v2 = result.release
     assert v2 != v1 and current_of(lab) == {"h1": v2, "h2": v2, "h3": v2}
