@@ -24,15 +24,13 @@ from ..probes.pending_migrations import parse_pending, pending_command
 from ..probes.releases import ReleaseInfo, Releases, parse_releases, releases_command, select_for_deletion
 from ..shell import script
 from ..steps.drain import worker_pattern
+from ..steps.pull import MIRROR_FETCH
 from . import common
 
 STEP = "plan"
 NEW = "(new release)"
 # $1 mirror: fetch what the ship's pull would, only if the mirror exists.
-FETCH = r"""
-[ -d "$1" ] || exit 0
-git --git-dir="$1" fetch --quiet --prune --force origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
-"""
+FETCH = '[ -d "$1" ] || exit 0\n' + MIRROR_FETCH + "\n"
 
 
 def add(sub) -> None:

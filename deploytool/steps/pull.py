@@ -14,13 +14,16 @@ from ..events import ReleaseResolved
 from ..release_id import unique_release_id
 from ..shell import script
 
+# The mirror ($1) follows the origin exactly: forced, pruned, branches and tags (plan --fetch too).
+MIRROR_FETCH = "git --git-dir=\"$1\" fetch --quiet --prune --force origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'"
+
 # $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
 FETCH = r"""
 set -e
 mkdir -p "$4/releases" "$4/shared" "$4/.deploytool"
 if [ -d "$1" ]; then
   git --git-dir="$1" remote set-url origin "$2"
-  git --git-dir="$1" fetch --quiet --prune --force origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+  """ + MIRROR_FETCH + r"""
 else
   git clone --quiet --mirror "$2" "$1"
 fi
