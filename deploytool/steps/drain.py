@@ -1,6 +1,8 @@
 """drain: poll every host until no worker runs old code, escalating or giving up per policy.
 
-The census runs over the already-open connections, one round trip per host per poll. Each host
+The census runs over the already-open connections: from one watcher per host where the transport
+streams (asyncssh; a round is a byte each way and a worker's exit ends the wait for the next one),
+else one round trip per host per poll, and per host whenever its watcher fails. Each host
 drains under its own policy (stage and role, see config/drainconf.py); in `signal` mode the hosts
 are restarted in rolling batches. In `cache` mode a host whose old workers do not react is checked
 (does the old release's cache see the restart?) and named before any rung fires. At a deadline the
@@ -13,12 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Mapping, Sequence, TypeVar
 
 from .. import drain as d
+from ..census_stream import CensusStream
 from ..config.durations import format_duration
 from ..config.model import Host
 from ..errors import DeployError, DrainTimeout, UnreachableError
 from ..events import DrainFinished, DrainNotice, DrainProgress, Escalated, WorkerView
 from ..events import Warning as WarningEvent
-from ..census_stream import CensusStream
 from ..probes.census import Census, census_command, parse_census
 from ..probes.restart_reach import RestartView, parse_reach, reach_command, reached
 from ..shell import cmd
