@@ -102,6 +102,10 @@ def migrations_plan(ctx, host: dict, commit: str) -> dict:
     if not host.get("current"):
         out["why"] = "no current release to ask: every migration of the target is pending (first ship)"
         return out
+    if settings.sql_dir:
+        out["why"] = (f"raw .sql migrations ({settings.sql_dir}): plan previews Laravel migrations only; "
+                      "`deploytool check-migrations STAGE` builds the release and gives the gate's verdict")
+        return out
     h = next(x for x in ctx.hosts if x.name == host["host"])
     r = ctx.run(h, pending_command(ctx.path(".deploytool", "repo.git"), commit, ctx.app.php, ctx.path("current")),
                 STEP, timeout=120, check=False)

@@ -17,12 +17,27 @@ from .model import (
 )
 from . import drainconf
 from .drainconf import DRAIN
+from ..probes.raw_migrations import IDENT
+from ..probes.raw_migrations import dialect_of as raw_dialect_of
 from .schema import _SECRET_REF, Checker, F
+
+def _ident_ok(v: object) -> str | None:
+    return None if IDENT.match(str(v)) else "expected a table or column name (letters, digits, _; schema.table)"
+
+
+def _database_url_ok(v: object) -> str | None:
+    m = _SECRET_REF.match(str(v))
+    if m:
+        return None if m.group(1) in os.environ else f"environment variable {m.group(1)} is not set"
+    return None if raw_dialect_of(str(v)) else \
+        "expected mysql://, mariadb://, postgres://, postgresql:// or sqlite:/// (or ${env:NAME})"
+
 
 MIGRATIONS = {
     "policy": F("str", choices=("block", "warn", "off")),
     "dialect": F("str", choices=("auto", "mysql", "pgsql", "sqlite")),
-    "rules": F("map"), "sql_dir": F("str"), "sql_table": F("str"),
+    "rules": F("map"), "sql_dir": F("str"), "sql_table": F("str", check=_ident_ok),
+    "sql_column": F("str", check=_ident_ok), "database_url": F("str", check=_database_url_ok),
 }
 NOTIFY_ON = ("start", "success", "failure")
 
@@ -96,9 +111,25 @@ def load_inventory(path: Path | str) -> Inventory:
             ck.error(stages_node, "stages", "define at least one stage")
         drainconf.check_roles(ck, app_drain[1], sorted({r for st in stages.values() for h in st.hosts for r in h.roles}),
                               "of any stage")
+    _check_raw_migrations(ck, _child(_child(root, "application"), "migrations"),
+                          (raw.get("application") or {}).get("migrations") or {})
     if ck.problems:
         raise ConfigError(ck.problems, "fix the lines above; `deploytool check-config` re-checks without connecting")
     return Inventory(path=path.resolve(), application=_application(raw["application"]), stages=stages)
+
+
+def _check_raw_migrations(ck: Checker, node: yaml.Node | None, m: dict) -> None:
+    """Raw .sql migrations need the database that records them; without it the gate could not
+    tell pending from applied, and a silently ignored sql_dir would let every file through."""
+    if m.get("sql_dir") and not m.get("database_url"):
+        ck.error(_child(node, "sql_dir") or node, "application.migrations.sql_dir",
+                 "needs application.migrations.database_url (the database whose sql_table records "
+                 "applied versions), e.g. postgres://app@db/app with the password from ${env:NAME}")
+    ref = _SECRET_REF.match(str(m.get("database_url") or ""))
+    if ref and ref.group(1) in os.environ and not raw_dialect_of(os.environ[ref.group(1)]):
+        ck.error(_child(node, "database_url") or node, "application.migrations.database_url",
+                 f"environment variable {ref.group(1)} does not hold a mysql://, mariadb://, postgres://, "
+                 "postgresql:// or sqlite:/// URL (its value is not shown: it is a secret)")
 
 
 def _child(node: yaml.Node, key: str) -> yaml.Node | None:
@@ -121,13 +152,23 @@ def _application(a: dict) -> Application:
     if a.get("drain") is not None:
         kw["drain"] = drainconf.policy({k: v for k, v in a["drain"].items() if k != "roles"})
     if a.get("migrations") is not None:
-        kw["migrations"] = MigrationSettings(**a["migrations"])
+        kw["migrations"] = _migrations(a["migrations"])
     kw["env"] = dict(a.get("env") or {})
     if a.get("notify") and "webhook" in a["notify"]:
         kw["notify"] = _notify(a["notify"])
     if "install_command" in kw:
         kw["install_command"] = tuple(kw["install_command"])
     return Application(**kw)
+
+
+def _migrations(m: dict) -> MigrationSettings:
+    """database_url is a credential either way (like the webhook): a Secret, from the environment
+    or written inline."""
+    m = dict(m)
+    if m.get("database_url") is not None:
+        ref = _SECRET_REF.match(str(m["database_url"]))
+        m["database_url"] = Secret(os.environ[ref.group(1)] if ref else str(m["database_url"]))
+    return MigrationSettings(**m)
 
 
 def _notify(n: dict) -> Notify:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import unquote, urlsplit
 
 
 class Secret(str):
@@ -67,8 +68,10 @@ class MigrationSettings:
     policy: str = "block"              # block | warn | off
     dialect: str = "auto"              # auto | mysql | pgsql | sqlite
     rules: Mapping[str, str] = field(default_factory=dict)
-    sql_dir: str | None = None         # raw .sql migrations (non-Laravel apps)
-    sql_table: str = "schema_migrations"
+    sql_dir: str | None = None         # raw .sql migrations (non-Laravel apps), relative to the release
+    sql_table: str = "schema_migrations"   # where applied versions are recorded...
+    sql_column: str = "version"        # ...in this column (probes/raw_migrations.py)
+    database_url: str | None = None    # a Secret: mysql://, postgres://, sqlite:/// (the client's connection)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,13 @@ class Inventory:
         found = [str(v) for v in self.application.env.values() if isinstance(v, Secret)]
         if self.application.notify is not None:
             found.append(str(self.application.notify.webhook))
+        url = self.application.migrations.database_url
+        if url:
+            # the whole URL, and its password alone (it travels as the client's MYSQL_PWD/PGPASSWORD)
+            found.append(str(url))
+            password = unquote(urlsplit(str(url)).password or "")
+            if password:
+                found.append(password)
         return tuple(found)
 
     def drain_policy(self, stage: Stage, host: Host | None = None) -> DrainPolicy:

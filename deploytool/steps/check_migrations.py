@@ -2,7 +2,8 @@
 
 It asks Laravel what SQL the pending migrations would run (`migrate --pretend`), reads the
 migration files (annotations live there), and hands both to the pure checker in
-deploytool/migrations. Blocked: the ship stops here, no host switched, no worker touched.
+deploytool/migrations. Apps that are not Laravel set `migrations.sql_dir`: the pending `.sql`
+files (not recorded in `sql_table`) are read and split instead. Blocked: the ship stops here, no host switched, no worker touched.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Mapping
 
 from ..errors import MigrationBlocked
 from ..events import StepOutput
+from ..probes import raw_migrations as raw
 from ..shell import Cmd, script
 
 # One round trip, booting the app the way artisan does: the DB driver (D), the pending
@@ -44,8 +46,26 @@ for f in "$@"; do printf '\036%s\n' "$f"; cat "$d/$f"; printf '\n'; done
 """
 
 
+def gather_raw(ctx, host, release_dir: str, step: str = "check-migrations"):
+    """Raw .sql migrations (migrations.sql_dir): the pending files read from the release and the
+    versions recorded in the app's table, in one round trip (probes/raw_migrations.py)."""
+    from ..migrations.model import PendingMigration
+    from ..migrations.sqlfiles import split_statements
+
+    m = ctx.app.migrations
+    client = raw.client(str(m.database_url), m.sql_table, m.sql_column)
+    dialect = client.dialect if m.dialect == "auto" else m.dialect
+    found = raw.parse(ctx.run(host, raw.command(m.sql_dir, client, release_dir, ctx.app.env), step,
+                              what=f"reading {m.sql_dir}/*.sql and {m.sql_table}").stdout)
+    pending = [PendingMigration(name, f"{m.sql_dir}/{name}", tuple(split_statements(text, dialect)), text)
+               for name, text in found.pending()]
+    return dialect, pending, None
+
+
 def gather(ctx, host, release_dir: str, step: str = "check-migrations"):
     """On `host`, in `release_dir`: (dialect, [PendingMigration], LiveSchema | None)."""
+    if ctx.app.migrations.sql_dir:
+        return gather_raw(ctx, host, release_dir, step)
     from ..migrations.dialect import dialect_from_driver
     from ..migrations.pretend import migrations_from_pretend
     from ..migrations.schema import COLUMNS_QUERY, LiveSchema
