@@ -62,7 +62,8 @@ class CensusStream:
     def round(self, names: Sequence[str] | None = None, timeout: float = 10.0) -> dict[str, Census]:
         """A fresh census of `names` (default: every watched host). A host whose watcher ended or
         did not answer within `timeout` is missing from the result, like a lost host in census_all."""
-        names = [n for n in (names if names is not None else self.streams) if n not in self.closed and n in self.streams]
+        # a host whose watcher never started is in `closed` too (see start())
+        names = [n for n in (names if names is not None else self.streams) if n in self.streams and n not in self.closed]
         for n in names:
             self.asked[n] = self.asked.get(n, 0) + 1
             self.streams[n].send(sync_request())

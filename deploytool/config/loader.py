@@ -15,41 +15,46 @@ from .model import (
     Application, Host, Inventory, MigrationSettings, Notify, Playbook, Secret, SSHSettings,
     Stage, StepSpec,
 )
-from . import drainconf
-from .drainconf import DRAIN
 from ..probes.raw_migrations import IDENT
 from ..probes.raw_migrations import dialect_of as raw_dialect_of
+from . import drainconf
+from .drainconf import DRAIN
 from .schema import _SECRET_REF, Checker, F
+
+
+def _secret_or(check, expected: str):
+    """A validator for a credential written inline or as ${env:NAME}: the variable must be set,
+    an inline value must pass `check`."""
+    def ok(v: object) -> str | None:
+        m = _SECRET_REF.match(str(v))
+        if m:
+            return None if m.group(1) in os.environ else f"environment variable {m.group(1)} is not set"
+        return None if check(str(v)) else f"expected {expected} or ${{env:NAME}}"
+    return ok
+
+
+def _secret(value: object) -> Secret:
+    """A credential either way: the variable's value for ${env:NAME}, else the value written inline."""
+    m = _SECRET_REF.match(str(value))
+    return Secret(os.environ[m.group(1)] if m else str(value))
+
 
 def _ident_ok(v: object) -> str | None:
     return None if IDENT.match(str(v)) else "expected a table or column name (letters, digits, _; schema.table)"
-
-
-def _database_url_ok(v: object) -> str | None:
-    m = _SECRET_REF.match(str(v))
-    if m:
-        return None if m.group(1) in os.environ else f"environment variable {m.group(1)} is not set"
-    return None if raw_dialect_of(str(v)) else \
-        "expected mysql://, mariadb://, postgres://, postgresql:// or sqlite:/// (or ${env:NAME})"
 
 
 MIGRATIONS = {
     "policy": F("str", choices=("block", "warn", "off")),
     "dialect": F("str", choices=("auto", "mysql", "pgsql", "sqlite")),
     "rules": F("map"), "sql_dir": F("str"), "sql_table": F("str", check=_ident_ok),
-    "sql_column": F("str", check=_ident_ok), "database_url": F("str", check=_database_url_ok),
+    "sql_column": F("str", check=_ident_ok), "database_url": F("str", check=_secret_or(
+        raw_dialect_of, "mysql://, mariadb://, postgres://, postgresql:// or sqlite:///")),
 }
 NOTIFY_ON = ("start", "success", "failure")
 
 
-def _webhook_ok(v: object) -> str | None:
-    m = _SECRET_REF.match(str(v))
-    if m:
-        return None if m.group(1) in os.environ else f"environment variable {m.group(1)} is not set"
-    return None if str(v).startswith(("https://", "http://")) else "expected an http(s) URL or ${env:NAME}"
-
-
-NOTIFY = {"webhook": F("str", required=True, check=_webhook_ok),
+NOTIFY = {"webhook": F("str", required=True, check=_secret_or(lambda v: v.startswith(("https://", "http://")),
+                                                               "an http(s) URL")),
           "on": F("strlist", scalar_ok=True, check=lambda v: None if set(v) <= set(NOTIFY_ON) else
                   f"expected some of {', '.join(NOTIFY_ON)}, got {', '.join(sorted(set(v) - set(NOTIFY_ON)))}")}
 APPLICATION = {
@@ -166,16 +171,13 @@ def _migrations(m: dict) -> MigrationSettings:
     or written inline."""
     m = dict(m)
     if m.get("database_url") is not None:
-        ref = _SECRET_REF.match(str(m["database_url"]))
-        m["database_url"] = Secret(os.environ[ref.group(1)] if ref else str(m["database_url"]))
+        m["database_url"] = _secret(m["database_url"])
     return MigrationSettings(**m)
 
 
 def _notify(n: dict) -> Notify:
     """The webhook URL is a credential either way: a Secret, from the environment or written inline."""
-    m = _SECRET_REF.match(n["webhook"])
-    url = Secret(os.environ[m.group(1)] if m else n["webhook"])
-    return Notify(url, tuple(n.get("on") or NOTIFY_ON))
+    return Notify(_secret(n["webhook"]), tuple(n.get("on") or NOTIFY_ON))
 
 
 def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage | None:

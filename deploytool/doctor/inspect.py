@@ -10,8 +10,6 @@ becomes a fact too, so one dead host does not hide the others' findings.
 """
 from __future__ import annotations
 
-from ..steps.drain import worker_pattern
-
 from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import DeployError
@@ -23,6 +21,7 @@ from ..probes.supervisor_conf import (
     parse_supervisor,
 )
 from ..probes.systemd_unit import from_properties, parse_units, units_command
+from ..steps.drain import worker_pattern
 from ..probes.worker_command import parse_worker_command
 from ..shell import Cmd
 from .facts import Current, HostFacts

@@ -70,25 +70,25 @@ def client(url: str, table: str, column: str) -> Client:
     are plain identifiers (the loader checks IDENT), quoted here for the dialect."""
     u = urlsplit(url)
     dialect = SCHEMES[u.scheme.lower()]
+    q = "`" if dialect == "mysql" else '"'
+    query = f"SELECT {_quote(column, q)} FROM {_quote(table, q)}"
     if dialect == "sqlite":
         # SQLAlchemy's convention: sqlite:///relative/to/the/release, sqlite:////absolute
         path = unquote(u.path[1:] if u.path.startswith("/") else u.path)
-        query = f"SELECT {_quote(column, chr(34))} FROM {_quote(table, chr(34))}"
         return Client(dialect, ("sqlite3", "-batch", "-noheader", path, query), {}, "no such table")
     db = unquote(u.path.lstrip("/"))
     env = {"MYSQL_PWD" if dialect == "mysql" else "PGPASSWORD": unquote(u.password)} if u.password else {}
+    user = unquote(u.username) if u.username else None
     if dialect == "mysql":
-        query = f"SELECT {_quote(column, '`')} FROM {_quote(table, '`')}"
         argv = ["mysql", "--batch", "--skip-column-names"]
         argv += ["--host", u.hostname] if u.hostname else []
         argv += ["--port", str(u.port)] if u.port else []
-        argv += ["--user", unquote(u.username)] if u.username else []
+        argv += ["--user", user] if user else []
         return Client(dialect, (*argv, "--execute", query, db), env, "doesn't exist|ERROR 1146")
-    query = f"SELECT {_quote(column, chr(34))} FROM {_quote(table, chr(34))}"
     argv = ["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"]
     argv += ["-h", u.hostname] if u.hostname else []
     argv += ["-p", str(u.port)] if u.port else []
-    argv += ["-U", unquote(u.username)] if u.username else []
+    argv += ["-U", user] if user else []
     argv += ["-d", db] if db else []
     return Client(dialect, (*argv, "-c", query), env, "does not exist")
 

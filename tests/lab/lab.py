@@ -215,8 +215,7 @@ class Lab:
 
     def supervisorctl(self, which: str | LabHost, *args: str, user: str = "deploy",
                       timeout: float = 120) -> subprocess.CompletedProcess:
-        return self.run(which, ["supervisorctl", "-c", hostns.SUPERVISOR_CONF, *args], user=user,
-                        cwd="/", timeout=timeout)
+        return self.run(which, _supervisorctl(*args), user=user, cwd="/", timeout=timeout)
 
     def worker_status(self, which: str | LabHost) -> dict[str, tuple[str, int | None]]:
         """{'worker_00': ('RUNNING', 1234), ...} from supervisorctl status."""
@@ -261,7 +260,7 @@ class Lab:
         # hears it and the stop waits stopwaitsecs (40 s) for SIGKILL. That cost 11 x 40 s in one
         # e2e run. So while the stop waits, repeat the TERM every 2 s; a worker that did hear the
         # first one is finishing its job, and a second TERM changes nothing for it.
-        argv = hostns.in_namespace(h.pid, ["supervisorctl", "-c", hostns.SUPERVISOR_CONF, "stop", "worker:*"])
+        argv = hostns.in_namespace(h.pid, _supervisorctl("stop", "worker:*"), cwd="/")
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + timeout
         while True:
@@ -472,6 +471,10 @@ class Lab:
         state.forget(self.root)
         self._state = None
         return survivors
+
+
+def _supervisorctl(*args: str) -> list[str]:
+    return ["supervisorctl", "-c", hostns.SUPERVISOR_CONF, *args]
 
 
 def _port_free(port: int) -> bool:
