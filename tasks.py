@@ -1,4 +1,5 @@
 """Developer tasks (invoke): demo, test, lint, bench, lab.up / lab.down / lab.status."""
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@
 turns into structured operations: the figure behind choosing pglast for PostgreSQL.
 Run: python benchmarks/bench_migrations.py
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -26,19 +27,33 @@ from deploytool.migrations.sqlfiles import split_statements
 ROOT = Path(__file__).resolve().parent.parent
 # A realistic Laravel migration's pretend output: a few DDL statements, a backfill, an index.
 TEMPLATE = {
-    "mysql": ["alter table `t{i}` add `nick` varchar(255) null", "alter table `t{i}` drop `legacy`",
-              "update `t{i}` set `name` = ? where `id` = ?", "alter table `t{i}` add index `t{i}_nick_index`(`nick`)",
-              "alter table `t{i}` add constraint `t{i}_u_foreign` foreign key (`u_id`) references `users` (`id`)"],
-    "pgsql": ['alter table "t{i}" add column "nick" varchar(255) null', 'alter table "t{i}" drop column "legacy"',
-              'update "t{i}" set "name" = ? where "id" = ?', 'create index "t{i}_nick_index" on "t{i}" ("nick")',
-              'alter table "t{i}" add constraint "t{i}_u_foreign" foreign key ("u_id") references "users" ("id")'],
+    "mysql": [
+        "alter table `t{i}` add `nick` varchar(255) null",
+        "alter table `t{i}` drop `legacy`",
+        "update `t{i}` set `name` = ? where `id` = ?",
+        "alter table `t{i}` add index `t{i}_nick_index`(`nick`)",
+        "alter table `t{i}` add constraint `t{i}_u_foreign` foreign key (`u_id`) references `users` (`id`)",
+    ],
+    "pgsql": [
+        'alter table "t{i}" add column "nick" varchar(255) null',
+        'alter table "t{i}" drop column "legacy"',
+        'update "t{i}" set "name" = ? where "id" = ?',
+        'create index "t{i}_nick_index" on "t{i}" ("nick")',
+        'alter table "t{i}" add constraint "t{i}_u_foreign" foreign key ("u_id") references "users" ("id")',
+    ],
 }
 
 
 def _pending(n: int, dialect: str) -> list[PendingMigration]:
-    return [PendingMigration(f"2024_01_01_{i:06d}_m{i}", f"2024_01_01_{i:06d}_m{i}.php",
-                             tuple(s.format(i=i) for s in TEMPLATE[dialect]),
-                             "<?php\n// deploytool: allow drop-column -- benchmark\n") for i in range(n)]
+    return [
+        PendingMigration(
+            f"2024_01_01_{i:06d}_m{i}",
+            f"2024_01_01_{i:06d}_m{i}.php",
+            tuple(s.format(i=i) for s in TEMPLATE[dialect]),
+            "<?php\n// deploytool: allow drop-column -- benchmark\n",
+        )
+        for i in range(n)
+    ]
 
 
 def bench(n: int = 200, runs: int = 5) -> dict:
@@ -51,19 +66,29 @@ def bench(n: int = 200, runs: int = 5) -> dict:
             start = time.perf_counter()
             report = check(pending, dialect, MigrationPolicy())
             times.append(time.perf_counter() - start)
-        figures[dialect] = {"median_s": round(statistics.median(times), 4), "min_s": round(min(times), 4),
-                            "findings": len(report.findings),
-                            "per_statement_ms": round(statistics.median(times) / (n * 5) * 1000, 3)}
+        figures[dialect] = {
+            "median_s": round(statistics.median(times), 4),
+            "min_s": round(min(times), 4),
+            "findings": len(report.findings),
+            "per_statement_ms": round(statistics.median(times) / (n * 5) * 1000, 3),
+        }
     return figures
 
 
 def _corpus_pg_statements() -> list[str]:
-    spec = importlib.util.spec_from_file_location("corpus", ROOT / "tests/unit/migrations/corpus.py")
+    spec = importlib.util.spec_from_file_location(
+        "corpus", ROOT / "tests/unit/migrations/corpus.py"
+    )
     corpus = importlib.util.module_from_spec(spec)
     sys.modules["corpus"] = corpus
     spec.loader.exec_module(corpus)
-    return [st for case in corpus.CASES if case.dialect == "pgsql" for sql in case.migrations
-            for st in split_statements(sql, "pgsql")]
+    return [
+        st
+        for case in corpus.CASES
+        if case.dialect == "pgsql"
+        for sql in case.migrations
+        for st in split_statements(sql, "pgsql")
+    ]
 
 
 def pg_coverage(statements: list[str] | None = None) -> dict:
@@ -72,10 +97,12 @@ def pg_coverage(statements: list[str] | None = None) -> dict:
     raw_sqlglot = sum(1 for s in statements if _sqlglot_structured(s))
     gate_sqlglot = sum(1 for s in statements if not _unknown(read_sqlglot.read(s, "pgsql")))
     gate_pglast = sum(1 for s in statements if not _unknown(read_pglast.read(s)))
-    return {"statements": len(statements),
-            "sqlglot_structured_tree": raw_sqlglot,
-            "sqlglot_understood_by_gate": gate_sqlglot,
-            "pglast_understood_by_gate": gate_pglast}
+    return {
+        "statements": len(statements),
+        "sqlglot_structured_tree": raw_sqlglot,
+        "sqlglot_understood_by_gate": gate_sqlglot,
+        "pglast_understood_by_gate": gate_pglast,
+    }
 
 
 def _unknown(found: list[ops.Op]) -> bool:

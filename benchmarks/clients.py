@@ -6,6 +6,7 @@ team could use instead: a bare asyncssh loop (the fastest fan-out measured in is
 OpenSSH with ControlMaster driven by `xargs -P`, and Ansible ad-hoc with pipelining.
 Every client verifies host keys against the same known_hosts file.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,13 +29,14 @@ class Target:
 @dataclass(frozen=True)
 class Setup:
     """What every client gets: the hosts and the lab's SSH material."""
+
     hosts: tuple[Target, ...]
     identity: str
     known_hosts: str
     ssh_config: str
-    inventory: str          # dir of deploytool inventories for these hosts, inventory-<transport>.yml
-    workdir: str            # scratch space (control sockets, ansible files)
-    census_text: str        # the rendered census command, the same for every client
+    inventory: str  # dir of deploytool inventories for these hosts, inventory-<transport>.yml
+    workdir: str  # scratch space (control sockets, ansible files)
+    census_text: str  # the rendered census command, the same for every client
 
 
 class Client:
@@ -55,8 +57,12 @@ class Client:
 class Deploytool(Client):
     def __init__(self, s: Setup, transport: str, watch: bool = False):
         from deploytool.config import load_inventory
+
         self.s, self.transport_name = s, transport
-        self.use_watch, self.watch = watch, None      # workload 3 through CensusStream (the watcher probe)
+        self.use_watch, self.watch = (
+            watch,
+            None,
+        )  # workload 3 through CensusStream (the watcher probe)
         self.inv = load_inventory(Path(s.inventory) / f"inventory-{transport}.yml")
         self.ctx = None
 
@@ -64,21 +70,27 @@ class Deploytool(Client):
         from deploytool.events import Bus
         from deploytool.pipeline import Context
         from deploytool.transport import open_transport
+
         stage = self.inv.stages["bench"]
         t = open_transport(stage.ssh)
-        t.marker = "bench0000"            # a real ship tags every command: same text, same cost
-        return Context(inventory=self.inv, stage=stage, playbook=None, transport=t, bus=Bus(), ref="")
+        t.marker = "bench0000"  # a real ship tags every command: same text, same cost
+        return Context(
+            inventory=self.inv, stage=stage, playbook=None, transport=t, bus=Bus(), ref=""
+        )
 
     def open(self) -> None:
         from deploytool.shell import cmd
+
         self.ctx = self._context()
         self.ctx.each("connect", lambda h: self.ctx.run(h, cmd("true"), "connect"))
         if self.use_watch:
             from deploytool.census_stream import CensusStream
+
             self.watch = CensusStream(self.ctx, lifetime=600)
 
     def cold(self) -> None:
         from deploytool.shell import cmd
+
         ctx = self._context()
         try:
             ctx.each("connect", lambda h: ctx.run(h, cmd("true"), "connect"))
@@ -94,6 +106,7 @@ class Deploytool(Client):
             name = str(options["name"])
             ctx.each(name, lambda h: ctx.run(h, cmd("true"), name))
             return ""
+
         specs = [StepSpec(f"noop{i}", {"name": f"noop{i}"}) for i in range(STEPS)]
         run_steps(self.ctx, specs, {sp.name: noop for sp in specs})
 
@@ -102,9 +115,12 @@ class Deploytool(Client):
             got = self.watch.round()
         else:
             from deploytool.steps.drain import census_all
+
             got = census_all(self.ctx)
         missing = [h.name for h in self.s.hosts if not (h.name in got and got[h.name].workers)]
-        assert not missing, f"no census from {missing}" + (f": {self.watch.closed}" if self.watch else "")
+        assert not missing, f"no census from {missing}" + (
+            f": {self.watch.closed}" if self.watch else ""
+        )
 
     def close(self) -> None:
         if self.watch is not None:
@@ -119,6 +135,7 @@ class BareAsyncSSH(Client):
 
     def __init__(self, s: Setup):
         import asyncssh
+
         self.s, self.asyncssh = s, asyncssh
         self.loop = asyncio.new_event_loop()
         self.conns: list = []
@@ -126,9 +143,20 @@ class BareAsyncSSH(Client):
     async def _connect(self):
         a = self.asyncssh
         key = [a.read_private_key(self.s.identity)]
-        return await asyncio.gather(*(a.connect(h.address, h.port, username="deploy", client_keys=key,
-                                                known_hosts=self.s.known_hosts, config=None, agent_path=None)
-                                      for h in self.s.hosts))
+        return await asyncio.gather(
+            *(
+                a.connect(
+                    h.address,
+                    h.port,
+                    username="deploy",
+                    client_keys=key,
+                    known_hosts=self.s.known_hosts,
+                    config=None,
+                    agent_path=None,
+                )
+                for h in self.s.hosts
+            )
+        )
 
     async def _fan(self, conns, text: str):
         res = await asyncio.gather(*(c.run(text) for c in conns))
@@ -145,12 +173,14 @@ class BareAsyncSSH(Client):
             for c in conns:
                 c.close()
             await asyncio.gather(*(c.wait_closed() for c in conns))
+
         self.loop.run_until_complete(go())
 
     def playbook(self) -> None:
         async def go():
             for _ in range(STEPS):
                 await self._fan(self.conns, "true")
+
         self.loop.run_until_complete(go())
 
     def census_round(self) -> None:
@@ -176,7 +206,11 @@ class OpenSSH(Client):
         return ["ssh", "-F", self.s.ssh_config, *extra]
 
     def _xargs(self, text: str, master: bool) -> None:
-        opts = ["-o", f"ControlPath={self.ctl}/%n"] if master else ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
+        opts = (
+            ["-o", f"ControlPath={self.ctl}/%n"]
+            if master
+            else ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
+        )
         names = "\n".join(h.name for h in self.s.hosts) + "\n"
         argv = ["xargs", "-P", str(len(self.s.hosts)), "-I{}", *self._ssh(*opts), "{}", text]
         done = subprocess.run(argv, input=names, capture_output=True, text=True)
@@ -184,13 +218,29 @@ class OpenSSH(Client):
 
     def open(self) -> None:
         for h in self.s.hosts:
-            self.masters.append(subprocess.Popen(self._ssh("-M", "-N", "-o", f"ControlPath={self.ctl}/%n",
-                                                           "-o", "ControlPersist=no", h.name),
-                                                 stdin=subprocess.DEVNULL))
+            self.masters.append(
+                subprocess.Popen(
+                    self._ssh(
+                        "-M",
+                        "-N",
+                        "-o",
+                        f"ControlPath={self.ctl}/%n",
+                        "-o",
+                        "ControlPersist=no",
+                        h.name,
+                    ),
+                    stdin=subprocess.DEVNULL,
+                )
+            )
         deadline = time.monotonic() + 60
         for h in self.s.hosts:
-            while subprocess.run(self._ssh("-o", f"ControlPath={self.ctl}/%n", "-O", "check", h.name),
-                                 capture_output=True).returncode != 0:
+            while (
+                subprocess.run(
+                    self._ssh("-o", f"ControlPath={self.ctl}/%n", "-O", "check", h.name),
+                    capture_output=True,
+                ).returncode
+                != 0
+            ):
                 assert time.monotonic() < deadline, f"no ControlMaster for {h.name}"
                 time.sleep(0.05)
 
@@ -210,7 +260,7 @@ class OpenSSH(Client):
         for p in self.masters:
             try:
                 f = Path(f"/proc/{p.pid}/stat").read_text()
-                rest = f[f.rindex(")") + 2:].split()
+                rest = f[f.rindex(")") + 2 :].split()
                 total += int(rest[11]) + int(rest[12])
             except FileNotFoundError:
                 pass
@@ -233,7 +283,9 @@ class Ansible(Client):
         self.dir = Path(s.workdir) / "ansible"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.cp = self.dir / "cp"
-        lines = ["[bench]"] + [f"{h.name} ansible_host={h.address} ansible_port={h.port}" for h in s.hosts]
+        lines = ["[bench]"] + [
+            f"{h.name} ansible_host={h.address} ansible_port={h.port}" for h in s.hosts
+        ]
         (self.dir / "hosts.ini").write_text("\n".join(lines) + "\n")
         (self.dir / "ansible.cfg").write_text(
             "[defaults]\nhost_key_checking = True\ninterpreter_python = /usr/bin/python3\n"
@@ -243,17 +295,28 @@ class Ansible(Client):
             "[ssh_connection]\npipelining = True\n"
             f"ssh_args = -o ControlMaster=auto -o ControlPersist=300s -o UserKnownHostsFile={s.known_hosts} "
             "-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes\n"
-            f"control_path_dir = {self.cp}\n")
-        self.env = {**os.environ, "ANSIBLE_CONFIG": str(self.dir / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+            f"control_path_dir = {self.cp}\n"
+        )
+        self.env = {
+            **os.environ,
+            "ANSIBLE_CONFIG": str(self.dir / "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+        }
 
     def _adhoc(self, module: str, arg: str) -> None:
-        done = subprocess.run(["ansible", "all", "-i", str(self.dir / "hosts.ini"), "-m", module, "-a", arg],
-                              capture_output=True, text=True, env=self.env)
+        done = subprocess.run(
+            ["ansible", "all", "-i", str(self.dir / "hosts.ini"), "-m", module, "-a", arg],
+            capture_output=True,
+            text=True,
+            env=self.env,
+        )
         assert done.returncode == 0, (done.stdout + done.stderr)[-2000:]
 
     def _stop_masters(self) -> None:
         for sock in self.cp.glob("*") if self.cp.exists() else []:
-            subprocess.run(["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True)
+            subprocess.run(
+                ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True
+            )
 
     def open(self) -> None:
         self._adhoc("command", "true")

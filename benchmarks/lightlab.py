@@ -10,6 +10,7 @@ The host layout, sshd config, SSH material and process handling are tests/lab's 
 copied); what differs is the boot script. Every process is remembered by pid and start time in
 <root>/state.json and stopped by pid (killing a namespace's PID 1 kills everything inside it).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,12 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab import sshkeys
-from tests.lab.host import CLEAN_PATH, DEPLOY_PATH, DEPLOY_USER, HostSpec, sshd_config_text, ssh_banner
+from tests.lab.host import (
+    CLEAN_PATH,
+    DEPLOY_PATH,
+    DEPLOY_USER,
+    HostSpec,
+    ssh_banner,
+    sshd_config_text,
+)
 from tests.lab.lab import _check_prerequisites, _ensure_deploy_user
 from tests.lab.procs import ProcRef, children, in_pid_namespaces, stop_all, wait_until
 
 DEFAULT_ROOT = Path("/tmp/dt-bench-light")
-PREFIX = "127.30"          # 127.30.0.1 .. 127.30.0.250, 127.30.1.1 ...: no other lab uses it
+PREFIX = "127.30"  # 127.30.0.1 .. 127.30.0.250, 127.30.1.1 ...: no other lab uses it
 PORT = 2230
 WORKER_ARGV0 = "php /var/www/app/current/artisan queue:work"
 RELEASE = "r1"
@@ -39,16 +47,21 @@ def boot_script_text(spec: HostSpec) -> str:
     q = shlex.quote
     worker = f"cd {DEPLOY_PATH}/current && exec -a {q(WORKER_ARGV0)} sleep 3600"
     become = f"setpriv --reuid={DEPLOY_USER} --regid={DEPLOY_USER} --init-groups --"
-    return "\n".join([
-        "#!/bin/sh",
-        f"# PID 1 of light bench host {spec.name}: private /run and deploy path, fake workers, then sshd.",
-        "set -eu",
-        f"mount --bind {q(str(spec.app_dir))} {DEPLOY_PATH}",
-        f"mount --bind {q(str(spec.run_dir))} /run",
-        "mkdir -p /run/sshd && chmod 0755 /run/sshd",
-        *[f"{become} bash -c {q(worker)} &" for _ in range(spec.workers)],
-        f"exec /usr/sbin/sshd -D -e -f {q(str(spec.sshd_config))}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "#!/bin/sh",
+                f"# PID 1 of light bench host {spec.name}: private /run and deploy path, fake workers, then sshd.",
+                "set -eu",
+                f"mount --bind {q(str(spec.app_dir))} {DEPLOY_PATH}",
+                f"mount --bind {q(str(spec.run_dir))} /run",
+                "mkdir -p /run/sshd && chmod 0755 /run/sshd",
+                *[f"{become} bash -c {q(worker)} &" for _ in range(spec.workers)],
+                f"exec /usr/sbin/sshd -D -e -f {q(str(spec.sshd_config))}",
+            ]
+        )
+        + "\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,21 @@ class Node:
 
 
 class LightLab:
-    def __init__(self, hosts: int, root: Path = DEFAULT_ROOT, prefix: str = PREFIX, port: int = PORT,
-                 workers: int = 2):
-        self.root, self.n, self.prefix, self.port, self.workers = Path(root), hosts, prefix, port, workers
+    def __init__(
+        self,
+        hosts: int,
+        root: Path = DEFAULT_ROOT,
+        prefix: str = PREFIX,
+        port: int = PORT,
+        workers: int = 2,
+    ):
+        self.root, self.n, self.prefix, self.port, self.workers = (
+            Path(root),
+            hosts,
+            prefix,
+            port,
+            workers,
+        )
         self.nodes: list[Node] = []
 
     # -- files for clients ---------------------------------------------------------------------
@@ -72,24 +97,46 @@ class LightLab:
     authorized_keys = property(lambda self: self.root / "authorized_keys")
 
     def specs(self) -> list[HostSpec]:
-        return [HostSpec(i, address(self.prefix, i), self.port, self.root, self.workers) for i in range(1, self.n + 1)]
+        return [
+            HostSpec(i, address(self.prefix, i), self.port, self.root, self.workers)
+            for i in range(1, self.n + 1)
+        ]
 
     def inventory(self, transport: str | None = None, poll: str = "0.5s") -> dict:
-        ssh = {"user": DEPLOY_USER, "identity_file": str(self.identity), "known_hosts": str(self.known_hosts),
-               "connect_timeout": "10s"}
+        ssh = {
+            "user": DEPLOY_USER,
+            "identity_file": str(self.identity),
+            "known_hosts": str(self.known_hosts),
+            "connect_timeout": "10s",
+        }
         if transport:
             ssh["transport"] = transport
         return {
-            "application": {"name": "bench", "repository": "/nonexistent.git", "deploy_path": DEPLOY_PATH,
-                            "workers": {"pattern": "artisan queue:work", "user": DEPLOY_USER},
-                            "drain": {"deadline": "1m", "poll": poll}},
-            "stages": {"bench": {"ssh": ssh, "hosts": [
-                {"address": s.address, "port": s.port, "name": s.name, **({"migrate": True} if s.index == 1 else {})}
-                for s in self.specs()]}},
+            "application": {
+                "name": "bench",
+                "repository": "/nonexistent.git",
+                "deploy_path": DEPLOY_PATH,
+                "workers": {"pattern": "artisan queue:work", "user": DEPLOY_USER},
+                "drain": {"deadline": "1m", "poll": poll},
+            },
+            "stages": {
+                "bench": {
+                    "ssh": ssh,
+                    "hosts": [
+                        {
+                            "address": s.address,
+                            "port": s.port,
+                            "name": s.name,
+                            **({"migrate": True} if s.index == 1 else {}),
+                        }
+                        for s in self.specs()
+                    ],
+                }
+            },
         }
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def up(self, timeout: float = 60) -> "LightLab":
+    def up(self, timeout: float = 60) -> LightLab:
         _check_prerequisites()
         self.root.mkdir(parents=True, exist_ok=True)
         self.stop_leftovers()
@@ -97,7 +144,9 @@ class LightLab:
         specs = self.specs()
         busy = [s.address for s in specs if ssh_banner(s.address, s.port)]
         if busy:
-            raise RuntimeError(f"something already answers on {busy[0]}:{self.port}; is another bench running?")
+            raise RuntimeError(
+                f"something already answers on {busy[0]}:{self.port}; is another bench running?"
+            )
         self._write_files(specs)
         launched = []
         try:
@@ -105,20 +154,39 @@ class LightLab:
                 log = open(s.dir / "boot.log", "ab")
                 with log:
                     proc = subprocess.Popen(
-                        ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "--",
-                         "/bin/sh", str(s.boot_script)], stdin=subprocess.DEVNULL, stdout=log,
-                        stderr=subprocess.STDOUT, start_new_session=True,
-                        env={"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"})
+                        [
+                            "unshare",
+                            "--pid",
+                            "--fork",
+                            "--kill-child",
+                            "--mount-proc",
+                            "--mount",
+                            "--",
+                            "/bin/sh",
+                            str(s.boot_script),
+                        ],
+                        stdin=subprocess.DEVNULL,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                        env={"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"},
+                    )
                 launched.append((s, proc, ProcRef.of(proc.pid)))
             for s, proc, ref in launched:
-                kid = wait_until(lambda: children(ref.pid) or (proc.poll() is not None and _fail(s)), timeout,
-                                 f"{s.name}'s namespace init")[0]
+                kid = wait_until(
+                    lambda ref=ref, proc=proc, s=s: children(ref.pid) or (proc.poll() is not None and _fail(s)),
+                    timeout,
+                    f"{s.name}'s namespace init",
+                )[0]
                 init = ProcRef.of(kid)
                 self.nodes.append(Node(s, ref, init, os.readlink(f"/proc/{kid}/ns/pid")))
                 self._save()
             for s, proc, _ in launched:
-                wait_until(lambda: ssh_banner(s.address, s.port) or (proc.poll() is not None and _fail(s)),
-                           timeout, f"{s.name}'s sshd")
+                wait_until(
+                    lambda s=s, proc=proc: ssh_banner(s.address, s.port) or (proc.poll() is not None and _fail(s)),
+                    timeout,
+                    f"{s.name}'s sshd",
+                )
         except BaseException:
             self.down()
             stop_all([ref for _, _, ref in launched], 5)
@@ -149,7 +217,7 @@ class LightLab:
         stop_all(in_pid_namespaces({n["pidns"] for n in data["nodes"]}), 2)
         (self.root / "state.json").unlink(missing_ok=True)
 
-    def __enter__(self) -> "LightLab":
+    def __enter__(self) -> LightLab:
         return self.up()
 
     def __exit__(self, *exc) -> None:
@@ -159,8 +227,15 @@ class LightLab:
 
     # -- internals -----------------------------------------------------------------------------
     def _save(self) -> None:
-        nodes = [{"name": n.spec.name, "init": n.init.to_json(), "unshare": n.unshare.to_json(), "pidns": n.pidns}
-                 for n in self.nodes]
+        nodes = [
+            {
+                "name": n.spec.name,
+                "init": n.init.to_json(),
+                "unshare": n.unshare.to_json(),
+                "pidns": n.pidns,
+            }
+            for n in self.nodes
+        ]
         (self.root / "state.json").write_text(json.dumps({"nodes": nodes}, indent=1))
 
     def _write_files(self, specs: list[HostSpec]) -> None:
@@ -170,17 +245,21 @@ class LightLab:
         for s in specs:
             for d in (s.run_dir, s.app_dir / "releases" / RELEASE):
                 d.mkdir(parents=True, exist_ok=True)
-            sshkeys.keygen(s.host_key, f"bench-{s.name}")   # kept across runs: keygen is the slow part
+            sshkeys.keygen(
+                s.host_key, f"bench-{s.name}"
+            )  # kept across runs: keygen is the slow part
             current = s.app_dir / "current"
             if not current.is_symlink():
                 current.symlink_to(f"{DEPLOY_PATH}/releases/{RELEASE}")
-            subprocess.run(["chown", "-R", f"{DEPLOY_USER}:{DEPLOY_USER}", str(s.app_dir)], check=True)
+            subprocess.run(
+                ["chown", "-R", f"{DEPLOY_USER}:{DEPLOY_USER}", str(s.app_dir)], check=True
+            )
             # Quiet sshd: a log line per connection would be part of what we measure.
             s.sshd_config.write_text(sshd_config_text(s, self.authorized_keys) + "LogLevel ERROR\n")
             s.boot_script.write_text(boot_script_text(s))
         self.known_hosts.write_text(sshkeys.known_hosts_text((s, s.host_key) for s in specs))
         self.ssh_config.write_text(sshkeys.ssh_config_text(specs, self.identity, self.known_hosts))
-        Path(DEPLOY_PATH).mkdir(parents=True, exist_ok=True)   # the bind mount's target
+        Path(DEPLOY_PATH).mkdir(parents=True, exist_ok=True)  # the bind mount's target
 
 
 def _fail(spec: HostSpec) -> bool:

@@ -14,6 +14,7 @@ From the events (each carries its `at`) and the job ledger:
 The lab runs on its own addresses and ports (127.26.0.N, Redis 6397, MariaDB 3397, root
 /tmp/dt-bench-ship) and is taken down at the end, by pid.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,12 +45,24 @@ def _inventory(lab: Lab, path: Path, transport: str, poll: str) -> Path:
 def _deploytool(*args: str, timeout: float = 300) -> tuple[float, list[dict], str]:
     """Run the CLI; returns (wall seconds, JSON events, stderr)."""
     t0 = time.time()
-    proc = subprocess.run([sys.executable, "-m", "deploytool.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "CI": "1",
-                                                "DEPLOYTOOL_AUDIT_LOG": str(ROOT.parent / "dt-bench-ship-audit.log")})
-    events = [json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{") and ln.endswith("}")]
+    proc = subprocess.run(
+        [sys.executable, "-m", "deploytool.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={
+            **os.environ,
+            "CI": "1",
+            "DEPLOYTOOL_AUDIT_LOG": str(ROOT.parent / "dt-bench-ship-audit.log"),
+        },
+    )
+    events = [
+        json.loads(ln) for ln in proc.stdout.splitlines() if ln.startswith("{") and ln.endswith("}")
+    ]
     if proc.returncode != 0:
-        raise RuntimeError(f"deploytool {' '.join(args[:2])} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}")
+        raise RuntimeError(
+            f"deploytool {' '.join(args[:2])} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+        )
     return time.time() - t0, events, proc.stderr
 
 
@@ -98,7 +111,7 @@ def one_ship(lab: Lab, run: int, transport: str, poll: str, tmp: Path) -> dict:
     old = _worker_pids(lab)
     seqs = lab.dispatch(lab.n_hosts * lab.n_workers, JOB_SECONDS, start=1)
     deadline = time.time() + 30
-    while len([r for r in lab.ledger() if r.seq in seqs]) < len(seqs):   # every worker is mid-job
+    while len([r for r in lab.ledger() if r.seq in seqs]) < len(seqs):  # every worker is mid-job
         if time.time() > deadline:
             raise RuntimeError("the jobs did not all start within 30 s")
         time.sleep(0.1)
@@ -111,32 +124,60 @@ def one_ship(lab: Lab, run: int, transport: str, poll: str, tmp: Path) -> dict:
     steps = {e["step"]: round(e["duration"], 3) for e in by("StepFinished")}
     restart_at = next(e["at"] for e in by("StepFinished") if e["step"] == "restart-queue")
     drain = by("DrainFinished")[-1]
-    left = [(r.finished_at.timestamp() if r.finished_at else time.time()) - restart_at
-            for r in lab.ledger() if r.seq in seqs and r.started_at.timestamp() <= restart_at]
+    left = [
+        (r.finished_at.timestamp() if r.finished_at else time.time()) - restart_at
+        for r in lab.ledger()
+        if r.seq in seqs and r.started_at.timestamp() <= restart_at
+    ]
     longest = max([x for x in left if x > 0], default=0.0)
-    composer = max((e["duration"] for e in by("CommandRan") if "composer" in e["command"]), default=0.0)
-    migrate = sum(e["duration"] for e in by("CommandRan") if "artisan" in e["command"] and " migrate" in e["command"])
+    composer = max(
+        (e["duration"] for e in by("CommandRan") if "composer" in e["command"]), default=0.0
+    )
+    migrate = sum(
+        e["duration"]
+        for e in by("CommandRan")
+        if "artisan" in e["command"] and " migrate" in e["command"]
+    )
     last_exit = max(watch.exits.values()) if watch.exits else float("nan")
-    return {"run": run, "total": round(wall, 3), "steps": steps, "drain": round(drain["elapsed"], 3),
-            "longest_job_left": round(longest, 3), "drain_overhead": round(drain["elapsed"] - longest, 3),
-            "old_workers": len(old), "old_exited_seen": len(watch.exits),
-            "notice_delay": round(drain["at"] - last_exit, 3), "composer": round(composer, 3),
-            "migrate": round(migrate, 3), "overhead": round(wall - longest - composer - migrate, 3),
-            "load": os.getloadavg()[0]}
+    return {
+        "run": run,
+        "total": round(wall, 3),
+        "steps": steps,
+        "drain": round(drain["elapsed"], 3),
+        "longest_job_left": round(longest, 3),
+        "drain_overhead": round(drain["elapsed"] - longest, 3),
+        "old_workers": len(old),
+        "old_exited_seen": len(watch.exits),
+        "notice_delay": round(drain["at"] - last_exit, 3),
+        "composer": round(composer, 3),
+        "migrate": round(migrate, 3),
+        "overhead": round(wall - longest - composer - migrate, 3),
+        "load": os.getloadavg()[0],
+    }
 
 
 def run(quick: bool = False, log=print, transport: str = "asyncssh", poll: str = "0.1s") -> dict:
-    lab = Lab(ROOT, hosts=3, workers=2, address_prefix="127.26.0", redis_port=6397, mariadb_port=3397)
-    out: dict = {"hosts": 3, "workers": 2, "transport": transport, "poll": poll, "job_seconds": JOB_SECONDS,
-                 "runs": []}
+    lab = Lab(
+        ROOT, hosts=3, workers=2, address_prefix="127.26.0", redis_port=6397, mariadb_port=3397
+    )
+    out: dict = {
+        "hosts": 3,
+        "workers": 2,
+        "transport": transport,
+        "poll": poll,
+        "job_seconds": JOB_SECONDS,
+        "runs": [],
+    }
     tmp = ROOT.parent / "dt-bench-ship-work"
     tmp.mkdir(exist_ok=True)
     try:
         lab.up()
         for i in range(1 if quick else 3):
             r = one_ship(lab, i + 1, transport, poll, tmp)
-            log(f"  ship run {r['run']}: total {r['total']}s drain {r['drain']}s longest job left "
-                f"{r['longest_job_left']}s notice {r['notice_delay'] * 1000:.0f} ms overhead {r['overhead']}s")
+            log(
+                f"  ship run {r['run']}: total {r['total']}s drain {r['drain']}s longest job left "
+                f"{r['longest_job_left']}s notice {r['notice_delay'] * 1000:.0f} ms overhead {r['overhead']}s"
+            )
             out["runs"].append(r)
     except Exception as e:  # reported in the results, the light-lab figures still stand
         out["error"] = f"{type(e).__name__}: {e}"[:4000]
@@ -147,9 +188,17 @@ def run(quick: bool = False, log=print, transport: str = "asyncssh", poll: str =
 
 if __name__ == "__main__":
     import argparse
+
     p = argparse.ArgumentParser(description="workload 4 alone")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--transport", default="asyncssh")
     p.add_argument("--poll", default="0.1s")
     a = p.parse_args()
-    print(json.dumps(run(a.quick, transport=a.transport, poll=a.poll, log=lambda m: print(m, file=sys.stderr)), indent=1))
+    print(
+        json.dumps(
+            run(
+                a.quick, transport=a.transport, poll=a.poll, log=lambda m: print(m, file=sys.stderr)
+            ),
+            indent=1,
+        )
+    )

@@ -5,6 +5,7 @@ imports are not shared. Each repetition is timed with perf_counter; client CPU i
 user+system time plus its reaped children's (ssh, xargs, ansible) plus helper processes it
 keeps (ControlMasters), read from getrusage and /proc, for the timed part only.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,7 @@ def main(spec: dict) -> dict:
         else:
             client.open()
             fn = client.playbook if workload == "playbook" else client.census_round
-            fn()                                  # one warm-up: first-use costs are not the steady state
+            fn()  # one warm-up: first-use costs are not the steady state
             runs = measure(client, fn, reps)
     finally:
         client.close()

@@ -5,12 +5,13 @@ on every reachable host (<deploy_path>/.deploytool/audit.log) and locally
 Best effort by design: a failing audit write is reported as a warning and never changes the
 result of the deploy it records. Secrets never reach it (values are redacted by value).
 """
+
 from __future__ import annotations
 
 import json
 import os
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import DeployError
@@ -46,11 +47,19 @@ def write(ctx, entry: dict, hosts=None) -> None:
 
     def one(h):
         try:
-            ctx.transport.run(h, script(APPEND, remote, line, name="deploytool-audit"), timeout=5, step="audit",
-                              marked=False)
+            ctx.transport.run(
+                h,
+                script(APPEND, remote, line, name="deploytool-audit"),
+                timeout=5,
+                step="audit",
+                marked=False,
+            )
         except DeployError as e:
             ctx.bus.emit(WarningEvent(f"could not append to {remote}: {e.message}", h.name))
-    threads = [threading.Thread(target=one, args=(h,), daemon=True) for h in (hosts or ctx.live_hosts)]
+
+    threads = [
+        threading.Thread(target=one, args=(h,), daemon=True) for h in (hosts or ctx.live_hosts)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -58,18 +67,33 @@ def write(ctx, entry: dict, hosts=None) -> None:
 
 
 def base(ctx, action: str) -> dict:
-    return {"action": action, "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "who": ctx.deployer, "stage": ctx.stage.name, "ref": ctx.ref}
+    return {
+        "action": action,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "who": ctx.deployer,
+        "stage": ctx.stage.name,
+        "ref": ctx.ref,
+    }
 
 
 def record(ctx, action: str, code: int, message: str, duration: float, escalations: list) -> None:
     entry = base(ctx, action)
-    entry.update({"commit": ctx.state.commit, "release": ctx.state.release,
-                  "result": "success" if code == 0 else "failed", "exit_code": code, "message": message,
-                  "duration": round(duration, 2), "drain": ctx.state.drain,
-                  "escalations": [{k: e[k] for k in ("action", "host", "pid", "release", "state", "age", "ok")}
-                                  for e in escalations],
-                  "steps": {s: round(d, 2) for s, d in ctx.state.step_durations}})
+    entry.update(
+        {
+            "commit": ctx.state.commit,
+            "release": ctx.state.release,
+            "result": "success" if code == 0 else "failed",
+            "exit_code": code,
+            "message": message,
+            "duration": round(duration, 2),
+            "drain": ctx.state.drain,
+            "escalations": [
+                {k: e[k] for k in ("action", "host", "pid", "release", "state", "age", "ok")}
+                for e in escalations
+            ],
+            "steps": {s: round(d, 2) for s, d in ctx.state.step_durations},
+        }
+    )
     write(ctx, entry)
 
 

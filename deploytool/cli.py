@@ -1,6 +1,7 @@
 """Entry point: parse argv, dispatch to a command, turn every error into a message and an exit
 code. The error boundary lives here and only here: a DeployError prints its message and hint
 (never a traceback); anything else is a bug, whose traceback goes to a file we name."""
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,18 @@ import traceback
 from . import __version__
 from .errors import DeployError, ExitCode
 
-COMMANDS = ("ship", "rollback", "releases", "lock", "check_config", "drain_status", "check_migrations", "doctor", "plan", "completion")
+COMMANDS = (
+    "ship",
+    "rollback",
+    "releases",
+    "lock",
+    "check_config",
+    "drain_status",
+    "check_migrations",
+    "doctor",
+    "plan",
+    "completion",
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -23,7 +35,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="deploytool", description="Ship Laravel-style apps over SSH; verify the queue drain.")
+    p = Parser(
+        prog="deploytool", description="Ship Laravel-style apps over SSH; verify the queue drain."
+    )
     p.add_argument("--version", action="version", version=f"deploytool {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     modules = {}
@@ -52,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         fd, path = tempfile.mkstemp(prefix="deploytool-crash-", suffix=".txt")
         with os.fdopen(fd, "w") as f:
             traceback.print_exc(file=f)
-        sys.stderr.write(f"deploytool: internal error (a bug, not your config); traceback written to {path}\n")
+        sys.stderr.write(
+            f"deploytool: internal error (a bug, not your config); traceback written to {path}\n"
+        )
         return int(ExitCode.INTERNAL)
 
 

@@ -9,11 +9,12 @@ census, round, act, sleep until the next poll (a deadline, never an attempt coun
 
 The semantics are documented for users in docs/drain.md; keep the two in step.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 from .config.model import DrainPolicy
 from .probes.census import Census, Worker
@@ -45,7 +46,7 @@ class Escalate:
     rung: int
     action: str
     targets: tuple[OldWorker, ...]
-    untouched: tuple[OldWorker, ...] = ()     # old, but escalation may not touch them (another user)
+    untouched: tuple[OldWorker, ...] = ()  # old, but escalation may not touch them (another user)
 
 
 @dataclass(frozen=True)
@@ -59,14 +60,16 @@ Decision = Wait | Done | Escalate | GiveUp
 def is_old(w: Worker, new_release: str, switch_time: float) -> bool:
     """Old = runs from another release. When the cwd could not be read ('?'), fall back on the
     start time: a worker started before the switch cannot run the new code."""
-    if w.state == "zombie":          # already exited; its parent just has not reaped it
+    if w.state == "zombie":  # already exited; its parent just has not reaped it
         return False
     if w.release == "?":
         return w.started < switch_time
     return w.release != new_release
 
 
-def classify(census: Mapping[str, Census], new_release: str, switch_time: float) -> tuple[tuple[OldWorker, ...], int]:
+def classify(
+    census: Mapping[str, Census], new_release: str, switch_time: float
+) -> tuple[tuple[OldWorker, ...], int]:
     old, new = [], 0
     for host in sorted(census):
         for w in census[host].workers:
@@ -85,7 +88,9 @@ def roots(workers: Sequence[Worker]) -> tuple[Worker, ...]:
     return tuple(w for w in workers if w.ppid not in pids or w.ppid == w.pid)
 
 
-def targets(action: str, old: Sequence[OldWorker], uid: int | None) -> tuple[tuple[OldWorker, ...], tuple[OldWorker, ...]]:
+def targets(
+    action: str, old: Sequence[OldWorker], uid: int | None
+) -> tuple[tuple[OldWorker, ...], tuple[OldWorker, ...]]:
     """(to touch, old but not ours). Only old processes of the app's user are ever touched;
     term/supervisor-restart go to tree roots, cont to stopped roots, kill to every process."""
     mine = tuple(o for o in old if uid is None or o.worker.uid == uid)
@@ -102,9 +107,15 @@ def targets(action: str, old: Sequence[OldWorker], uid: int | None) -> tuple[tup
     return chosen, untouched
 
 
-def decide(policy: DrainPolicy, elapsed: float, old: Sequence[OldWorker], fired: frozenset[int],
-           last_reminder: float | None = None, uid: int | None = None,
-           last_rung_at: float | None = None) -> Decision:
+def decide(
+    policy: DrainPolicy,
+    elapsed: float,
+    old: Sequence[OldWorker],
+    fired: frozenset[int],
+    last_reminder: float | None = None,
+    uid: int | None = None,
+    last_rung_at: float | None = None,
+) -> Decision:
     """One host's decision. Rungs fire in order, each once, at or after its `after` and at least
     one poll after the previous rung (so a late drain never sends TERM and KILL in one breath).
     Only `on_timeout: escalate` arms the ladder; `abort` and `wait` never touch a process."""
@@ -118,7 +129,7 @@ def decide(policy: DrainPolicy, elapsed: float, old: Sequence[OldWorker], fired:
             if elapsed >= rung.after and spaced:
                 chosen, untouched = targets(rung.action, old, uid)
                 return Escalate(i, rung.action, chosen, untouched)
-            break                     # a later rung never overtakes an earlier one
+            break  # a later rung never overtakes an earlier one
     if elapsed >= policy.deadline:
         if policy.on_timeout == "wait":
             due = last_reminder is None or elapsed - last_reminder >= policy.remind_every
@@ -139,11 +150,13 @@ def batch_size(batch: str, hosts: int) -> int:
 
 def plan_batches(hosts: Sequence[str], batch: str) -> list[tuple[str, ...]]:
     size = batch_size(batch, len(hosts))
-    return [tuple(hosts[i:i + size]) for i in range(0, len(hosts), size)]
+    return [tuple(hosts[i : i + size]) for i in range(0, len(hosts), size)]
 
 
 def live_new_roots(census: Census, new_release: str, switch_time: float) -> int:
-    ws = [w for w in census.workers if not is_old(w, new_release, switch_time) and w.state != "zombie"]
+    ws = [
+        w for w in census.workers if not is_old(w, new_release, switch_time) and w.state != "zombie"
+    ]
     return sum(1 for w in roots(ws) if w.state in LIVE_STATES and w.age >= MIN_UP)
 
 
@@ -154,15 +167,15 @@ class Track:
 
     host: str
     policy: DrainPolicy
-    started: float | None = None          # clock time its drain began; None: waiting for its batch
+    started: float | None = None  # clock time its drain began; None: waiting for its batch
     fired: set[int] = field(default_factory=set)
-    last_rung_at: float | None = None     # elapsed
-    last_reminder: float | None = None    # elapsed
-    status: str = "waiting"               # waiting | draining | drained | gave-up | lost
-    expected: int = 0                     # signal mode: worker trees to see back on the new release
+    last_rung_at: float | None = None  # elapsed
+    last_reminder: float | None = None  # elapsed
+    status: str = "waiting"  # waiting | draining | drained | gave-up | lost
+    expected: int = 0  # signal mode: worker trees to see back on the new release
     first_old: frozenset[int] = frozenset()
     any_exited: bool = False
-    checked: bool = False                 # the restart-reach check ran (cache mode)
+    checked: bool = False  # the restart-reach check ran (cache mode)
 
     def elapsed(self, now: float) -> float:
         return 0.0 if self.started is None else now - self.started
@@ -170,12 +183,12 @@ class Track:
 
 @dataclass(frozen=True)
 class Batch:
-    index: int                            # 1-based
+    index: int  # 1-based
     total: int
     hosts: tuple[str, ...]
     targets: tuple[OldWorker, ...]
     untouched: tuple[OldWorker, ...]
-    clamped_from: str = ""                # the configured batch, when it was reduced
+    clamped_from: str = ""  # the configured batch, when it was reduced
 
 
 @dataclass
@@ -185,21 +198,31 @@ class Round:
     elapsed: float
     old: tuple[OldWorker, ...]
     new: int
-    check: tuple[str, ...] = ()           # hosts whose restart reach should be checked now
+    check: tuple[str, ...] = ()  # hosts whose restart reach should be checked now
     escalations: list[tuple[str, Escalate]] = field(default_factory=list)
-    reminders: list[tuple[str, float, int]] = field(default_factory=list)     # host, elapsed, old count
+    reminders: list[tuple[str, float, int]] = field(
+        default_factory=list
+    )  # host, elapsed, old count
     batch: Batch | None = None
-    finished: Decision | None = None      # Done or GiveUp for the whole stage
+    finished: Decision | None = None  # Done or GiveUp for the whole stage
     gave_up: tuple[str, ...] = ()
-    waiting: tuple[str, ...] = ()         # rolling: hosts never signalled
-    deadline: float = 0.0                 # the latest deadline among hosts still draining (drain time)
+    waiting: tuple[str, ...] = ()  # rolling: hosts never signalled
+    deadline: float = 0.0  # the latest deadline among hosts still draining (drain time)
 
 
 class Drainer:
     """The stage's drain as a state machine over census rounds. `mode` is cache or signal."""
 
-    def __init__(self, policies: Mapping[str, DrainPolicy], mode: str, batch: str, new_release: str,
-                 switch_time: float, uids: Mapping[str, int] | None, start: float):
+    def __init__(
+        self,
+        policies: Mapping[str, DrainPolicy],
+        mode: str,
+        batch: str,
+        new_release: str,
+        switch_time: float,
+        uids: Mapping[str, int] | None,
+        start: float,
+    ):
         self.tracks = {h: Track(h, p) for h, p in policies.items()}
         self.mode, self.batch = mode, batch
         self.new_release, self.switch_time = new_release, switch_time
@@ -236,14 +259,18 @@ class Drainer:
         """When to check that queue:restart reached a host whose workers did not react: at
         unreached_after, and never after the first rung, so the report comes before escalating."""
         armed = t.policy.on_timeout == "escalate" and t.policy.ladder
-        return min(t.policy.unreached_after, t.policy.ladder[0].after) if armed else t.policy.unreached_after
+        return (
+            min(t.policy.unreached_after, t.policy.ladder[0].after)
+            if armed
+            else t.policy.unreached_after
+        )
 
     # -- one round -----------------------------------------------------------------------------
     def round(self, now: float, census: Mapping[str, Census]) -> Round:
         self.last.update(census)
         for h in self.hosts_to_poll():
             if h not in census:
-                self.tracks[h].status = "lost"     # unreachable: reported by the caller
+                self.tracks[h].status = "lost"  # unreachable: reported by the caller
         old_all, new = classify(self.last, self.new_release, self.switch_time)
         old_by = {h: tuple(o for o in old_all if o.host == h) for h in self.tracks}
         r = Round(now - self.start, old_all, new)
@@ -255,10 +282,16 @@ class Drainer:
             self._host_round(t, now, old_by[t.host], r)
         if r.gave_up:
             r.finished = GiveUp(old_all)
-        elif self.mode == "signal" and r.batch is None and not any(t.status == "draining" for t in self.tracks.values()):
+        elif (
+            self.mode == "signal"
+            and r.batch is None
+            and not any(t.status == "draining" for t in self.tracks.values())
+        ):
             self._start_batch(now, old_by, r)
         r.waiting = tuple(h for h, t in self.tracks.items() if t.status == "waiting")
-        if r.finished is None and all(t.status in ("drained", "lost") for t in self.tracks.values()):
+        if r.finished is None and all(
+            t.status in ("drained", "lost") for t in self.tracks.values()
+        ):
             r.finished = Done()
         live = [t for t in self.tracks.values() if t.status == "draining" and t.started is not None]
         r.deadline = max((t.started - self.start + t.policy.deadline for t in live), default=0.0)
@@ -282,7 +315,9 @@ class Drainer:
             t.status, t.started = "draining", self.start
             t.first_old = frozenset(o.worker.pid for o in old_by[h])
 
-    def _start_batch(self, now: float, old_by: Mapping[str, tuple[OldWorker, ...]], r: Round) -> None:
+    def _start_batch(
+        self, now: float, old_by: Mapping[str, tuple[OldWorker, ...]], r: Round
+    ) -> None:
         assert self.batches is not None
         while self.next_batch < len(self.batches):
             hosts = self.batches[self.next_batch]
@@ -293,7 +328,7 @@ class Drainer:
                 if t.status != "waiting":
                     continue
                 if not old_by[h]:
-                    t.status = "drained"          # its old workers went on their own
+                    t.status = "drained"  # its old workers went on their own
                     continue
                 c, u = targets("term", old_by[h], self._uid(h))
                 chosen += c
@@ -303,8 +338,14 @@ class Drainer:
                 cur = self.last[h]
                 t.expected = len(roots([w for w in cur.workers if w.state != "zombie"]))
             if chosen or untouched:
-                r.batch = Batch(self.next_batch, len(self.batches), hosts, tuple(chosen), tuple(untouched),
-                                self.clamped_from)
+                r.batch = Batch(
+                    self.next_batch,
+                    len(self.batches),
+                    hosts,
+                    tuple(chosen),
+                    tuple(untouched),
+                    self.clamped_from,
+                )
                 return
 
     def _host_round(self, t: Track, now: float, old: tuple[OldWorker, ...], r: Round) -> None:
@@ -312,14 +353,32 @@ class Drainer:
         pids = {o.worker.pid for o in old}
         if t.first_old - pids:
             t.any_exited = True
-        if self.mode == "cache" and not t.checked and old and not t.any_exited and el >= self._check_at(t):
+        if (
+            self.mode == "cache"
+            and not t.checked
+            and old
+            and not t.any_exited
+            and el >= self._check_at(t)
+        ):
             t.checked = True
             r.check += (t.host,)
-        d = decide(t.policy, el, old, frozenset(t.fired), t.last_reminder, self._uid(t.host), t.last_rung_at)
+        d = decide(
+            t.policy,
+            el,
+            old,
+            frozenset(t.fired),
+            t.last_reminder,
+            self._uid(t.host),
+            t.last_rung_at,
+        )
         if isinstance(d, Done):
-            if self.mode == "signal" and t.expected and live_new_roots(self.last[t.host], self.new_release,
-                                                                        self.switch_time) < t.expected:
-                d = self._capacity_wait(t, el)      # old ones gone, new ones not up yet
+            if (
+                self.mode == "signal"
+                and t.expected
+                and live_new_roots(self.last[t.host], self.new_release, self.switch_time)
+                < t.expected
+            ):
+                d = self._capacity_wait(t, el)  # old ones gone, new ones not up yet
                 if isinstance(d, GiveUp):
                     t.status = "gave-up"
                     r.gave_up += (t.host,)
@@ -345,8 +404,13 @@ class Drainer:
         return Wait()
 
 
-def watch(drainer: Drainer, poll: Callable[[list[str]], Mapping[str, Census]], handle: Callable[[Round], None],
-          monotonic: Callable[[], float], sleep: Callable[[float], None]) -> Decision:
+def watch(
+    drainer: Drainer,
+    poll: Callable[[list[str]], Mapping[str, Census]],
+    handle: Callable[[Round], None],
+    monotonic: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> Decision:
     """The drain loop: every side effect goes through `poll`, `handle` and `sleep`."""
     while True:
         census = poll(drainer.hosts_to_poll())

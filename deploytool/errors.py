@@ -3,6 +3,7 @@
 Each error carries a message (what happened, naming the file:line or the host and step), a hint
 (what to do next) and an exit code from one enum, so scripts and CI can tell failures apart.
 """
+
 from __future__ import annotations
 
 import enum
@@ -10,19 +11,19 @@ import enum
 
 class ExitCode(enum.IntEnum):
     OK = 0
-    FAILED = 1              # a remote step failed (composer, migrate, ...)
-    USAGE = 2               # bad command line
-    CONFIG = 3              # the inventory or playbook is invalid
-    UNREACHABLE = 4         # a host could not be reached or timed out
-    HOST_KEY = 5            # a host key is unknown or changed
-    MIGRATION_BLOCKED = 6   # the migration gate found unsafe migrations
-    DRAIN_TIMEOUT = 7       # old workers were still running at the drain deadline
-    LOCKED = 8              # another deploy holds the stage's lock
-    NOT_DRAINED = 9         # drain-status: old workers remain (not an error, a state)
-    DOCTOR_FAILED = 10      # doctor found a failing check
-    INTERNAL = 70           # a bug in deploytool: a traceback file was written
-    INTERRUPTED = 130       # SIGINT (128 + 2)
-    TERMINATED = 143        # SIGTERM (128 + 15)
+    FAILED = 1  # a remote step failed (composer, migrate, ...)
+    USAGE = 2  # bad command line
+    CONFIG = 3  # the inventory or playbook is invalid
+    UNREACHABLE = 4  # a host could not be reached or timed out
+    HOST_KEY = 5  # a host key is unknown or changed
+    MIGRATION_BLOCKED = 6  # the migration gate found unsafe migrations
+    DRAIN_TIMEOUT = 7  # old workers were still running at the drain deadline
+    LOCKED = 8  # another deploy holds the stage's lock
+    NOT_DRAINED = 9  # drain-status: old workers remain (not an error, a state)
+    DOCTOR_FAILED = 10  # doctor found a failing check
+    INTERNAL = 70  # a bug in deploytool: a traceback file was written
+    INTERRUPTED = 130  # SIGINT (128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class DeployError(Exception):
@@ -49,14 +50,26 @@ class ConfigError(DeployError):
 
     def __init__(self, problems: list[str], hint: str = ""):
         self.problems = problems
-        head = f"{len(problems)} problem(s) in the configuration:" if len(problems) > 1 else "invalid configuration:"
+        head = (
+            f"{len(problems)} problem(s) in the configuration:"
+            if len(problems) > 1
+            else "invalid configuration:"
+        )
         super().__init__(head + "\n  " + "\n  ".join(problems), hint)
 
 
 class HostError(DeployError):
     """A failure on one host during one step."""
 
-    def __init__(self, host: str, step: str, message: str, hint: str = "", *, exit_code: ExitCode | None = None):
+    def __init__(
+        self,
+        host: str,
+        step: str,
+        message: str,
+        hint: str = "",
+        *,
+        exit_code: ExitCode | None = None,
+    ):
         self.host = host
         self.step = step
         super().__init__(f"{host}: {step}: {message}", hint, exit_code=exit_code)

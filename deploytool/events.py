@@ -3,12 +3,13 @@
 Steps and the runner emit; subscribers (ui/terminal, ui/plain, ui/jsonl, tests) render. Nothing
 here prints. Secrets never reach an event: commands are rendered with redaction before emitting.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Event:
 
 @dataclass(frozen=True)
 class ShipStarted(Event):
-    command: str          # ship | rollback
+    command: str  # ship | rollback
     stage: str
     ref: str
     hosts: tuple[str, ...]
@@ -67,7 +68,7 @@ class StepFinished(Event):
 class CommandRan(Event):
     host: str
     step: str
-    command: str          # rendered with secrets redacted
+    command: str  # rendered with secrets redacted
     exit_code: int
     duration: float
 
@@ -78,7 +79,7 @@ class CommandOutput(Event):
 
     host: str
     step: str
-    stream: str           # stdout | stderr
+    stream: str  # stdout | stderr
     line: str
 
 
@@ -94,8 +95,8 @@ class WorkerView:
     age: float
     ignores_term: bool = False
     term_pending: bool = False
-    cpu: float = 0.0          # user + system CPU seconds
-    kind: str = "worker"      # worker | horizon-master | horizon-supervisor | horizon-worker
+    cpu: float = 0.0  # user + system CPU seconds
+    kind: str = "worker"  # worker | horizon-master | horizon-supervisor | horizon-worker
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class DrainProgress(Event):
     old: tuple[WorkerView, ...]
     new_count: int
     per_host_old: tuple[tuple[str, int], ...]
-    host_status: tuple[tuple[str, str], ...] = ()   # host -> waiting | draining | drained | gave-up
+    host_status: tuple[tuple[str, str], ...] = ()  # host -> waiting | draining | drained | gave-up
 
 
 @dataclass(frozen=True)
@@ -115,22 +116,24 @@ class DrainNotice(Event):
 
     message: str
     host: str = ""
-    topic: str = ""           # unreached | busy | reminder | batch | untouched | stopped | supervisor-restart
+    topic: str = (
+        ""  # unreached | busy | reminder | batch | untouched | stopped | supervisor-restart
+    )
 
 
 @dataclass(frozen=True)
 class Escalated(Event):
     """One ladder action on one old worker (or the rolling signal mode's SIGTERM: action `signal`)."""
 
-    action: str           # term | cont | supervisor-restart | kill | signal
+    action: str  # term | cont | supervisor-restart | kill | signal
     host: str
     pid: int
     release: str
     state: str
     age: float
     ok: bool = True
-    detail: str = ""      # what happened: `SIGKILL sent`, `skipped: exited`, the remote error
-    rung: int = -1        # index in the host's ladder (-1: the rolling signal, not a rung)
+    detail: str = ""  # what happened: `SIGKILL sent`, `skipped: exited`, the remote error
+    rung: int = -1  # index in the host's ladder (-1: the rolling signal, not a rung)
     ignores_term: bool = False
     term_pending: bool = False
 
@@ -140,7 +143,9 @@ class DrainFinished(Event):
     ok: bool
     elapsed: float
     left: tuple[WorkerView, ...] = ()
-    census: tuple[tuple[str, int], ...] = ()     # rounds read from watchers / by polling: (("watch", 12), ("poll", 0))
+    census: tuple[
+        tuple[str, int], ...
+    ] = ()  # rounds read from watchers / by polling: (("watch", 12), ("poll", 0))
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,13 @@ threads cost more client time than the step's 50 commands on open connections
 (docs/performance.md has the before/after). The pool is owned by the Context, so it goes with it
 (idle workers exit when the pool is garbage-collected); nothing here is global.
 """
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,12 +35,15 @@ class Fanout:
                 return list(nested.map(fn, items))
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="deploytool-host")
+                self._pool = ThreadPoolExecutor(
+                    max_workers=self.size, thread_name_prefix="deploytool-host"
+                )
             pool = self._pool
 
         def inside(item: T) -> R:
             self._inside.yes = True
             return fn(item)
+
         return list(pool.map(inside, items))
 
     def close(self) -> None:

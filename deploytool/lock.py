@@ -10,6 +10,7 @@ The holder renews a lease (host clock) while it runs; a holder that was SIGKILLe
 network stops renewing, and the next ship takes the lock over with a warning naming the old
 owner. Releasing someone else's live lock needs --force and is audited.
 """
+
 from __future__ import annotations
 
 import json
@@ -58,10 +59,10 @@ esac
 
 @dataclass(frozen=True)
 class LockState:
-    status: str            # ACQUIRED RENEWED HELD TAKEOVER LOST RELEASED NOTMINE FORCED FREE BUSY
+    status: str  # ACQUIRED RENEWED HELD TAKEOVER LOST RELEASED NOTMINE FORCED FREE BUSY
     expires: int
     host_now: int
-    owner: dict            # the holder's (or, for TAKEOVER/FORCED, the previous holder's) record
+    owner: dict  # the holder's (or, for TAKEOVER/FORCED, the previous holder's) record
 
     @property
     def seconds_left(self) -> int:
@@ -105,9 +106,21 @@ class DeployLock:
         self._thread: threading.Thread | None = None
 
     def _call(self, action: str, owner: dict | None = None, timeout: float = 30) -> LockState:
-        r = self.transport.run(self.host, script(LOCK, action, self.state_dir, self.token, self.lease,
-                                                 json.dumps(owner or {}, sort_keys=True), name="deploytool-lock"),
-                               timeout=timeout, step="lock", marked=False)
+        r = self.transport.run(
+            self.host,
+            script(
+                LOCK,
+                action,
+                self.state_dir,
+                self.token,
+                self.lease,
+                json.dumps(owner or {}, sort_keys=True),
+                name="deploytool-lock",
+            ),
+            timeout=timeout,
+            step="lock",
+            marked=False,
+        )
         if not r.ok:
             raise DeployError(f"{self.host.name}: lock: {r.tail(3) or 'failed'}")
         return parse(r.stdout)
@@ -115,10 +128,12 @@ class DeployLock:
     def acquire(self, owner: dict) -> LockState:
         st = self._call("acquire", owner)
         if st.status == "HELD":
-            raise LockHeld(f"stage {self.stage} is locked by {describe(st.owner)} "
-                           f"(lease renewed, {st.seconds_left}s left)",
-                           "wait for that deploy, pass --wait-lock 5m, or if it is truly dead: "
-                           f"deploytool lock release {self.stage} --force")
+            raise LockHeld(
+                f"stage {self.stage} is locked by {describe(st.owner)} "
+                f"(lease renewed, {st.seconds_left}s left)",
+                "wait for that deploy, pass --wait-lock 5m, or if it is truly dead: "
+                f"deploytool lock release {self.stage} --force",
+            )
         if st.status == "BUSY":
             raise LockHeld(f"stage {self.stage}: the lock is busy on {self.host.name}", "try again")
         self.held = True
@@ -130,11 +145,12 @@ class DeployLock:
                 try:
                     st = self._call("renew", timeout=self.lease / 3)
                 except DeployError:
-                    continue   # a transient failure; the lease still has 2/3 of its time
+                    continue  # a transient failure; the lease still has 2/3 of its time
                 if st.status == "LOST":
                     self.lost, self.held = True, False
                     on_lost(st)
                     return
+
         self._thread = threading.Thread(target=loop, name="deploytool-lock-lease", daemon=True)
         self._thread.start()
 

@@ -7,6 +7,7 @@ by more than TIMEOUT: the start message is sent in the background, the final one
 TIMEOUT. The URL is a credential (Slack's carry the token in the path): it is a Secret, redacted
 from every output, and never printed, not even in an error.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from . import events as ev
 from .config.durations import format_duration
@@ -27,44 +28,79 @@ COLOR = {"start": "#439FE0", "success": "good", "failure": "danger"}
 def post_json(url: str, payload: dict, timeout: float = TIMEOUT) -> None:
     if not url.startswith(("https://", "http://")):
         raise ValueError("the webhook must be an http(s) URL")
-    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", "User-Agent": "deploytool"})
-    with urllib.request.urlopen(req, timeout=timeout) as resp:       # noqa: S310 - scheme checked above
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "deploytool"},
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - scheme checked above
         resp.read()
 
 
 def payload(kind: str, s: Summary, deployer: str = "") -> dict:
     if kind == "start":
-        text = f":rocket: {s.command} *{s.stage}* `{s.ref}` started" + (f" by {deployer}" if deployer else "") \
+        text = (
+            f":rocket: {s.command} *{s.stage}* `{s.ref}` started"
+            + (f" by {deployer}" if deployer else "")
             + f" on {len(s.hosts)} host(s)"
+        )
     elif kind == "success":
-        text = f":white_check_mark: {s.command} *{s.stage}* `{s.ref}`: shipped `{s.release}` in " \
-               f"{format_duration(s.duration)}"
+        text = (
+            f":white_check_mark: {s.command} *{s.stage}* `{s.ref}`: shipped `{s.release}` in "
+            f"{format_duration(s.duration)}"
+        )
     else:
         text = f":x: {s.headline()}"
-    fields = [{"title": "stage", "value": s.stage, "short": True}, {"title": "ref", "value": s.ref, "short": True},
-              {"title": "hosts", "value": ", ".join(s.hosts), "short": False}]
+    fields = [
+        {"title": "stage", "value": s.stage, "short": True},
+        {"title": "ref", "value": s.ref, "short": True},
+        {"title": "hosts", "value": ", ".join(s.hosts), "short": False},
+    ]
     if s.release:
         fields.append({"title": "release", "value": s.release, "short": True})
     if s.commit:
         fields.append({"title": "commit", "value": s.commit[:12], "short": True})
     if kind != "start":
         if s.steps:
-            fields.append({"title": "steps", "value": ", ".join(f"{n} {format_duration(d)}" + ("" if ok else " FAILED")
-                                                                for n, d, ok in s.steps), "short": False})
+            fields.append(
+                {
+                    "title": "steps",
+                    "value": ", ".join(
+                        f"{n} {format_duration(d)}" + ("" if ok else " FAILED")
+                        for n, d, ok in s.steps
+                    ),
+                    "short": False,
+                }
+            )
         if s.drain_line():
             fields.append({"title": "drain", "value": s.drain_line(), "short": False})
         if kind == "failure" and s.hint:
             fields.append({"title": "next", "value": s.hint, "short": False})
-    return {"text": text, "attachments": [{"color": COLOR[kind], "fallback": text, "fields": fields,
-                                           **({"footer": deployer} if deployer else {})}]}
+    return {
+        "text": text,
+        "attachments": [
+            {
+                "color": COLOR[kind],
+                "fallback": text,
+                "fields": fields,
+                **({"footer": deployer} if deployer else {}),
+            }
+        ],
+    }
 
 
 class Webhook:
     """A bus subscriber. `post` and `warn` are injected so tests can watch without a network."""
 
-    def __init__(self, url: str, on: Sequence[str] = ("start", "success", "failure"), deployer: str = "",
-                 post: Callable[[str, dict], None] = post_json, warn: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        url: str,
+        on: Sequence[str] = ("start", "success", "failure"),
+        deployer: str = "",
+        post: Callable[[str, dict], None] = post_json,
+        warn: Callable[[str], None] | None = None,
+    ):
         self.url, self.on, self.deployer = url, tuple(on), deployer
         self.post = post
         self.warn = warn or (lambda m: sys.stderr.write(f"deploytool: warning: {m}\n"))
@@ -74,20 +110,24 @@ class Webhook:
     def __call__(self, e: ev.Event) -> None:
         self.summary(e)
         if isinstance(e, ev.ShipStarted) and "start" in self.on:
-            t = threading.Thread(target=self.send, args=("start",), name="deploytool-notify", daemon=True)
+            t = threading.Thread(
+                target=self.send, args=("start",), name="deploytool-notify", daemon=True
+            )
             t.start()
             self.pending.append(t)
         elif isinstance(e, ev.ShipFinished):
             kind = "success" if e.ok else "failure"
             if kind in self.on:
-                self.close()                  # the start message goes first
+                self.close()  # the start message goes first
                 self.send(kind)
 
     def send(self, kind: str) -> None:
         try:
             self.post(self.url, payload(kind, self.summary, self.deployer))
         except Exception as e:  # a notification never fails the ship
-            self.warn(f"the {kind} notification was not delivered ({self._describe(e)}); the ship is not affected")
+            self.warn(
+                f"the {kind} notification was not delivered ({self._describe(e)}); the ship is not affected"
+            )
 
     def _describe(self, e: Exception) -> str:
         if isinstance(e, urllib.error.HTTPError):

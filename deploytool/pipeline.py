@@ -5,18 +5,20 @@ runner emits StepStarted/StepFinished, stops at the first failure, and then runs
 failure list (discarding a half-built release; a switch is never left half done: see steps/switch).
 Steps never print: they return, raise DeployError, or emit events through ctx.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Mapping, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
 from .errors import DeployError, HostError, Interrupted
-from .fanout import Fanout
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
+from .fanout import Fanout
 from .shell import Command, render
 from .transport.base import Result, Transport
 
@@ -32,20 +34,22 @@ class Clock:
     def time(self) -> float:
         return time.time()
 
-    def sleep(self, seconds: float, cancel: "Cancel | None" = None) -> None:
+    def sleep(self, seconds: float, cancel: Cancel | None = None) -> None:
         if cancel is not None:
             cancel.wait(seconds)
         else:
             time.sleep(seconds)
 
-    def wait_for(self, event: threading.Event, seconds: float, cancel: "Cancel | None" = None) -> bool:
+    def wait_for(
+        self, event: threading.Event, seconds: float, cancel: Cancel | None = None
+    ) -> bool:
         """Sleep until `event` is set (True) or `seconds` pass (False); a cancel ends it too."""
         end = time.monotonic() + seconds
         while cancel is None or not cancel.tripped:
             left = end - time.monotonic()
             if left <= 0:
                 return False
-            if event.wait(min(left, 0.2)):     # slices: a cancel is seen within 0.2 s
+            if event.wait(min(left, 0.2)):  # slices: a cancel is seen within 0.2 s
                 return True
         return False
 
@@ -56,7 +60,7 @@ class Cancel:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.stopping = threading.Event()  # a stopper is ending our remote commands...
-        self.stopped = threading.Event()   # ...and has finished
+        self.stopped = threading.Event()  # ...and has finished
         self.signum = 0
         self.count = 0
 
@@ -83,15 +87,15 @@ class ShipState:
 
     release: str = ""
     commit: str = ""
-    previous: dict[str, str] = field(default_factory=dict)     # host -> release before the switch
+    previous: dict[str, str] = field(default_factory=dict)  # host -> release before the switch
     switched: set[str] = field(default_factory=set)
     switch_time: float = 0.0
     restart_sent_at: float = 0.0
     step_durations: list[tuple[str, float]] = field(default_factory=list)
-    drain: dict = field(default_factory=dict)                   # figures for the summary/audit
+    drain: dict = field(default_factory=dict)  # figures for the summary/audit
     lost_hosts: set[str] = field(default_factory=set)
-    token: str = ""                                             # marks our remote processes
-    in_switch: bool = False                                     # never stop commands mid-switch
+    token: str = ""  # marks our remote processes
+    in_switch: bool = False  # never stop commands mid-switch
 
 
 @dataclass(frozen=True)
@@ -102,14 +106,16 @@ class Context:
     transport: Transport
     bus: Bus
     ref: str
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     clock: Clock = field(default_factory=Clock)
     cancel: Cancel = field(default_factory=Cancel)
     state: ShipState = field(default_factory=ShipState)
     deployer: str = ""
     verbose: bool = False
-    target: str = ""                  # rollback --to RELEASE
-    fanout: Fanout = field(default_factory=Fanout, repr=False, compare=False)   # each()'s thread pool
+    target: str = ""  # rollback --to RELEASE
+    fanout: Fanout = field(
+        default_factory=Fanout, repr=False, compare=False
+    )  # each()'s thread pool
 
     @property
     def app(self) -> Application:
@@ -132,8 +138,17 @@ class Context:
         return self.path("releases", self.state.release)
 
     # -- running commands -------------------------------------------------------------------------
-    def run(self, host: Host, command: Command, step: str, *, timeout: float | None = None,
-            check: bool = True, what: str = "", marked: bool = True) -> Result:
+    def run(
+        self,
+        host: Host,
+        command: Command,
+        step: str,
+        *,
+        timeout: float | None = None,
+        check: bool = True,
+        what: str = "",
+        marked: bool = True,
+    ) -> Result:
         if marked and self.cancel.tripped and not self.state.switched:
             # a cancelled ship starts nothing new before the switch (the stopper already ran)
             raise Interrupted(self.cancel.signum, step)
@@ -141,17 +156,34 @@ class Context:
         if self.verbose and getattr(self.transport, "supports_streaming", False):
             secrets = self.inventory.secrets()
             kw["on_output"] = lambda stream, line: self.bus.emit(
-                CommandOutput(host.name, step, stream, redact(line, secrets)))
-        r = self.transport.run(host, command, timeout=timeout or self.app.command_timeout, step=step,
-                               marked=marked, **kw)
-        self.bus.emit(CommandRan(host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration))
+                CommandOutput(host.name, step, stream, redact(line, secrets))
+            )
+        r = self.transport.run(
+            host,
+            command,
+            timeout=timeout or self.app.command_timeout,
+            step=step,
+            marked=marked,
+            **kw,
+        )
+        self.bus.emit(
+            CommandRan(
+                host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration
+            )
+        )
         if check and not r.ok:
             tail = redact(r.tail(), self.inventory.secrets())
-            raise HostError(host.name, step, f"{what or 'command'} failed with exit code {r.exit_code}"
-                            + (f":\n    " + tail.replace("\n", "\n    ") if tail else ""))
+            raise HostError(
+                host.name,
+                step,
+                f"{what or 'command'} failed with exit code {r.exit_code}"
+                + (":\n    " + tail.replace("\n", "\n    ") if tail else ""),
+            )
         return r
 
-    def each(self, step: str, fn: Callable[[Host], T], hosts: Sequence[Host] | None = None) -> dict[str, T]:
+    def each(
+        self, step: str, fn: Callable[[Host], T], hosts: Sequence[Host] | None = None
+    ) -> dict[str, T]:
         """Run fn on every host in parallel (a barrier); raise the first host's error after all
         hosts finished, so no host is left mid-command when the step fails."""
         hosts = tuple(hosts if hosts is not None else self.live_hosts)
@@ -189,8 +221,12 @@ StepFn = Callable[[Context, Mapping[str, object]], str]
 FINISH_AFTER_SWITCH = frozenset({"restart-queue"})
 
 
-def run_steps(ctx: Context, specs: Sequence[StepSpec], registry: Mapping[str, StepFn],
-              on_failure: Callable[[Context, str], None] | None = None) -> None:
+def run_steps(
+    ctx: Context,
+    specs: Sequence[StepSpec],
+    registry: Mapping[str, StepFn],
+    on_failure: Callable[[Context, str], None] | None = None,
+) -> None:
     """The loop: start, run, finish, stop at the first failure (or at a cancel)."""
     for spec in specs:
         if not (ctx.state.switched and spec.name in FINISH_AFTER_SWITCH):

@@ -1,14 +1,15 @@
 """Release ids: `<UTC timestamp>-<short commit>`, sortable by time, readable by people."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 RELEASE_RE = re.compile(r"^(\d{8}T\d{6}Z)-([0-9a-f]{7,40})(?:\.(\d+))?$")
 
 
 def release_id(when: datetime, commit: str) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + commit[:7]
+    return when.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + commit[:7]
 
 
 def unique_release_id(when: datetime, commit: str, existing: set[str] | frozenset[str]) -> str:
@@ -26,4 +27,4 @@ def parse_release_id(rid: str) -> tuple[datetime, str] | None:
     m = RELEASE_RE.match(rid)
     if not m:
         return None
-    return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc), m.group(2)
+    return datetime.strptime(m.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC), m.group(2)

@@ -6,6 +6,7 @@ exit path: stop what we started remotely if cancelled, release the lock, write t
 close connections. The first SIGINT/SIGTERM/SIGHUP cancels; a second aborts at once (still
 releasing the lock and closing connections).
 """
+
 from __future__ import annotations
 
 import os
@@ -66,9 +67,12 @@ def stop_remote(ctx: Context) -> None:
 
             def one(h):
                 try:
-                    ctx.transport.run(h, stop_command(ctx.state.token), timeout=5, step="cancel", marked=False)
+                    ctx.transport.run(
+                        h, stop_command(ctx.state.token), timeout=5, step="cancel", marked=False
+                    )
                 except DeployError:
                     pass
+
             threads = [threading.Thread(target=one, args=(h,), daemon=True) for h in ctx.live_hosts]
             for t in threads:
                 t.start()
@@ -78,7 +82,9 @@ def stop_remote(ctx: Context) -> None:
         ctx.cancel.stopped.set()
 
 
-def run_session(ctx: Context, command: str, specs, registry, on_failure, lock_wait: float = 0.0) -> int:
+def run_session(
+    ctx: Context, command: str, specs, registry, on_failure, lock_wait: float = 0.0
+) -> int:
     """Run `specs` as one locked, audited, cancellable session. Returns the exit code."""
     bus, stage = ctx.bus, ctx.stage
     ctx.state.token = uuid.uuid4().hex
@@ -90,24 +96,56 @@ def run_session(ctx: Context, command: str, specs, registry, on_failure, lock_wa
     code, message = int(ExitCode.OK), ""
     try:
         with Signals(ctx, lambda: stop_remote(ctx)):
-            bus.emit(ShipStarted(command, stage.name, ctx.ref, tuple(h.name for h in stage.hosts),
-                                 tuple(s.name for s in specs)))
+            bus.emit(
+                ShipStarted(
+                    command,
+                    stage.name,
+                    ctx.ref,
+                    tuple(h.name for h in stage.hosts),
+                    tuple(s.name for s in specs),
+                )
+            )
             try:
                 ctx.each("connect", ctx.transport.connect)
                 lock = take_lock(ctx, lock_wait)
                 run_steps(ctx, specs, registry, on_failure)
             except DeployError as e:
                 code, message = int(e.exit_code), e.message
-                bus.emit(ShipFinished(False, code, time.monotonic() - t0, ctx.state.release, e.message,
-                                      e.hint or where_next(ctx, e), tuple(ctx.state.step_durations)))
+                bus.emit(
+                    ShipFinished(
+                        False,
+                        code,
+                        time.monotonic() - t0,
+                        ctx.state.release,
+                        e.message,
+                        e.hint or where_next(ctx, e),
+                        tuple(ctx.state.step_durations),
+                    )
+                )
                 return code
-            bus.emit(ShipFinished(True, code, time.monotonic() - t0, ctx.state.release,
-                                  step_durations=tuple(ctx.state.step_durations)))
+            bus.emit(
+                ShipFinished(
+                    True,
+                    code,
+                    time.monotonic() - t0,
+                    ctx.state.release,
+                    step_durations=tuple(ctx.state.step_durations),
+                )
+            )
             return code
     except Interrupted as e:  # a second signal: abort now
         code, message = int(e.exit_code), e.message
-        bus.emit(ShipFinished(False, code, time.monotonic() - t0, ctx.state.release, e.message,
-                              where_next(ctx, e), tuple(ctx.state.step_durations)))
+        bus.emit(
+            ShipFinished(
+                False,
+                code,
+                time.monotonic() - t0,
+                ctx.state.release,
+                e.message,
+                where_next(ctx, e),
+                tuple(ctx.state.step_durations),
+            )
+        )
         return code
     finally:
         if lock is not None:
@@ -117,10 +155,20 @@ def run_session(ctx: Context, command: str, specs, registry, on_failure, lock_wa
 
 
 def take_lock(ctx: Context, wait: float) -> DeployLock:
-    lock = DeployLock(ctx.transport, ctx.stage.migration_host, ctx.path(".deploytool"), ctx.stage.name,
-                      ctx.app.lock_lease)
-    owner = {"owner": ctx.deployer, "started": ctx.started.isoformat(timespec="seconds"), "ref": ctx.ref,
-             "pid": os.getpid(), "stage": ctx.stage.name}
+    lock = DeployLock(
+        ctx.transport,
+        ctx.stage.migration_host,
+        ctx.path(".deploytool"),
+        ctx.stage.name,
+        ctx.app.lock_lease,
+    )
+    owner = {
+        "owner": ctx.deployer,
+        "started": ctx.started.isoformat(timespec="seconds"),
+        "ref": ctx.ref,
+        "pid": os.getpid(),
+        "stage": ctx.stage.name,
+    }
     deadline = ctx.clock.monotonic() + wait
     while True:
         try:
@@ -132,15 +180,22 @@ def take_lock(ctx: Context, wait: float) -> DeployLock:
             ctx.cancel.check("waiting for the lock")
             ctx.clock.sleep(2, ctx.cancel)
     if st.status == "TAKEOVER":
-        msg = (f"took over the stage lock from {describe(st.owner)}: its lease expired "
-               f"{format_duration(max(0, st.host_now - st.expires))} ago (that deploy died or lost its network)")
+        msg = (
+            f"took over the stage lock from {describe(st.owner)}: its lease expired "
+            f"{format_duration(max(0, st.host_now - st.expires))} ago (that deploy died or lost its network)"
+        )
         ctx.bus.emit(WarningEvent(msg, ctx.stage.migration_host.name))
         audit.record_event(ctx, "lock-takeover", {"previous_owner": st.owner})
 
     def lost(st):
-        ctx.bus.emit(WarningEvent(f"lost the stage lock to {describe(st.owner)}; stopping at the next safe point",
-                                  ctx.stage.migration_host.name))
+        ctx.bus.emit(
+            WarningEvent(
+                f"lost the stage lock to {describe(st.owner)}; stopping at the next safe point",
+                ctx.stage.migration_host.name,
+            )
+        )
         ctx.cancel.trip(signal.SIGTERM)
+
     lock.start_renewing(lost)
     return lock
 
@@ -148,7 +203,11 @@ def take_lock(ctx: Context, wait: float) -> DeployLock:
 def where_next(ctx: Context, e: DeployError) -> str:
     if isinstance(e, Interrupted):
         if ctx.state.switched:
-            return ("every host is switched to the new release and the queue restart was sent; the drain was not "
-                    "verified: run `deploytool drain-status " + ctx.stage.name + "`")
-        return "nothing was switched and the lock is released; run the same command again to continue"
+            return (
+                "every host is switched to the new release and the queue restart was sent; the drain was not "
+                "verified: run `deploytool drain-status " + ctx.stage.name + "`"
+            )
+        return (
+            "nothing was switched and the lock is released; run the same command again to continue"
+        )
     return ""

@@ -4,11 +4,12 @@ A command is an argv tuple plus an optional working directory and environment. `
 every part with shlex.quote, so a config value holding `;`, `$(...)`, quotes or newlines reaches
 the host as one literal argument. Pipes and `&&` chains are data too (Pipe, Chain), never strings.
 """
+
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence, Union
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,10 @@ class Pipe:
 class Chain:
     """`a && b && c`: stops at the first failing part."""
 
-    parts: tuple[Union[Cmd, Pipe], ...]
+    parts: tuple[Cmd | Pipe, ...]
 
 
-Command = Union[Cmd, Pipe, Chain]
+Command = Cmd | Pipe | Chain
 
 
 def cmd(*argv: object, cwd: str | None = None, env: Mapping[str, str] | None = None) -> Cmd:
@@ -52,7 +53,12 @@ def script(text: str, *args: object, name: str = "deploytool") -> Cmd:
 def _one(c: Cmd, redact: Sequence[str] = ()) -> str:
     words = " ".join(shlex.quote(a) for a in c.argv)
     if c.env:
-        words = "env " + " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(c.env.items())) + " " + words
+        words = (
+            "env "
+            + " ".join(shlex.quote(f"{k}={v}") for k, v in sorted(c.env.items()))
+            + " "
+            + words
+        )
     if c.cwd:
         words = f"cd {shlex.quote(c.cwd)} && {words}"
     return words
@@ -66,7 +72,9 @@ def render(command: Command, redact: Sequence[str] = ()) -> str:
             text = "(" + text + ")"
     elif isinstance(command, Pipe):
         # set -o pipefail is not POSIX sh; run the pipe under bash, which every target has.
-        inner = " | ".join("(" + _one(c, redact) + ")" if c.cwd else _one(c, redact) for c in command.parts)
+        inner = " | ".join(
+            "(" + _one(c, redact) + ")" if c.cwd else _one(c, redact) for c in command.parts
+        )
         text = "bash -o pipefail -c " + shlex.quote(inner)
     else:
         text = " && ".join(render(p, redact) for p in command.parts)

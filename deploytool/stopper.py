@@ -6,6 +6,7 @@ to their process groups (each SSH session is its own group), then SIGKILL to wha
 a short grace. Workers are never touched: supervisord starts them, not us, so they never carry
 the token.
 """
+
 from __future__ import annotations
 
 from .shell import MARKER, script

@@ -4,6 +4,7 @@ Brings the lab up (3 sshd hosts in namespaces, 2 queue:work workers each under s
 Redis, MariaDB, a git origin with v1 and v2), ships v1, starts the workers, queues a stream of
 multi-second jobs, ships v2 while they run, and prints the job ledger: every job completed once.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,6 +44,7 @@ def main() -> int:
         def more():
             if not stop.wait(1.5):
                 seqs.extend(lab.dispatch(12, 3.0, start=13))
+
         t = threading.Thread(target=more)
         t.start()
         code = deploytool("ship", "lab", "-i", inv, "--ref", "v2")
@@ -53,13 +55,17 @@ def main() -> int:
         for row in lab.ledger():
             if row.finished:
                 by_version[row.version] = by_version.get(row.version, 0) + 1
-        print(f"\nledger: {account.finished} of {len(seqs)} jobs finished, lost {len(account.lost)}, interrupted "
-              f"{len(account.interrupted)}, duplicated {len(account.duplicated)}; by version {by_version}")
+        print(
+            f"\nledger: {account.finished} of {len(seqs)} jobs finished, lost {len(account.lost)}, interrupted "
+            f"{len(account.interrupted)}, duplicated {len(account.duplicated)}; by version {by_version}"
+        )
         return code
     finally:
         if args.keep:
-            print(f"\nlab left running: deploytool drain-status lab -i {lab.inventory_path}; stop it with "
-                  "`python3 -m invoke lab.down`")
+            print(
+                f"\nlab left running: deploytool drain-status lab -i {lab.inventory_path}; stop it with "
+                "`python3 -m invoke lab.down`"
+            )
         else:
             lab.down()
 

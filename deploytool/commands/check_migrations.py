@@ -4,6 +4,7 @@ Offline: `--sql FILE --dialect mysql|pgsql|sqlite` checks a file of statements. 
 prepares the new release on the migration host (pull + install only), pretends, reports, and
 removes what it created.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,9 @@ from . import common
 
 
 def add(sub) -> None:
-    p = sub.add_parser("check-migrations", help="check pending migrations against the code still running")
+    p = sub.add_parser(
+        "check-migrations", help="check pending migrations against the code still running"
+    )
     common.add_inventory(p)
     p.add_argument("stage", nargs="?")
     p.add_argument("--ref")
@@ -30,8 +33,11 @@ def run(args) -> int:
     from ..migrations.policy import MigrationPolicy
 
     if args.sql:
-        return run_offline(Path(args.sql), args.dialect, MigrationPolicy(args.policy), args.json, Console())
+        return run_offline(
+            Path(args.sql), args.dialect, MigrationPolicy(args.policy), args.json, Console()
+        )
     if not args.stage:
         raise UsageError("check-migrations needs a stage, or --sql FILE for an offline check")
     from .check_migrations_stage import run_stage
+
     return run_stage(args)

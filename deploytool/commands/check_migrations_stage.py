@@ -1,6 +1,7 @@
 """`deploytool check-migrations <stage>`: prepare the new release on the migration host only
 (pull + install), ask Laravel what the pending migrations would run, check it, report, and
 remove what was created. Nothing is migrated or switched; workers are not touched."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -28,8 +29,15 @@ def run_stage(args) -> int:
     host = stage.migration_host
     only = dataclasses.replace(stage, hosts=(host,))
     transport = open_transport(stage.ssh)
-    ctx = Context(inventory=inv, stage=only, playbook=None, transport=transport, bus=Bus(),
-                  ref=args.ref or inv.application.branch, deployer=common.deployer())
+    ctx = Context(
+        inventory=inv,
+        stage=only,
+        playbook=None,
+        transport=transport,
+        bus=Bus(),
+        ref=args.ref or inv.application.branch,
+        deployer=common.deployer(),
+    )
     settings = inv.application.migrations
     try:
         transport.connect(host)
@@ -39,13 +47,17 @@ def run_stage(args) -> int:
     finally:
         discard.run(ctx)
         transport.close()
-    policy = MigrationPolicy("block" if settings.policy == "off" else settings.policy, dict(settings.rules))
+    policy = MigrationPolicy(
+        "block" if settings.policy == "off" else settings.policy, dict(settings.rules)
+    )
     report = check(pending, dialect, policy, schema)
     if args.json:
         json.dump(report.to_dict(), sys.stdout, indent=2, sort_keys=True)
         sys.stdout.write("\n")
     else:
         console = Console()
-        console.print(f"{len(pending)} pending migration(s) on {host.name} for {ctx.ref} ({dialect})")
+        console.print(
+            f"{len(pending)} pending migration(s) on {host.name} for {ctx.ref} ({dialect})"
+        )
         console.print(report_table(report))
     return int(ExitCode.MIGRATION_BLOCKED if report.blocked else ExitCode.OK)

@@ -1,4 +1,5 @@
 """What every command needs: the inventory, the stage, the playbook, an event bus with a UI."""
+
 from __future__ import annotations
 
 import getpass
@@ -6,13 +7,13 @@ import os
 import socket
 from pathlib import Path
 
+from .. import ui
 from ..config import load_inventory
 from ..config.loader import find_playbook, load_playbook
 from ..config.model import Inventory, Playbook, Stage
 from ..config.schema import _did_you_mean
 from ..errors import UsageError
 from ..events import Bus
-from .. import ui
 
 DEFAULT_INVENTORY = ("inventory.yml", "deploy.yml", "deploytool.yml")
 
@@ -27,8 +28,10 @@ def inventory_path(arg: str | None) -> Path:
     for name in DEFAULT_INVENTORY:
         if Path(name).is_file():
             return Path(name)
-    raise UsageError("no inventory file: none of " + ", ".join(DEFAULT_INVENTORY) + " here",
-                     "pass one with -i PATH (see inventory.example.yml)")
+    raise UsageError(
+        "no inventory file: none of " + ", ".join(DEFAULT_INVENTORY) + " here",
+        "pass one with -i PATH (see inventory.example.yml)",
+    )
 
 
 def load(arg: str | None) -> Inventory:
@@ -37,13 +40,16 @@ def load(arg: str | None) -> Inventory:
 
 def stage_of(inv: Inventory, name: str) -> Stage:
     if name not in inv.stages:
-        raise UsageError(f"{inv.path}: no stage named {name!r}{_did_you_mean(name, tuple(inv.stages))}",
-                         "stages: " + ", ".join(inv.stages))
+        raise UsageError(
+            f"{inv.path}: no stage named {name!r}{_did_you_mean(name, tuple(inv.stages))}",
+            "stages: " + ", ".join(inv.stages),
+        )
     return inv.stages[name]
 
 
 def playbook_of(inv: Inventory) -> Playbook:
     from ..steps import REGISTRY
+
     return load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY))
 
 
@@ -55,8 +61,11 @@ def deployer() -> str:
         who = f"uid{os.getuid()}@{socket.gethostname()}"
     url = os.environ.get("CI_JOB_URL")
     if not url and os.environ.get("GITHUB_RUN_ID"):
-        url = "{}/{}/actions/runs/{}".format(os.environ.get("GITHUB_SERVER_URL", ""),
-                                             os.environ.get("GITHUB_REPOSITORY", ""), os.environ["GITHUB_RUN_ID"])
+        url = "{}/{}/actions/runs/{}".format(
+            os.environ.get("GITHUB_SERVER_URL", ""),
+            os.environ.get("GITHUB_REPOSITORY", ""),
+            os.environ["GITHUB_RUN_ID"],
+        )
     return who + (f" ({url})" if url else "")
 
 

@@ -6,6 +6,7 @@ nothing on any error (a completion must never spill errors into the prompt).
     bash:  eval "$(deploytool completion bash)"        (or save it in bash_completion.d)
     zsh:   eval "$(deploytool completion zsh)"         (or save it as _deploytool in $fpath)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,11 @@ FILE_OPTIONS = {"-i", "--inventory", "--files"}
 
 def add(sub) -> None:
     p = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
-    p.add_argument("shell", choices=("bash", "zsh", "stages"),
-                   help="bash or zsh; `stages` lists the inventory's stages (used by the scripts)")
+    p.add_argument(
+        "shell",
+        choices=("bash", "zsh", "stages"),
+        help="bash or zsh; `stages` lists the inventory's stages (used by the scripts)",
+    )
     p.add_argument("-i", "--inventory", help=argparse.SUPPRESS)
 
 
@@ -56,9 +60,14 @@ def bash(parser: argparse.ArgumentParser) -> str:
         opts = _words(o for a in options(p) for o in a.option_strings)
         valued = _words(o for a in options(p) if a.nargs != 0 for o in a.option_strings)
         kinds = _words(_kind(a) for a in positionals(p))
-        cases.append(f"    {name}) opts={_quote_bash(opts)}; valued={_quote_bash(valued)}; kinds={_quote_bash(kinds)} ;;")
-    return BASH.format(commands=_quote_bash(_words(cmds)), cases="\n".join(cases),
-                       file_options="|".join(sorted(FILE_OPTIONS)))
+        cases.append(
+            f"    {name}) opts={_quote_bash(opts)}; valued={_quote_bash(valued)}; kinds={_quote_bash(kinds)} ;;"
+        )
+    return BASH.format(
+        commands=_quote_bash(_words(cmds)),
+        cases="\n".join(cases),
+        file_options="|".join(sorted(FILE_OPTIONS)),
+    )
 
 
 def _quote_bash(text: str) -> str:
@@ -113,7 +122,13 @@ complete -F _deploytool deploytool
 
 
 def _zsh_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace(":", "\\:").replace("'", "'\\''")
+    return (
+        text.replace("\\", "\\\\")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+        .replace(":", "\\:")
+        .replace("'", "'\\''")
+    )
 
 
 def _zsh_spec(a: argparse.Action) -> str:
@@ -188,8 +203,10 @@ fi
 
 
 def stages(inventory: str | None) -> list[str]:
-    from .common import DEFAULT_INVENTORY
     from pathlib import Path
+
+    from .common import DEFAULT_INVENTORY
+
     paths = [Path(inventory)] if inventory else [Path(n) for n in DEFAULT_INVENTORY]
     for path in paths:
         try:
@@ -208,6 +225,7 @@ def run(args) -> int:
             sys.stdout.write("\n".join(names) + "\n")
         return 0
     from ..cli import build_parser
+
     parser = build_parser()
     sys.stdout.write(bash(parser) if args.shell == "bash" else zsh(parser))
     return 0

@@ -2,6 +2,7 @@
 checklist, read-only. Exit 0 when nothing fails (warnings allowed; --strict fails on them too),
 DOCTOR_FAILED (10) otherwise. This module only wires: facts (doctor/inspect), rules
 (doctor/checks, doctor/files), output (doctor/render)."""
+
 from __future__ import annotations
 
 import sys
@@ -11,16 +12,27 @@ from . import common
 
 
 def add(sub) -> None:
-    p = sub.add_parser("doctor", help="check that workers stop gracefully: supervisord/systemd on every host, "
-                                      "or Dockerfiles, compose files and manifests with --files (read-only)")
+    p = sub.add_parser(
+        "doctor",
+        help="check that workers stop gracefully: supervisord/systemd on every host, "
+        "or Dockerfiles, compose files and manifests with --files (read-only)",
+    )
     common.add_inventory(p)
     p.add_argument("stage", nargs="?")
-    p.add_argument("--files", nargs="+", metavar="PATH",
-                   help="check these local files instead of a stage: Dockerfile, docker-compose.yml, "
-                        "Kubernetes manifests, supervisord .conf, systemd .service")
-    p.add_argument("--job-timeout", type=int, metavar="SECONDS",
-                   help="with --files: the longest job, when no worker --timeout is found in the files "
-                        "(default: the worker's --timeout, else 60)")
+    p.add_argument(
+        "--files",
+        nargs="+",
+        metavar="PATH",
+        help="check these local files instead of a stage: Dockerfile, docker-compose.yml, "
+        "Kubernetes manifests, supervisord .conf, systemd .service",
+    )
+    p.add_argument(
+        "--job-timeout",
+        type=int,
+        metavar="SECONDS",
+        help="with --files: the longest job, when no worker --timeout is found in the files "
+        "(default: the worker's --timeout, else 60)",
+    )
     p.add_argument("--strict", action="store_true", help="exit non-zero on warnings too")
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
@@ -30,6 +42,7 @@ def run(args) -> int:
         raise UsageError("give a stage or --files, not both")
     if args.files:
         from ..doctor.files import check_files
+
         report = check_files(args.files, args.job_timeout)
     elif args.stage:
         report = check_stage(args)
@@ -49,7 +62,14 @@ def check_stage(args):
 
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    ctx = Context(inventory=inv, stage=stage, playbook=common.playbook_of(inv), transport=open_transport(stage.ssh), bus=Bus(), ref="")
+    ctx = Context(
+        inventory=inv,
+        stage=stage,
+        playbook=common.playbook_of(inv),
+        transport=open_transport(stage.ssh),
+        bus=Bus(),
+        ref="",
+    )
     try:
         facts = gather_all(ctx)
     finally:
@@ -60,10 +80,12 @@ def check_stage(args):
 def show(report, as_json: bool) -> None:
     from ..doctor import render
     from ..ui import plain_wanted
+
     if as_json:
         sys.stdout.write(render.json_text(report) + "\n")
     elif plain_wanted(sys.stdout):
         sys.stdout.write("\n".join(render.plain_lines(report)) + "\n")
     else:
         from rich.console import Console
+
         Console().print(render.tables(report))

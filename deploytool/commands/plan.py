@@ -11,6 +11,7 @@ pushed since the last ship can be shown.
 Exit: 0; MIGRATION_BLOCKED (6) when the gate would stop the ship; UNREACHABLE (4) when a host
 cannot be reached; FAILED (1) when the ref cannot be resolved or the hosts disagree about it.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,13 @@ from ..errors import DeployError, ExitCode
 from ..probes.census import census_command, parse_census
 from ..probes.git_ref import parse_ref, ref_command
 from ..probes.pending_migrations import parse_pending, pending_command
-from ..probes.releases import ReleaseInfo, Releases, parse_releases, releases_command, select_for_deletion
+from ..probes.releases import (
+    ReleaseInfo,
+    Releases,
+    parse_releases,
+    releases_command,
+    select_for_deletion,
+)
 from ..shell import script
 from ..steps.drain import worker_pattern
 from ..steps.pull import MIRROR_FETCH
@@ -42,8 +49,11 @@ def add(sub) -> None:
 
 def add_plan_args(p) -> None:
     p.add_argument("--ref", help="branch, tag or commit (default: application.branch)")
-    p.add_argument("--fetch", action="store_true",
-                   help="update each host's cached git mirror first (the only write: a cache the ship fetches into)")
+    p.add_argument(
+        "--fetch",
+        action="store_true",
+        help="update each host's cached git mirror first (the only write: a cache the ship fetches into)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
 
@@ -51,11 +61,15 @@ def cleanup_preview(rel: Releases, keep: int, worker_pids: set[int]) -> dict:
     """The releases cleanup would remove once the ship is done: a new release joins the list and
     becomes current, and the workers running now will have moved to it (the drain waits for that),
     so only other processes keep an old release alive."""
-    infos = tuple(ReleaseInfo(r.id, r.meta, tuple(p for p in r.in_use_by if p not in worker_pids))
-                  for r in rel.releases)
+    infos = tuple(
+        ReleaseInfo(r.id, r.meta, tuple(p for p in r.in_use_by if p not in worker_pids))
+        for r in rel.releases
+    )
     after = Releases(NEW, infos + (ReleaseInfo(NEW, {}, ()),))
     doomed = select_for_deletion(after, keep, frozenset({NEW}))
-    spared = sorted(r.id for r in infos if r.in_use_by and r.id not in doomed and r.id not in after.ids[-keep:])
+    spared = sorted(
+        r.id for r in infos if r.in_use_by and r.id not in doomed and r.id not in after.ids[-keep:]
+    )
     return {"keep": keep, "delete": list(doomed), "kept_in_use": spared}
 
 
@@ -72,22 +86,53 @@ def host_plan(ctx, host, fetch: bool) -> dict:
     try:
         ctx.transport.connect(host)
         if fetch:
-            ctx.run(host, script(FETCH, mirror, name="deploytool-fetch"), STEP, what="fetching into the mirror")
-        rel = parse_releases(ctx.run(host, releases_command(app.deploy_path), STEP).stdout, app.deploy_path)
-        census = parse_census(ctx.run(host, census_command(worker_pattern(app, ctx.playbook), app.deploy_path), STEP).stdout,
-                              app.deploy_path)
-        target = parse_ref(ctx.run(host, ref_command(app.repository, ctx.ref, mirror), STEP, timeout=60,
-                                   check=False).stdout, ctx.ref)
+            ctx.run(
+                host,
+                script(FETCH, mirror, name="deploytool-fetch"),
+                STEP,
+                what="fetching into the mirror",
+            )
+        rel = parse_releases(
+            ctx.run(host, releases_command(app.deploy_path), STEP).stdout, app.deploy_path
+        )
+        census = parse_census(
+            ctx.run(
+                host, census_command(worker_pattern(app, ctx.playbook), app.deploy_path), STEP
+            ).stdout,
+            app.deploy_path,
+        )
+        target = parse_ref(
+            ctx.run(
+                host, ref_command(app.repository, ctx.ref, mirror), STEP, timeout=60, check=False
+            ).stdout,
+            ctx.ref,
+        )
     except DeployError as e:
         out["error"] = e.message
         return out
     meta = next((r.meta for r in rel.releases if r.id == rel.current), {})
-    out["current"] = {"release": rel.current, "commit": meta.get("commit", ""), "ref": meta.get("ref", ""),
-                      "deployed_by": meta.get("deployed_by", ""), "deployed_at": meta.get("deployed_at", "")} \
-        if rel.current else None
+    out["current"] = (
+        {
+            "release": rel.current,
+            "commit": meta.get("commit", ""),
+            "ref": meta.get("ref", ""),
+            "deployed_by": meta.get("deployed_by", ""),
+            "deployed_at": meta.get("deployed_at", ""),
+        }
+        if rel.current
+        else None
+    )
     out["target"] = {"commit": target.commit, "source": target.source, "error": target.error}
-    out["workers"] = [{"pid": w.pid, "release": w.release, "current": w.release == census.current,
-                       "state": w.state, "age": round(w.age, 1)} for w in census.workers]
+    out["workers"] = [
+        {
+            "pid": w.pid,
+            "release": w.release,
+            "current": w.release == census.current,
+            "state": w.state,
+            "age": round(w.age, 1),
+        }
+        for w in census.workers
+    ]
     out["cleanup"] = cleanup_preview(rel, keep_of(ctx), {w.pid for w in census.workers})
     return out
 
@@ -95,20 +140,38 @@ def host_plan(ctx, host, fetch: bool) -> dict:
 def migrations_plan(ctx, host: dict, commit: str) -> dict:
     """Pending migrations of `commit` and the gate's verdict, pretended on the migration host."""
     settings = ctx.app.migrations
-    out = {"host": host["host"], "policy": settings.policy, "known": False, "why": "", "pending": [], "gate": None}
+    out = {
+        "host": host["host"],
+        "policy": settings.policy,
+        "known": False,
+        "why": "",
+        "pending": [],
+        "gate": None,
+    }
     if host.get("error") or not commit:
         out["why"] = "the target commit is not known" if not host.get("error") else host["error"]
         return out
     if not host.get("current"):
-        out["why"] = "no current release to ask: every migration of the target is pending (first ship)"
+        out["why"] = (
+            "no current release to ask: every migration of the target is pending (first ship)"
+        )
         return out
     if settings.sql_dir:
-        out["why"] = (f"raw .sql migrations ({settings.sql_dir}): plan previews Laravel migrations only; "
-                      "`deploytool check-migrations STAGE` builds the release and gives the gate's verdict")
+        out["why"] = (
+            f"raw .sql migrations ({settings.sql_dir}): plan previews Laravel migrations only; "
+            "`deploytool check-migrations STAGE` builds the release and gives the gate's verdict"
+        )
         return out
     h = next(x for x in ctx.hosts if x.name == host["host"])
-    r = ctx.run(h, pending_command(ctx.path(".deploytool", "repo.git"), commit, ctx.app.php, ctx.path("current")),
-                STEP, timeout=120, check=False)
+    r = ctx.run(
+        h,
+        pending_command(
+            ctx.path(".deploytool", "repo.git"), commit, ctx.app.php, ctx.path("current")
+        ),
+        STEP,
+        timeout=120,
+        check=False,
+    )
     p = parse_pending(r.exit_code, r.stdout, r.stderr)
     out.update(known=p.known, why=p.why, pending=[f.removesuffix(".php") for f in p.files])
     if not p.known or not p.files or settings.policy == "off":
@@ -117,13 +180,16 @@ def migrations_plan(ctx, host: dict, commit: str) -> dict:
     from ..migrations.dialect import UnsupportedDialect, dialect_from_driver
     from ..migrations.policy import MigrationPolicy
     from ..migrations.pretend import migrations_from_pretend
+
     try:
         dialect = settings.dialect if settings.dialect != "auto" else dialect_from_driver(p.driver)
     except UnsupportedDialect as e:
         out["why"] = str(e)
         return out
     pending = migrations_from_pretend(p.pretend, list(p.files), p.sources)
-    out["gate"] = check(pending, dialect, MigrationPolicy(settings.policy, dict(settings.rules))).to_dict()
+    out["gate"] = check(
+        pending, dialect, MigrationPolicy(settings.policy, dict(settings.rules))
+    ).to_dict()
     return out
 
 
@@ -134,10 +200,15 @@ def plan(ctx, fetch: bool = False) -> dict:
     commits = {h["target"]["commit"] for h in per_host if h.get("target") and h["target"]["commit"]}
     commit = next(iter(commits)) if len(commits) == 1 else ""
     mig_host = next(h for h in per_host if h["migrate"])
-    return {"version": 1, "stage": ctx.stage.name, "ref": ctx.ref, "fetched": fetch,
-            "target": {"commit": commit, "agreed": len(commits) <= 1,
-                       "seen": sorted(commits)},
-            "hosts": per_host, "migrations": migrations_plan(ctx, mig_host, commit)}
+    return {
+        "version": 1,
+        "stage": ctx.stage.name,
+        "ref": ctx.ref,
+        "fetched": fetch,
+        "target": {"commit": commit, "agreed": len(commits) <= 1, "seen": sorted(commits)},
+        "hosts": per_host,
+        "migrations": migrations_plan(ctx, mig_host, commit),
+    }
 
 
 def exit_code(p: dict) -> int:
@@ -159,8 +230,14 @@ def run(args) -> int:
 
     inv = common.load(args.inventory)
     stage = common.stage_of(inv, args.stage)
-    ctx = Context(inventory=inv, stage=stage, playbook=common.playbook_of(inv), transport=open_transport(stage.ssh),
-                  bus=Bus(), ref=args.ref or inv.application.branch)
+    ctx = Context(
+        inventory=inv,
+        stage=stage,
+        playbook=common.playbook_of(inv),
+        transport=open_transport(stage.ssh),
+        bus=Bus(),
+        ref=args.ref or inv.application.branch,
+    )
     try:
         p = plan(ctx, fetch=args.fetch)
     finally:

@@ -1,6 +1,7 @@
 """`deploytool rollback <stage> [--to RELEASE]`: switch every host back, restart the queue and
 drain exactly as ship does (the playbook's `rollback:` list), under the same lock and audit.
 Migrations are not reverted: the output says so."""
+
 from __future__ import annotations
 
 from ..errors import ConfigError
@@ -22,4 +23,6 @@ def run(args) -> int:
     if not playbook.rollback:
         raise ConfigError([f"{playbook.path}: rollback: the playbook has no `rollback:` step list"])
     ref = f"rollback{' to ' + args.to if args.to else ''}"
-    return launch(args, inv, playbook, "rollback", playbook.rollback, lambda c, s: None, ref, target=args.to)
+    return launch(
+        args, inv, playbook, "rollback", playbook.rollback, lambda c, s: None, ref, target=args.to
+    )

@@ -3,8 +3,10 @@
 A failure before the switch discards the half-built release; `current` is only ever changed by
 the switch step, all or nothing. See session.py for locking, signals and the audit line.
 """
+
 from __future__ import annotations
 
+from .. import notify
 from ..config.durations import parse_duration
 from ..errors import UsageError
 from ..pipeline import Context
@@ -12,7 +14,6 @@ from ..session import run_session
 from ..steps import REGISTRY, discard
 from ..transport import open_transport
 from ..ui.confirm import confirm_stage
-from .. import notify
 from . import common
 
 
@@ -21,16 +22,27 @@ def add(sub) -> None:
     common.add_inventory(p)
     p.add_argument("stage")
     p.add_argument("--ref", help="branch, tag or commit (default: application.branch)")
-    p.add_argument("--dry-run", action="store_true", help="show what the ship would do (`deploytool plan`); "
-                                                          "change nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what the ship would do (`deploytool plan`); change nothing",
+    )
     add_session_args(p)
 
 
 def add_session_args(p) -> None:
-    p.add_argument("-y", "--yes", action="store_true", help="do not ask to confirm a `confirm: true` stage")
-    p.add_argument("--json", action="store_true", help="JSON lines on stdout instead of the live view")
-    p.add_argument("--wait-lock", metavar="DURATION", default="0",
-                   help="wait this long for another deploy's lock (e.g. 5m) instead of failing at once")
+    p.add_argument(
+        "-y", "--yes", action="store_true", help="do not ask to confirm a `confirm: true` stage"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="JSON lines on stdout instead of the live view"
+    )
+    p.add_argument(
+        "--wait-lock",
+        metavar="DURATION",
+        default="0",
+        help="wait this long for another deploy's lock (e.g. 5m) instead of failing at once",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
 
 
@@ -49,11 +61,14 @@ def on_failure(ctx, step: str) -> None:
 def run(args) -> int:
     if args.dry_run:
         from . import plan
+
         args.fetch = False
         return plan.run(args)
     inv = common.load(args.inventory)
     playbook = common.playbook_of(inv)
-    return launch(args, inv, playbook, "ship", playbook.steps, on_failure, args.ref or inv.application.branch)
+    return launch(
+        args, inv, playbook, "ship", playbook.steps, on_failure, args.ref or inv.application.branch
+    )
 
 
 def launch(args, inv, playbook, command: str, specs, failure, ref: str, target: str = "") -> int:
@@ -63,8 +78,17 @@ def launch(args, inv, playbook, command: str, specs, failure, ref: str, target: 
     confirm_stage(stage, args.yes)
     bus, view = common.bus_with_ui(args.json)
     view.verbose = args.verbose
-    ctx = Context(inventory=inv, stage=stage, playbook=playbook, transport=open_transport(stage.ssh), bus=bus,
-                  ref=ref, deployer=common.deployer(), verbose=args.verbose, target=target)
+    ctx = Context(
+        inventory=inv,
+        stage=stage,
+        playbook=playbook,
+        transport=open_transport(stage.ssh),
+        bus=bus,
+        ref=ref,
+        deployer=common.deployer(),
+        verbose=args.verbose,
+        target=target,
+    )
     hook = notify.subscribe(bus, inv, ctx.deployer)
     try:
         return run_session(ctx, command, specs, REGISTRY, failure, wait)

@@ -1,5 +1,14 @@
 """The inventory: YAML in, frozen dataclasses out, every error located at file:line:col."""
+
 from .loader import load_inventory, load_playbook
 from .model import Application, Host, Inventory, Playbook, Stage
 
-__all__ = ["load_inventory", "load_playbook", "Application", "Host", "Inventory", "Playbook", "Stage"]
+__all__ = [
+    "load_inventory",
+    "load_playbook",
+    "Application",
+    "Host",
+    "Inventory",
+    "Playbook",
+    "Stage",
+]

@@ -6,11 +6,12 @@ so a role's needs (a host of long jobs) win over a stage's general setting, and 
 refine a role. The merged policy of every host is then checked as a whole (an `escalate` without a
 ladder, a rung after the deadline), each problem located at the line that set the offending key.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 import yaml
 
@@ -22,26 +23,46 @@ _RUNG = {"after": F("duration", required=True), "action": F("str", required=True
 
 
 def _batch_ok(v: object) -> str | None:
-    return None if re.fullmatch(r"[1-9]\d*%?", str(v)) and not str(v).startswith("0") and \
-        (not str(v).endswith("%") or int(str(v)[:-1]) <= 100) else \
-        f"expected a host count like 1 or a percentage like 25%, got {v!r}"
+    return (
+        None
+        if re.fullmatch(r"[1-9]\d*%?", str(v))
+        and not str(v).startswith("0")
+        and (not str(v).endswith("%") or int(str(v)[:-1]) <= 100)
+        else f"expected a host count like 1 or a percentage like 25%, got {v!r}"
+    )
 
 
 def _per_stage(key: str):
-    return lambda v: (f"{key} is set per stage, not per role: one queue:restart reaches every host that "
-                      "shares the cache, so the restart mode cannot differ between hosts of a stage")
+    return lambda v: (
+        f"{key} is set per stage, not per role: one queue:restart reaches every host that "
+        "shares the cache, so the restart mode cannot differ between hosts of a stage"
+    )
 
 
 _BASE = {
     "deadline": F("duration"),
-    "poll": F("duration", check=lambda v: None if v >= 0.1 else "must be at least 100ms (one census per host per poll)"),
+    "poll": F(
+        "duration",
+        check=lambda v: (
+            None if v >= 0.1 else "must be at least 100ms (one census per host per poll)"
+        ),
+    ),
     "on_timeout": F("str", choices=("abort", "escalate", "wait")),
-    "ladder": F("list", sub=_RUNG), "remind_every": F("duration"), "unreached_after": F("duration"),
+    "ladder": F("list", sub=_RUNG),
+    "remind_every": F("duration"),
+    "unreached_after": F("duration"),
 }
-ROLE = {**_BASE, "restart_mode": F("str", check=_per_stage("restart_mode")),
-        "batch": F("str", check=_per_stage("batch"))}
-DRAIN = {**_BASE, "restart_mode": F("str", choices=("cache", "signal")), "batch": F("str", check=_batch_ok),
-         "roles": F("any")}       # validated below, with ROLE, node by node
+ROLE = {
+    **_BASE,
+    "restart_mode": F("str", check=_per_stage("restart_mode")),
+    "batch": F("str", check=_per_stage("batch")),
+}
+DRAIN = {
+    **_BASE,
+    "restart_mode": F("str", choices=("cache", "signal")),
+    "batch": F("str", check=_batch_ok),
+    "roles": F("any"),
+}  # validated below, with ROLE, node by node
 
 
 @dataclass(frozen=True)
@@ -51,7 +72,7 @@ class Level:
     keypath: str
     node: yaml.Node | None
     values: Mapping[str, object]
-    key_node: yaml.Node | None = None     # where the mapping is named (`long-jobs:`)
+    key_node: yaml.Node | None = None  # where the mapping is named (`long-jobs:`)
 
 
 def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
@@ -62,8 +83,9 @@ def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
     return None
 
 
-def levels(ck: Checker, node: yaml.Node | None, values: Mapping[str, object] | None,
-           keypath: str) -> tuple[Level, dict[str, Level]]:
+def levels(
+    ck: Checker, node: yaml.Node | None, values: Mapping[str, object] | None, keypath: str
+) -> tuple[Level, dict[str, Level]]:
     """The drain mapping at `node` (already validated with DRAIN) and its roles, each a Level."""
     values = dict(values or {})
     values.pop("roles", None)
@@ -82,8 +104,12 @@ def check_roles(ck: Checker, roles: Mapping[str, Level], known: Sequence[str], w
     """A policy for a role no host has is a typo until proven otherwise."""
     for name, level in roles.items():
         if name not in known:
-            _error(ck, level.key_node, level.keypath,
-                   f"no host {where} has the role {name!r}{_did_you_mean(name, tuple(sorted(known)))}")
+            _error(
+                ck,
+                level.key_node,
+                level.keypath,
+                f"no host {where} has the role {name!r}{_did_you_mean(name, tuple(sorted(known)))}",
+            )
 
 
 def _error(ck: Checker, node: yaml.Node | None, keypath: str, message: str) -> None:
@@ -97,7 +123,9 @@ def _error(ck: Checker, node: yaml.Node | None, keypath: str, message: str) -> N
 def policy(values: Mapping[str, object]) -> DrainPolicy:
     kw = dict(values)
     if "ladder" in kw:
-        kw["ladder"] = tuple(sorted((Rung(**r) for r in kw["ladder"] if r and len(r) == 2), key=lambda r: r.after))
+        kw["ladder"] = tuple(
+            sorted((Rung(**r) for r in kw["ladder"] if r and len(r) == 2), key=lambda r: r.after)
+        )
     return DrainPolicy(**kw)
 
 
@@ -112,9 +140,14 @@ def merge(chain: Sequence[Level]) -> tuple[dict[str, object], dict[str, Level]]:
     return out, origin
 
 
-def stage_policies(ck: Checker, app: tuple[Level, dict[str, Level]], stage: tuple[Level, dict[str, Level]],
-                   stage_name: str, hosts: Sequence[Host], hosts_node: yaml.Node | None
-                   ) -> tuple[DrainPolicy, dict[str, DrainPolicy]]:
+def stage_policies(
+    ck: Checker,
+    app: tuple[Level, dict[str, Level]],
+    stage: tuple[Level, dict[str, Level]],
+    stage_name: str,
+    hosts: Sequence[Host],
+    hosts_node: yaml.Node | None,
+) -> tuple[DrainPolicy, dict[str, DrainPolicy]]:
     """The stage's policy and, for hosts whose roles have one, each host's policy."""
     (app_level, app_roles), (st_level, st_roles) = app, stage
     check_roles(ck, st_roles, sorted({r for h in hosts for r in h.roles}), f"of stage {stage_name}")
@@ -123,7 +156,9 @@ def stage_policies(ck: Checker, app: tuple[Level, dict[str, Level]], stage: tupl
     _validate(ck, values, origin, "")
     out: dict[str, DrainPolicy] = {}
     for i, h in enumerate(hosts):
-        chain = [app_roles[r] for r in h.roles if r in app_roles] + [st_roles[r] for r in h.roles if r in st_roles]
+        chain = [app_roles[r] for r in h.roles if r in app_roles] + [
+            st_roles[r] for r in h.roles if r in st_roles
+        ]
         if not chain:
             continue
         _conflicts(ck, h, i, hosts_node, stage_name, app_roles, st_roles)
@@ -133,32 +168,56 @@ def stage_policies(ck: Checker, app: tuple[Level, dict[str, Level]], stage: tupl
     return policy(values), out
 
 
-def _conflicts(ck: Checker, h: Host, i: int, hosts_node: yaml.Node | None, stage_name: str,
-               app_roles: Mapping[str, Level], st_roles: Mapping[str, Level]) -> None:
+def _conflicts(
+    ck: Checker,
+    h: Host,
+    i: int,
+    hosts_node: yaml.Node | None,
+    stage_name: str,
+    app_roles: Mapping[str, Level],
+    st_roles: Mapping[str, Level],
+) -> None:
     """Two roles of one host setting one key differently: which one wins would be an accident of
     the roles' order, so it is an error."""
-    per_role = {r: merge([lv for lv in (app_roles.get(r), st_roles.get(r)) if lv])[0] for r in h.roles
-                if r in app_roles or r in st_roles}
+    per_role = {
+        r: merge([lv for lv in (app_roles.get(r), st_roles.get(r)) if lv])[0]
+        for r in h.roles
+        if r in app_roles or r in st_roles
+    }
     keys = {k for v in per_role.values() for k in v}
     for k in sorted(keys):
         setters = {r: v[k] for r, v in per_role.items() if k in v}
         if len({repr(v) for v in setters.values()}) > 1:
-            node = hosts_node.value[i] if isinstance(hosts_node, yaml.SequenceNode) and i < len(hosts_node.value) else hosts_node
+            node = (
+                hosts_node.value[i]
+                if isinstance(hosts_node, yaml.SequenceNode) and i < len(hosts_node.value)
+                else hosts_node
+            )
             a, b = sorted(setters)[:2]
-            _error(ck, node, f"stages.{stage_name}.hosts[{i}].roles",
-                     f"roles {a} and {b} set drain.{k} differently for host {h.name}: give the host one drain policy")
+            _error(
+                ck,
+                node,
+                f"stages.{stage_name}.hosts[{i}].roles",
+                f"roles {a} and {b} set drain.{k} differently for host {h.name}: give the host one drain policy",
+            )
 
 
-def _validate(ck: Checker, v: Mapping[str, object], origin: Mapping[str, Level], whose: str) -> None:
+def _validate(
+    ck: Checker, v: Mapping[str, object], origin: Mapping[str, Level], whose: str
+) -> None:
     if any(not r or len(r) != 2 for r in v.get("ladder", ())):
-        return                   # a broken rung was already reported where it is written
+        return  # a broken rung was already reported where it is written
     p = policy(v)
     if p.on_timeout != "escalate":
-        return                   # abort and wait disarm the ladder on purpose (docs/drain.md)
+        return  # abort and wait disarm the ladder on purpose (docs/drain.md)
     if not p.ladder:
         lv = origin.get("on_timeout")
-        _error(ck, _child(lv.node, "on_timeout") if lv else None, f"{lv.keypath}.on_timeout" if lv else "drain",
-                 f"on_timeout: escalate needs a ladder{whose}, e.g. ladder: [{{after: 2m, action: term}}]")
+        _error(
+            ck,
+            _child(lv.node, "on_timeout") if lv else None,
+            f"{lv.keypath}.on_timeout" if lv else "drain",
+            f"on_timeout: escalate needs a ladder{whose}, e.g. ladder: [{{after: 2m, action: term}}]",
+        )
         return
     lv = origin["ladder"]
     for i, rung in enumerate(v["ladder"]):
@@ -166,6 +225,10 @@ def _validate(ck: Checker, v: Mapping[str, object], origin: Mapping[str, Level],
             rn = _child(lv.node, "ladder")
             item = rn.value[i] if isinstance(rn, yaml.SequenceNode) and i < len(rn.value) else rn
             dl = origin.get("deadline")
-            _error(ck, _child(item, "after") or item, f"{lv.keypath}.ladder[{i}].after",
-                     f"this rung never fires{whose}: {rung['after']:g}s is not before the deadline {p.deadline:g}s"
-                     + (f" ({dl.keypath}.deadline)" if dl else " (the default)"))
+            _error(
+                ck,
+                _child(item, "after") or item,
+                f"{lv.keypath}.ladder[{i}].after",
+                f"this rung never fires{whose}: {rung['after']:g}s is not before the deadline {p.deadline:g}s"
+                + (f" ({dl.keypath}.deadline)" if dl else " (the default)"),
+            )

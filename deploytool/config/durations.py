@@ -1,4 +1,5 @@
 """Durations as people write them in YAML: 90, 1.5s, 500ms, 2m, 1h30m."""
+
 from __future__ import annotations
 
 import re

@@ -3,11 +3,12 @@
 The loader (loader.py) fills these from YAML and reports every problem with file:line:col; nothing
 here parses text. Secrets are `Secret` values: they render as *** everywhere.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 
@@ -25,8 +26,8 @@ class SSHSettings:
     identity_file: str | None = None
     known_hosts: str = "~/.ssh/known_hosts"
     connect_timeout: float = 10.0
-    jump_host: str | None = None       # user@host:port of a bastion (ProxyJump)
-    transport: str = "asyncssh"        # asyncssh | fabric (transport/__init__.py: open_transport)
+    jump_host: str | None = None  # user@host:port of a bastion (ProxyJump)
+    transport: str = "asyncssh"  # asyncssh | fabric (transport/__init__.py: open_transport)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Host:
     address: str
     name: str
     port: int = 22
-    user: str | None = None            # overrides the stage's ssh.user
+    user: str | None = None  # overrides the stage's ssh.user
     roles: tuple[str, ...] = ("web", "worker")
     migrate: bool = False
 
@@ -45,7 +46,7 @@ class Rung:
     to that host's old workers (docs/drain.md has the exact semantics)."""
 
     after: float
-    action: str                        # term | supervisor-restart | kill | cont
+    action: str  # term | supervisor-restart | kill | cont
 
 
 @dataclass(frozen=True)
@@ -55,30 +56,32 @@ class DrainPolicy:
 
     deadline: float = 600.0
     poll: float = 1.0
-    on_timeout: str = "abort"          # abort | escalate | wait
+    on_timeout: str = "abort"  # abort | escalate | wait
     ladder: tuple[Rung, ...] = ()
-    remind_every: float = 300.0        # with on_timeout: wait
-    unreached_after: float = 30.0      # no old worker reacted to queue:restart: say so
-    restart_mode: str = "cache"        # cache (queue:restart) | signal (rolling SIGTERM)
-    batch: str = "1"                   # signal mode: hosts per batch, a number or a percentage
+    remind_every: float = 300.0  # with on_timeout: wait
+    unreached_after: float = 30.0  # no old worker reacted to queue:restart: say so
+    restart_mode: str = "cache"  # cache (queue:restart) | signal (rolling SIGTERM)
+    batch: str = "1"  # signal mode: hosts per batch, a number or a percentage
 
 
 @dataclass(frozen=True)
 class MigrationSettings:
-    policy: str = "block"              # block | warn | off
-    dialect: str = "auto"              # auto | mysql | pgsql | sqlite
+    policy: str = "block"  # block | warn | off
+    dialect: str = "auto"  # auto | mysql | pgsql | sqlite
     rules: Mapping[str, str] = field(default_factory=dict)
-    sql_dir: str | None = None         # raw .sql migrations (non-Laravel apps), relative to the release
-    sql_table: str = "schema_migrations"   # where applied versions are recorded...
-    sql_column: str = "version"        # ...in this column (probes/raw_migrations.py)
-    database_url: str | None = None    # a Secret: mysql://, postgres://, sqlite:/// (the client's connection)
+    sql_dir: str | None = None  # raw .sql migrations (non-Laravel apps), relative to the release
+    sql_table: str = "schema_migrations"  # where applied versions are recorded...
+    sql_column: str = "version"  # ...in this column (probes/raw_migrations.py)
+    database_url: str | None = (
+        None  # a Secret: mysql://, postgres://, sqlite:/// (the client's connection)
+    )
 
 
 @dataclass(frozen=True)
 class Notify:
     """A Slack-compatible webhook told about ships (see notify.py)."""
 
-    webhook: str                       # always a Secret: webhook URLs carry their token
+    webhook: str  # always a Secret: webhook URLs carry their token
     on: tuple[str, ...] = ("start", "success", "failure")
 
 
@@ -96,10 +99,12 @@ class Application:
     install_command: tuple[str, ...] | None = None
     playbook: str = "laravel"
     command_timeout: float = 900.0
-    lock_lease: float = 60.0           # the deploy lock's lease; a dead holder's lock expires after it
+    lock_lease: float = 60.0  # the deploy lock's lease; a dead holder's lock expires after it
     worker_pattern: str = "artisan queue:work"
     worker_user: str | None = None
-    worker_queues: tuple[str, ...] = ()  # queues drain-status reports (empty: the connection's default)
+    worker_queues: tuple[
+        str, ...
+    ] = ()  # queues drain-status reports (empty: the connection's default)
     drain: DrainPolicy = DrainPolicy()
     migrations: MigrationSettings = MigrationSettings()
     env: Mapping[str, str] = field(default_factory=dict)
@@ -109,7 +114,14 @@ class Application:
     def install_argv(self) -> tuple[str, ...]:
         if self.install_command:
             return self.install_command
-        return (self.composer, "install", "--no-dev", "--prefer-dist", "--optimize-autoloader", "--no-interaction")
+        return (
+            self.composer,
+            "install",
+            "--no-dev",
+            "--prefer-dist",
+            "--optimize-autoloader",
+            "--no-interaction",
+        )
 
 
 @dataclass(frozen=True)
@@ -118,8 +130,10 @@ class Stage:
     hosts: tuple[Host, ...]
     ssh: SSHSettings
     confirm: bool = False
-    drain: DrainPolicy | None = None   # application.drain merged with stages.S.drain
-    host_drain: Mapping[str, DrainPolicy] = field(default_factory=dict)   # host name -> policy with its roles'
+    drain: DrainPolicy | None = None  # application.drain merged with stages.S.drain
+    host_drain: Mapping[str, DrainPolicy] = field(
+        default_factory=dict
+    )  # host name -> policy with its roles'
 
     @property
     def migration_host(self) -> Host:

@@ -3,13 +3,14 @@
 Fields describe the expected shape; `Checker.value()` walks a composed node, collects every
 problem (never stopping at the first) and returns plain Python values for the loader to freeze.
 """
+
 from __future__ import annotations
 
 import difflib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import yaml
 
@@ -26,10 +27,10 @@ class F:
     kind: str
     required: bool = False
     choices: tuple[str, ...] = ()
-    sub: dict[str, "F"] | None = None
+    sub: dict[str, F] | None = None
     minimum: int | None = None
     check: Callable[[object], str | None] | None = None
-    scalar_ok: bool = False          # strlist: a single string is accepted as a one-item list
+    scalar_ok: bool = False  # strlist: a single string is accepted as a one-item list
 
 
 @dataclass
@@ -66,7 +67,11 @@ class Checker:
                 return None
             v = str(v)
             if spec.choices and v not in spec.choices:
-                self.error(node, keypath, f"expected one of {', '.join(spec.choices)}, got {v!r}{_did_you_mean(v, spec.choices, list_all=False)}")
+                self.error(
+                    node,
+                    keypath,
+                    f"expected one of {', '.join(spec.choices)}, got {v!r}{_did_you_mean(v, spec.choices, list_all=False)}",
+                )
                 return None
         elif k == "int":
             v = self._scalar(node, keypath, "an integer")
@@ -123,7 +128,10 @@ class Checker:
             if not isinstance(node, yaml.SequenceNode):
                 self.error(node, keypath, f"expected a list, got a {_kind(node)}")
                 return None
-            v = [self.obj(item, spec.sub or {}, f"{keypath}[{i}]") for i, item in enumerate(node.value)]
+            v = [
+                self.obj(item, spec.sub or {}, f"{keypath}[{i}]")
+                for i, item in enumerate(node.value)
+            ]
         elif k == "any":
             if not isinstance(node, yaml.MappingNode):
                 self.error(node, keypath, f"expected a mapping, got a {_kind(node)}")
@@ -167,7 +175,11 @@ class Checker:
             if spec is None:
                 self.error(kn, sub, f"unknown key{_did_you_mean(key, tuple(fields))}")
                 continue
-            if isinstance(vn, yaml.ScalarNode) and vn.tag == "tag:yaml.org,2002:null" and not spec.required:
+            if (
+                isinstance(vn, yaml.ScalarNode)
+                and vn.tag == "tag:yaml.org,2002:null"
+                and not spec.required
+            ):
                 continue
             v = self.value(vn, spec, sub)
             if v is not None:

@@ -1,8 +1,9 @@
 """Every host rule over every host's facts, plus the rules across hosts: one Report."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Mapping, Sequence
 
 from .app import cache_rule, current_rule, pcntl_rules, retry_after_rules
 from .facts import HostFacts
@@ -14,18 +15,29 @@ from .systemd import systemd_rules
 
 def host_findings(facts: HostFacts, roles: Sequence[str] = ("worker",)) -> list[Finding]:
     if facts.unreachable:
-        return [failed("ssh.connect", facts.host, facts.unreachable,
-                       "fix the connection first (`ssh` to it with the stage's user, key and known_hosts)")]
+        return [
+            failed(
+                "ssh.connect",
+                facts.host,
+                facts.unreachable,
+                "fix the connection first (`ssh` to it with the stage's user, key and known_hosts)",
+            )
+        ]
     out = [current_rule(facts)] + supervisor_rules(facts) + systemd_rules(facts)
     out += pcntl_rules(facts) + retry_after_rules(facts)
     extra = (cache_rule(facts), worker_present_rule(facts, roles))
     return out + [f for f in extra if f is not None]
 
 
-def diagnose(target: str, all_facts: Sequence[HostFacts], roles: Mapping[str, Sequence[str]]) -> Report:
+def diagnose(
+    target: str, all_facts: Sequence[HostFacts], roles: Mapping[str, Sequence[str]]
+) -> Report:
     findings: list[Finding] = []
     for facts in all_facts:
-        findings += [replace(f, host=facts.host) for f in host_findings(facts, roles.get(facts.host, ("worker",)))]
+        findings += [
+            replace(f, host=facts.host)
+            for f in host_findings(facts, roles.get(facts.host, ("worker",)))
+        ]
     fleet = shared_cache_rule(all_facts)
     if fleet is not None:
         findings.append(fleet)

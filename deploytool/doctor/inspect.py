@@ -8,6 +8,7 @@ module needs exit 0, which supervisorctl 4 does not give once a program is stopp
 file search, PHP's pcntl, the app's config, the worker census. A host that cannot be reached
 becomes a fact too, so one dead host does not hide the others' findings.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -17,13 +18,18 @@ from ..probes.census import census_command, parse_census
 from ..probes.laravel_config import config_command, parse_config
 from ..probes.php_runtime import parse_php, php_command
 from ..probes.supervisor_conf import (
-    SEARCH_PATHS, SupervisorConfig, config_path_from_args, include_patterns, matching, parse_status,
+    SEARCH_PATHS,
+    SupervisorConfig,
+    config_path_from_args,
+    include_patterns,
+    matching,
+    parse_status,
     parse_supervisor,
 )
 from ..probes.systemd_unit import from_properties, parse_units, units_command
-from ..steps.drain import worker_pattern
 from ..probes.worker_command import parse_worker_command
 from ..shell import Cmd
+from ..steps.drain import worker_pattern
 from .facts import Current, HostFacts
 from .testinfra_host import testinfra_host
 
@@ -43,11 +49,15 @@ def gather(ctx, host) -> HostFacts:
     try:
         ctx.transport.connect(host)
     except DeployError as e:
-        return HostFacts(host.name, deploy, n, Current("", False, False, ""), None, unreachable=e.message)
+        return HostFacts(
+            host.name, deploy, n, Current("", False, False, ""), None, unreachable=e.message
+        )
     try:
         return _gather(ctx, host, n, deploy)
-    except DeployError as e:          # a connection lost half-way
-        return HostFacts(host.name, deploy, n, Current("", False, False, ""), None, unreachable=e.message)
+    except DeployError as e:  # a connection lost half-way
+        return HostFacts(
+            host.name, deploy, n, Current("", False, False, ""), None, unreachable=e.message
+        )
 
 
 def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
@@ -60,10 +70,29 @@ def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
     current = read_current(ti, deploy.rstrip("/") + "/current")
     binaries = php_binaries(supervisor, units, ctx.app.php)
     php = {b: parse_php(b, *_run(ctx, host, php_command(b))) for b in binaries}
-    app = parse_config(*_run(ctx, host, config_command(binaries[0], current.path))) if current.exists else None
-    census = parse_census(_run(ctx, host, census_command(worker_pattern(ctx.app, ctx.playbook), deploy))[1], deploy)
-    return HostFacts(host.name, deploy, n, current, supervisor, sup_error, status, status_error, tuple(units),
-                     systemd, php, app, census)
+    app = (
+        parse_config(*_run(ctx, host, config_command(binaries[0], current.path)))
+        if current.exists
+        else None
+    )
+    census = parse_census(
+        _run(ctx, host, census_command(worker_pattern(ctx.app, ctx.playbook), deploy))[1], deploy
+    )
+    return HostFacts(
+        host.name,
+        deploy,
+        n,
+        current,
+        supervisor,
+        sup_error,
+        status,
+        status_error,
+        tuple(units),
+        systemd,
+        php,
+        app,
+        census,
+    )
 
 
 def _run(ctx, host, command) -> tuple[int, str, str]:
@@ -81,7 +110,9 @@ def read_supervisor(ti) -> tuple[SupervisorConfig | None, str]:
     if not main:
         main = next((p for p in SEARCH_PATHS if _safe(lambda p=p: ti.file(p).exists, False)), "")
     if not main:
-        return None, ("supervisord is running but none of its config files is readable" if running else "")
+        return None, (
+            "supervisord is running but none of its config files is readable" if running else ""
+        )
     files: dict[str, str] = {}
     text = _safe(lambda: ti.file(main).content_string, None)
     if text is None:
@@ -89,7 +120,7 @@ def read_supervisor(ti) -> tuple[SupervisorConfig | None, str]:
     files[main] = text
     for pattern in include_patterns(text, main):
         directory = pattern.rsplit("/", 1)[0]
-        for path in matching(pattern, _safe(lambda: ti.file(directory).listdir(), [])):
+        for path in matching(pattern, _safe(lambda d=directory: ti.file(d).listdir(), [])):
             body = _safe(lambda path=path: ti.file(path).content_string, None)
             if body is not None:
                 files[path] = body
@@ -126,7 +157,9 @@ def read_current(ti, path: str) -> Current:
 
 def php_binaries(supervisor, units, default: str) -> list[str]:
     found: list[str] = []
-    commands = [p.command for p in (supervisor.programs if supervisor else ())] + [u.exec_start for u in units]
+    commands = [p.command for p in (supervisor.programs if supervisor else ())] + [
+        u.exec_start for u in units
+    ]
     for c in commands:
         w = parse_worker_command(c)
         if w is not None and w.php and w.php not in found:

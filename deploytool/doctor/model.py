@@ -1,7 +1,9 @@
 """A finding (pass / warn / fail, what, where, and the fix in one line) and the report."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 PASS, WARN, FAIL = "pass", "warn", "fail"
 ORDER = {FAIL: 0, WARN: 1, PASS: 2}
 JSON_VERSION = 1
@@ -9,17 +11,24 @@ JSON_VERSION = 1
 
 @dataclass(frozen=True)
 class Finding:
-    check: str          # stable id, e.g. supervisor.stopwaitsecs
-    status: str         # pass | warn | fail
-    subject: str        # host name or file, plus the program/unit/service: "h1 [program:worker]"
-    message: str        # what is true, in one sentence
-    fix: str = ""       # one line: what to change (empty on pass)
-    where: str = ""     # file:line of the setting, when known
-    host: str = ""      # the host it was found on ("" for local files and stage-wide findings)
+    check: str  # stable id, e.g. supervisor.stopwaitsecs
+    status: str  # pass | warn | fail
+    subject: str  # host name or file, plus the program/unit/service: "h1 [program:worker]"
+    message: str  # what is true, in one sentence
+    fix: str = ""  # one line: what to change (empty on pass)
+    where: str = ""  # file:line of the setting, when known
+    host: str = ""  # the host it was found on ("" for local files and stage-wide findings)
 
     def to_dict(self) -> dict:
-        return {"check": self.check, "status": self.status, "subject": self.subject, "message": self.message,
-                "fix": self.fix, "where": self.where, "host": self.host}
+        return {
+            "check": self.check,
+            "status": self.status,
+            "subject": self.subject,
+            "message": self.message,
+            "fix": self.fix,
+            "where": self.where,
+            "host": self.host,
+        }
 
 
 def passed(check: str, subject: str, message: str, where: str = "") -> Finding:
@@ -36,7 +45,7 @@ def failed(check: str, subject: str, message: str, fix: str, where: str = "") ->
 
 @dataclass(frozen=True)
 class Report:
-    target: str                        # "stage lab" or "files"
+    target: str  # "stage lab" or "files"
     findings: tuple[Finding, ...]
 
     @property
@@ -52,6 +61,10 @@ class Report:
         return any(f.status == WARN for f in self.findings)
 
     def to_dict(self) -> dict:
-        return {"version": JSON_VERSION, "target": self.target, "ok": not self.failed, "counts": self.counts,
-                "findings": [f.to_dict() for f in self.findings]}
-
+        return {
+            "version": JSON_VERSION,
+            "target": self.target,
+            "ok": not self.failed,
+            "counts": self.counts,
+            "findings": [f.to_dict() for f in self.findings],
+        }

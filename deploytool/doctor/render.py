@@ -1,5 +1,6 @@
 """How a doctor report looks: plain lines for CI logs, a rich table per subject for terminals,
 one JSON document for scripts. Every failure and warning carries its one-line fix."""
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def json_text(report: Report) -> str:
 def _group(f) -> tuple[str, str]:
     """(host or file, the rest of the subject): one table per host or file."""
     if f.host:
-        return f.host, f.subject[len(f.host):].strip()
+        return f.host, f.subject[len(f.host) :].strip()
     head, _, rest = f.subject.partition(" ")
     return head, rest
 
@@ -51,8 +52,14 @@ def tables(report: Report):
         groups.setdefault(key, []).append((what, f))
     parts = []
     for key, rows in groups.items():
-        t = Table(title=Text(key, style="bold"), title_justify="left", show_header=False, box=None,
-                  pad_edge=False, expand=False)
+        t = Table(
+            title=Text(key, style="bold"),
+            title_justify="left",
+            show_header=False,
+            box=None,
+            pad_edge=False,
+            expand=False,
+        )
         t.add_column("status", no_wrap=True)
         t.add_column("what", no_wrap=True, style="cyan")
         t.add_column("check", no_wrap=True, style="dim")

@@ -8,6 +8,7 @@ every command visible as a CommandRan event. testinfra builds its command text w
 quote() (shlex.quote per argument); that text travels to the host as a single argv word of
 `sh -c`, so deploytool still renders every remote command through shell.render().
 """
+
 from __future__ import annotations
 
 from ..errors import DeployError
@@ -20,8 +21,10 @@ def testinfra_host(ctx, host, step: str = "doctor", timeout: float = 30.0):
         import testinfra.host
         from testinfra.backend.base import BaseBackend
     except ImportError:
-        raise DeployError("doctor needs testinfra to inspect hosts, and it is not installed",
-                          "pip install pytest-testinfra (doctor --files works without it)") from None
+        raise DeployError(
+            "doctor needs testinfra to inspect hosts, and it is not installed",
+            "pip install pytest-testinfra (doctor --files works without it)",
+        ) from None
 
     class TransportBackend(BaseBackend):
         NAME = "deploytool"

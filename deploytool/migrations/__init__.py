@@ -5,6 +5,7 @@ This package finds the pending SQL (Laravel's pretend output, or raw .sql files)
 a real parser per dialect into operations, runs the rules over them, applies the policy and the
 allow annotations, and renders the report. Everything here is pure except offline.py's file read.
 """
+
 from .check import check
 from .dialect import dialect_from_driver
 from .model import Finding, PendingMigration, Report
@@ -13,5 +14,17 @@ from .pretend import PendingStatement, class_to_file, migrations_from_pretend, p
 from .rules import RULES
 from .schema import LiveSchema
 
-__all__ = ["check", "dialect_from_driver", "Finding", "PendingMigration", "Report", "MigrationPolicy",
-           "PendingStatement", "class_to_file", "migrations_from_pretend", "parse_pretend", "RULES", "LiveSchema"]
+__all__ = [
+    "check",
+    "dialect_from_driver",
+    "Finding",
+    "PendingMigration",
+    "Report",
+    "MigrationPolicy",
+    "PendingStatement",
+    "class_to_file",
+    "migrations_from_pretend",
+    "parse_pretend",
+    "RULES",
+    "LiveSchema",
+]

@@ -5,6 +5,7 @@ report. It must carry a reason after ` -- `; one without a reason, or naming a r
 exist, allows nothing and becomes a finding itself, so a typo cannot silently pass a migration.
 Comments are found with a lexer (PHP or SQL), so the marker inside a string literal is ignored.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

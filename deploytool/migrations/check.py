@@ -5,10 +5,11 @@ freely afterwards (old code cannot depend on it). Every operation meets every ru
 dialect; the policy gives each finding its severity; allow annotations in a migration's source
 mark findings of that migration as allowed, with the reason shown in the report.
 """
+
 from __future__ import annotations
 
 import difflib
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import ops
 from .annotations import Allow, find_allows
@@ -25,8 +26,12 @@ from .statements import read_statement
 EXCERPT_CHARS = 160
 
 
-def check(migrations: Sequence[PendingMigration], dialect: str, policy: MigrationPolicy,
-          schema: LiveSchema | None = None) -> Report:
+def check(
+    migrations: Sequence[PendingMigration],
+    dialect: str,
+    policy: MigrationPolicy,
+    schema: LiveSchema | None = None,
+) -> Report:
     rules = rules_for(dialect)
     new_tables: set[str] = set()
     new_columns: set[tuple[str, str]] = set()
@@ -35,22 +40,43 @@ def check(migrations: Sequence[PendingMigration], dialect: str, policy: Migratio
         allows = find_allows(m.source, m.file, dialect)
         allowed = _allowed_rules(allows)
         findings.extend(_annotation_findings(m, allows, policy))
-        transactional = dialect == "pgsql" and _is_laravel(m) and not disables_transaction(m.source or "")
+        transactional = (
+            dialect == "pgsql" and _is_laravel(m) and not disables_transaction(m.source or "")
+        )
         notes = m.notes + (None,) * (len(m.statements) - len(m.notes))
-        parsed = [(i, sql, op) for i, (sql, note) in enumerate(zip(m.statements, notes), 1)
-                  for op in read_statement(sql, dialect, note)]
+        parsed = [
+            (i, sql, op)
+            for i, (sql, note) in enumerate(zip(m.statements, notes), 1)
+            for op in read_statement(sql, dialect, note)
+        ]
         all_ops = tuple(op for _, _, op in parsed)
         for pos, (index, sql, op) in enumerate(parsed):
-            scope = Scope(dialect, schema, transactional, frozenset(new_tables), frozenset(new_columns),
-                          all_ops[:pos], all_ops[pos + 1:])
+            scope = Scope(
+                dialect,
+                schema,
+                transactional,
+                frozenset(new_tables),
+                frozenset(new_columns),
+                all_ops[:pos],
+                all_ops[pos + 1 :],
+            )
             for rule in rules:
                 if scope.is_new(getattr(op, "table", None)) and not rule.on_new_tables:
                     continue
                 why = rule.detect(op, scope)
                 if why is None:
                     continue
-                finding = _finding(m.name, rule, index, sql, why, policy, allowed, transactional and len(parsed) > 1,
-                                   dialect)
+                finding = _finding(
+                    m.name,
+                    rule,
+                    index,
+                    sql,
+                    why,
+                    policy,
+                    allowed,
+                    transactional and len(parsed) > 1,
+                    dialect,
+                )
                 if finding is not None:
                     findings.append(finding)
             _learn(op, new_tables, new_columns)
@@ -58,7 +84,9 @@ def check(migrations: Sequence[PendingMigration], dialect: str, policy: Migratio
 
 
 def _is_laravel(m: PendingMigration) -> bool:
-    return bool(m.source) and ((m.file or "").endswith(".php") or m.source.lstrip().startswith("<?php"))
+    return bool(m.source) and (
+        (m.file or "").endswith(".php") or m.source.lstrip().startswith("<?php")
+    )
 
 
 def _learn(op: ops.Op, new_tables: set[str], new_columns: set[tuple[str, str]]) -> None:
@@ -83,7 +111,9 @@ def _allowed_rules(allows: list[Allow]) -> dict[str, str]:
     return result
 
 
-def _annotation_findings(m: PendingMigration, allows: list[Allow], policy: MigrationPolicy) -> list[Finding]:
+def _annotation_findings(
+    m: PendingMigration, allows: list[Allow], policy: MigrationPolicy
+) -> list[Finding]:
     rule = RULES[BAD_ANNOTATION]
     severity = policy.severity(rule.id, rule.default)
     if severity is None:
@@ -96,26 +126,62 @@ def _annotation_findings(m: PendingMigration, allows: list[Allow], policy: Migra
         for r in a.rules:
             if r not in RULES:
                 close = difflib.get_close_matches(r, RULES, n=1)
-                problems.append(f"{r!r} is not a rule" + (f" (did you mean {close[0]!r}?)" if close else ""))
+                problems.append(
+                    f"{r!r} is not a rule" + (f" (did you mean {close[0]!r}?)" if close else "")
+                )
         if not a.reason:
             problems.append("it gives no reason after ` -- `, so it allows nothing")
         if problems:
-            out.append(Finding(m.name, rule.id, rule.category, None, a.text, "; ".join(problems),
-                               rule.alternative, severity, statement_index=0))
+            out.append(
+                Finding(
+                    m.name,
+                    rule.id,
+                    rule.category,
+                    None,
+                    a.text,
+                    "; ".join(problems),
+                    rule.alternative,
+                    severity,
+                    statement_index=0,
+                )
+            )
     return out
 
 
-def _finding(migration: str, rule: Rule, index: int, sql: str | None, why: str, policy: MigrationPolicy,
-             allowed: dict[str, str], in_long_txn: bool, dialect: str) -> Finding | None:
+def _finding(
+    migration: str,
+    rule: Rule,
+    index: int,
+    sql: str | None,
+    why: str,
+    policy: MigrationPolicy,
+    allowed: dict[str, str],
+    in_long_txn: bool,
+    dialect: str,
+) -> Finding | None:
     severity = policy.severity(rule.id, rule.default)
     if severity is None:
         return None
-    if in_long_txn and rule.category == "locks-table" and rule.id not in ("concurrently-in-transaction",
-                                                                          "validate-in-transaction"):
+    if (
+        in_long_txn
+        and rule.category == "locks-table"
+        and rule.id not in ("concurrently-in-transaction", "validate-in-transaction")
+    ):
         why += "; Laravel runs this migration in one transaction, so the lock is held until the migration ends"
     reason = allowed.get(rule.id)
-    return Finding(migration, rule.id, rule.category, sql, excerpt(sql, dialect), why, rule.alternative, severity,
-                   allowed=reason is not None, allow_reason=reason, statement_index=index)
+    return Finding(
+        migration,
+        rule.id,
+        rule.category,
+        sql,
+        excerpt(sql, dialect),
+        why,
+        rule.alternative,
+        severity,
+        allowed=reason is not None,
+        allow_reason=reason,
+        statement_index=index,
+    )
 
 
 def excerpt(sql: str | None, dialect: str) -> str:

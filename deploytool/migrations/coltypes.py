@@ -14,6 +14,7 @@ type to that one rewrite or copy the table?" from measured behaviour:
   (latin1 varchar(50) -> varchar(300) is instant there), so the gate may flag what MariaDB does
   online, never the reverse.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,15 @@ from sqlglot import exp
 
 _SQLGLOT = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
 _TEXTUAL = {"TEXT", "VARCHAR"}
-CHARSET_BYTES = {"utf8mb4": 4, "utf8mb3": 3, "utf8": 3, "latin1": 1, "ascii": 1, "binary": 1, "ucs2": 2}
+CHARSET_BYTES = {
+    "utf8mb4": 4,
+    "utf8mb3": 3,
+    "utf8": 3,
+    "latin1": 1,
+    "ascii": 1,
+    "binary": 1,
+    "ucs2": 2,
+}
 DEFAULT_MYSQL_CHARSET = "utf8mb4"  # Laravel's default charset
 
 
@@ -81,13 +90,20 @@ def _pg_cost(old: ColType, new: ColType) -> str | None:
     if old.name == "TEXT" and new.name == "VARCHAR" and new.int_param(0) is None:
         return None
     if old.name == "DECIMAL" and new.name == "DECIMAL":
-        op, os_, np_, ns = old.int_param(0), old.int_param(1) or 0, new.int_param(0), new.int_param(1) or 0
+        op, os_, np_, ns = (
+            old.int_param(0),
+            old.int_param(1) or 0,
+            new.int_param(0),
+            new.int_param(1) or 0,
+        )
         if np_ is None or (op is not None and np_ >= op and ns == os_):
             return None
     if old.name == "CIDR" and new.name == "INET":
         return None
-    return (f"changing {old.sql} to {new.sql} rewrites the whole table under an ACCESS EXCLUSIVE lock "
-            "(only varchar widening, varchar->text and numeric precision increases are free)")
+    return (
+        f"changing {old.sql} to {new.sql} rewrites the whole table under an ACCESS EXCLUSIVE lock "
+        "(only varchar widening, varchar->text and numeric precision increases are free)"
+    )
 
 
 def _mysql_cost(old: ColType, new: ColType, charset: str | None) -> str | None:
@@ -97,9 +113,11 @@ def _mysql_cost(old: ColType, new: ColType, charset: str | None) -> str | None:
             per_char = CHARSET_BYTES.get((charset or DEFAULT_MYSQL_CHARSET).lower(), 4)
             if (o * per_char <= 255) == (m * per_char <= 255):
                 return None
-            return (f"{old.sql} -> {new.sql} crosses 255 bytes ({o * per_char} -> {m * per_char} bytes in "
-                    f"{charset or DEFAULT_MYSQL_CHARSET}): InnoDB needs a second length byte, so it copies the "
-                    "table and blocks writes")
+            return (
+                f"{old.sql} -> {new.sql} crosses 255 bytes ({o * per_char} -> {m * per_char} bytes in "
+                f"{charset or DEFAULT_MYSQL_CHARSET}): InnoDB needs a second length byte, so it copies the "
+                "table and blocks writes"
+            )
     if old.name == new.name == "ENUM":
         if new.params[: len(old.params)] == old.params:
             return None

@@ -5,6 +5,7 @@ PostgreSQL `ALTER TABLE … VALIDATE CONSTRAINT` and `ALTER TYPE … ADD VALUE /
 tokenizer still knows quoting and comments, so these few shapes are matched on tokens, never on
 raw text. Any other Command is Unknown: the gate does not guess.
 """
+
 from __future__ import annotations
 
 import sqlglot
@@ -26,7 +27,9 @@ class _Tokens:
     def take(self, *words: str) -> bool:
         """Consume the given unquoted keywords if they come next."""
         end = self.i + len(words)
-        if end <= len(self.items) and all(not q and w == word for (w, _, q), word in zip(self.items[self.i:end], words)):
+        if end <= len(self.items) and all(
+            not q and w == word for (w, _, q), word in zip(self.items[self.i : end], words)
+        ):
             self.i = end
             return True
         return False
@@ -55,7 +58,11 @@ def command_ops(head: str, rest: str, dialect: str) -> list[ops.Op]:
         found = reader(tokens)
         if found:
             return found
-    return [ops.Unknown(f"sqlglot left this {head.upper()} statement unstructured and the gate does not guess")]
+    return [
+        ops.Unknown(
+            f"sqlglot left this {head.upper()} statement unstructured and the gate does not guess"
+        )
+    ]
 
 
 def _rename_tables(t: _Tokens) -> list[ops.Op]:

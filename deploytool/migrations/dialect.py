@@ -1,11 +1,18 @@
 """Which SQL dialect the gate reads, from the app's Laravel database driver or the inventory."""
+
 from __future__ import annotations
 
 DIALECTS = ("mysql", "pgsql", "sqlite")
 
 # MariaDB speaks the MySQL dialect for every statement the rules look at.
-_DRIVERS = {"mysql": "mysql", "mariadb": "mysql", "pgsql": "pgsql", "postgres": "pgsql",
-            "postgresql": "pgsql", "sqlite": "sqlite"}
+_DRIVERS = {
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "pgsql": "pgsql",
+    "postgres": "pgsql",
+    "postgresql": "pgsql",
+    "sqlite": "sqlite",
+}
 
 
 class UnsupportedDialect(ValueError):
@@ -18,6 +25,10 @@ def dialect_from_driver(driver: str) -> str:
     if key in _DRIVERS:
         return _DRIVERS[key]
     if key == "sqlsrv":
-        raise UnsupportedDialect("sqlsrv: SQL Server migrations are not checked; set migrations.gate: off "
-                                 "for this app or check them by hand")
-    raise UnsupportedDialect(f"{driver!r}: unknown database driver (expected mysql, mariadb, pgsql or sqlite)")
+        raise UnsupportedDialect(
+            "sqlsrv: SQL Server migrations are not checked; set migrations.gate: off "
+            "for this app or check them by hand"
+        )
+    raise UnsupportedDialect(
+        f"{driver!r}: unknown database driver (expected mysql, mariadb, pgsql or sqlite)"
+    )

@@ -13,6 +13,7 @@ All frozen. `Report.to_dict()` is the JSON shape printed by `--json` and read by
 `statement_index` counts from 1 within the migration; 0 marks a finding about the migration as a
 whole (a bad allow annotation).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,10 +51,17 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "migration": self.migration, "rule": self.rule, "category": self.category,
-            "statement_index": self.statement_index, "statement": self.statement, "excerpt": self.excerpt,
-            "why": self.why, "alternative": self.alternative, "severity": self.severity,
-            "allowed": self.allowed, "allow_reason": self.allow_reason,
+            "migration": self.migration,
+            "rule": self.rule,
+            "category": self.category,
+            "statement_index": self.statement_index,
+            "statement": self.statement,
+            "excerpt": self.excerpt,
+            "why": self.why,
+            "alternative": self.alternative,
+            "severity": self.severity,
+            "allowed": self.allowed,
+            "allow_reason": self.allow_reason,
         }
 
 

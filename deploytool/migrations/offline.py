@@ -4,6 +4,7 @@ Exit codes come from deploytool.errors.ExitCode: OK when clean (warnings include
 when a blocking finding is not allowed, CONFIG when the file cannot be read (one line, no
 traceback), USAGE for an unknown dialect.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,13 @@ from .render import report_table
 from .sqlfiles import split_statements
 
 
-def run_offline(sql_path: Path, dialect: str, policy: MigrationPolicy, as_json: bool, console) -> int:
+def run_offline(
+    sql_path: Path, dialect: str, policy: MigrationPolicy, as_json: bool, console
+) -> int:
     if dialect not in DIALECTS:
-        console.print(f"--dialect: expected one of {', '.join(DIALECTS)}, got {dialect!r}", markup=False)
+        console.print(
+            f"--dialect: expected one of {', '.join(DIALECTS)}, got {dialect!r}", markup=False
+        )
         return int(ExitCode.USAGE)
     try:
         text = Path(sql_path).read_text(encoding="utf-8")
@@ -28,7 +33,9 @@ def run_offline(sql_path: Path, dialect: str, policy: MigrationPolicy, as_json: 
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         console.print(f"{sql_path}: cannot read: {reason}", markup=False, highlight=False)
         return int(ExitCode.CONFIG)
-    migration = PendingMigration(Path(sql_path).name, str(sql_path), tuple(split_statements(text, dialect)), text)
+    migration = PendingMigration(
+        Path(sql_path).name, str(sql_path), tuple(split_statements(text, dialect)), text
+    )
     report = check([migration], dialect, policy)
     if as_json:
         console.out(json.dumps(report.to_dict(), indent=2), highlight=False)

@@ -8,6 +8,7 @@ PostgreSQL name, and lets a new dialect be added by writing one translator.
 Table names are kept as written (schema-qualified, unquoted); `key()` is the bare lower-case
 name used to match a table created earlier in the pending set.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

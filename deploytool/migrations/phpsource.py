@@ -5,6 +5,7 @@ whether the class sets `$withinTransaction = false` (on PostgreSQL that decides 
 held to the end of the migration). Both must ignore look-alikes inside strings, so this walks
 strings, heredocs and comments the way PHP does instead of searching the text.
 """
+
 from __future__ import annotations
 
 
@@ -62,7 +63,9 @@ def _heredoc_end(s: str, i: int) -> int:
         eol = len(s) if eol < 0 else eol
         line = s[j:eol].lstrip()
         # PHP 7.3+: the closing label may be indented and followed by `;`, `,` or `)`.
-        if line.startswith(label) and not (line[len(label) : len(label) + 1].isalnum() or line[len(label) : len(label) + 1] == "_"):
+        if line.startswith(label) and not (
+            line[len(label) : len(label) + 1].isalnum() or line[len(label) : len(label) + 1] == "_"
+        ):
             return j + (len(s[j:eol]) - len(line)) + len(label)
         j = eol + 1
     return len(s)
@@ -88,6 +91,10 @@ def disables_transaction(src: str) -> bool:
     """True when the migration declares `$withinTransaction = false` (Laravel then runs it bare)."""
     tokens = _tokens(split_php(src)[1])
     for k in range(len(tokens) - 2):
-        if tokens[k] == "$withinTransaction" and tokens[k + 1] == "=" and tokens[k + 2].lower() == "false":
+        if (
+            tokens[k] == "$withinTransaction"
+            and tokens[k + 1] == "="
+            and tokens[k + 2].lower() == "false"
+        ):
             return True
     return False

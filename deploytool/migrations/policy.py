@@ -5,12 +5,13 @@ default of its own (advice rules warn under `block`); `rules` overrides single r
 wins over both. Unknown modes, severities and rule ids are refused when the policy is built,
 with a suggestion, so a typo in the inventory cannot switch a rule off.
 """
+
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 MODES = ("block", "warn", "off")
 
@@ -30,7 +31,11 @@ class MigrationPolicy:
         """'block', 'warn', or None when the finding is switched off."""
         chosen = self.rules.get(rule_id)
         if chosen is None:
-            chosen = "warn" if self.mode == "warn" or (self.mode == "block" and rule_default == "warn") else self.mode
+            chosen = (
+                "warn"
+                if self.mode == "warn" or (self.mode == "block" and rule_default == "warn")
+                else self.mode
+            )
         return None if chosen == "off" else chosen
 
 

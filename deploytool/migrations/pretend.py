@@ -10,10 +10,11 @@ Measured on Laravel 8.83 (Debian), MariaDB 10.11 and PostgreSQL 15:
   with Symfony's error block (`In ChangeColumn.php line 30:` and the boxed message); that
   migration and every later one are unknown.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 from .model import PendingMigration
 
@@ -64,8 +65,12 @@ def parse_pretend(output: str, names: Iterable[str] | None = None) -> list[Pendi
 
 def _statement(name: str, sql: str) -> PendingStatement:
     if sql.startswith(FAILED_DUMP):
-        return PendingStatement(name, None, "Laravel printed 'failed to dump queries': Doctrine could not read a "
-                                            "table or column that the live database does not have yet")
+        return PendingStatement(
+            name,
+            None,
+            "Laravel printed 'failed to dump queries': Doctrine could not read a "
+            "table or column that the live database does not have yet",
+        )
     return PendingStatement(name, sql)
 
 
@@ -102,7 +107,9 @@ def _error_header(line: str) -> bool:
     return s.startswith("In ") and s.endswith(":") and " line " in s
 
 
-def _failure(rest: list[str], done: list[PendingStatement], known: _Known | None) -> list[PendingStatement]:
+def _failure(
+    rest: list[str], done: list[PendingStatement], known: _Known | None
+) -> list[PendingStatement]:
     message = _boxed_message(rest)
     hint = ""
     if "doctrine" in message.lower():
@@ -116,7 +123,11 @@ def _failure(rest: list[str], done: list[PendingStatement], known: _Known | None
     if not failed:
         return [PendingStatement(UNATTRIBUTED, None, note)]
     return [PendingStatement(failed[0], None, note)] + [
-        PendingStatement(n, None, "not reached: `migrate --pretend` stopped at an earlier migration") for n in failed[1:]]
+        PendingStatement(
+            n, None, "not reached: `migrate --pretend` stopped at an earlier migration"
+        )
+        for n in failed[1:]
+    ]
 
 
 def _boxed_message(lines: list[str]) -> str:
@@ -174,8 +185,9 @@ def class_to_file(class_names: Iterable[str], file_names: Iterable[str]) -> dict
     return mapping
 
 
-def migrations_from_pretend(output: str, pending_files: Sequence[str],
-                            sources: Mapping[str, str] | None = None) -> list[PendingMigration]:
+def migrations_from_pretend(
+    output: str, pending_files: Sequence[str], sources: Mapping[str, str] | None = None
+) -> list[PendingMigration]:
     """Group the pretend output into PendingMigrations, one per pending file in run order.
 
     `pending_files` are the pending migration file names (as `migrate:status` lists them, in order);
@@ -189,11 +201,25 @@ def migrations_from_pretend(output: str, pending_files: Sequence[str],
         (grouped[mapping[s.migration]] if s.migration in mapping else orphans).append(s)
     result = [_migration(f, grouped[f], sources) for f in pending_files]
     if orphans:
-        result.append(PendingMigration(UNATTRIBUTED, None, tuple(s.sql for s in orphans), None,
-                                       tuple(s.note for s in orphans)))
+        result.append(
+            PendingMigration(
+                UNATTRIBUTED,
+                None,
+                tuple(s.sql for s in orphans),
+                None,
+                tuple(s.note for s in orphans),
+            )
+        )
     return result
 
 
-def _migration(file: str, stmts: list[PendingStatement], sources: Mapping[str, str] | None) -> PendingMigration:
-    return PendingMigration(_stem(file), file, tuple(s.sql for s in stmts), (sources or {}).get(file),
-                            tuple(s.note for s in stmts))
+def _migration(
+    file: str, stmts: list[PendingStatement], sources: Mapping[str, str] | None
+) -> PendingMigration:
+    return PendingMigration(
+        _stem(file),
+        file,
+        tuple(s.sql for s in stmts),
+        (sources or {}).get(file),
+        tuple(s.note for s in stmts),
+    )

@@ -5,11 +5,25 @@ libpg_query parses every statement PostgreSQL accepts into the server's own node
 sqlglot 30 falls back to unstructured commands for VALIDATE CONSTRAINT, ALTER TYPE … ADD VALUE
 and others. PDO's `?` placeholders are numbered `$n` first, since the server grammar rejects `?`.
 """
+
 from __future__ import annotations
 
 from pglast import ast, parse_sql
-from pglast.enums import (AlterTableType as AT, ConstrType as CT, DropBehavior, ObjectType as OT,
-                          A_Expr_Kind, BoolExprType, SubLinkType)
+from pglast.enums import (
+    A_Expr_Kind,
+    BoolExprType,
+    DropBehavior,
+    SubLinkType,
+)
+from pglast.enums import (
+    AlterTableType as AT,
+)
+from pglast.enums import (
+    ConstrType as CT,
+)
+from pglast.enums import (
+    ObjectType as OT,
+)
 from pglast.stream import RawStream
 
 from . import ops
@@ -18,20 +32,67 @@ from .sqlscan import number_placeholders
 
 # Functions PostgreSQL marks STABLE or IMMUTABLE that migrations use as defaults; any other
 # function is treated as possibly VOLATILE, which makes ADD COLUMN rewrite the table.
-_NOT_VOLATILE = {"now", "statement_timestamp", "transaction_timestamp", "current_setting", "lower", "upper",
-                 "concat", "to_json", "to_jsonb", "json_build_object", "jsonb_build_object", "json_build_array",
-                 "jsonb_build_array", "make_interval", "to_timestamp", "date_trunc", "length", "array_length"}
-_VOLATILE_NOTE = {"gen_random_uuid", "uuid_generate_v4", "uuid_generate_v1", "random", "clock_timestamp",
-                  "timeofday", "nextval"}
+_NOT_VOLATILE = {
+    "now",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "current_setting",
+    "lower",
+    "upper",
+    "concat",
+    "to_json",
+    "to_jsonb",
+    "json_build_object",
+    "jsonb_build_object",
+    "json_build_array",
+    "jsonb_build_array",
+    "make_interval",
+    "to_timestamp",
+    "date_trunc",
+    "length",
+    "array_length",
+}
+_VOLATILE_NOTE = {
+    "gen_random_uuid",
+    "uuid_generate_v4",
+    "uuid_generate_v1",
+    "random",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+}
 _KEY_COLUMNS = {"id", "uuid", "ctid"}
 # ALTER TABLE subcommands that neither break old code nor hold a long lock.
-_HARMLESS_AT = {AT.AT_ColumnDefault, AT.AT_DropConstraint, AT.AT_SetStatistics, AT.AT_SetOptions,
-                AT.AT_ResetOptions, AT.AT_SetStorage, AT.AT_SetCompression, AT.AT_ReplicaIdentity,
-                AT.AT_ChangeOwner, AT.AT_GenericOptions, AT.AT_SetRelOptions, AT.AT_ResetRelOptions,
-                AT.AT_EnableTrig, AT.AT_DisableTrig, AT.AT_EnableTrigAll, AT.AT_DisableTrigAll,
-                AT.AT_EnableTrigUser, AT.AT_DisableTrigUser, AT.AT_EnableRowSecurity, AT.AT_DisableRowSecurity,
-                AT.AT_ForceRowSecurity, AT.AT_NoForceRowSecurity, AT.AT_DropIdentity, AT.AT_DropExpression,
-                AT.AT_CookedColumnDefault, AT.AT_DropOids, AT.AT_ClusterOn, AT.AT_DropCluster}
+_HARMLESS_AT = {
+    AT.AT_ColumnDefault,
+    AT.AT_DropConstraint,
+    AT.AT_SetStatistics,
+    AT.AT_SetOptions,
+    AT.AT_ResetOptions,
+    AT.AT_SetStorage,
+    AT.AT_SetCompression,
+    AT.AT_ReplicaIdentity,
+    AT.AT_ChangeOwner,
+    AT.AT_GenericOptions,
+    AT.AT_SetRelOptions,
+    AT.AT_ResetRelOptions,
+    AT.AT_EnableTrig,
+    AT.AT_DisableTrig,
+    AT.AT_EnableTrigAll,
+    AT.AT_DisableTrigAll,
+    AT.AT_EnableTrigUser,
+    AT.AT_DisableTrigUser,
+    AT.AT_EnableRowSecurity,
+    AT.AT_DisableRowSecurity,
+    AT.AT_ForceRowSecurity,
+    AT.AT_NoForceRowSecurity,
+    AT.AT_DropIdentity,
+    AT.AT_DropExpression,
+    AT.AT_CookedColumnDefault,
+    AT.AT_DropOids,
+    AT.AT_ClusterOn,
+    AT.AT_DropCluster,
+}
 
 
 def read(sql: str) -> list[ops.Op]:
@@ -45,7 +106,9 @@ def read(sql: str) -> list[ops.Op]:
 
 
 def _rel(r: ast.RangeVar | None) -> str:
-    return ".".join(p for p in (r.catalogname, r.schemaname, r.relname) if p) if r is not None else "?"
+    return (
+        ".".join(p for p in (r.catalogname, r.schemaname, r.relname) if p) if r is not None else "?"
+    )
 
 
 def _names(names) -> str:
@@ -103,10 +166,16 @@ def _rename(s: ast.RenameStmt) -> list[ops.Op]:
     if t == OT.OBJECT_COLUMN:
         return [ops.RenameColumn(_rel(s.relation), s.subname, s.newname)]
     if t in (OT.OBJECT_TABLE, OT.OBJECT_VIEW, OT.OBJECT_MATVIEW):
-        return [ops.RenameTable(_rel(s.relation), s.newname, "table" if t == OT.OBJECT_TABLE else "view")]
+        return [
+            ops.RenameTable(
+                _rel(s.relation), s.newname, "table" if t == OT.OBJECT_TABLE else "view"
+            )
+        ]
     if t == OT.OBJECT_SCHEMA:
         return [ops.RenameTable(s.subname, s.newname, "schema")]
-    return [ops.Other(f"RENAME {t.name.removeprefix('OBJECT_')}")]  # indexes, constraints, sequences
+    return [
+        ops.Other(f"RENAME {t.name.removeprefix('OBJECT_')}")
+    ]  # indexes, constraints, sequences
 
 
 def _alter_table(s: ast.AlterTableStmt) -> list[ops.Op]:
@@ -123,7 +192,11 @@ def _alter_cmd(table: str, c: ast.AlterTableCmd) -> list[ops.Op]:
     if t == AT.AT_DropColumn:
         return [ops.DropColumn(table, c.name)]
     if t == AT.AT_AlterColumnType:
-        return [ops.AlterColumnType(table, c.name, coltype(c.def_.typeName), c.def_.raw_default is not None)]
+        return [
+            ops.AlterColumnType(
+                table, c.name, coltype(c.def_.typeName), c.def_.raw_default is not None
+            )
+        ]
     if t == AT.AT_SetNotNull:
         return [ops.SetNotNull(table, c.name)]
     if t == AT.AT_DropNotNull:
@@ -134,18 +207,29 @@ def _alter_cmd(table: str, c: ast.AlterTableCmd) -> list[ops.Op]:
         return [ops.ValidateConstraint(table, c.name)]
     if t in _HARMLESS_AT:
         return [ops.Other(t.name)]
-    return [ops.Unknown(f"ALTER TABLE subcommand {t.name.removeprefix('AT_')} is not classified by the gate")]
+    return [
+        ops.Unknown(
+            f"ALTER TABLE subcommand {t.name.removeprefix('AT_')} is not classified by the gate"
+        )
+    ]
 
 
-_CONSTRAINT_KINDS = {CT.CONSTR_UNIQUE: "unique", CT.CONSTR_PRIMARY: "primary", CT.CONSTR_FOREIGN: "foreign",
-                     CT.CONSTR_CHECK: "check", CT.CONSTR_EXCLUSION: "exclude"}
+_CONSTRAINT_KINDS = {
+    CT.CONSTR_UNIQUE: "unique",
+    CT.CONSTR_PRIMARY: "primary",
+    CT.CONSTR_FOREIGN: "foreign",
+    CT.CONSTR_CHECK: "check",
+    CT.CONSTR_EXCLUSION: "exclude",
+}
 
 
 def _constraint(table: str, k: ast.Constraint, on_domain: bool = False) -> ops.Op:
     kind = _CONSTRAINT_KINDS.get(k.contype)
     if kind is None:
         return ops.Unknown(f"constraint type {k.contype.name} is not classified by the gate")
-    return ops.AddConstraint(table, kind, k.conname, bool(k.skip_validation), bool(k.indexname), on_domain)
+    return ops.AddConstraint(
+        table, kind, k.conname, bool(k.skip_validation), bool(k.indexname), on_domain
+    )
 
 
 def _alter_domain(s: ast.AlterDomainStmt) -> list[ops.Op]:
@@ -169,7 +253,11 @@ def _truncate(s: ast.TruncateStmt) -> list[ops.Op]:
 def _write(s) -> list[ops.Op]:
     kind = "update" if isinstance(s, ast.UpdateStmt) else "delete"
     where = s.whereClause
-    return [ops.Write(kind, _rel(s.relation), where is not None, where is not None and bounded_where(where))]
+    return [
+        ops.Write(
+            kind, _rel(s.relation), where is not None, where is not None and bounded_where(where)
+        )
+    ]
 
 
 def _insert(s: ast.InsertStmt) -> list[ops.Op]:
@@ -179,30 +267,51 @@ def _insert(s: ast.InsertStmt) -> list[ops.Op]:
 
 
 def _reindex(s: ast.ReindexStmt) -> list[ops.Op]:
-    concurrent = any(isinstance(p, ast.DefElem) and p.defname == "concurrently" for p in s.params or ())
+    concurrent = any(
+        isinstance(p, ast.DefElem) and p.defname == "concurrently" for p in s.params or ()
+    )
     target = _rel(s.relation) if s.relation is not None else (s.name or "?")
     return [ops.Reindex(target, concurrent)]
 
 
-_HANDLERS = {ast.CreateStmt: _create, ast.CreateTableAsStmt: _create_as, ast.IndexStmt: _index,
-             ast.DropStmt: _drop, ast.DropdbStmt: _dropdb, ast.RenameStmt: _rename,
-             ast.AlterTableStmt: _alter_table, ast.AlterDomainStmt: _alter_domain,
-             ast.AlterEnumStmt: _alter_enum, ast.TruncateStmt: _truncate, ast.UpdateStmt: _write,
-             ast.DeleteStmt: _write, ast.InsertStmt: _insert, ast.ReindexStmt: _reindex}
+_HANDLERS = {
+    ast.CreateStmt: _create,
+    ast.CreateTableAsStmt: _create_as,
+    ast.IndexStmt: _index,
+    ast.DropStmt: _drop,
+    ast.DropdbStmt: _dropdb,
+    ast.RenameStmt: _rename,
+    ast.AlterTableStmt: _alter_table,
+    ast.AlterDomainStmt: _alter_domain,
+    ast.AlterEnumStmt: _alter_enum,
+    ast.TruncateStmt: _truncate,
+    ast.UpdateStmt: _write,
+    ast.DeleteStmt: _write,
+    ast.InsertStmt: _insert,
+    ast.ReindexStmt: _reindex,
+}
 
 
 def coltype(t: ast.TypeName):
     name = t.names[-1].sval if t.names else "?"
-    mods = [str(m.val.ival) for m in t.typmods or () if isinstance(m, ast.A_Const) and hasattr(m.val, "ival")]
+    mods = [
+        str(m.val.ival)
+        for m in t.typmods or ()
+        if isinstance(m, ast.A_Const) and hasattr(m.val, "ival")
+    ]
     text = f"{name}({','.join(mods)})" if mods else name
     return read_type(text + ("[]" if t.arrayBounds else ""), "pgsql")
 
 
 def column(d: ast.ColumnDef) -> ops.Column:
     type_name = d.typeName.names[-1].sval if d.typeName and d.typeName.names else ""
-    col = {"name": d.colname, "type": coltype(d.typeName) if d.typeName else None,
-           "auto_increment": type_name in ("serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"),
-           "not_null": bool(d.is_not_null)}
+    col = {
+        "name": d.colname,
+        "type": coltype(d.typeName) if d.typeName else None,
+        "auto_increment": type_name
+        in ("serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"),
+        "not_null": bool(d.is_not_null),
+    }
     for k in d.constraints or ():
         ct = k.contype
         if ct == CT.CONSTR_NOTNULL:
@@ -230,9 +339,17 @@ def default(expr) -> ops.Default:
         if isinstance(node, ast.FuncCall):
             fname = node.funcname[-1].sval.lower()
             if fname in _VOLATILE_NOTE:
-                return ops.Default(sql, True, f"{fname}() is VOLATILE: PostgreSQL computes it for every existing row")
+                return ops.Default(
+                    sql,
+                    True,
+                    f"{fname}() is VOLATILE: PostgreSQL computes it for every existing row",
+                )
             if fname not in _NOT_VOLATILE:
-                return ops.Default(sql, True, f"{fname}() may be VOLATILE; if it is, every existing row is rewritten")
+                return ops.Default(
+                    sql,
+                    True,
+                    f"{fname}() may be VOLATILE; if it is, every existing row is rewritten",
+                )
     return ops.Default(sql, False)
 
 
@@ -245,18 +362,32 @@ def _walk(node):
             stack.extend(n)
         elif isinstance(n, ast.Node):
             yield n
-            stack.extend(v for v in (getattr(n, a, None) for a in n.__slots__) if isinstance(v, (ast.Node, tuple)))
+            stack.extend(
+                v
+                for v in (getattr(n, a, None) for a in n.__slots__)
+                if isinstance(v, (ast.Node, tuple))
+            )
 
 
 def _key_col(e) -> bool:
-    return isinstance(e, ast.ColumnRef) and isinstance(e.fields[-1], ast.String) and e.fields[-1].sval.lower() in _KEY_COLUMNS
+    return (
+        isinstance(e, ast.ColumnRef)
+        and isinstance(e.fields[-1], ast.String)
+        and e.fields[-1].sval.lower() in _KEY_COLUMNS
+    )
 
 
 def bounded_where(w) -> bool:
-    conjuncts = w.args if isinstance(w, ast.BoolExpr) and w.boolop == BoolExprType.AND_EXPR else (w,)
+    conjuncts = (
+        w.args if isinstance(w, ast.BoolExpr) and w.boolop == BoolExprType.AND_EXPR else (w,)
+    )
     lower = upper = False
     for c in conjuncts:
-        if isinstance(c, ast.SubLink) and c.subLinkType == SubLinkType.ANY_SUBLINK and _key_col(c.testexpr):
+        if (
+            isinstance(c, ast.SubLink)
+            and c.subLinkType == SubLinkType.ANY_SUBLINK
+            and _key_col(c.testexpr)
+        ):
             if isinstance(c.subselect, ast.SelectStmt) and c.subselect.limitCount is not None:
                 return True
         if not (isinstance(c, ast.A_Expr) and _key_col(c.lexpr)):

@@ -3,6 +3,7 @@
 Also reads PostgreSQL, only so the benchmark can compare its coverage with pglast's. Any shape it
 does not recognise becomes Unknown (which blocks unless allowed), never a silent pass.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,10 +28,28 @@ class _QuietFallback(logging.Filter):
 logging.getLogger("sqlglot").addFilter(_QuietFallback())
 
 # Statement classes that are understood and harmless as such (reads, session settings, …).
-_HARMLESS = (exp.Query, exp.Set, exp.Transaction, exp.Commit, exp.Rollback, exp.Use, exp.Pragma,
-             exp.Describe, exp.Show, exp.Analyze, exp.Comment)
-_FUNCTIONS_STABLE = {"now", "current_timestamp", "localtimestamp", "statement_timestamp",
-                     "transaction_timestamp", "current_date", "current_time"}
+_HARMLESS = (
+    exp.Query,
+    exp.Set,
+    exp.Transaction,
+    exp.Commit,
+    exp.Rollback,
+    exp.Use,
+    exp.Pragma,
+    exp.Describe,
+    exp.Show,
+    exp.Analyze,
+    exp.Comment,
+)
+_FUNCTIONS_STABLE = {
+    "now",
+    "current_timestamp",
+    "localtimestamp",
+    "statement_timestamp",
+    "transaction_timestamp",
+    "current_date",
+    "current_time",
+}
 
 
 def read(sql: str, dialect: str) -> list[ops.Op]:
@@ -58,7 +77,11 @@ def table_name(t: exp.Expression | None) -> str:
 
 def _statement(tree: exp.Expression, dialect: str) -> list[ops.Op]:
     if isinstance(tree, exp.Command):
-        rest = tree.expression.this if isinstance(tree.expression, exp.Literal) else str(tree.expression or "")
+        rest = (
+            tree.expression.this
+            if isinstance(tree.expression, exp.Literal)
+            else str(tree.expression or "")
+        )
         return command_ops(str(tree.this), rest, _READ[dialect])
     if isinstance(tree, exp.Create):
         return _create(tree, dialect)
@@ -84,16 +107,30 @@ def _create(tree: exp.Create, dialect: str) -> list[ops.Op]:
     if kind == "INDEX":
         index = tree.this
         online = dialect == "mysql" and not tree.args.get("unique")
-        return [ops.AddIndex(table_name(index.args.get("table")), index.name or None,
-                             bool(tree.args.get("unique")), bool(tree.args.get("concurrently")), online)]
+        return [
+            ops.AddIndex(
+                table_name(index.args.get("table")),
+                index.name or None,
+                bool(tree.args.get("unique")),
+                bool(tree.args.get("concurrently")),
+                online,
+            )
+        ]
     if kind == "TABLE":
         schema = tree.this
         target = schema.this if isinstance(schema, exp.Schema) else schema
-        columns = tuple(column(c, dialect) for c in (schema.expressions if isinstance(schema, exp.Schema) else [])
-                        if isinstance(c, exp.ColumnDef))
+        columns = tuple(
+            column(c, dialect)
+            for c in (schema.expressions if isinstance(schema, exp.Schema) else [])
+            if isinstance(c, exp.ColumnDef)
+        )
         props = tree.args.get("properties")
-        temporary = bool(props and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions))
-        return [ops.CreateTable(table_name(target), columns, temporary, tree.expression is not None)]
+        temporary = bool(
+            props and any(isinstance(p, exp.TemporaryProperty) for p in props.expressions)
+        )
+        return [
+            ops.CreateTable(table_name(target), columns, temporary, tree.expression is not None)
+        ]
     return [ops.Other(f"CREATE {kind}")]
 
 
@@ -143,7 +180,9 @@ def _action(table: str, a: exp.Expression, dialect: str, not_valid: bool) -> lis
         old = a.args.get("rename_from")
         old_name = old.name if old is not None else new.name
         found: list[ops.Op] = [ops.RedefineColumn(table, old_name, new)]
-        if old_name.lower() != new.name.lower():  # MySQL `CHANGE a a …` is a type change, not a rename
+        if (
+            old_name.lower() != new.name.lower()
+        ):  # MySQL `CHANGE a a …` is a type change, not a rename
             found.insert(0, ops.RenameColumn(table, old_name, new.name))
         return found
     if isinstance(a, exp.AlterColumn):
@@ -156,7 +195,11 @@ def _action(table: str, a: exp.Expression, dialect: str, not_valid: bool) -> lis
 def _alter_column(table: str, a: exp.AlterColumn, dialect: str) -> list[ops.Op]:
     name = a.this.name
     if a.args.get("dtype") is not None:
-        return [ops.AlterColumnType(table, name, from_datatype(a.args["dtype"], dialect), bool(a.args.get("using")))]
+        return [
+            ops.AlterColumnType(
+                table, name, from_datatype(a.args["dtype"], dialect), bool(a.args.get("using"))
+            )
+        ]
     if a.args.get("allow_null") is False:
         return [ops.SetNotNull(table, name)]
     if a.args.get("allow_null") is True or a.args.get("drop") and "NOT NULL" in a.sql().upper():
@@ -168,19 +211,34 @@ def _constraint(table: str, e: exp.Expression, not_valid: bool, dialect: str) ->
     name = None
     if isinstance(e, exp.Constraint):
         name = e.name or None
-        return [op for inner in e.expressions for op in _constraint_kind(table, inner, name, not_valid, dialect)]
+        return [
+            op
+            for inner in e.expressions
+            for op in _constraint_kind(table, inner, name, not_valid, dialect)
+        ]
     return _constraint_kind(table, e, name, not_valid, dialect)
 
 
-def _constraint_kind(table: str, e: exp.Expression, name: str | None, not_valid: bool, dialect: str) -> list[ops.Op]:
+def _constraint_kind(
+    table: str, e: exp.Expression, name: str | None, not_valid: bool, dialect: str
+) -> list[ops.Op]:
     if isinstance(e, exp.IndexColumnConstraint):
         return [ops.AddIndex(table, e.name or None, online=dialect == "mysql")]
     if isinstance(e, exp.UniqueColumnConstraint):
         inner = e.this
-        index_name = inner.this.name if isinstance(inner, exp.Schema) and isinstance(inner.this, exp.Identifier) else None
+        index_name = (
+            inner.this.name
+            if isinstance(inner, exp.Schema) and isinstance(inner.this, exp.Identifier)
+            else None
+        )
         return [ops.AddConstraint(table, "unique", name or index_name, not_valid)]
-    kinds = {exp.ForeignKey: "foreign", exp.PrimaryKey: "primary", exp.CheckColumnConstraint: "check",
-             exp.PrimaryKeyColumnConstraint: "primary", exp.ExcludeColumnConstraint: "exclude"}
+    kinds = {
+        exp.ForeignKey: "foreign",
+        exp.PrimaryKey: "primary",
+        exp.CheckColumnConstraint: "check",
+        exp.PrimaryKeyColumnConstraint: "primary",
+        exp.ExcludeColumnConstraint: "exclude",
+    }
     for cls, kind in kinds.items():
         if isinstance(e, cls):
             return [ops.AddConstraint(table, kind, name, not_valid)]
@@ -189,7 +247,10 @@ def _constraint_kind(table: str, e: exp.Expression, name: str | None, not_valid:
 
 def column(cd: exp.ColumnDef, dialect: str) -> ops.Column:
     dtype = cd.args.get("kind")
-    col = {"name": cd.name, "type": from_datatype(dtype, dialect) if isinstance(dtype, exp.DataType) else None}
+    col = {
+        "name": cd.name,
+        "type": from_datatype(dtype, dialect) if isinstance(dtype, exp.DataType) else None,
+    }
     for c in cd.args.get("constraints") or []:
         kind = c.args.get("kind") if isinstance(c, exp.ColumnConstraint) else c
         if isinstance(kind, exp.NotNullColumnConstraint):
@@ -200,7 +261,9 @@ def column(cd: exp.ColumnDef, dialect: str) -> ops.Column:
             col["primary_key"] = True
         elif isinstance(kind, exp.UniqueColumnConstraint):
             col["unique"] = True
-        elif isinstance(kind, (exp.AutoIncrementColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)):
+        elif isinstance(
+            kind, (exp.AutoIncrementColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)
+        ):
             col["auto_increment"] = True
         elif isinstance(kind, exp.ComputedColumnConstraint):
             col["generated_stored"] = bool(kind.args.get("persisted"))
@@ -210,14 +273,20 @@ def column(cd: exp.ColumnDef, dialect: str) -> ops.Column:
             col["check"] = True
         elif isinstance(kind, exp.Reference) or isinstance(c, exp.Reference):
             col["references"] = True
-    if dtype is not None and isinstance(dtype, exp.DataType) and dtype.this.name in ("SERIAL", "BIGSERIAL", "SMALLSERIAL"):
+    if (
+        dtype is not None
+        and isinstance(dtype, exp.DataType)
+        and dtype.this.name in ("SERIAL", "BIGSERIAL", "SMALLSERIAL")
+    ):
         col["auto_increment"] = True
     return ops.Column(**col)
 
 
 def default(e: exp.Expression, dialect: str) -> ops.Default:
     sql = e.sql(dialect=_READ[dialect])
-    if isinstance(e, (exp.Literal, exp.Null, exp.Boolean)) or (isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)):
+    if isinstance(e, (exp.Literal, exp.Null, exp.Boolean)) or (
+        isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)
+    ):
         return ops.Default(sql, False)
     if isinstance(e, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)):
         return ops.Default(sql, False)
@@ -225,18 +294,24 @@ def default(e: exp.Expression, dialect: str) -> ops.Default:
         return ops.Default(sql, False)
     if dialect == "mysql":
         # Measured on MariaDB 10.11: an expression default (`DEFAULT (uuid())`) forces ALGORITHM=COPY.
-        return ops.Default(sql, True, "an expression default is computed per row, so InnoDB copies the table")
+        return ops.Default(
+            sql, True, "an expression default is computed per row, so InnoDB copies the table"
+        )
     funcs = [f for f in e.find_all(exp.Func) if not isinstance(f, (exp.Cast, exp.Paren))]
     unknown = [f.sql() for f in funcs if (f.sql_name() or "").lower() not in _FUNCTIONS_STABLE]
     if unknown:
-        return ops.Default(sql, True, f"{unknown[0]} may be volatile: it is evaluated for every existing row")
+        return ops.Default(
+            sql, True, f"{unknown[0]} may be volatile: it is evaluated for every existing row"
+        )
     return ops.Default(sql, False)
 
 
 def _write(tree: exp.Update | exp.Delete) -> ops.Write:
     kind = "update" if isinstance(tree, exp.Update) else "delete"
     where = tree.args.get("where")
-    bounded = tree.args.get("limit") is not None or (where is not None and bounded_where(where.this))
+    bounded = tree.args.get("limit") is not None or (
+        where is not None and bounded_where(where.this)
+    )
     return ops.Write(kind, table_name(tree.this), where is not None, bounded)
 
 
@@ -252,14 +327,20 @@ def bounded_where(cond: exp.Expression) -> bool:
             if bounded_where(c.this):
                 return True
             continue
-        col = c.this if isinstance(c, (exp.EQ, exp.In, exp.Between, exp.GT, exp.GTE, exp.LT, exp.LTE)) else None
+        col = (
+            c.this
+            if isinstance(c, (exp.EQ, exp.In, exp.Between, exp.GT, exp.GTE, exp.LT, exp.LTE))
+            else None
+        )
         if not (isinstance(col, exp.Column) and col.name.lower() in _KEY_COLUMNS):
             continue
         if isinstance(c, (exp.EQ, exp.Between)):
             return True
         if isinstance(c, exp.In):
             query = c.args.get("query")
-            if query is None or any(s.args.get("limit") is not None for s in query.find_all(exp.Select)):
+            if query is None or any(
+                s.args.get("limit") is not None for s in query.find_all(exp.Select)
+            ):
                 return True
         lower = lower or isinstance(c, (exp.GT, exp.GTE))
         upper = upper or isinstance(c, (exp.LT, exp.LTE))

@@ -4,6 +4,7 @@ Each finding shows its rule, the statement excerpt, why it is unsafe while old w
 the safe expand/contract alternative; an allowed finding shows the annotation's reason instead of
 blocking.
 """
+
 from __future__ import annotations
 
 from rich.console import Group
@@ -20,8 +21,10 @@ def headline(report: Report) -> str:
     allowed = len(report.findings) - len(active)
     verdict = "BLOCKED" if report.blocked else "ok"
     n = len(report.migrations)
-    return (f"migration gate ({report.dialect}): {verdict}: {blocking} blocking, {warnings} warning(s), "
-            f"{allowed} allowed in {n} pending migration{'s' if n != 1 else ''}")
+    return (
+        f"migration gate ({report.dialect}): {verdict}: {blocking} blocking, {warnings} warning(s), "
+        f"{allowed} allowed in {n} pending migration{'s' if n != 1 else ''}"
+    )
 
 
 def _label(f: Finding) -> str:
@@ -62,9 +65,17 @@ def report_table(report: Report):
         table.add_column("safe alternative", ratio=3)
         for f in found:
             label = _label(f)
-            rule = Text(f"{label}\n", style=_STYLE[label]) + Text(f"{f.rule}\n{f.category}", style="dim")
-            statement = Text(f"#{f.statement_index} " if f.statement_index else "") + Text(f.excerpt)
-            alternative = Text(f"allowed: {f.allow_reason}", style="green") if f.allowed else Text(f.alternative)
+            rule = Text(f"{label}\n", style=_STYLE[label]) + Text(
+                f"{f.rule}\n{f.category}", style="dim"
+            )
+            statement = Text(f"#{f.statement_index} " if f.statement_index else "") + Text(
+                f.excerpt
+            )
+            alternative = (
+                Text(f"allowed: {f.allow_reason}", style="green")
+                if f.allowed
+                else Text(f.alternative)
+            )
             table.add_row(rule, statement, Text(f.why), alternative)
         parts.append(table)
     return Group(*parts)

@@ -4,6 +4,7 @@ Used for apps that are not Laravel (a configured directory of `.sql` files) and 
 `check-migrations --sql FILE` command. The split keeps each statement's own comments, so words in
 them reach the parser as comments, never as code.
 """
+
 from __future__ import annotations
 
 from .sqlscan import pieces

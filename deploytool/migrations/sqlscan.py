@@ -4,10 +4,12 @@ It is not a parser: splitting a file into statements, finding annotation comment
 `?` placeholders only need to know where literals and comments start and end, per dialect. It
 never raises; an unterminated literal or comment runs to the end of the text.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Literal
+from typing import Literal
 
 Kind = Literal["code", "string", "ident", "comment"]
 
@@ -45,11 +47,17 @@ def _special_at(s: str, i: int, dialect: str) -> tuple[int, Kind | None]:
     if c == "/" and nxt == "*":
         return _block_comment_end(s, i, nested=dialect == "pgsql"), "comment"
     if c == "'":
-        backslash = dialect == "mysql" or (dialect == "pgsql" and i > 0 and s[i - 1] in "eE" and _word_start(s, i - 1))
+        backslash = dialect == "mysql" or (
+            dialect == "pgsql" and i > 0 and s[i - 1] in "eE" and _word_start(s, i - 1)
+        )
         return _quoted_end(s, i, "'", backslash), "string"
     if c == '"':
         # In MySQL (without ANSI_QUOTES) double quotes make a string, elsewhere a quoted name.
-        return (_quoted_end(s, i, '"', True), "string") if dialect == "mysql" else (_quoted_end(s, i, '"', False), "ident")
+        return (
+            (_quoted_end(s, i, '"', True), "string")
+            if dialect == "mysql"
+            else (_quoted_end(s, i, '"', False), "ident")
+        )
     if c == "`" and dialect in ("mysql", "sqlite"):
         return _quoted_end(s, i, "`", False), "ident"
     if c == "[" and dialect == "sqlite":

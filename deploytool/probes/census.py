@@ -5,6 +5,7 @@ One probe shared by `drain` and `drain-status`: `census_command()` builds one co
 output. The script reads /proc with shell builtins only (no fork per process but pgrep), so a poll
 stays cheap on hosts whose cores are shared with the workers.
 """
+
 from __future__ import annotations
 
 import re
@@ -54,8 +55,16 @@ def census_command(pattern: str, deploy_path: str) -> Cmd:
     return script(_SCRIPT, worker_regex(pattern), deploy_path, name="deploytool-census")
 
 
-STATES = {"R": "running", "S": "sleeping", "D": "disk-wait", "T": "stopped", "t": "traced",
-          "Z": "zombie", "X": "dead", "I": "idle"}
+STATES = {
+    "R": "running",
+    "S": "sleeping",
+    "D": "disk-wait",
+    "T": "stopped",
+    "t": "traced",
+    "Z": "zombie",
+    "X": "dead",
+    "I": "idle",
+}
 
 
 @dataclass(frozen=True)
@@ -63,11 +72,11 @@ class Worker:
     pid: int
     uid: int
     cwd: str
-    release: str          # release id, or "?" when the cwd is not a release directory
-    state: str            # running | sleeping | stopped | zombie | ...
-    started: float        # Unix time, from the host's boot time + the process start tick
-    age: float            # seconds, on the host's clock
-    cpu: float            # user + system CPU seconds
+    release: str  # release id, or "?" when the cwd is not a release directory
+    state: str  # running | sleeping | stopped | zombie | ...
+    started: float  # Unix time, from the host's boot time + the process start tick
+    age: float  # seconds, on the host's clock
+    cpu: float  # user + system CPU seconds
     ignores_term: bool
     term_pending: bool
     args: str
@@ -80,13 +89,17 @@ class Worker:
         m = _HORIZON.search(self.args)
         if not m:
             return "worker"
-        return {"": "horizon-master", "supervisor": "horizon-supervisor", "work": "horizon-worker"}.get(m.group(1) or "", "horizon-master")
+        return {
+            "": "horizon-master",
+            "supervisor": "horizon-supervisor",
+            "work": "horizon-worker",
+        }.get(m.group(1) or "", "horizon-master")
 
 
 @dataclass(frozen=True)
 class Census:
     uptime: float
-    current: str          # release id `current` points at ("" when missing)
+    current: str  # release id `current` points at ("" when missing)
     workers: tuple[Worker, ...]
 
 
@@ -98,7 +111,7 @@ TERM_BIT = 1 << (15 - 1)
 def release_of(path: str, deploy_path: str) -> str:
     prefix = deploy_path.rstrip("/") + "/releases/"
     if path.startswith(prefix):
-        return path[len(prefix):].split("/", 1)[0].removesuffix(" (deleted)")
+        return path[len(prefix) :].split("/", 1)[0].removesuffix(" (deleted)")
     m = _RELEASE.search(path)
     return m.group(1).removesuffix(" (deleted)") if m else "?"
 
@@ -119,21 +132,33 @@ def parse_census(text: str, deploy_path: str, clk_tck: int = 100) -> Census:
     return Census(uptime, current, tuple(workers))
 
 
-def _worker(parts: list[str], deploy_path: str, uptime: float, btime: float, clk_tck: int) -> Worker:
+def _worker(
+    parts: list[str], deploy_path: str, uptime: float, btime: float, clk_tck: int
+) -> Worker:
     _, pid, uid, cwd, sig, stat, args = parts[:7]
     fields = dict(f.split(":", 1) for f in sig.split() if ":" in f)
     # /proc/PID/stat: "pid (comm) S ppid ..."; comm may hold spaces, so split after the last ')'.
-    rest = stat[stat.rfind(")") + 2:].split()
+    rest = stat[stat.rfind(")") + 2 :].split()
     state_letter = rest[0] if rest else "?"
-    utime, stime, start_ticks = (int(rest[11]), int(rest[12]), int(rest[19])) if len(rest) > 19 else (0, 0, 0)
+    utime, stime, start_ticks = (
+        (int(rest[11]), int(rest[12]), int(rest[19])) if len(rest) > 19 else (0, 0, 0)
+    )
     ppid = int(rest[1]) if len(rest) > 1 and rest[1].isdigit() else 0
     ign = int(fields.get("SigIgn", "0"), 16)
     pending = int(fields.get("SigPnd", "0"), 16) | int(fields.get("ShdPnd", "0"), 16)
     started_rel = start_ticks / clk_tck
     return Worker(
-        pid=int(pid), uid=int(uid or -1), cwd=cwd, release=release_of(cwd, deploy_path),
-        state=STATES.get(state_letter, state_letter), started=btime + started_rel,
-        age=max(0.0, uptime - started_rel), cpu=(utime + stime) / clk_tck,
-        ignores_term=bool(ign & TERM_BIT), term_pending=bool(pending & TERM_BIT), args=args,
-        ppid=ppid, start_ticks=start_ticks,
+        pid=int(pid),
+        uid=int(uid or -1),
+        cwd=cwd,
+        release=release_of(cwd, deploy_path),
+        state=STATES.get(state_letter, state_letter),
+        started=btime + started_rel,
+        age=max(0.0, uptime - started_rel),
+        cpu=(utime + stime) / clk_tck,
+        ignores_term=bool(ign & TERM_BIT),
+        term_pending=bool(pending & TERM_BIT),
+        args=args,
+        ppid=ppid,
+        start_ticks=start_ticks,
     )

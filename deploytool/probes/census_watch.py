@@ -19,6 +19,7 @@ a write to the channel fails, after `lifetime` seconds, and it carries the ship'
 every remote command, so the stopper finds it on a cancel. A pid first seen with another command
 line is re-read for `settle` seconds (a fork that has not exec'd its worker yet), then left alone.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,11 +91,29 @@ while (microtime(true) - $t0 < $life) {
 """
 
 
-def watch_command(pattern: str, deploy_path: str, tick: float = 0.05, lifetime: float = 3600,
-                  settle: int = 2, php: str = "php") -> Cmd:
+def watch_command(
+    pattern: str,
+    deploy_path: str,
+    tick: float = 0.05,
+    lifetime: float = 3600,
+    settle: int = 2,
+    php: str = "php",
+) -> Cmd:
     # -n: no php.ini, no extensions: only core functions are used, and start-up is faster.
-    return Cmd((php, "-n", "-r", _PHP.strip(), "--", pattern.encode().hex(), deploy_path, f"{tick:g}",
-                str(int(lifetime)), str(settle)))
+    return Cmd(
+        (
+            php,
+            "-n",
+            "-r",
+            _PHP.strip(),
+            "--",
+            pattern.encode().hex(),
+            deploy_path,
+            f"{tick:g}",
+            str(int(lifetime)),
+            str(settle),
+        )
+    )
 
 
 def sync_request() -> str:
@@ -104,10 +123,10 @@ def sync_request() -> str:
 
 @dataclass(frozen=True)
 class Change:
-    kind: str            # appeared | exited | snapshot-end
+    kind: str  # appeared | exited | snapshot-end
     pid: int = 0
-    line: str = ""       # appeared: the P line
-    seq: int = 0         # snapshot-end: the request it answers
+    line: str = ""  # appeared: the P line
+    seq: int = 0  # snapshot-end: the request it answers
 
 
 def parse_line(line: str) -> Change | None:
@@ -121,4 +140,3 @@ def parse_line(line: str) -> Change | None:
     if head == "E":
         return Change("snapshot-end", seq=int(rest) if rest.isdigit() else 0)
     return None
-

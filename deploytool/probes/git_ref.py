@@ -7,6 +7,7 @@ up in the mirror as it is (a commit id never moves, so a stale mirror can only n
 `resolve()` picks the ref the way `git rev-parse` does after a fetch: an exact refs/... name,
 else a tag (peeled to its commit), else a branch.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,8 @@ def ref_command(repository: str, ref: str, mirror: str):
 
 @dataclass(frozen=True)
 class Resolved:
-    commit: str              # "" when unresolved
-    source: str              # "origin" | "cached mirror" | ""
+    commit: str  # "" when unresolved
+    source: str  # "origin" | "cached mirror" | ""
     error: str = ""
     mirror_commit: str = ""  # what the host's mirror says today ("" when it does not know the ref)
 
@@ -46,9 +47,11 @@ def resolve(ls_remote: str, ref: str) -> str:
         sha, _, name = line.partition("\t")
         if SHA.match(sha.strip()) and name:
             refs[name.strip()] = sha.strip()
-    candidates = [ref] if ref.startswith("refs/") else [f"refs/tags/{ref}", f"refs/heads/{ref}", ref]
+    candidates = (
+        [ref] if ref.startswith("refs/") else [f"refs/tags/{ref}", f"refs/heads/{ref}", ref]
+    )
     for name in candidates:
-        if name + "^{}" in refs:           # an annotated tag: the commit it points at
+        if name + "^{}" in refs:  # an annotated tag: the commit it points at
             return refs[name + "^{}"]
         if name in refs:
             return refs[name]
@@ -71,13 +74,21 @@ def parse_ref(text: str, ref: str) -> Resolved:
     if SHA.match(ref):
         if mirror:
             return Resolved(mirror, "cached mirror", mirror_commit=mirror)
-        return Resolved("", "", f"commit {ref} is not in the host's cached mirror: plan cannot confirm it without "
-                        "fetching (--fetch)")
+        return Resolved(
+            "",
+            "",
+            f"commit {ref} is not in the host's cached mirror: plan cannot confirm it without "
+            "fetching (--fetch)",
+        )
     if rc in (0, 2):
         return Resolved("", "", f"no branch or tag {ref!r} in the repository", mirror)
     if mirror:
-        return Resolved(mirror, "cached mirror", f"origin unreachable ({_last(listing)}); the cached mirror may be "
-                        "stale", mirror)
+        return Resolved(
+            mirror,
+            "cached mirror",
+            f"origin unreachable ({_last(listing)}); the cached mirror may be stale",
+            mirror,
+        )
     return Resolved("", "", f"cannot list the repository's refs: {_last(listing)}", mirror)
 
 

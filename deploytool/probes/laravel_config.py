@@ -7,11 +7,12 @@ the server's run_id from INFO (a loopback address names a different server on ev
 addresses alone cannot tell whether hosts share a cache) plus the database and both prefixes
 that make up the key. Passwords and URLs are never printed.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from ..shell import Cmd
 
@@ -70,7 +71,9 @@ class AppConfig:
     def retry_after(self, connection: str | None) -> int | None:
         c = self.queues.get(connection or self.queue_default) or {}
         v = c.get("retry_after")
-        return int(v) if isinstance(v, (int, float)) or (isinstance(v, str) and v.isdigit()) else None
+        return (
+            int(v) if isinstance(v, (int, float)) or (isinstance(v, str) and v.isdigit()) else None
+        )
 
     def queue_driver(self, connection: str | None) -> str:
         return str((self.queues.get(connection or self.queue_default) or {}).get("driver") or "")
@@ -86,7 +89,9 @@ class AppConfig:
         keys = ("driver", "connection", "database", "redis_prefix", "cache_prefix", "table", "path")
         ident = tuple((k, str(c.get(k))) for k in keys if k in c)
         if self.cache_driver == "redis":
-            return ident + (("server", str(c.get("server_id") or f"{c.get('host')}:{c.get('port')}")),)
+            return ident + (
+                ("server", str(c.get("server_id") or f"{c.get('host')}:{c.get('port')}")),
+            )
         if self.cache_driver == "database":
             return ident + (("server", f"{c.get('host')}:{c.get('port')}"),)
         if self.cache_driver == "memcached":
@@ -99,7 +104,11 @@ class AppConfig:
         if d == "redis":
             where = f"redis {c.get('host')}:{c.get('port')} db {c.get('database')}"
             sid = c.get("server_id")
-            return where + (f" (server {str(sid)[:8]})" if sid else "") + f", prefix {c.get('redis_prefix') or ''}{c.get('cache_prefix') or ''}"
+            return (
+                where
+                + (f" (server {str(sid)[:8]})" if sid else "")
+                + f", prefix {c.get('redis_prefix') or ''}{c.get('cache_prefix') or ''}"
+            )
         if d == "database":
             return f"database {c.get('driver')} {c.get('host')}:{c.get('port')}/{c.get('database')} table {c.get('table')}"
         if d == "memcached":
@@ -112,7 +121,7 @@ class AppConfig:
 def parse_config(exit_code: int, stdout: str, stderr: str) -> AppConfig:
     line = next((l for l in reversed(stdout.strip().splitlines()) if l.startswith("{")), "")
     if exit_code != 0 or not line:
-        text = (stderr.strip() or stdout.strip() or f"exit code {exit_code}")
+        text = stderr.strip() or stdout.strip() or f"exit code {exit_code}"
         first = next((l.strip() for l in text.splitlines() if l.strip()), text)
         return AppConfig(error=first[:300])
     try:
@@ -120,6 +129,10 @@ def parse_config(exit_code: int, stdout: str, stderr: str) -> AppConfig:
     except ValueError:
         return AppConfig(error="unreadable answer from PHP")
     horizon = d.get("horizon")
-    return AppConfig(str(d.get("env") or ""), str(d.get("queue_default") or ""),
-                     {k: v for k, v in (d.get("queue") or {}).items() if isinstance(v, dict)},
-                     d.get("cache") or {}, horizon if isinstance(horizon, dict) else None)
+    return AppConfig(
+        str(d.get("env") or ""),
+        str(d.get("queue_default") or ""),
+        {k: v for k, v in (d.get("queue") or {}).items() if isinstance(v, dict)},
+        d.get("cache") or {},
+        horizon if isinstance(horizon, dict) else None,
+    )

@@ -9,6 +9,7 @@ deploytool.migrations.pretend reads them. Nothing touches the disk or the schema
 the framework is the current release's (a ship that upgrades Laravel may generate slightly other
 SQL), and a migration that needs classes only the new code has shows as unknown.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,33 +63,45 @@ foreach ($pending as $file => $src) {
 
 
 def pending_command(mirror: str, commit: str, php: str, current_dir: str):
-    return Cmd(script(_SCRIPT, mirror, commit, php, PHP, name="deploytool-pending").argv, cwd=current_dir)
+    return Cmd(
+        script(_SCRIPT, mirror, commit, php, PHP, name="deploytool-pending").argv, cwd=current_dir
+    )
 
 
 @dataclass(frozen=True)
 class Pending:
-    known: bool                          # False: see `why`
+    known: bool  # False: see `why`
     why: str = ""
     driver: str = ""
     ran: int = 0
-    files: tuple[str, ...] = ()          # pending migration files, in run order
+    files: tuple[str, ...] = ()  # pending migration files, in run order
     sources: dict = field(default_factory=dict)
-    pretend: str = ""                    # migrate --pretend style output
+    pretend: str = ""  # migrate --pretend style output
 
 
 def parse_pending(exit_code: int, stdout: str, stderr: str) -> Pending:
     if stdout.strip() == "NOT_IN_MIRROR":
-        return Pending(False, "the target commit is not in the host's cached mirror yet (the ship fetches it); "
-                              "run plan with --fetch to update the mirror and see the migrations")
+        return Pending(
+            False,
+            "the target commit is not in the host's cached mirror yet (the ship fetches it); "
+            "run plan with --fetch to update the mirror and see the migrations",
+        )
     head, sep, rest = stdout.partition("\x1d\n")
     line = next((l for l in head.splitlines() if l.startswith("{")), "")
     if not sep or not line:
-        text = (stderr.strip() or stdout.strip() or f"exit code {exit_code}")
+        text = stderr.strip() or stdout.strip() or f"exit code {exit_code}"
         first = next((l.strip() for l in text.splitlines() if l.strip()), text)
         return Pending(False, f"cannot ask the current release for its migrations: {first[:300]}")
     try:
         d = json.loads(line)
     except ValueError:
         return Pending(False, "unreadable answer from PHP")
-    return Pending(True, "", str(d.get("driver") or ""), int(d.get("ran") or 0), tuple(d.get("pending") or ()),
-                   dict(d.get("sources") or {}), rest)
+    return Pending(
+        True,
+        "",
+        str(d.get("driver") or ""),
+        int(d.get("ran") or 0),
+        tuple(d.get("pending") or ()),
+        dict(d.get("sources") or {}),
+        rest,
+    )

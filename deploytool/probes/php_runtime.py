@@ -4,6 +4,7 @@ Laravel's worker listens for signals only when `extension_loaded('pcntl')`; with
 kills the job mid-flight. Hosts that list pcntl_* in `disable_functions` (common on shared
 hosting images) break the same way, so the probe asks PHP itself rather than a package manager.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,5 +44,9 @@ def parse_php(binary: str, exit_code: int, stdout: str, stderr: str) -> PhpRunti
     except ValueError:
         return PhpRuntime(binary, "", False, FUNCTIONS, error="unreadable answer from PHP")
     funcs = d.get("functions") or {}
-    return PhpRuntime(d.get("binary") or binary, str(d.get("version", "")), bool(d.get("pcntl")),
-                      tuple(f for f in FUNCTIONS if not funcs.get(f)))
+    return PhpRuntime(
+        d.get("binary") or binary,
+        str(d.get("version", "")),
+        bool(d.get("pcntl")),
+        tuple(f for f in FUNCTIONS if not funcs.get(f)),
+    )

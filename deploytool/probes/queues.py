@@ -8,11 +8,12 @@ runner to a private Redis, and the failed-jobs count comes from the app's own da
 (`queues:Q`, `queues:Q:delayed`, `queues:Q:reserved`) and database queues are counted; other
 drivers report that they are not. Cost: one PHP boot on one host per refresh.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from ..shell import Cmd
 
@@ -60,18 +61,27 @@ echo json_encode($out), "\n";
 class QueueFigures:
     connection: str = ""
     driver: str = ""
-    queues: Mapping[str, Mapping[str, int]] = field(default_factory=dict)   # queue -> pending/delayed/reserved
+    queues: Mapping[str, Mapping[str, int]] = field(
+        default_factory=dict
+    )  # queue -> pending/delayed/reserved
     failed: int | None = None
     error: str = ""
     failed_error: str = ""
 
     def to_dict(self) -> dict:
-        return {"connection": self.connection, "driver": self.driver,
-                "queues": {q: dict(v) for q, v in self.queues.items()}, "failed": self.failed,
-                "error": self.error or None, "failed_error": self.failed_error or None}
+        return {
+            "connection": self.connection,
+            "driver": self.driver,
+            "queues": {q: dict(v) for q, v in self.queues.items()},
+            "failed": self.failed,
+            "error": self.error or None,
+            "failed_error": self.failed_error or None,
+        }
 
 
-def queues_command(php: str, current_dir: str, queues: Sequence[str], env: Mapping[str, str] | None = None) -> Cmd:
+def queues_command(
+    php: str, current_dir: str, queues: Sequence[str], env: Mapping[str, str] | None = None
+) -> Cmd:
     return Cmd((php, "-r", _PHP, "--", *queues), cwd=current_dir, env=dict(env or {}))
 
 
@@ -83,9 +93,17 @@ def parse_queues(text: str) -> QueueFigures:
         d = json.loads(lines[-1])
     except ValueError:
         return QueueFigures(error=lines[-1][:300])
-    queues = {str(q): {k: int(v.get(k, 0)) for k in ("pending", "delayed", "reserved")}
-              for q, v in (d.get("queues") or {}).items() if isinstance(v, dict)}
+    queues = {
+        str(q): {k: int(v.get(k, 0)) for k in ("pending", "delayed", "reserved")}
+        for q, v in (d.get("queues") or {}).items()
+        if isinstance(v, dict)
+    }
     failed = d.get("failed")
-    return QueueFigures(str(d.get("connection") or ""), str(d.get("driver") or ""), queues,
-                        int(failed) if isinstance(failed, int) else None, str(d.get("error") or ""),
-                        str(d.get("failed_error") or ""))
+    return QueueFigures(
+        str(d.get("connection") or ""),
+        str(d.get("driver") or ""),
+        queues,
+        int(failed) if isinstance(failed, int) else None,
+        str(d.get("error") or ""),
+        str(d.get("failed_error") or ""),
+    )

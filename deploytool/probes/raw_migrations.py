@@ -11,6 +11,7 @@ The database is reached with its own command-line client on the migration host (
 variable (MYSQL_PWD, PGPASSWORD), never on a command line, and is redacted like every secret.
 `client()` and `parse()` are pure; `command()` is the one remote script.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,7 +23,13 @@ from ..shell import Cmd, script
 
 SEP = "\x1f"
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
-SCHEMES = {"mysql": "mysql", "mariadb": "mysql", "postgres": "pgsql", "postgresql": "pgsql", "sqlite": "sqlite"}
+SCHEMES = {
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "postgres": "pgsql",
+    "postgresql": "pgsql",
+    "sqlite": "sqlite",
+}
 
 # $1 directory (relative to the release), $2 pattern of the client's "no such table" error, then the
 # client argv. Prints A<SEP>version per applied row (or T: no table yet), then F<SEP>name<SEP>base64.
@@ -47,10 +54,10 @@ done
 
 @dataclass(frozen=True)
 class Client:
-    dialect: str                  # mysql | pgsql | sqlite (the gate's dialect names)
+    dialect: str  # mysql | pgsql | sqlite (the gate's dialect names)
     argv: tuple[str, ...]
     env: dict[str, str]
-    missing_table: str            # ERE matching the client's "table does not exist" error
+    missing_table: str  # ERE matching the client's "table does not exist" error
 
 
 def dialect_of(url: str) -> str | None:
@@ -77,7 +84,11 @@ def client(url: str, table: str, column: str) -> Client:
         path = unquote(u.path[1:] if u.path.startswith("/") else u.path)
         return Client(dialect, ("sqlite3", "-batch", "-noheader", path, query), {}, "no such table")
     db = unquote(u.path.lstrip("/"))
-    env = {"MYSQL_PWD" if dialect == "mysql" else "PGPASSWORD": unquote(u.password)} if u.password else {}
+    env = (
+        {"MYSQL_PWD" if dialect == "mysql" else "PGPASSWORD": unquote(u.password)}
+        if u.password
+        else {}
+    )
     user = unquote(u.username) if u.username else None
     if dialect == "mysql":
         argv = ["mysql", "--batch", "--skip-column-names"]
@@ -102,7 +113,7 @@ def command(sql_dir: str, c: Client, release_dir: str, app_env: dict | None = No
 class RawFiles:
     applied: frozenset[str]
     table_exists: bool
-    files: tuple[tuple[str, str], ...]          # (file name, text), sorted by name
+    files: tuple[tuple[str, str], ...]  # (file name, text), sorted by name
 
     def pending(self) -> tuple[tuple[str, str], ...]:
         return tuple((n, t) for n, t in self.files if not (versions(n) & self.applied))

@@ -2,6 +2,7 @@
 
 Used by cleanup (never delete a release in use) and by `deploytool releases`.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,7 @@ class ReleaseInfo:
 @dataclass(frozen=True)
 class Releases:
     current: str
-    releases: tuple[ReleaseInfo, ...]   # oldest first (ids sort by their UTC timestamp)
+    releases: tuple[ReleaseInfo, ...]  # oldest first (ids sort by their UTC timestamp)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -71,13 +72,15 @@ def parse_releases(text: str, deploy_path: str) -> Releases:
                 meta = {}
             found[parts[1]] = meta if isinstance(meta, dict) else {}
         elif parts[0] == "U" and len(parts) > 2 and parts[2].startswith(prefix):
-            rid = parts[2][len(prefix):].split("/", 1)[0]
+            rid = parts[2][len(prefix) :].split("/", 1)[0]
             users.setdefault(rid, []).append(int(parts[1]))
     infos = tuple(ReleaseInfo(rid, found[rid], tuple(users.get(rid, ()))) for rid in sorted(found))
     return Releases(current, infos)
 
 
-def select_for_deletion(rel: Releases, keep: int, protect: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def select_for_deletion(
+    rel: Releases, keep: int, protect: frozenset[str] = frozenset()
+) -> tuple[str, ...]:
     """Releases cleanup removes: all but the newest `keep`, never `current`, never one a live
     process runs from, never one in `protect` (the release just shipped)."""
     keep_ids = set(rel.ids[-keep:]) if keep > 0 else set()

@@ -8,11 +8,12 @@ reads, it tells a restart that reached the workers (they are just busy) from one
 another cache (per-host file cache, a CACHE_PREFIX that differs per host or changed between
 releases). One command per host: php boots once per directory given.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from ..shell import Cmd, script
 
@@ -50,7 +51,9 @@ class RestartView:
     error: str = ""
 
 
-def reach_command(php: str, directories: Sequence[str], env: Mapping[str, str] | None = None) -> Cmd:
+def reach_command(
+    php: str, directories: Sequence[str], env: Mapping[str, str] | None = None
+) -> Cmd:
     c = script(_SCRIPT, php, _PHP, *directories, name="deploytool-restart-reach")
     return Cmd(c.argv, env=dict(env or {}))
 
@@ -70,8 +73,13 @@ def parse_reach(text: str) -> dict[str, RestartView]:
         if not isinstance(data, dict):
             out[d] = RestartView(d, error=parts[2].strip()[:300])
             continue
-        out[d] = RestartView(d, str(data.get("store") or ""), str(data.get("prefix") or ""),
-                             None if data.get("value") is None else str(data["value"]), str(data.get("error") or ""))
+        out[d] = RestartView(
+            d,
+            str(data.get("store") or ""),
+            str(data.get("prefix") or ""),
+            None if data.get("value") is None else str(data["value"]),
+            str(data.get("error") or ""),
+        )
     return out
 
 

@@ -8,6 +8,7 @@ a stop signal may be written TERM, SIGTERM or 15, and %(here)s / %(program_name)
 stopwaitsecs=10 and autorestart=unexpected (a worker leaving after `queue:restart` exits 0,
 an "expected" code, so supervisord would not start it again).
 """
+
 from __future__ import annotations
 
 import configparser
@@ -15,14 +16,26 @@ import fnmatch
 import posixpath
 import re
 import signal
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 # The order supervisord searches when it is started without -c.
-SEARCH_PATHS = ("/etc/supervisord.conf", "/etc/supervisor/supervisord.conf", "/usr/local/etc/supervisord.conf")
+SEARCH_PATHS = (
+    "/etc/supervisord.conf",
+    "/etc/supervisor/supervisord.conf",
+    "/usr/local/etc/supervisord.conf",
+)
 
-DEFAULTS = {"stopsignal": "TERM", "stopwaitsecs": "10", "stopasgroup": "false", "autorestart": "unexpected",
-            "numprocs": "1", "numprocs_start": "0", "process_name": "%(program_name)s", "autostart": "true"}
+DEFAULTS = {
+    "stopsignal": "TERM",
+    "stopwaitsecs": "10",
+    "stopasgroup": "false",
+    "autorestart": "unexpected",
+    "numprocs": "1",
+    "numprocs_start": "0",
+    "process_name": "%(program_name)s",
+    "autostart": "true",
+}
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
@@ -48,7 +61,7 @@ class Program:
     name: str
     file: str
     line: int
-    settings: Mapping[str, str]           # as written (after %(here)s), without supervisord's defaults
+    settings: Mapping[str, str]  # as written (after %(here)s), without supervisord's defaults
     key_lines: Mapping[str, int] = field(default_factory=dict)
 
     def at(self, key: str) -> str:
@@ -94,7 +107,9 @@ class Program:
     @property
     def autorestart(self) -> str:
         v = self.get("autorestart").strip().lower()
-        return "unexpected" if v == "unexpected" else {True: "true", False: "false"}.get(boolean(v), v)
+        return (
+            "unexpected" if v == "unexpected" else {True: "true", False: "false"}.get(boolean(v), v)
+        )
 
     @property
     def numprocs(self) -> int:
@@ -102,17 +117,23 @@ class Program:
         return int(v) if v.isdigit() else 1
 
     def expand(self, text: str, process_num: int = 0) -> str:
-        values = {"program_name": self.name, "group_name": self.name, "process_num": process_num,
-                  "host_node_name": "", "here": posixpath.dirname(self.file)}
+        values = {
+            "program_name": self.name,
+            "group_name": self.name,
+            "process_num": process_num,
+            "host_node_name": "",
+            "here": posixpath.dirname(self.file),
+        }
 
         def one(m: re.Match) -> str:
             key, conv = m.group(1), m.group(2)
             if key not in values:
-                return m.group(0)           # %(ENV_X)s and friends stay as written
+                return m.group(0)  # %(ENV_X)s and friends stay as written
             try:
                 return ("%" + conv) % values[key]
             except (TypeError, ValueError):
                 return str(values[key])
+
         return re.sub(r"%\(([a-zA-Z_]+)\)([-#0 +]*\d*[sd])", one, text)
 
     def process_names(self, group: str | None = None) -> tuple[str, ...]:
@@ -128,11 +149,11 @@ class Program:
 
 @dataclass(frozen=True)
 class SupervisorConfig:
-    main: str                               # the file supervisord was started with ("" if none found)
-    files: tuple[str, ...]                  # every file read, main first
+    main: str  # the file supervisord was started with ("" if none found)
+    files: tuple[str, ...]  # every file read, main first
     programs: tuple[Program, ...]
-    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)   # [group:x] programs=
-    problems: tuple[str, ...] = ()          # files that could not be parsed
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # [group:x] programs=
+    problems: tuple[str, ...] = ()  # files that could not be parsed
 
     def group_of(self, program: str) -> str:
         return next((g for g, members in self.groups.items() if program in members), program)
@@ -152,9 +173,14 @@ def config_path_from_args(args: str) -> str:
 
 
 def _parser() -> configparser.RawConfigParser:
-    p = configparser.RawConfigParser(inline_comment_prefixes=(";",), comment_prefixes=(";", "#"), strict=False,
-                                     interpolation=None, delimiters=("=", ":"))
-    p.optionxform = str.lower          # type: ignore[assignment]
+    p = configparser.RawConfigParser(
+        inline_comment_prefixes=(";",),
+        comment_prefixes=(";", "#"),
+        strict=False,
+        interpolation=None,
+        delimiters=("=", ":"),
+    )
+    p.optionxform = str.lower  # type: ignore[assignment]
     return p
 
 
@@ -171,7 +197,11 @@ def include_patterns(text: str, path: str) -> list[str]:
     out = []
     for pattern in p.get("include", "files", fallback="").split():
         pattern = pattern.replace("%(here)s", here)
-        out.append(pattern if pattern.startswith("/") else posixpath.normpath(posixpath.join(here, pattern)))
+        out.append(
+            pattern
+            if pattern.startswith("/")
+            else posixpath.normpath(posixpath.join(here, pattern))
+        )
     return out
 
 
@@ -215,20 +245,30 @@ def parse_supervisor(files: Mapping[str, str], main: str) -> SupervisorConfig:
         for section in p.sections():
             kind, _, name = section.partition(":")
             if kind == "group" and name:
-                groups[name] = tuple(x.strip() for x in p.get(section, "programs", fallback="").split(",") if x.strip())
+                groups[name] = tuple(
+                    x.strip()
+                    for x in p.get(section, "programs", fallback="").split(",")
+                    if x.strip()
+                )
             if kind not in ("program", "fcgi-program") or not name:
                 continue
-            settings = {k: " ".join(v.replace("%(here)s", here).split()) if k != "command"
-                        else v.replace("%(here)s", here).strip() for k, v in p.items(section)}
-            programs[name] = Program(name, path, lines.get(section, 0), settings, key_lines.get(section, {}))
+            settings = {
+                k: " ".join(v.replace("%(here)s", here).split())
+                if k != "command"
+                else v.replace("%(here)s", here).strip()
+                for k, v in p.items(section)
+            }
+            programs[name] = Program(
+                name, path, lines.get(section, 0), settings, key_lines.get(section, {})
+            )
     return SupervisorConfig(main, tuple(files), tuple(programs.values()), groups, tuple(problems))
 
 
 # -- supervisorctl status -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ProcessStatus:
-    name: str          # group:process, or process
-    state: str         # RUNNING, STOPPED, FATAL, BACKOFF, ...
+    name: str  # group:process, or process
+    state: str  # RUNNING, STOPPED, FATAL, BACKOFF, ...
     pid: int | None
 
 
@@ -240,6 +280,10 @@ def parse_status(text: str) -> dict[str, ProcessStatus]:
         parts = line.split()
         if len(parts) < 2 or not parts[1].isupper():
             continue
-        pid = int(parts[3].rstrip(",")) if len(parts) > 3 and parts[2] == "pid" and parts[3].rstrip(",").isdigit() else None
+        pid = (
+            int(parts[3].rstrip(","))
+            if len(parts) > 3 and parts[2] == "pid" and parts[3].rstrip(",").isdigit()
+            else None
+        )
         out[parts[0]] = ProcessStatus(parts[0], parts[1], pid)
     return out

@@ -7,6 +7,7 @@ Restart=no); drop-ins override the unit in name order. When systemd runs, the in
 systemd itself (`systemctl show`, through testinfra's service module) and `from_properties()`
 reads that: it is what systemd will really do, defaults and overrides included.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -17,8 +18,13 @@ from ..shell import Cmd, script
 from .supervisor_conf import signal_name
 
 WORKER_RE = r"artisan.*(queue:work|queue:listen|horizon)"
-UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
-             "/lib/systemd/system", "/usr/lib/systemd/system")
+UNIT_DIRS = (
+    "/etc/systemd/system",
+    "/run/systemd/system",
+    "/usr/local/lib/systemd/system",
+    "/lib/systemd/system",
+    "/usr/lib/systemd/system",
+)
 SEP = "\x1e"
 
 # $1: ERE for worker command lines; $2...: unit directories. Prints RS path NL text for each unit
@@ -45,15 +51,15 @@ def units_command() -> Cmd:
 
 @dataclass(frozen=True)
 class Unit:
-    name: str                  # worker.service
+    name: str  # worker.service
     file: str
     exec_start: str
-    kill_signal: str           # TERM, KILL, ...
+    kill_signal: str  # TERM, KILL, ...
     timeout_stop: float | None  # seconds; None = infinity
     kill_mode: str
     restart: str
     working_directory: str
-    explicit: frozenset[str] = frozenset()   # keys set in the files (lower case)
+    explicit: frozenset[str] = frozenset()  # keys set in the files (lower case)
     line: int = 0
 
     @property
@@ -61,9 +67,27 @@ class Unit:
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-_UNITS = {"us": 1e-6, "usec": 1e-6, "ms": 1e-3, "msec": 1e-3, "s": 1, "sec": 1, "second": 1, "seconds": 1,
-          "m": 60, "min": 60, "minute": 60, "minutes": 60, "h": 3600, "hr": 3600, "hour": 3600, "hours": 3600,
-          "d": 86400, "day": 86400, "days": 86400}
+_UNITS = {
+    "us": 1e-6,
+    "usec": 1e-6,
+    "ms": 1e-3,
+    "msec": 1e-3,
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hour": 3600,
+    "hours": 3600,
+    "d": 86400,
+    "day": 86400,
+    "days": 86400,
+}
 
 
 def timespan(text: str, default_unit: float = 1.0) -> float | None:
@@ -112,13 +136,17 @@ def parse_units(text: str) -> tuple[list[Unit], bool]:
     units: dict[str, dict] = {}
     for path, body in files:
         is_dropin = posixpath.basename(posixpath.dirname(path)).endswith(".service.d")
-        name = posixpath.basename(posixpath.dirname(path))[:-2] if is_dropin else posixpath.basename(path)
+        name = (
+            posixpath.basename(posixpath.dirname(path))[:-2]
+            if is_dropin
+            else posixpath.basename(path)
+        )
         u = units.setdefault(name, {"file": path, "values": {}, "line": 0})
         for section, key, value, line in _entries(body):
             if section != "Service":
                 continue
             k = key.lower()
-            if k == "execstart" and not value:       # an empty ExecStart= resets the list
+            if k == "execstart" and not value:  # an empty ExecStart= resets the list
                 u["values"].pop(k, None)
                 continue
             u["values"][k] = value
@@ -129,9 +157,18 @@ def parse_units(text: str) -> tuple[list[Unit], bool]:
 
 def _unit(name: str, file: str, v: dict, line: int) -> Unit:
     timeout = v.get("timeoutstopsec", v.get("timeoutsec"))
-    return Unit(name, file, v.get("execstart", "").lstrip("-@+!:"), signal_name(v.get("killsignal", "SIGTERM")),
-                timespan(timeout) if timeout is not None else 90.0, v.get("killmode", "control-group"),
-                v.get("restart", "no"), v.get("workingdirectory", ""), frozenset(v), line)
+    return Unit(
+        name,
+        file,
+        v.get("execstart", "").lstrip("-@+!:"),
+        signal_name(v.get("killsignal", "SIGTERM")),
+        timespan(timeout) if timeout is not None else 90.0,
+        v.get("killmode", "control-group"),
+        v.get("restart", "no"),
+        v.get("workingdirectory", ""),
+        frozenset(v),
+        line,
+    )
 
 
 def from_properties(name: str, props: dict[str, str], fallback: Unit | None = None) -> Unit:
@@ -139,10 +176,15 @@ def from_properties(name: str, props: dict[str, str], fallback: Unit | None = No
     exec_start = props.get("ExecStart", "")
     m = re.search(r"argv\[\]=([^;]*)", exec_start)
     timeout = props.get("TimeoutStopUSec", "")
-    return Unit(name, props.get("FragmentPath") or (fallback.file if fallback else ""),
-                m.group(1).strip() if m else (fallback.exec_start if fallback else exec_start),
-                signal_name(props.get("KillSignal", "15")),
-                timespan(timeout) if timeout else (fallback.timeout_stop if fallback else 90.0),
-                props.get("KillMode", "control-group"), props.get("Restart", "no"),
-                props.get("WorkingDirectory", ""), fallback.explicit if fallback else frozenset(),
-                fallback.line if fallback else 0)
+    return Unit(
+        name,
+        props.get("FragmentPath") or (fallback.file if fallback else ""),
+        m.group(1).strip() if m else (fallback.exec_start if fallback else exec_start),
+        signal_name(props.get("KillSignal", "15")),
+        timespan(timeout) if timeout else (fallback.timeout_stop if fallback else 90.0),
+        props.get("KillMode", "control-group"),
+        props.get("Restart", "no"),
+        props.get("WorkingDirectory", ""),
+        fallback.explicit if fallback else frozenset(),
+        fallback.line if fallback else 0,
+    )

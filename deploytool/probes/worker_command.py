@@ -6,30 +6,44 @@ Pure. Used on supervisord `command=` lines, systemd `ExecStart=`, Dockerfile CMD
 A command wrapped in `sh -c '...'` is unwrapped (and remembered: a shell as the parent decides
 whether SIGTERM reaches PHP).
 """
+
 from __future__ import annotations
 
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 KINDS = {"queue:work": "work", "queue:listen": "listen", "horizon": "horizon"}
 # Options of queue:work / queue:listen that take a value (Symfony accepts --opt=V and --opt V).
-VALUE_OPTIONS = {"name", "queue", "delay", "backoff", "max-jobs", "max-time", "memory", "sleep", "rest",
-                 "timeout", "tries", "environment", "env"}
-DEFAULT_TIMEOUT = 60          # Laravel's queue:work --timeout default
+VALUE_OPTIONS = {
+    "name",
+    "queue",
+    "delay",
+    "backoff",
+    "max-jobs",
+    "max-time",
+    "memory",
+    "sleep",
+    "rest",
+    "timeout",
+    "tries",
+    "environment",
+    "env",
+}
+DEFAULT_TIMEOUT = 60  # Laravel's queue:work --timeout default
 DEFAULT_MEMORY = 128
 SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
 
 
 @dataclass(frozen=True)
 class WorkerCommand:
-    kind: str                               # work | listen | horizon
-    argv: tuple[str, ...]                   # the artisan invocation, unwrapped from any `sh -c`
-    php: str                                # the PHP binary ("" when artisan is run directly)
-    artisan: str                            # the artisan path as written
-    connection: str | None                  # queue:work's connection argument
+    kind: str  # work | listen | horizon
+    argv: tuple[str, ...]  # the artisan invocation, unwrapped from any `sh -c`
+    php: str  # the PHP binary ("" when artisan is run directly)
+    artisan: str  # the artisan path as written
+    connection: str | None  # queue:work's connection argument
     options: Mapping[str, str | None] = field(default_factory=dict)
-    via_shell: str = ""                     # the shell's command text when wrapped in `sh -c`
+    via_shell: str = ""  # the shell's command text when wrapped in `sh -c`
 
     def int_option(self, name: str) -> int | None:
         v = self.options.get(name)
@@ -70,13 +84,22 @@ def parse_worker_command(command: str | Sequence[str]) -> WorkerCommand | None:
         inner = parse_worker_command(_strip_exec(argv[2]))
         if inner is None:
             return None
-        return WorkerCommand(inner.kind, inner.argv, inner.php, inner.artisan, inner.connection, inner.options,
-                             via_shell=argv[2])
+        return WorkerCommand(
+            inner.kind,
+            inner.argv,
+            inner.php,
+            inner.artisan,
+            inner.connection,
+            inner.options,
+            via_shell=argv[2],
+        )
     for i, word in enumerate(argv):
         if word.rsplit("/", 1)[-1] == "artisan" and i + 1 < len(argv) and argv[i + 1] in KINDS:
             php = next((w for w in reversed(argv[:i]) if "php" in w.rsplit("/", 1)[-1]), "")
-            connection, options = _options(argv[i + 2:])
-            return WorkerCommand(KINDS[argv[i + 1]], tuple(argv[i:]), php, word, connection, options)
+            connection, options = _options(argv[i + 2 :])
+            return WorkerCommand(
+                KINDS[argv[i + 1]], tuple(argv[i:]), php, word, connection, options
+            )
     return None
 
 
@@ -101,7 +124,12 @@ def _options(words: list[str]) -> tuple[str | None, dict[str, str | None]]:
         w = words[i]
         if w.startswith("--"):
             name, eq, value = w[2:].partition("=")
-            if not eq and name in VALUE_OPTIONS and i + 1 < len(words) and not words[i + 1].startswith("-"):
+            if (
+                not eq
+                and name in VALUE_OPTIONS
+                and i + 1 < len(words)
+                and not words[i + 1].startswith("-")
+            ):
                 value, i = words[i + 1], i + 1
             options[name] = value if (eq or name in VALUE_OPTIONS) else None
         elif connection is None and not w.startswith("-"):

@@ -1,7 +1,19 @@
 """One module per verb. Each exposes `run(ctx, options) -> str`: small, never prints."""
+
 from __future__ import annotations
 
-from . import cache, check_migrations, cleanup, drain, install, migrate, pull, restart_queue, select_rollback, switch
+from . import (
+    cache,
+    check_migrations,
+    cleanup,
+    drain,
+    install,
+    migrate,
+    pull,
+    restart_queue,
+    select_rollback,
+    switch,
+)
 
 REGISTRY = {
     "pull": pull.run,

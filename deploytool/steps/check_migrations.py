@@ -5,11 +5,12 @@ migration files (annotations live there), and hands both to the pure checker in
 deploytool/migrations. Apps that are not Laravel set `migrations.sql_dir`: the pending `.sql`
 files (not recorded in `sql_table`) are read and split instead. Blocked: the ship stops here, no host switched, no worker touched.
 """
+
 from __future__ import annotations
 
 import importlib
 import threading
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..errors import MigrationBlocked
 from ..events import StepOutput
@@ -55,10 +56,18 @@ def gather_raw(ctx, host, release_dir: str, step: str = "check-migrations"):
     m = ctx.app.migrations
     client = raw.client(str(m.database_url), m.sql_table, m.sql_column)
     dialect = client.dialect if m.dialect == "auto" else m.dialect
-    found = raw.parse(ctx.run(host, raw.command(m.sql_dir, client, release_dir, ctx.app.env), step,
-                              what=f"reading {m.sql_dir}/*.sql and {m.sql_table}").stdout)
-    pending = [PendingMigration(name, f"{m.sql_dir}/{name}", tuple(split_statements(text, dialect)), text)
-               for name, text in found.pending()]
+    found = raw.parse(
+        ctx.run(
+            host,
+            raw.command(m.sql_dir, client, release_dir, ctx.app.env),
+            step,
+            what=f"reading {m.sql_dir}/*.sql and {m.sql_table}",
+        ).stdout
+    )
+    pending = [
+        PendingMigration(name, f"{m.sql_dir}/{name}", tuple(split_statements(text, dialect)), text)
+        for name, text in found.pending()
+    ]
     return dialect, pending, None
 
 
@@ -71,8 +80,16 @@ def gather(ctx, host, release_dir: str, step: str = "check-migrations"):
     from ..migrations.schema import COLUMNS_QUERY, LiveSchema
 
     php = ctx.app.php
-    facts = ctx.run(host, Cmd((php, "-r", FACTS_PHP, "--", COLUMNS_QUERY["mysql"], COLUMNS_QUERY["pgsql"]),
-                              cwd=release_dir, env=ctx.app.env), step, what="reading the pending migrations").stdout
+    facts = ctx.run(
+        host,
+        Cmd(
+            (php, "-r", FACTS_PHP, "--", COLUMNS_QUERY["mysql"], COLUMNS_QUERY["pgsql"]),
+            cwd=release_dir,
+            env=ctx.app.env,
+        ),
+        step,
+        what="reading the pending migrations",
+    ).stdout
     rows = [line.split("\t", 1) for line in facts.splitlines() if "\t" in line]
     driver = next((v for k, v in rows if k == "D"), "")
     pending = [v for k, v in rows if k == "P"]
@@ -83,8 +100,17 @@ def gather(ctx, host, release_dir: str, step: str = "check-migrations"):
         dialect = dialect_from_driver(driver)
     if not pending:
         return dialect, [], schema
-    out = ctx.run(host, Cmd((php, "artisan", "migrate", "--pretend", "--force", "--no-ansi"), cwd=release_dir,
-                            env=ctx.app.env), step, what="migrate --pretend", check=False)
+    out = ctx.run(
+        host,
+        Cmd(
+            (php, "artisan", "migrate", "--pretend", "--force", "--no-ansi"),
+            cwd=release_dir,
+            env=ctx.app.env,
+        ),
+        step,
+        what="migrate --pretend",
+        check=False,
+    )
     mig_dir = release_dir + "/database/migrations"
     sources = _sources(ctx.run(host, script(FILES, mig_dir, *pending), step).stdout)
     # A failing pretend (e.g. renameColumn without doctrine/dbal) still printed what it could: the
@@ -105,7 +131,9 @@ def run(ctx, options: Mapping[str, object]) -> str:
     if settings.policy == "off":
         return "off (migrations.policy: off)"
     # The gate's SQL parsers take 0.3-0.8 s to import: load them while the host answers.
-    warm = threading.Thread(target=importlib.import_module, args=("deploytool.migrations.check",), daemon=True)
+    warm = threading.Thread(
+        target=importlib.import_module, args=("deploytool.migrations.check",), daemon=True
+    )
     warm.start()
     dialect, pending, schema = gather(ctx, ctx.stage.migration_host, ctx.release_dir)
     if not pending:
@@ -123,6 +151,9 @@ def run(ctx, options: Mapping[str, object]) -> str:
             f"check-migrations: {n} unsafe change(s) in the pending migrations would break the code still running; "
             "nothing was migrated or switched",
             "follow the safe alternative shown per finding (expand now, contract in a later release), or annotate the "
-            "migration: `// deploytool: allow <rule> -- <reason>`")
+            "migration: `// deploytool: allow <rule> -- <reason>`",
+        )
     allowed = sum(1 for f in report.findings if f.allowed)
-    return f"{len(pending)} pending migration(s), {len(report.findings)} finding(s)" + (f", {allowed} allowed" if allowed else "")
+    return f"{len(pending)} pending migration(s), {len(report.findings)} finding(s)" + (
+        f", {allowed} allowed" if allowed else ""
+    )

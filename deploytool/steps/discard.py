@@ -3,6 +3,7 @@
 Best effort: a host that cannot be reached keeps the directory (cleanup removes it later);
 `current` is never touched here.
 """
+
 from __future__ import annotations
 
 from ..errors import DeployError

@@ -12,10 +12,11 @@ another user, `supervisorctl signal` is tried for a supervisord process), or `re
 supervisord's stop sends the program's stopsignal, waits up to its stopwaitsecs and then SIGKILLs:
 so `restart` may end in a SIGKILL (docs/drain.md, "supervisor-restart").
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..drain import OldWorker
 from ..shell import Cmd, script
@@ -60,13 +61,19 @@ done
 wait
 """
 
-ACTIONS = {"term": "TERM", "kill": "KILL", "cont": "CONT", "signal": "TERM", "supervisor-restart": "restart"}
+ACTIONS = {
+    "term": "TERM",
+    "kill": "KILL",
+    "cont": "CONT",
+    "signal": "TERM",
+    "supervisor-restart": "restart",
+}
 
 
 @dataclass(frozen=True)
 class Outcome:
     pid: int
-    status: str       # ok | gone | refused | failed
+    status: str  # ok | gone | refused | failed
     detail: str
 
     @property
@@ -74,7 +81,9 @@ class Outcome:
         return self.status == "ok"
 
 
-def signal_command(action: str, deploy_path: str, uid: int | None, targets: Sequence[OldWorker]) -> Cmd:
+def signal_command(
+    action: str, deploy_path: str, uid: int | None, targets: Sequence[OldWorker]
+) -> Cmd:
     args: list[object] = [ACTIONS[action], deploy_path, "" if uid is None else uid]
     for o in targets:
         args += [o.worker.pid, o.worker.start_ticks, o.worker.release]

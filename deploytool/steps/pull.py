@@ -4,10 +4,11 @@ The mirror (<deploy_path>/.deploytool/repo.git) makes a re-deploy fetch only new
 host must resolve the ref to the same commit; the release id is the ship's UTC start time plus
 that commit. Shared files and directories are linked in from <deploy_path>/shared.
 """
+
 from __future__ import annotations
 
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..errors import DeployError
 from ..events import ReleaseResolved
@@ -18,18 +19,22 @@ from ..shell import script
 MIRROR_FETCH = "git --git-dir=\"$1\" fetch --quiet --prune --force origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'"
 
 # $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
-FETCH = r"""
+FETCH = (
+    r"""
 set -e
 mkdir -p "$4/releases" "$4/shared" "$4/.deploytool"
 if [ -d "$1" ]; then
   git --git-dir="$1" remote set-url origin "$2"
-  """ + MIRROR_FETCH + r"""
+  """
+    + MIRROR_FETCH
+    + r"""
 else
   git clone --quiet --mirror "$2" "$1"
 fi
 git --git-dir="$1" rev-parse --verify --quiet "$3^{commit}" || { echo "ref not found in the repository: $3" >&2; exit 3; }
 ls -1 "$4/releases"
 """
+)
 
 # $1 release dir, $2 commit, $3 metadata JSON, $4 deploy path, then d:path / f:path shared specs.
 BUILD = r"""
@@ -63,8 +68,12 @@ def run(ctx, options: Mapping[str, object]) -> str:
     existing: set[str] = set()
 
     def fetch(h):
-        r = ctx.run(h, script(FETCH, mirror, app.repository, ctx.ref, app.deploy_path), "pull",
-                    what=f"fetching {ctx.ref!r}")
+        r = ctx.run(
+            h,
+            script(FETCH, mirror, app.repository, ctx.ref, app.deploy_path),
+            "pull",
+            what=f"fetching {ctx.ref!r}",
+        )
         lines = r.stdout.strip().splitlines()
         existing.update(lines[1:])
         return lines[0] if lines else ""
@@ -73,15 +82,32 @@ def run(ctx, options: Mapping[str, object]) -> str:
     distinct = sorted(set(commits.values()))
     if len(distinct) != 1 or not distinct[0]:
         seen = ", ".join(f"{h}={c[:7] or '?'}" for h, c in sorted(commits.items()))
-        raise DeployError(f"pull: hosts resolved {ctx.ref!r} to different commits ({seen})",
-                          "make every host clone the same repository URL")
+        raise DeployError(
+            f"pull: hosts resolved {ctx.ref!r} to different commits ({seen})",
+            "make every host clone the same repository URL",
+        )
     ctx.state.commit = distinct[0]
     ctx.state.release = unique_release_id(ctx.started, ctx.state.commit, existing)
     ctx.bus.emit(ReleaseResolved(ctx.state.release, ctx.state.commit))
-    meta = json.dumps({"release": ctx.state.release, "commit": ctx.state.commit, "ref": ctx.ref,
-                       "stage": ctx.stage.name, "deployed_by": ctx.deployer,
-                       "deployed_at": ctx.started.isoformat(timespec="seconds")}, sort_keys=True)
+    meta = json.dumps(
+        {
+            "release": ctx.state.release,
+            "commit": ctx.state.commit,
+            "ref": ctx.ref,
+            "stage": ctx.stage.name,
+            "deployed_by": ctx.deployer,
+            "deployed_at": ctx.started.isoformat(timespec="seconds"),
+        },
+        sort_keys=True,
+    )
     shared = [f"d:{p}" for p in app.shared_dirs] + [f"f:{p}" for p in app.shared_files]
-    ctx.each("pull", lambda h: ctx.run(h, script(BUILD, ctx.release_dir, ctx.state.commit, meta,
-                                                 app.deploy_path, *shared), "pull", what="building the release"))
+    ctx.each(
+        "pull",
+        lambda h: ctx.run(
+            h,
+            script(BUILD, ctx.release_dir, ctx.state.commit, meta, app.deploy_path, *shared),
+            "pull",
+            what="building the release",
+        ),
+    )
     return f"{ctx.state.release} ({ctx.ref} = {ctx.state.commit[:12]})"

@@ -4,9 +4,10 @@ shared cache one call reaches every host, so it runs once (scope: every runs it 
 horizon:terminate only signals the masters of the host it runs on). The drain step then checks
 that it reached each host. In `signal` restart mode nothing is sent here: the drain restarts the
 hosts itself, in rolling batches (docs/drain.md)."""
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..shell import Cmd
 
@@ -19,6 +20,14 @@ def run(ctx, options: Mapping[str, object]) -> str:
     hosts = ctx.live_hosts if options.get("scope") == "every" else (ctx.stage.migration_host,)
     argv = (ctx.app.php, "artisan", *command)
     ctx.state.restart_sent_at = ctx.clock.time()
-    ctx.each("restart-queue", lambda h: ctx.run(h, Cmd(argv, cwd=ctx.path("current"), env=ctx.app.env), "restart-queue",
-                                                what=" ".join(command)), hosts=hosts)
+    ctx.each(
+        "restart-queue",
+        lambda h: ctx.run(
+            h,
+            Cmd(argv, cwd=ctx.path("current"), env=ctx.app.env),
+            "restart-queue",
+            what=" ".join(command),
+        ),
+        hosts=hosts,
+    )
     return " ".join(command) + " on " + ", ".join(h.name for h in hosts)

@@ -4,9 +4,10 @@ With --to, that release must exist on every host. Without it, each host's releas
 `current`; if the hosts disagree (a host missed a ship, or cleanup differed) we refuse rather
 than guess, and say which host thinks what.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..errors import DeployError
 from ..events import ReleaseResolved
@@ -20,25 +21,38 @@ def previous(ids: tuple[str, ...], current: str) -> str:
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
-    found = ctx.each("select-rollback", lambda h: parse_releases(
-        ctx.run(h, releases_command(ctx.app.deploy_path), "select-rollback").stdout, ctx.app.deploy_path))
+    found = ctx.each(
+        "select-rollback",
+        lambda h: parse_releases(
+            ctx.run(h, releases_command(ctx.app.deploy_path), "select-rollback").stdout,
+            ctx.app.deploy_path,
+        ),
+    )
     if ctx.target:
         missing = sorted(h for h, rel in found.items() if ctx.target not in rel.ids)
         if missing:
-            raise DeployError(f"select-rollback: release {ctx.target} does not exist on {', '.join(missing)}",
-                              "`deploytool releases " + ctx.stage.name + "` lists what each host has")
+            raise DeployError(
+                f"select-rollback: release {ctx.target} does not exist on {', '.join(missing)}",
+                "`deploytool releases " + ctx.stage.name + "` lists what each host has",
+            )
         target = ctx.target
     else:
         wanted = {h: previous(rel.ids, rel.current) for h, rel in found.items()}
         distinct = set(wanted.values())
         if len(distinct) != 1 or "" in distinct:
             seen = ", ".join(f"{h} -> {t or '(none)'}" for h, t in sorted(wanted.items()))
-            raise DeployError(f"select-rollback: the hosts disagree about the previous release ({seen})",
-                              "choose one with --to RELEASE (see `deploytool releases " + ctx.stage.name + "`)")
+            raise DeployError(
+                f"select-rollback: the hosts disagree about the previous release ({seen})",
+                "choose one with --to RELEASE (see `deploytool releases " + ctx.stage.name + "`)",
+            )
         target = distinct.pop()
     meta = next((r.meta for rel in found.values() for r in rel.releases if r.id == target), {})
     ctx.state.release, ctx.state.commit = target, str(meta.get("commit", ""))
     ctx.bus.emit(ReleaseResolved(target, ctx.state.commit))
-    ctx.bus.emit(WarningEvent("rollback switches code only: migrations are NOT reverted; the schema stays as the "
-                              "newer release left it"))
+    ctx.bus.emit(
+        WarningEvent(
+            "rollback switches code only: migrations are NOT reverted; the schema stays as the "
+            "newer release left it"
+        )
+    )
     return f"rolling back to {target}"

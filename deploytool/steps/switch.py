@@ -5,9 +5,10 @@ without `current`). If any host fails, every host already switched is put back, 
 never half switched. Cancellation is not checked inside: once started, the switch completes or
 is undone everywhere.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..errors import DeployError
 from ..events import Warning as WarningEvent
@@ -24,8 +25,13 @@ UNSWITCH = 'rm -f "$1/current"'
 
 
 def point(ctx, host, release: str, step: str = "switch") -> float:
-    r = ctx.run(host, script(SWITCH, ctx.app.deploy_path, release), step, what=f"switching to {release}",
-                marked=False)
+    r = ctx.run(
+        host,
+        script(SWITCH, ctx.app.deploy_path, release),
+        step,
+        what=f"switching to {release}",
+        marked=False,
+    )
     try:
         return float(r.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -36,6 +42,7 @@ def previous_targets(ctx, step: str = "switch") -> dict[str, str]:
     def read(h):
         out = ctx.run(h, cmd("readlink", ctx.path("current")), step, check=False).stdout.strip()
         return out.rstrip("/").rsplit("/", 1)[-1] if out else ""
+
     return ctx.each(step, read)
 
 
@@ -44,7 +51,7 @@ def switch_all(ctx, release: str, step: str = "switch") -> None:
     ctx.state.switched.clear()
 
     def one(h):
-        ctx.state.switched.add(h.name)   # before: a timeout may still have switched it
+        ctx.state.switched.add(h.name)  # before: a timeout may still have switched it
         return point(ctx, h, release, step)
 
     ctx.state.in_switch = True
@@ -71,7 +78,11 @@ def undo(ctx, step: str = "switch") -> None:
             else:
                 ctx.run(h, script(UNSWITCH, ctx.app.deploy_path), step, marked=False)
         except DeployError as e:
-            ctx.bus.emit(WarningEvent(f"could not restore `current` to {before or '(none)'}: {e.message}", name))
+            ctx.bus.emit(
+                WarningEvent(
+                    f"could not restore `current` to {before or '(none)'}: {e.message}", name
+                )
+            )
             continue
         ctx.state.switched.discard(name)
 

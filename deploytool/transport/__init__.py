@@ -1,4 +1,5 @@
 """How bytes reach a host. Steps call Transport.run(host, command); nothing else talks SSH."""
+
 from __future__ import annotations
 
 from ..config.model import SSHSettings
@@ -14,6 +15,8 @@ def open_transport(ssh: SSHSettings) -> Transport:
     design card's SSH layer, stays selectable (`ssh.transport: fabric`) with the same guarantees."""
     if ssh.transport == "fabric":
         from .ssh import SSHTransport
+
         return SSHTransport(ssh)
     from .asyncssh import AsyncSSHTransport
+
     return AsyncSSHTransport(ssh)

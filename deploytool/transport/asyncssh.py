@@ -10,14 +10,16 @@ so a fan-out to 100 hosts costs one thread and a few ms of CPU per step (docs/pe
 Callers stay synchronous: run() hands the coroutine to the loop thread and waits for its result,
 so Context.each's thread pool and every step work unchanged.
 """
+
 from __future__ import annotations
 
 import asyncio
 import os
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import Any, Callable, Coroutine, TypeVar
+from typing import Any, TypeVar
 
 import asyncssh
 
@@ -27,11 +29,17 @@ from ..shell import Command, render, with_marker
 from .base import Result
 
 T = TypeVar("T")
-KEEPALIVE = 5.0        # seconds between keepalives: a blackholed connection fails after ~3 of them
+KEEPALIVE = 5.0  # seconds between keepalives: a blackholed connection fails after ~3 of them
 # AES-GCM first: one C call per packet, where asyncssh's chacha20-poly1305 makes several Python-level
 # cipher objects per packet (60% of the client CPU of a fan-out at 50 hosts); then the defaults.
-CIPHERS = ["aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
-           "aes128-ctr", "aes192-ctr", "aes256-ctr"]
+CIPHERS = [
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+]
 
 
 class _Collect(asyncssh.SSHClientSession):
@@ -68,7 +76,9 @@ class _Collect(asyncssh.SSHClientSession):
 class _Lines(asyncssh.SSHClientSession):
     """A long-lived command's stdout, handed over line by line (on the transport's loop thread)."""
 
-    def __init__(self, on_line: Callable[[str], None], on_close: Callable[[Exception | None], None]):
+    def __init__(
+        self, on_line: Callable[[str], None], on_close: Callable[[Exception | None], None]
+    ):
         self.buf = b""
         self.on_line, self.on_close = on_line, on_close
 
@@ -95,7 +105,8 @@ class Stream:
             try:
                 fn()
             except (asyncssh.Error, OSError, BrokenPipeError):
-                pass                        # the channel is gone; on_close already said so
+                pass  # the channel is gone; on_close already said so
+
         if not self._loop.is_closed():
             self._loop.call_soon_threadsafe(safe)
 
@@ -107,11 +118,11 @@ class Stream:
 
 
 class AsyncSSHTransport:
-    supports_streaming = True      # run(on_output=...) hands over output lines as they come (--verbose)
+    supports_streaming = True  # run(on_output=...) hands over output lines as they come (--verbose)
 
     def __init__(self, ssh: SSHSettings):
         self.ssh = ssh
-        self.marker = ""   # set per session: tags our remote processes (see stopper.py)
+        self.marker = ""  # set per session: tags our remote processes (see stopper.py)
         self._conns: dict[str, asyncssh.SSHClientConnection] = {}
         self._pending: dict[str, asyncio.Future] = {}
         self._tunnel: asyncssh.SSHClientConnection | None = None
@@ -126,7 +137,9 @@ class AsyncSSHTransport:
         with self._start_lock:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, name="deploytool-ssh", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop.run_forever, name="deploytool-ssh", daemon=True
+                )
                 self._thread.start()
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
@@ -139,12 +152,22 @@ class AsyncSSHTransport:
         if self._known is None:
             path = os.path.expanduser(self.ssh.known_hosts)
             # Only the stage's file: never ~/.ssh/known_hosts, never trust on first use.
-            self._known = asyncssh.read_known_hosts(path) if os.path.exists(path) else asyncssh.import_known_hosts("")
+            self._known = (
+                asyncssh.read_known_hosts(path)
+                if os.path.exists(path)
+                else asyncssh.import_known_hosts("")
+            )
             if self.ssh.identity_file:
                 self._keys = [asyncssh.read_private_key(os.path.expanduser(self.ssh.identity_file))]
-        opts: dict = {"known_hosts": self._known, "config": None, "connect_timeout": self.ssh.connect_timeout,
-                      "login_timeout": self.ssh.connect_timeout, "keepalive_interval": KEEPALIVE,
-                      "keepalive_count_max": 3, "encryption_algs": CIPHERS}
+        opts: dict = {
+            "known_hosts": self._known,
+            "config": None,
+            "connect_timeout": self.ssh.connect_timeout,
+            "login_timeout": self.ssh.connect_timeout,
+            "keepalive_interval": KEEPALIVE,
+            "keepalive_count_max": 3,
+            "encryption_algs": CIPHERS,
+        }
         if self._keys is not None:
             opts.update(client_keys=self._keys, agent_path=None)
         return opts
@@ -153,29 +176,51 @@ class AsyncSSHTransport:
         where = f"{host.address}:{host.port}"
         try:
             tunnel = await self._jump() if self.ssh.jump_host else None
-            return await asyncssh.connect(host.address, host.port, username=host.user or self.ssh.user,
-                                          tunnel=tunnel, **self._auth())
+            return await asyncssh.connect(
+                host.address,
+                host.port,
+                username=host.user or self.ssh.user,
+                tunnel=tunnel,
+                **self._auth(),
+            )
         except asyncssh.HostKeyNotVerifiable:
             if self._known.match(host.address, host.address, host.port)[0]:
-                raise HostKeyError(host.name, "connect", f"the host key of {where} has CHANGED since it was "
-                                   f"recorded in {self.ssh.known_hosts}", "if the host was rebuilt on purpose, "
-                                   "replace its line in known_hosts; otherwise treat this as an attack") from None
-            raise HostKeyError(host.name, "connect", f"the host key of {where} is not in {self.ssh.known_hosts}",
-                               f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
-                               f"{self.ssh.known_hosts}") from None
-        except (asyncio.TimeoutError, TimeoutError):
-            raise UnreachableError(host.name, "connect", f"SSH to {where} timed out after "
-                                   f"{self.ssh.connect_timeout:g}s") from None
+                raise HostKeyError(
+                    host.name,
+                    "connect",
+                    f"the host key of {where} has CHANGED since it was "
+                    f"recorded in {self.ssh.known_hosts}",
+                    "if the host was rebuilt on purpose, "
+                    "replace its line in known_hosts; otherwise treat this as an attack",
+                ) from None
+            raise HostKeyError(
+                host.name,
+                "connect",
+                f"the host key of {where} is not in {self.ssh.known_hosts}",
+                f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
+                f"{self.ssh.known_hosts}",
+            ) from None
+        except TimeoutError:
+            raise UnreachableError(
+                host.name,
+                "connect",
+                f"SSH to {where} timed out after {self.ssh.connect_timeout:g}s",
+            ) from None
         except (asyncssh.Error, OSError) as e:
-            detail = getattr(e, "reason", "") or getattr(e, "strerror", "") or str(e) or type(e).__name__
-            raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {detail}") from None
+            detail = (
+                getattr(e, "reason", "") or getattr(e, "strerror", "") or str(e) or type(e).__name__
+            )
+            raise UnreachableError(
+                host.name, "connect", f"SSH to {where} failed: {detail}"
+            ) from None
 
     async def _jump(self) -> asyncssh.SSHClientConnection:
         if self._tunnel is None:
             user, _, rest = self.ssh.jump_host.rpartition("@")
             jhost, _, jport = rest.partition(":")
-            self._tunnel = await asyncssh.connect(jhost, int(jport or 22), username=user or self.ssh.user,
-                                                  **self._auth())
+            self._tunnel = await asyncssh.connect(
+                jhost, int(jport or 22), username=user or self.ssh.user, **self._auth()
+            )
         return self._tunnel
 
     async def connection(self, host: Host) -> asyncssh.SSHClientConnection:
@@ -202,35 +247,75 @@ class AsyncSSHTransport:
         text = render(command)
         return with_marker(text, self.marker) if marked and self.marker else text
 
-    async def run_async(self, host: Host, command: Command, *, timeout: float, step: str = "",
-                        marked: bool = True, on_output: Callable[[str, str], None] | None = None) -> Result:
+    async def run_async(
+        self,
+        host: Host,
+        command: Command,
+        *,
+        timeout: float,
+        step: str = "",
+        marked: bool = True,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> Result:
         conn = await self.connection(host)
         start = time.monotonic()
         done = asyncio.get_running_loop().create_future()
         try:
             chan, session = await asyncio.wait_for(
-                conn.create_session(lambda: _Collect(done, on_output), self.text(command, marked), encoding=None),
-                min(timeout, 30))
-            chan.write_eof()                # no stdin: a command waiting for input gets EOF at once
+                conn.create_session(
+                    lambda: _Collect(done, on_output), self.text(command, marked), encoding=None
+                ),
+                min(timeout, 30),
+            )
+            chan.write_eof()  # no stdin: a command waiting for input gets EOF at once
             await asyncio.wait_for(done, max(0.0, timeout - (time.monotonic() - start)))
-        except (asyncio.TimeoutError, TimeoutError):
-            self._drop(host)                # the connection may be wedged (a blackhole); a later command reconnects
-            raise UnreachableError(host.name, step or "run", f"command timed out after {timeout:g}s") from None
+        except TimeoutError:
+            self._drop(
+                host
+            )  # the connection may be wedged (a blackhole); a later command reconnects
+            raise UnreachableError(
+                host.name, step or "run", f"command timed out after {timeout:g}s"
+            ) from None
         except (asyncssh.Error, OSError, EOFError) as e:
             self._drop(host)
-            raise UnreachableError(host.name, step or "run", f"connection lost: {e or type(e).__name__}") from None
+            raise UnreachableError(
+                host.name, step or "run", f"connection lost: {e or type(e).__name__}"
+            ) from None
         status = chan.get_exit_status()
-        return Result(host.name, -1 if status is None else status, b"".join(session.out).decode("utf-8", "replace"),
-                      b"".join(session.err).decode("utf-8", "replace"), time.monotonic() - start)
+        return Result(
+            host.name,
+            -1 if status is None else status,
+            b"".join(session.out).decode("utf-8", "replace"),
+            b"".join(session.err).decode("utf-8", "replace"),
+            time.monotonic() - start,
+        )
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True,
-            on_output: Callable[[str, str], None] | None = None) -> Result:
-        return self.call(self.run_async(host, command, timeout=timeout, step=step, marked=marked,
-                                        on_output=on_output))
+    def run(
+        self,
+        host: Host,
+        command: Command,
+        *,
+        timeout: float,
+        step: str = "",
+        marked: bool = True,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> Result:
+        return self.call(
+            self.run_async(
+                host, command, timeout=timeout, step=step, marked=marked, on_output=on_output
+            )
+        )
 
-    def run_many(self, jobs: list[tuple[Host, Command]], *, timeout: float, step: str = "",
-                 on_done: Callable[[Host, Result | BaseException], None] | None = None) -> list[Result | BaseException]:
+    def run_many(
+        self,
+        jobs: list[tuple[Host, Command]],
+        *,
+        timeout: float,
+        step: str = "",
+        on_done: Callable[[Host, Result | BaseException], None] | None = None,
+    ) -> list[Result | BaseException]:
         """One command per host, all at once on the loop (no thread per host): a fan-out in one hop."""
+
         async def one(h: Host, c: Command):
             try:
                 r: Result | BaseException = await self.run_async(h, c, timeout=timeout, step=step)
@@ -242,21 +327,35 @@ class AsyncSSHTransport:
 
         async def all_of():
             return await asyncio.gather(*(one(h, c) for h, c in jobs))
+
         return self.call(all_of())
 
-    def open_stream(self, host: Host, command: Command, on_line: Callable[[str], None],
-                    on_close: Callable[[Exception | None], None], *, step: str = "") -> Stream:
+    def open_stream(
+        self,
+        host: Host,
+        command: Command,
+        on_line: Callable[[str], None],
+        on_close: Callable[[Exception | None], None],
+        *,
+        step: str = "",
+    ) -> Stream:
         """Start a long-lived command (a watcher) on the open connection; its stdout lines go to
         on_line and the end of its channel to on_close, both called on the transport's loop thread."""
+
         async def start() -> Stream:
             conn = await self.connection(host)
-            chan, _ = await conn.create_session(lambda: _Lines(on_line, on_close), self.text(command), encoding=None)
+            chan, _ = await conn.create_session(
+                lambda: _Lines(on_line, on_close), self.text(command), encoding=None
+            )
             return Stream(asyncio.get_running_loop(), chan)
+
         try:
             return self.call(start())
         except (asyncssh.Error, OSError) as e:
             self.call(self._drop_async(host))
-            raise UnreachableError(host.name, step or "run", f"connection lost: {e or type(e).__name__}") from None
+            raise UnreachableError(
+                host.name, step or "run", f"connection lost: {e or type(e).__name__}"
+            ) from None
 
     async def _drop_async(self, host: Host) -> None:
         self._drop(host)
@@ -276,6 +375,7 @@ class AsyncSSHTransport:
             for c in conns:
                 c.close()
             await asyncio.gather(*(c.wait_closed() for c in conns), return_exceptions=True)
+
         try:
             self._submit(close_all()).result(timeout=10)
         except Exception:  # closing is best effort on every exit path
@@ -283,6 +383,6 @@ class AsyncSSHTransport:
         self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
-        if not self._loop.is_running():     # a loop thread stuck past the join stays a daemon
+        if not self._loop.is_running():  # a loop thread stuck past the join stays a daemon
             self._loop.close()
         self._loop = self._thread = None

@@ -1,4 +1,5 @@
 """The transport seam: what every transport offers and what a command run returns."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ class Result:
 
     def tail(self, lines: int = 8) -> str:
         """The last lines of stderr (or stdout), for error messages."""
-        text = (self.stderr.strip() or self.stdout.strip())
+        text = self.stderr.strip() or self.stdout.strip()
         return "\n".join(text.splitlines()[-lines:])
 
 
@@ -32,7 +33,9 @@ class Transport(Protocol):
 
     marker: str
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True) -> Result:
+    def run(
+        self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True
+    ) -> Result:
         """Run one command; never raises for a non-zero exit, raises UnreachableError on
         a lost connection or a timeout. `marked` tags it with `marker` (see stopper.py)."""
 

@@ -4,14 +4,14 @@ The only module that imports fabric/paramiko. Host keys are checked against the 
 known_hosts file only (Fabric auto-accepts unknown keys by default; we reject them), and a
 changed key fails too, before any command runs on that host.
 """
+
 from __future__ import annotations
 
 import os
 import select
-import socket
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import paramiko
 from fabric import Config, Connection
@@ -40,26 +40,42 @@ class SSHTransport:
         self.ssh = ssh
         self._conns: dict[str, Connection] = {}
         self._lock = threading.Lock()
-        self.marker = ""   # set per session: tags our remote processes (see stopper.py)
+        self.marker = ""  # set per session: tags our remote processes (see stopper.py)
         self._config = Config(overrides={"load_ssh_configs": False})
 
     def _connection(self, host: Host) -> Connection:
         with self._lock:
             conn = self._conns.get(host.name)
             if conn is None:
-                kwargs = {"allow_agent": False, "look_for_keys": False, "banner_timeout": self.ssh.connect_timeout,
-                          "auth_timeout": self.ssh.connect_timeout}
+                kwargs = {
+                    "allow_agent": False,
+                    "look_for_keys": False,
+                    "banner_timeout": self.ssh.connect_timeout,
+                    "auth_timeout": self.ssh.connect_timeout,
+                }
                 if self.ssh.identity_file:
                     kwargs["key_filename"] = os.path.expanduser(self.ssh.identity_file)
                 gateway = None
                 if self.ssh.jump_host:
                     juser, jhost, jport = _parse_jump(self.ssh.jump_host, self.ssh.user)
-                    gateway = Connection(jhost, user=juser, port=jport, config=self._config,
-                                         connect_kwargs=dict(kwargs), connect_timeout=int(self.ssh.connect_timeout) or 1)
+                    gateway = Connection(
+                        jhost,
+                        user=juser,
+                        port=jport,
+                        config=self._config,
+                        connect_kwargs=dict(kwargs),
+                        connect_timeout=int(self.ssh.connect_timeout) or 1,
+                    )
                     _client_setup(gateway, self.ssh.known_hosts)
-                conn = Connection(host.address, user=host.user or self.ssh.user, port=host.port, config=self._config,
-                                  connect_kwargs=kwargs, connect_timeout=max(1, int(self.ssh.connect_timeout)),
-                                  gateway=gateway)
+                conn = Connection(
+                    host.address,
+                    user=host.user or self.ssh.user,
+                    port=host.port,
+                    config=self._config,
+                    connect_kwargs=kwargs,
+                    connect_timeout=max(1, int(self.ssh.connect_timeout)),
+                    gateway=gateway,
+                )
                 _client_setup(conn, self.ssh.known_hosts)
                 self._conns[host.name] = conn
             return conn
@@ -74,25 +90,47 @@ class SSHTransport:
             # A keepalive lets a blackholed connection fail instead of hanging forever.
             conn.transport.set_keepalive(5)
         except paramiko.BadHostKeyException:
-            raise HostKeyError(host.name, "connect", f"the host key of {where} has CHANGED since it was recorded in "
-                               f"{self.ssh.known_hosts}", "if the host was rebuilt on purpose, replace its line "
-                               "in known_hosts; otherwise treat this as an attack") from None
+            raise HostKeyError(
+                host.name,
+                "connect",
+                f"the host key of {where} has CHANGED since it was recorded in "
+                f"{self.ssh.known_hosts}",
+                "if the host was rebuilt on purpose, replace its line "
+                "in known_hosts; otherwise treat this as an attack",
+            ) from None
         except paramiko.SSHException as e:
             if "not found in known_hosts" in str(e):
-                raise HostKeyError(host.name, "connect", f"the host key of {where} is not in {self.ssh.known_hosts}",
-                                   f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
-                                   f"{self.ssh.known_hosts}") from None
+                raise HostKeyError(
+                    host.name,
+                    "connect",
+                    f"the host key of {where} is not in {self.ssh.known_hosts}",
+                    f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
+                    f"{self.ssh.known_hosts}",
+                ) from None
             raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {e}") from None
-        except (socket.timeout, TimeoutError):
-            raise UnreachableError(host.name, "connect", f"SSH to {where} timed out after "
-                                   f"{self.ssh.connect_timeout:g}s") from None
+        except TimeoutError:
+            raise UnreachableError(
+                host.name,
+                "connect",
+                f"SSH to {where} timed out after {self.ssh.connect_timeout:g}s",
+            ) from None
         except OSError as e:
-            raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {e.strerror or e}") from None
+            raise UnreachableError(
+                host.name, "connect", f"SSH to {where} failed: {e.strerror or e}"
+            ) from None
 
     supports_streaming = True
 
-    def run(self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True,
-            on_output: Callable[[str, str], None] | None = None) -> Result:
+    def run(
+        self,
+        host: Host,
+        command: Command,
+        *,
+        timeout: float,
+        step: str = "",
+        marked: bool = True,
+        on_output: Callable[[str, str], None] | None = None,
+    ) -> Result:
         self.connect(host)
         conn = self._connection(host)
         text = render(command)
@@ -103,10 +141,14 @@ class SSHTransport:
             code, out, err = _exec(conn.transport, text, timeout, on_output)
         except _Timeout:
             conn.close()  # the connection may be wedged (a blackhole); a later command reconnects
-            raise UnreachableError(host.name, step or "run", f"command timed out after {timeout:g}s") from None
+            raise UnreachableError(
+                host.name, step or "run", f"command timed out after {timeout:g}s"
+            ) from None
         except (paramiko.SSHException, OSError, EOFError) as e:
             conn.close()
-            raise UnreachableError(host.name, step or "run", f"connection lost: {e or type(e).__name__}") from None
+            raise UnreachableError(
+                host.name, step or "run", f"connection lost: {e or type(e).__name__}"
+            ) from None
         return Result(host.name, code, out, err, time.monotonic() - start)
 
     def close(self) -> None:
@@ -125,8 +167,12 @@ class _Timeout(Exception):
     pass
 
 
-def _exec(transport: paramiko.Transport, text: str, timeout: float,
-          on_output: Callable[[str, str], None] | None = None) -> tuple[int, str, str]:
+def _exec(
+    transport: paramiko.Transport,
+    text: str,
+    timeout: float,
+    on_output: Callable[[str, str], None] | None = None,
+) -> tuple[int, str, str]:
     """One command on a new channel of the open connection, with a hard deadline.
 
     We read the channel ourselves (select on its event pipe) instead of Fabric's runner: its
@@ -136,7 +182,7 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float,
     chan = transport.open_session(timeout=min(timeout, 30))
     try:
         _exec_request(transport, chan, text, deadline)
-        chan.shutdown_write()           # no stdin: a command waiting for input gets EOF at once
+        chan.shutdown_write()  # no stdin: a command waiting for input gets EOF at once
         out, err = bytearray(), bytearray()
         lines = _LineSplitter(on_output) if on_output else None
         while True:
@@ -174,7 +220,9 @@ def _exec(transport: paramiko.Transport, text: str, timeout: float,
         chan.close()
 
 
-def _exec_request(transport: paramiko.Transport, chan: paramiko.Channel, text: str, deadline: float) -> None:
+def _exec_request(
+    transport: paramiko.Transport, chan: paramiko.Channel, text: str, deadline: float
+) -> None:
     """chan.exec_command with the deadline: paramiko waits for the server's reply to the exec
     request with no timeout at all, so a host blackholed between open_session and that reply
     would hang the step forever (TCP gives up only after ~15 minutes). A timer closes the

@@ -3,6 +3,7 @@
 `choose()` picks the view; under GitHub Actions it also writes the job's step summary
 ($GITHUB_STEP_SUMMARY), whatever the view, so a `--json` ship still gets one.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,16 +16,20 @@ def choose(json_mode: bool, stream: TextIO | None = None, verbose: bool = False)
     stream = stream or sys.stdout
     if json_mode:
         from .jsonl import JsonLines
+
         view = JsonLines(stream)
     elif plain_wanted(stream):
         from .plain import Plain
+
         view = Plain(stream, verbose=verbose)
     else:
         from .terminal import Terminal
+
         view = Terminal(verbose=verbose)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and os.environ.get("GITHUB_ACTIONS") == "true":
         from .github import StepSummary
+
         return Views(view, StepSummary(summary_path))
     return view
 

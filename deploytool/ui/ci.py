@@ -7,11 +7,12 @@ and annotations, and GitHub's step summary file.
 Chosen from the environment the CI runner sets (GITLAB_CI, GITHUB_ACTIONS). Annotation text is
 escaped the way the runner unescapes it (% CR LF, and : , in properties).
 """
+
 from __future__ import annotations
 
 import os
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 ESC = "\x1b[0K"
 

@@ -1,6 +1,7 @@
 """GitHub Actions' job summary: the ship's Markdown summary appended to $GITHUB_STEP_SUMMARY when
 the ship finishes (success or failure). Appended, never truncated: other steps write there too.
 A summary that cannot be written is reported on stderr and never fails the ship."""
+
 from __future__ import annotations
 
 import sys
@@ -21,7 +22,9 @@ class StepSummary:
                 with open(self.path, "a", encoding="utf-8") as f:
                     f.write(self.summary.markdown())
             except OSError as err:
-                sys.stderr.write(f"deploytool: warning: cannot write the GitHub step summary: {err.strerror}\n")
+                sys.stderr.write(
+                    f"deploytool: warning: cannot write the GitHub step summary: {err.strerror}\n"
+                )
 
     def close(self) -> None:
         pass

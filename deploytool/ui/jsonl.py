@@ -1,5 +1,6 @@
 """--json: one JSON object per event, one per line, for scripts. Field names are the event
 dataclasses' (see events.py); `event` holds the class name."""
+
 from __future__ import annotations
 
 import json

@@ -2,6 +2,7 @@
 a group in GitHub Actions (ui/ci.py); a failure is also a GitHub error annotation. The drain
 prints when its count changes or every 10 seconds, not every poll. With --verbose, every remote
 command and the output lines streamed from it are printed too."""
+
 from __future__ import annotations
 
 import time
@@ -21,7 +22,9 @@ def brief(command: str) -> str:
 
 
 class Plain:
-    def __init__(self, stream: TextIO, clock=time.time, flavor: Flavor | None = None, verbose: bool = False):
+    def __init__(
+        self, stream: TextIO, clock=time.time, flavor: Flavor | None = None, verbose: bool = False
+    ):
         self.stream = stream
         self.clock = clock
         self.flavor = flavor if flavor is not None else detect()
@@ -50,8 +53,12 @@ class Plain:
         elif isinstance(e, ev.Warning):
             self.raw(self.flavor.warning((e.host + ": " if e.host else "") + e.message))
         elif isinstance(e, ev.ShipFinished) and not e.ok:
-            self.raw(self.flavor.error(f"deploytool: exit {e.exit_code}",
-                                       e.message + (f"\nhint: {e.hint}" if e.hint else "")))
+            self.raw(
+                self.flavor.error(
+                    f"deploytool: exit {e.exit_code}",
+                    e.message + (f"\nhint: {e.hint}" if e.hint else ""),
+                )
+            )
 
     def render(self, e: ev.Event) -> str | None:
         if isinstance(e, ev.ShipStarted):
@@ -62,25 +69,35 @@ class Plain:
             return f"-> {e.step}"
         if isinstance(e, ev.HostStepFinished):
             return f"   {e.host}: {'ok' if e.ok else 'FAILED'} {format_duration(e.duration)}" + (
-                "" if e.ok or not e.detail else f" {e.detail}")
+                "" if e.ok or not e.detail else f" {e.detail}"
+            )
         if isinstance(e, ev.StepFinished):
             mark = "ok" if e.ok else "FAILED"
-            return f"<- {e.step} {mark} {format_duration(e.duration)}" + (f": {e.detail}" if e.detail else "")
+            return f"<- {e.step} {mark} {format_duration(e.duration)}" + (
+                f": {e.detail}" if e.detail else ""
+            )
         if isinstance(e, ev.StepOutput):
             return "\n".join(e.lines)
         if isinstance(e, ev.CommandRan):
-            return (f"   $ {e.host}: {brief(e.command)} (exit {e.exit_code}, {format_duration(e.duration)})"
-                    if self.verbose else None)
-        if e.kind == "CommandOutput":          # streamed output of a long command (--verbose)
-            return f"   {getattr(e, 'host', '')}| {getattr(e, 'line', '')}" if self.verbose else None
+            return (
+                f"   $ {e.host}: {brief(e.command)} (exit {e.exit_code}, {format_duration(e.duration)})"
+                if self.verbose
+                else None
+            )
+        if e.kind == "CommandOutput":  # streamed output of a long command (--verbose)
+            return (
+                f"   {getattr(e, 'host', '')}| {getattr(e, 'line', '')}" if self.verbose else None
+            )
         if isinstance(e, ev.DrainProgress):
             return self._drain(e)
         if isinstance(e, ev.DrainNotice):
             return f"   drain: {e.message}"
         if isinstance(e, ev.Escalated):
             what = "rolling SIGTERM" if e.action == "signal" else f"ESCALATION {e.action}"
-            return (f"   {what}: {e.host} pid {e.pid} release {e.release} state {e.state} "
-                    f"age {format_duration(e.age)}" + ("" if e.ok else f" (failed: {e.detail})"))
+            return (
+                f"   {what}: {e.host} pid {e.pid} release {e.release} state {e.state} "
+                f"age {format_duration(e.age)}" + ("" if e.ok else f" (failed: {e.detail})")
+            )
         if isinstance(e, ev.DrainFinished):
             if e.ok:
                 return f"   drain: done in {format_duration(e.elapsed)}"
@@ -91,7 +108,9 @@ class Plain:
             if e.ok:
                 steps = " ".join(f"{s}={format_duration(d)}" for s, d in e.step_durations)
                 return f"shipped {e.release} in {format_duration(e.duration)} ({steps})"
-            return f"FAILED (exit {e.exit_code}): {e.message}" + (f"\nhint: {e.hint}" if e.hint else "")
+            return f"FAILED (exit {e.exit_code}): {e.message}" + (
+                f"\nhint: {e.hint}" if e.hint else ""
+            )
         return None
 
     def _drain(self, e: ev.DrainProgress) -> str | None:
@@ -100,9 +119,15 @@ class Plain:
             return None
         self._last_drain = (n, e.at)
         per = " ".join(f"{h}:{c}" for h, c in e.per_host_old)
-        left = f", deadline in {format_duration(max(0.0, e.deadline - e.elapsed))}" if e.deadline else ""
-        return f"   drain: {n} old worker(s) {('(' + per + ') ') if per else ''}{e.new_count} new, " \
-               f"{format_duration(e.elapsed)} elapsed{left}"
+        left = (
+            f", deadline in {format_duration(max(0.0, e.deadline - e.elapsed))}"
+            if e.deadline
+            else ""
+        )
+        return (
+            f"   drain: {n} old worker(s) {('(' + per + ') ') if per else ''}{e.new_count} new, "
+            f"{format_duration(e.elapsed)} elapsed{left}"
+        )
 
     def close(self) -> None:
         pass

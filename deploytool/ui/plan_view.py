@@ -1,6 +1,7 @@
 """How a plan looks: per host the current release and commit, the target commit, the workers
 running now and what cleanup would delete; then the pending migrations and the gate's verdict.
 Plain lines (CI, pipes) and a rich rendering (terminal) of the same plan document."""
+
 from __future__ import annotations
 
 import sys
@@ -20,7 +21,9 @@ def _current(h: dict) -> str:
     c = h.get("current")
     if not c:
         return "none (first ship)"
-    extra = ", ".join(x for x in (c["ref"], c["deployed_by"] and f"by {c['deployed_by']}", c["deployed_at"]) if x)
+    extra = ", ".join(
+        x for x in (c["ref"], c["deployed_by"] and f"by {c['deployed_by']}", c["deployed_at"]) if x
+    )
     return f"{c['release']} commit {_short(c['commit'])}" + (f" ({extra})" if extra else "")
 
 
@@ -29,16 +32,22 @@ def _target(h: dict) -> str:
     if not t["commit"]:
         return f"UNKNOWN: {t['error']}"
     same = h.get("current") and h["current"]["commit"] == t["commit"]
-    return f"{_short(t['commit'])} (from {t['source']})" + (" = current commit: a ship rebuilds the same code"
-                                                           if same else "") + (f"; {t['error']}" if t["error"] else "")
+    return (
+        f"{_short(t['commit'])} (from {t['source']})"
+        + (" = current commit: a ship rebuilds the same code" if same else "")
+        + (f"; {t['error']}" if t["error"] else "")
+    )
 
 
 def _workers(h: dict) -> str:
     ws = h["workers"]
     if not ws:
         return "none running"
-    parts = [f"pid {w['pid']} ({'current' if w['current'] else 'OLD ' + w['release']}, {w['state']}, "
-             f"{format_duration(w['age'])})" for w in ws]
+    parts = [
+        f"pid {w['pid']} ({'current' if w['current'] else 'OLD ' + w['release']}, {w['state']}, "
+        f"{format_duration(w['age'])})"
+        for w in ws
+    ]
     return f"{len(ws)} running, all restart into the new release: " + ", ".join(parts)
 
 
@@ -53,7 +62,9 @@ def _cleanup(h: dict) -> str:
 
 def _migrations(p: dict) -> list[str]:
     m = p["migrations"]
-    head = f"migrations (on {m['host']}, pretended in memory against the live database; nothing run):"
+    head = (
+        f"migrations (on {m['host']}, pretended in memory against the live database; nothing run):"
+    )
     if not m["known"]:
         return [head, f"  unknown: {m['why']}"]
     if not m["pending"]:
@@ -65,8 +76,10 @@ def _migrations(p: dict) -> list[str]:
         return lines
     c = gate["counts"]
     verdict = "BLOCKED: the ship would stop before migrating" if gate["blocked"] else "ok"
-    lines.append(f"  gate ({gate['dialect']}, policy {m['policy']}): {verdict}: {c['block']} blocking, "
-                 f"{c['warn']} warning(s), {c['allowed']} allowed")
+    lines.append(
+        f"  gate ({gate['dialect']}, policy {m['policy']}): {verdict}: {c['block']} blocking, "
+        f"{c['warn']} warning(s), {c['allowed']} allowed"
+    )
     for f in gate["findings"]:
         label = "ALLOWED" if f["allowed"] else f["severity"].upper()
         lines.append(f"    {label} {f['migration']}: {f['rule']}: {f['excerpt']}")
@@ -90,10 +103,17 @@ def plain_lines(p: dict) -> list[str]:
         if h["error"]:
             lines.append(f"  UNREACHABLE: {h['error']}")
             continue
-        lines += [f"  current:  {_current(h)}", f"  target:   {_target(h)}", f"  workers:  {_workers(h)}",
-                  f"  cleanup:  {_cleanup(h)}"]
+        lines += [
+            f"  current:  {_current(h)}",
+            f"  target:   {_target(h)}",
+            f"  workers:  {_workers(h)}",
+            f"  cleanup:  {_cleanup(h)}",
+        ]
     lines += _migrations(p)
-    lines.append("nothing was changed" + (" (except the cached git mirrors: --fetch)" if p["fetched"] else ""))
+    lines.append(
+        "nothing was changed"
+        + (" (except the cached git mirrors: --fetch)" if p["fetched"] else "")
+    )
     return lines
 
 
@@ -116,6 +136,7 @@ def rich(p: dict):
 
 def show(p: dict, stream=None) -> None:
     from . import plain_wanted
+
     stream = stream or sys.stdout
     if plain_wanted(stream):
         stream.write("\n".join(plain_lines(p)) + "\n")

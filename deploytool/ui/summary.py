@@ -6,6 +6,7 @@ summary and the webhook, so they cannot disagree.
 "Jobs waited for": an idle worker leaves within about a second of queue:restart (the lab measures
 ~1 s); an old worker still there after BUSY_AFTER seconds of drain was finishing a job.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ class Summary:
     hosts: tuple[str, ...] = ()
     release: str = ""
     commit: str = ""
-    steps: list[tuple[str, float, bool]] = field(default_factory=list)    # (step, seconds, ok)
+    steps: list[tuple[str, float, bool]] = field(default_factory=list)  # (step, seconds, ok)
     failed_step: str = ""
     drain_seconds: float | None = None
     drain_ok: bool | None = None
@@ -61,7 +62,12 @@ class Summary:
         elif isinstance(e, ev.Escalated):
             self.escalations.append(f"{e.action} {e.host} pid {e.pid} ({e.release}, {e.state})")
         elif isinstance(e, ev.ShipFinished):
-            self.finished, self.ok, self.exit_code, self.duration = True, e.ok, e.exit_code, e.duration
+            self.finished, self.ok, self.exit_code, self.duration = (
+                True,
+                e.ok,
+                e.exit_code,
+                e.duration,
+            )
             self.message, self.hint = e.message, e.hint
             self.release = e.release or self.release
 
@@ -88,16 +94,26 @@ class Summary:
     def markdown(self) -> str:
         """A GitHub step summary (Markdown)."""
         icon = "✅" if self.ok else "❌"
-        lines = [f"### {icon} deploytool {self.command} `{self.stage}`", "",
-                 f"| | |", "|---|---|", f"| ref | `{self.ref}` |",
-                 f"| release | `{self.release or '-'}` |", f"| commit | `{self.commit[:12] or '-'}` |",
-                 f"| hosts | {', '.join(self.hosts)} |", f"| duration | {format_duration(self.duration)} |"]
+        lines = [
+            f"### {icon} deploytool {self.command} `{self.stage}`",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| ref | `{self.ref}` |",
+            f"| release | `{self.release or '-'}` |",
+            f"| commit | `{self.commit[:12] or '-'}` |",
+            f"| hosts | {', '.join(self.hosts)} |",
+            f"| duration | {format_duration(self.duration)} |",
+        ]
         if self.drain_line():
             lines.append(f"| drain | {self.drain_line()} |")
         lines.append(f"| result | {'shipped' if self.ok else f'failed, exit {self.exit_code}'} |")
         if self.steps:
             lines += ["", "| step | time | |", "|---|---:|---|"]
-            lines += [f"| {s} | {format_duration(d)} | {'ok' if ok else '**failed**'} |" for s, d, ok in self.steps]
+            lines += [
+                f"| {s} | {format_duration(d)} | {'ok' if ok else '**failed**'} |"
+                for s, d, ok in self.steps
+            ]
         if not self.ok and self.message:
             lines += ["", "```", self.message, "```"]
             if self.hint:

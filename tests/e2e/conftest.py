@@ -3,6 +3,7 @@
 One lab per test session (sshd hosts in namespaces, supervisord workers, Redis, MariaDB), on
 its own loopback addresses and ports so it never collides with a developer's `invoke lab.up`.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,9 +11,9 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 import pytest
 import yaml
@@ -29,7 +30,14 @@ E2E_MARIADB = int(os.environ.get("DEPLOYTOOL_E2E_MARIADB", "3393"))
 
 @pytest.fixture(scope="session")
 def lab():
-    lab = Lab(E2E_ROOT, hosts=3, workers=2, address_prefix=E2E_PREFIX, redis_port=E2E_REDIS, mariadb_port=E2E_MARIADB)
+    lab = Lab(
+        E2E_ROOT,
+        hosts=3,
+        workers=2,
+        address_prefix=E2E_PREFIX,
+        redis_port=E2E_REDIS,
+        mariadb_port=E2E_MARIADB,
+    )
     drop_stale_firewall_rules(E2E_PREFIX)
     if lab.is_up():
         lab.down()
@@ -74,7 +82,9 @@ class Shipped:
         self.stderr = proc.stderr
         self.events = []
         for line in proc.stdout.splitlines():
-            if line.startswith("{") and line.endswith("}"):   # event lines; a pretty JSON document is not
+            if line.startswith("{") and line.endswith(
+                "}"
+            ):  # event lines; a pretty JSON document is not
                 self.events.append(json.loads(line))
 
     def of(self, kind: str) -> list[dict]:
@@ -92,9 +102,13 @@ AUDIT_LOG = E2E_ROOT.parent / (E2E_ROOT.name + "-audit.log")
 
 
 def deploytool(*args: str, timeout: float = 300, env: dict | None = None) -> Shipped:
-    proc = subprocess.run([sys.executable, "-m", "deploytool.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "CI": "1", "DEPLOYTOOL_AUDIT_LOG": str(AUDIT_LOG),
-                                                **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "deploytool.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "CI": "1", "DEPLOYTOOL_AUDIT_LOG": str(AUDIT_LOG), **(env or {})},
+    )
     return Shipped(proc)
 
 
@@ -103,13 +117,21 @@ def ship(inventory: Path, *args: str, **kw) -> Shipped:
 
 
 def current_of(lab: Lab) -> dict[str, str]:
-    return {h.name: os.readlink(h.app_dir / "current").rsplit("/", 1)[-1] if os.path.lexists(h.app_dir / "current")
-            else "" for h in lab.hosts}
+    return {
+        h.name: os.readlink(h.app_dir / "current").rsplit("/", 1)[-1]
+        if os.path.lexists(h.app_dir / "current")
+        else ""
+        for h in lab.hosts
+    }
 
 
 def releases_of(lab: Lab) -> dict[str, list[str]]:
-    return {h.name: sorted(p.name for p in (h.app_dir / "releases").iterdir()) if (h.app_dir / "releases").exists()
-            else [] for h in lab.hosts}
+    return {
+        h.name: sorted(p.name for p in (h.app_dir / "releases").iterdir())
+        if (h.app_dir / "releases").exists()
+        else []
+        for h in lab.hosts
+    }
 
 
 @pytest.fixture
@@ -124,7 +146,9 @@ def fresh(lab, tmp_path):
 
 
 @contextmanager
-def job_stream(lab: Lab, batch: int, seconds: float, every: float, *also: Callable[[threading.Event], None]):
+def job_stream(
+    lab: Lab, batch: int, seconds: float, every: float, *also: Callable[[threading.Event], None]
+):
     """Dispatch `batch` jobs of `seconds` every `every` s (plus run each of `also(stop)` in its own
     thread) until the block ends; yields the list of dispatched seqs, which keeps growing. The
     block starts once the first job has started on a worker."""
@@ -138,7 +162,10 @@ def job_stream(lab: Lab, batch: int, seconds: float, every: float, *also: Callab
             seq += batch
             stop.wait(every)
 
-    threads = [threading.Thread(target=stream), *(threading.Thread(target=fn, args=(stop,)) for fn in also)]
+    threads = [
+        threading.Thread(target=stream),
+        *(threading.Thread(target=fn, args=(stop,)) for fn in also),
+    ]
     for t in threads:
         t.start()
     try:

@@ -1,5 +1,6 @@
 """The migration gate inside a real ship: an unsafe migration stops the ship before `migrate`,
 with no host switched and no worker restarted; an allow annotation lets it through, visibly."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,20 +40,25 @@ def test_dropping_a_column_the_old_code_reads_stops_the_ship_before_migrate(lab,
     started = [e["step"] for e in result.of("StepStarted")]
     assert started[-1] == "check-migrations" and "migrate" not in started
     assert current_of(lab) == before
-    assert worker_pids(lab) == pids                       # never restarted
+    assert worker_pids(lab) == pids  # never restarted
     report = result.of("StepOutput")[0]
     text = "\n".join(report["lines"])
     assert "2030_01_01_000000_drop_ledger_version" in text and "drop-column" in text
     finding = report["data"]["findings"][0]
     assert finding["rule"] == "drop-column" and "later release" in finding["alternative"]
-    cols = lab.sql("select column_name from information_schema.columns where table_name='ledger'").stdout
-    assert "version" in cols                              # nothing was migrated
+    cols = lab.sql(
+        "select column_name from information_schema.columns where table_name='ledger'"
+    ).stdout
+    assert "version" in cols  # nothing was migrated
 
 
 def test_an_allow_annotation_with_a_reason_lets_the_same_ship_through_and_says_so(lab, fresh):
     reason = "workers stopped writing version in release 41"
-    lab.commit_release("gate-drop-allowed", {FILE: DROP % f"// deploytool: allow drop-column -- {reason}"},
-                       base="v2")
+    lab.commit_release(
+        "gate-drop-allowed",
+        {FILE: DROP % f"// deploytool: allow drop-column -- {reason}"},
+        base="v2",
+    )
     result = ship(fresh, "--ref", "gate-drop-allowed")
     assert result.code == 0, result
     report = result.of("StepOutput")[0]

@@ -1,6 +1,7 @@
 """`deploytool plan` (and `ship --dry-run`) on the real lab: what it shows is what a ship then does,
 and it changes nothing: every file under each host's deploy path (type, size, mtime, link target),
 the workers (same pids), and the database are compared before and after."""
+
 from __future__ import annotations
 
 import json
@@ -41,11 +42,20 @@ def host_state(lab) -> dict:
                 path = os.path.join(root, name)
                 st = os.lstat(path)
                 link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
-                files.append((os.path.relpath(path, h.app_dir), stat.S_IFMT(st.st_mode), st.st_size, st.st_mtime_ns,
-                              link))
+                files.append(
+                    (
+                        os.path.relpath(path, h.app_dir),
+                        stat.S_IFMT(st.st_mode),
+                        st.st_size,
+                        st.st_mtime_ns,
+                        link,
+                    )
+                )
         state[h.name] = {"files": sorted(files), "workers": lab.worker_status(h)}
-    state["db"] = (lab.sql("SELECT migration, batch FROM migrations ORDER BY id").stdout,
-                   lab.sql("SHOW TABLES").stdout)
+    state["db"] = (
+        lab.sql("SELECT migration, batch FROM migrations ORDER BY id").stdout,
+        lab.sql("SHOW TABLES").stdout,
+    )
     return state
 
 
@@ -60,15 +70,24 @@ def changed_paths(before: dict, after: dict) -> set[str]:
 
 
 def plan(inv, *args, command=("plan",)):
-    proc = subprocess.run([sys.executable, "-m", "deploytool.cli", *command, "lab", "-i", str(inv), *args],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, "CI": "1"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "deploytool.cli", *command, "lab", "-i", str(inv), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CI": "1"},
+    )
     doc = json.loads(proc.stdout) if "--json" in args and proc.stdout.startswith("{") else None
     return proc, doc
 
 
 def origin_commit(lab, ref: str) -> str:
-    return subprocess.run(["git", "--git-dir", str(lab.origin_path), "rev-parse", f"{ref}^{{commit}}"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "--git-dir", str(lab.origin_path), "rev-parse", f"{ref}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 @pytest.fixture(scope="module")
@@ -88,15 +107,19 @@ def test_plan_shows_the_ship_and_changes_nothing(lab, v1):
     proc, doc = plan(inv, "--ref", "v2", "--json")
     text, _ = plan(inv, "--ref", "v2")
     dry, _ = plan(inv, "--ref", "v2", command=("ship", "--dry-run"))
-    assert host_state(lab) == before                                   # files, workers, schema: all the same
+    assert host_state(lab) == before  # files, workers, schema: all the same
     assert proc.returncode == 0, proc.stderr
     v2 = origin_commit(lab, "v2")
     assert doc["target"] == {"commit": v2, "agreed": True, "seen": [v2]}
     for h in doc["hosts"]:
-        assert h["current"]["release"] == release and h["current"]["commit"] == origin_commit(lab, "v1")
+        assert h["current"]["release"] == release and h["current"]["commit"] == origin_commit(
+            lab, "v1"
+        )
         assert h["target"] == {"commit": v2, "source": "origin", "error": ""}
         pids = sorted(pid for _, pid in before[h["host"]]["workers"].values())
-        assert sorted(w["pid"] for w in h["workers"]) == pids and all(w["current"] for w in h["workers"])
+        assert sorted(w["pid"] for w in h["workers"]) == pids and all(
+            w["current"] for w in h["workers"]
+        )
         assert h["cleanup"] == {"keep": 3, "delete": [], "kept_in_use": []}
     m = doc["migrations"]
     assert m["host"] == "h1" and m["pending"] == ["2024_02_01_000000_create_widgets_table"]
@@ -104,38 +127,53 @@ def test_plan_shows_the_ship_and_changes_nothing(lab, v1):
     # the same plan for people, and `ship --dry-run` is the plan
     assert text.returncode == 0 and dry.returncode == 0, dry.stderr
     assert f"current:  {release} commit {origin_commit(lab, 'v1')[:12]}" in text.stdout
-    assert "1 pending: 2024_02_01_000000_create_widgets_table" in text.stdout and "gate (mysql" in text.stdout
+    assert (
+        "1 pending: 2024_02_01_000000_create_widgets_table" in text.stdout
+        and "gate (mysql" in text.stdout
+    )
     assert dry.stdout.splitlines()[0] == text.stdout.splitlines()[0]
 
 
 def test_an_unsafe_migration_not_yet_fetched_then_with_fetch(lab, v1):
     inv, _ = v1
-    commit = lab.commit_release("drop-host", {"database/migrations/2030_01_01_000000_drop_ledger_host.php": DROP})
+    commit = lab.commit_release(
+        "drop-host", {"database/migrations/2030_01_01_000000_drop_ledger_host.php": DROP}
+    )
     before = host_state(lab)
     proc, doc = plan(inv, "--ref", "drop-host", "--json")
     assert host_state(lab) == before
-    assert proc.returncode == 0 and doc["target"]["commit"] == commit          # origin knows it, the mirror not yet
+    assert (
+        proc.returncode == 0 and doc["target"]["commit"] == commit
+    )  # origin knows it, the mirror not yet
     assert doc["migrations"]["known"] is False and "--fetch" in doc["migrations"]["why"]
 
     proc, doc = plan(inv, "--ref", "drop-host", "--json", "--fetch")
     after = host_state(lab)
-    assert proc.returncode == 6, proc.stderr                                     # MIGRATION_BLOCKED, as the ship would
+    assert proc.returncode == 6, proc.stderr  # MIGRATION_BLOCKED, as the ship would
     gate = doc["migrations"]["gate"]
     assert gate["blocked"] and [f["rule"] for f in gate["findings"]] == ["drop-column"]
     assert "2030_01_01_000000_drop_ledger_host" in doc["migrations"]["pending"]
     # --fetch wrote into the cached mirrors and nowhere else; the schema is untouched
-    assert changed_paths(before, after) and all(".deploytool/repo.git" in p for p in changed_paths(before, after))
+    assert changed_paths(before, after) and all(
+        ".deploytool/repo.git" in p for p in changed_paths(before, after)
+    )
     assert after["db"] == before["db"]
-    assert {h: s["workers"] for h, s in after.items() if h != "db"} == \
-        {h: s["workers"] for h, s in before.items() if h != "db"}
+    assert {h: s["workers"] for h, s in after.items() if h != "db"} == {
+        h: s["workers"] for h, s in before.items() if h != "db"
+    }
 
 
 def test_the_cleanup_preview_is_what_the_ship_deletes(lab, v1, tmp_path):
-    inv = write_inventory(lab, tmp_path / "keep1.yml", migrations={"policy": "off"}, keep_releases=1)
+    inv = write_inventory(
+        lab, tmp_path / "keep1.yml", migrations={"policy": "off"}, keep_releases=1
+    )
     _, doc = plan(inv, "--ref", "v2", "--json")
     predicted = {h["host"]: h["cleanup"]["delete"] for h in doc["hosts"]}
     old = releases_of(lab)
-    assert all(predicted[h] == old[h] for h in old), (predicted, old)           # v1 goes once the workers moved on
+    assert all(predicted[h] == old[h] for h in old), (
+        predicted,
+        old,
+    )  # v1 goes once the workers moved on
     shipped = ship(inv, "--ref", "v2")
     assert shipped.code == 0, shipped
     assert releases_of(lab) == {h: [shipped.release] for h in old}

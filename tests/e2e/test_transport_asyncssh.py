@@ -1,6 +1,7 @@
 """The asyncssh transport (the default) against the lab's real sshd hosts: the same guarantees as
 the Fabric one (host keys from the stage's known_hosts only, per-command deadline, UnreachableError,
 render() text), a whole ship through each, and census watchers that never outlive their connection."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,14 @@ pytestmark = pytest.mark.lab
 def context(inventory_path):
     inv = load_inventory(inventory_path)
     stage = inv.stages["lab"]
-    return Context(inventory=inv, stage=stage, playbook=None, transport=open_transport(stage.ssh), bus=Bus(), ref="")
+    return Context(
+        inventory=inv,
+        stage=stage,
+        playbook=None,
+        transport=open_transport(stage.ssh),
+        bus=Bus(),
+        ref="",
+    )
 
 
 @pytest.fixture
@@ -35,13 +43,15 @@ def ctx(lab, tmp_path):
 
 def test_commands_exit_codes_output_stdin_and_marker(ctx):
     h1 = ctx.hosts[0]
-    r = ctx.transport.run(h1, cmd("sh", "-c", 'echo out; echo err >&2; exit 3'), timeout=10)
+    r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; echo err >&2; exit 3"), timeout=10)
     assert (r.exit_code, r.stdout, r.stderr) == (3, "out\n", "err\n")
-    assert ctx.transport.run(h1, cmd("cat"), timeout=5).ok          # stdin is at EOF at once
+    assert ctx.transport.run(h1, cmd("cat"), timeout=5).ok  # stdin is at EOF at once
     ctx.transport.marker = "tok42"
     r = ctx.transport.run(h1, cmd("sh", "-c", 'echo "$DEPLOYTOOL_RUN"'), timeout=10)
     assert r.stdout.strip() == "tok42"
-    r = ctx.transport.run(h1, cmd("sh", "-c", 'echo "${DEPLOYTOOL_RUN:-none}"'), timeout=10, marked=False)
+    r = ctx.transport.run(
+        h1, cmd("sh", "-c", 'echo "${DEPLOYTOOL_RUN:-none}"'), timeout=10, marked=False
+    )
     assert r.stdout.strip() == "none"
 
 
@@ -58,7 +68,11 @@ def test_unknown_and_changed_host_keys_fail_naming_the_host(lab, tmp_path):
     h1_key = lines[0].split(" ", 1)[1]
     bad = tmp_path / "known_hosts"
     bad.write_text(f"{lines[1].split(' ', 1)[0]} {h1_key}\n")
-    c = context(write_inventory(lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh", "known_hosts": str(bad)}))
+    c = context(
+        write_inventory(
+            lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh", "known_hosts": str(bad)}
+        )
+    )
     try:
         with pytest.raises(HostKeyError) as e:
             c.transport.run(c.hosts[1], cmd("touch", "/tmp/should-not-exist"), timeout=10)
@@ -72,9 +86,12 @@ def test_unknown_and_changed_host_keys_fail_naming_the_host(lab, tmp_path):
 
 
 def test_an_unreachable_port_is_unreachable(lab, tmp_path):
-    inv = write_inventory(lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh", "connect_timeout": "2s"})
+    inv = write_inventory(
+        lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh", "connect_timeout": "2s"}
+    )
     c = context(inv)
     from dataclasses import replace
+
     try:
         with pytest.raises(UnreachableError) as e:
             c.transport.connect(replace(c.hosts[0], port=1))
@@ -85,19 +102,23 @@ def test_an_unreachable_port_is_unreachable(lab, tmp_path):
 
 def test_a_ship_through_asyncssh_drains_on_census_watchers_that_end_with_it(lab, fresh, tmp_path):
     inv = write_inventory(lab, tmp_path / "inventory-async.yml", ssh={"transport": "asyncssh"})
-    seqs = lab.dispatch(1, 6.0, start=900)            # one old worker busy well into the drain
-    row = wait_until(lambda: next((r for r in lab.ledger() if r.seq == 900), None), 30, "the job to start")
+    seqs = lab.dispatch(1, 6.0, start=900)  # one old worker busy well into the drain
+    row = wait_until(
+        lambda: next((r for r in lab.ledger() if r.seq == 900), None), 30, "the job to start"
+    )
     result = ship(inv, "--ref", "v2")
     assert result.code == 0, result
     assert set(current_of(lab).values()) == {result.release}
     done = result.of("DrainFinished")[-1]
     assert done["ok"] is True
     rounds = dict(done["census"])
-    assert rounds["watch"] >= 2 and rounds["poll"] == 0, rounds      # every round read from the watchers
+    assert rounds["watch"] >= 2 and rounds["poll"] == 0, (
+        rounds
+    )  # every round read from the watchers
     finished = next(r for r in lab.ledger() if r.seq == 900 and r.finished)
     assert finished.pid == row.pid and lab.account(seqs).interrupted == []
     assert len(result.of("DrainProgress")) == rounds["watch"]
-    assert not any(watchers(lab).values())                             # none outlives the ship
+    assert not any(watchers(lab).values())  # none outlives the ship
 
 
 def test_a_ship_through_the_fabric_transport_polls_the_census(lab, fresh, tmp_path):
@@ -110,7 +131,9 @@ def test_a_ship_through_the_fabric_transport_polls_the_census(lab, fresh, tmp_pa
     assert rounds["watch"] == 0 and rounds["poll"] >= 1
 
 
-def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_channel(lab, fresh, tmp_path):
+def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_channel(
+    lab, fresh, tmp_path
+):
     c = context(write_inventory(lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh"}))
     try:
         watch = CensusStream(c, lifetime=120)
@@ -118,24 +141,35 @@ def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_c
         streamed = watch.round()
         assert set(streamed) == {"h1", "h2", "h3"}
         for h in streamed:
-            assert {(w.pid, w.release) for w in streamed[h].workers} == {(w.pid, w.release) for w in polled[h].workers}
-            assert len(streamed[h].workers) == lab.n_workers and streamed[h].current == polled[h].current
+            assert {(w.pid, w.release) for w in streamed[h].workers} == {
+                (w.pid, w.release) for w in polled[h].workers
+            }
+            assert (
+                len(streamed[h].workers) == lab.n_workers
+                and streamed[h].current == polled[h].current
+            )
         assert watchers(lab) == {"h1": 1, "h2": 1, "h3": 1}
         watch.close()
-        wait_until(lambda: not any(watchers(lab).values()), 10, "the watchers to exit after close()")
+        wait_until(
+            lambda: not any(watchers(lab).values()), 10, "the watchers to exit after close()"
+        )
 
-        CensusStream(c, lifetime=120)             # never closed: the connection's end must end it
+        CensusStream(c, lifetime=120)  # never closed: the connection's end must end it
         assert sum(watchers(lab).values()) == 3
     finally:
         c.transport.close()
-    wait_until(lambda: not any(watchers(lab).values()), 10, "the watchers to exit with the connection")
+    wait_until(
+        lambda: not any(watchers(lab).values()), 10, "the watchers to exit with the connection"
+    )
 
 
 def watchers(lab) -> dict[str, int]:
     """Census watcher processes per host (PHP run with -n -r, the pattern's hex among its args)."""
-    hexpat = "artisan queue:work".encode().hex()
+    hexpat = b"artisan queue:work".hex()
     out = {}
     for h in lab.hosts:
         ps = lab.run(h, ["ps", "-eo", "args"], user="root").stdout
-        out[h.name] = sum(1 for line in ps.splitlines() if line.startswith("php -n -r") and hexpat in line)
+        out[h.name] = sum(
+            1 for line in ps.splitlines() if line.startswith("php -n -r") and hexpat in line
+        )
     return out

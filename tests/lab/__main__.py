@@ -2,6 +2,7 @@
 
 The state (pids) lives in <root>/state.json, so `down` and `status` work from any process.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,26 +15,41 @@ from .procs import LabTimeout
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.lab", description="The deploytool lab fleet.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.lab", description="The deploytool lab fleet."
+    )
     parser.add_argument("command", choices=("up", "down", "status"))
-    parser.add_argument("--root", default=None, help=f"lab root (default $DEPLOYTOOL_LAB or {default_root()})")
+    parser.add_argument(
+        "--root", default=None, help=f"lab root (default $DEPLOYTOOL_LAB or {default_root()})"
+    )
     parser.add_argument("--hosts", type=int, default=3, help="number of hosts (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="queue workers per host (default 2)")
-    parser.add_argument("--address-prefix", default="127.20.0", help="hosts listen on PREFIX.N (default 127.20.0)")
+    parser.add_argument(
+        "--address-prefix", default="127.20.0", help="hosts listen on PREFIX.N (default 127.20.0)"
+    )
     parser.add_argument("--redis-port", type=int, default=6391)
     parser.add_argument("--mariadb-port", type=int, default=3391)
     parser.add_argument("--json", action="store_true", help="status as JSON")
     args = parser.parse_args(argv)
 
-    lab = Lab(args.root, hosts=args.hosts, workers=args.workers, address_prefix=args.address_prefix,
-              redis_port=args.redis_port, mariadb_port=args.mariadb_port)
+    lab = Lab(
+        args.root,
+        hosts=args.hosts,
+        workers=args.workers,
+        address_prefix=args.address_prefix,
+        redis_port=args.redis_port,
+        mariadb_port=args.mariadb_port,
+    )
     started = time.monotonic()
     try:
         if args.command == "up":
             already = lab.is_up()
             lab.up()
-            print(f"lab already up at {lab.root}" if already
-                  else f"lab up at {lab.root} in {time.monotonic() - started:.1f}s")
+            print(
+                f"lab already up at {lab.root}"
+                if already
+                else f"lab up at {lab.root} in {time.monotonic() - started:.1f}s"
+            )
             for h in lab.hosts:
                 print(f"  {h.name}  {h.address}:{h.port}  pid {h.pid}")
             print(f"  inventory:  {lab.inventory_path}")
@@ -41,8 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             was_there = "hosts" in lab.status()
             lab.down()
-            print(f"lab down at {lab.root} in {time.monotonic() - started:.1f}s" if was_there
-                  else f"no lab at {lab.root}")
+            print(
+                f"lab down at {lab.root} in {time.monotonic() - started:.1f}s"
+                if was_there
+                else f"no lab at {lab.root}"
+            )
         else:
             status = lab.status()
             if args.json:
@@ -62,8 +81,10 @@ def _print_status(status: dict) -> None:
         return
     print(f"lab at {status['root']}: {'up' if status['up'] else 'DEGRADED (run down, then up)'}")
     for h in status["hosts"]:
-        print(f"  {h['name']}  {h['address']}  pid {h['pid']}  "
-              f"{'alive' if h['alive'] else 'DEAD'}  ssh {'ok' if h['ssh'] else 'DOWN'}")
+        print(
+            f"  {h['name']}  {h['address']}  pid {h['pid']}  "
+            f"{'alive' if h['alive'] else 'DEAD'}  ssh {'ok' if h['ssh'] else 'DOWN'}"
+        )
     for svc in ("redis", "mariadb"):
         s = status[svc]
         print(f"  {svc:<8} {s['address']}  pid {s['pid']}  {'alive' if s['alive'] else 'DEAD'}")

@@ -3,6 +3,7 @@
 The .env is not in git (like any real app): the lab writes it into the deploy path's
 shared/ dir, and deploytool links shared files and dirs into every release.
 """
+
 from __future__ import annotations
 
 import base64

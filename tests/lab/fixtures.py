@@ -10,11 +10,12 @@ Set DEPLOYTOOL_LAB_KEEP=1 to leave the lab up after the session for debugging.
 `clean_lab` (function scope) is `lab` after reset_app_state(): no releases, no workers,
 empty Redis, fresh database.
 """
+
 from __future__ import annotations
 
 import os
 import signal
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -27,7 +28,9 @@ def _int_env(name: str, default: int) -> int:
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
-    fleet = Lab(hosts=_int_env("DEPLOYTOOL_LAB_HOSTS", 3), workers=_int_env("DEPLOYTOOL_LAB_WORKERS", 2))
+    fleet = Lab(
+        hosts=_int_env("DEPLOYTOOL_LAB_HOSTS", 3), workers=_int_env("DEPLOYTOOL_LAB_WORKERS", 2)
+    )
     if fleet.is_up() and fleet.owner_alive() is False:
         fleet.down()  # orphaned by a session that was killed before its teardown
     owned = not fleet.is_up()

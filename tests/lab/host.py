@@ -14,6 +14,7 @@ and sets the hostname. Because /proc is remounted for the new PID namespace, `ps
 host shows only that host's processes. Killing PID 1 of the namespace makes the kernel
 kill every process inside it, which is what makes teardown reliable.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,12 +32,15 @@ SUPERVISOR_SOCK = "/run/supervisor.sock"
 DEBIAN_SUPERVISOR_CONF = "/etc/supervisor/supervisord.conf"  # where supervisorctl looks by default
 DEPLOY_USER = "deploy"
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-WORKER_COMMAND = "php /var/www/app/current/artisan queue:work redis --sleep=1 --tries=3 --timeout=30"
+WORKER_COMMAND = (
+    "php /var/www/app/current/artisan queue:work redis --sleep=1 --tries=3 --timeout=30"
+)
 
 
 @dataclass(frozen=True)
 class HostSpec:
     """What a host is, before and independent of it running."""
+
     index: int
     address: str
     port: int
@@ -100,7 +104,8 @@ def sshd_config_text(spec: HostSpec, authorized_keys: Path) -> str:
         "PidFile /run/sshd.pid\n"
         "Subsystem sftp internal-sftp\n"
         "MaxStartups 50:30:100\n"
-        "MaxSessions 20\n")
+        "MaxSessions 20\n"
+    )
 
 
 def etc_hosts_text(spec: HostSpec) -> str:
@@ -175,9 +180,11 @@ def boot_script_text(spec: HostSpec) -> str:
         # The lab root (origin.git, keys, configs) lives under /tmp, which the host's own
         # /tmp is about to hide: mount the root back at its own path inside the new /tmp.
         again = spec.tmp_dir / inside_tmp
-        lines += [f"mkdir -p {q(str(again))}",
-                  f"mount --bind {q(str(spec.root.resolve()))} {q(str(again))}",
-                  f"mount --rbind {q(str(spec.tmp_dir))} /tmp"]
+        lines += [
+            f"mkdir -p {q(str(again))}",
+            f"mount --bind {q(str(spec.root.resolve()))} {q(str(again))}",
+            f"mount --rbind {q(str(spec.tmp_dir))} /tmp",
+        ]
     else:
         lines.append(f"mount --bind {q(str(spec.tmp_dir))} /tmp")
     lines += [
@@ -194,6 +201,7 @@ def boot_script_text(spec: HostSpec) -> str:
 @dataclass(frozen=True)
 class Running:
     """A started host: the unshare process and the namespace's PID 1 (supervisord)."""
+
     unshare: ProcRef
     init: ProcRef
     pidns: str  # e.g. 'pid:[4026532301]', to find anything left inside
@@ -205,19 +213,38 @@ def start(spec: HostSpec) -> tuple[subprocess.Popen, ProcRef]:
     with log:
         # --kill-child: if unshare itself dies, its child (the namespace's PID 1) is killed.
         proc = subprocess.Popen(
-            ["unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "--uts",
-             "--", "/bin/sh", str(spec.boot_script)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"})
+            [
+                "unshare",
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "--mount-proc",
+                "--mount",
+                "--uts",
+                "--",
+                "/bin/sh",
+                str(spec.boot_script),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"},
+        )
     return proc, ProcRef.of(proc.pid)
 
 
-def wait_started(spec: HostSpec, proc: subprocess.Popen, unshare: ProcRef, timeout: float) -> Running:
+def wait_started(
+    spec: HostSpec, proc: subprocess.Popen, unshare: ProcRef, timeout: float
+) -> Running:
     """Wait until the host's sshd answers with an SSH banner and supervisord's socket exists."""
+
     def check_alive() -> None:
         if proc.poll() is not None:
-            raise RuntimeError(f"host {spec.name} exited with {proc.returncode} while starting; "
-                               f"see {spec.log_dir}/boot.log and supervisord.log:\n{_tail(spec.log_dir / 'boot.log')}")
+            raise RuntimeError(
+                f"host {spec.name} exited with {proc.returncode} while starting; "
+                f"see {spec.log_dir}/boot.log and supervisord.log:\n{_tail(spec.log_dir / 'boot.log')}"
+            )
 
     def init_pid() -> int | None:
         check_alive()
@@ -243,8 +270,13 @@ def ssh_banner(address: str, port: int) -> bool:
         return False
 
 
-def in_namespace(init_pid: int, argv: list[str], user: str = DEPLOY_USER, cwd: str = "/",
-                 env: dict[str, str] | None = None) -> list[str]:
+def in_namespace(
+    init_pid: int,
+    argv: list[str],
+    user: str = DEPLOY_USER,
+    cwd: str = "/",
+    env: dict[str, str] | None = None,
+) -> list[str]:
     """argv that runs `argv` inside a host's namespaces as `user`, from `cwd`.
 
     nsenter --wd would resolve the directory before entering the mount namespace, so the
@@ -253,10 +285,29 @@ def in_namespace(init_pid: int, argv: list[str], user: str = DEPLOY_USER, cwd: s
     home = "/root" if user == "root" else f"/home/{user}"
     base_env = {"PATH": CLEAN_PATH, "LANG": "C.UTF-8", "HOME": home, "USER": user, "LOGNAME": user}
     base_env.update(env or {})
-    become = [] if user == "root" else ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
-    return ["nsenter", "-t", str(init_pid), "-p", "-m", "-u", "--", *become,
-            "env", "-i", *(f"{k}={v}" for k, v in base_env.items()),
-            "/bin/sh", "-c", 'cd "$0" && exec "$@"', cwd, *argv]
+    become = (
+        []
+        if user == "root"
+        else ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"]
+    )
+    return [
+        "nsenter",
+        "-t",
+        str(init_pid),
+        "-p",
+        "-m",
+        "-u",
+        "--",
+        *become,
+        "env",
+        "-i",
+        *(f"{k}={v}" for k, v in base_env.items()),
+        "/bin/sh",
+        "-c",
+        'cd "$0" && exec "$@"',
+        cwd,
+        *argv,
+    ]
 
 
 def _tail(path: Path, lines: int = 20) -> str:

@@ -1,8 +1,9 @@
 """deploytool's inventory for the lab fleet (stage `lab`), written to <root>/inventory.yml."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -24,11 +25,20 @@ def inventory(root: Path, hosts: Sequence[HostSpec]) -> dict:
         },
         "stages": {
             "lab": {
-                "ssh": {"user": DEPLOY_USER, "identity_file": str(root / "id_ed25519"),
-                        "known_hosts": str(root / "known_hosts"), "connect_timeout": "5s"},
+                "ssh": {
+                    "user": DEPLOY_USER,
+                    "identity_file": str(root / "id_ed25519"),
+                    "known_hosts": str(root / "known_hosts"),
+                    "connect_timeout": "5s",
+                },
                 "hosts": [
-                    {"address": h.address, "port": h.port, "name": h.name, "roles": ["web", "worker"],
-                     **({"migrate": True} if h.index == 1 else {})}
+                    {
+                        "address": h.address,
+                        "port": h.port,
+                        "name": h.name,
+                        "roles": ["web", "worker"],
+                        **({"migrate": True} if h.index == 1 else {}),
+                    }
                     for h in hosts
                 ],
             },
@@ -38,4 +48,6 @@ def inventory(root: Path, hosts: Sequence[HostSpec]) -> dict:
 
 def inventory_text(root: Path, hosts: Sequence[HostSpec]) -> str:
     head = "# Written by tests/lab (python -m tests.lab up): the lab fleet as a deploytool stage.\n"
-    return head + yaml.safe_dump(inventory(root, hosts), sort_keys=False, default_flow_style=None, width=120)
+    return head + yaml.safe_dump(
+        inventory(root, hosts), sort_keys=False, default_flow_style=None, width=120
+    )

@@ -10,6 +10,7 @@ under supervisord (see host.py), one shared Redis (127.0.0.1:6391) and one share
 (127.0.0.1:3391), both outside the namespaces. Every process is remembered by pid and
 start time in <root>/state.json; nothing is ever found or stopped by name.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -18,11 +19,11 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from . import appenv, ledger, sshkeys, state
 from . import host as hostns
@@ -32,10 +33,28 @@ from .procs import LabTimeout, ProcRef, in_pid_namespaces, stop_all, wait_until
 from .services import MariaDB, Redis
 
 DEFAULT_ROOT = Path("/tmp/deploytool-lab")
-REQUIRED_COMMANDS = ("unshare", "nsenter", "setpriv", "mount", "hostname", "useradd", "usermod",
-                     "/usr/sbin/sshd", "ssh", "ssh-keygen", "supervisord", "supervisorctl",
-                     "redis-server", "redis-cli", "mariadbd", "mariadb", "mariadb-install-db",
-                     "php", "composer", "git")
+REQUIRED_COMMANDS = (
+    "unshare",
+    "nsenter",
+    "setpriv",
+    "mount",
+    "hostname",
+    "useradd",
+    "usermod",
+    "/usr/sbin/sshd",
+    "ssh",
+    "ssh-keygen",
+    "supervisord",
+    "supervisorctl",
+    "redis-server",
+    "redis-cli",
+    "mariadbd",
+    "mariadb",
+    "mariadb-install-db",
+    "php",
+    "composer",
+    "git",
+)
 
 
 class LabError(RuntimeError):
@@ -48,17 +67,25 @@ def default_root() -> Path:
 
 @dataclass(frozen=True)
 class LabHost:
-    name: str       # h1, h2, ...: also the hostname inside the host
-    address: str    # 127.20.0.N
-    port: int       # 2222
-    pid: int        # the namespace's PID 1 (supervisord), as seen from outside
-    app_dir: Path   # the host's /var/www/app, as seen from outside
+    name: str  # h1, h2, ...: also the hostname inside the host
+    address: str  # 127.20.0.N
+    port: int  # 2222
+    pid: int  # the namespace's PID 1 (supervisord), as seen from outside
+    app_dir: Path  # the host's /var/www/app, as seen from outside
 
 
 class Lab:
-    def __init__(self, root: Path | str | None = None, hosts: int = 3, workers: int = 2, *,
-                 address_prefix: str = "127.20.0", ssh_port: int = 2222,
-                 redis_port: int = 6391, mariadb_port: int = 3391):
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        hosts: int = 3,
+        workers: int = 2,
+        *,
+        address_prefix: str = "127.20.0",
+        ssh_port: int = 2222,
+        redis_port: int = 6391,
+        mariadb_port: int = 3391,
+    ):
         if not 1 <= hosts <= 254:
             raise LabError(f"hosts must be between 1 and 254, got {hosts}")
         if workers < 1:
@@ -106,14 +133,21 @@ class Lab:
         return self.root / "dispatcher"
 
     def specs(self) -> list[hostns.HostSpec]:
-        return [hostns.HostSpec(i, f"{self.address_prefix}.{i}", self.ssh_port, self.root, self.n_workers)
-                for i in range(1, self.n_hosts + 1)]
+        return [
+            hostns.HostSpec(
+                i, f"{self.address_prefix}.{i}", self.ssh_port, self.root, self.n_workers
+            )
+            for i in range(1, self.n_hosts + 1)
+        ]
 
     @property
     def hosts(self) -> list[LabHost]:
         st = self._require_state()
         by_name = {s.name: s for s in self.specs()}
-        return [LabHost(n.name, n.address, n.port, n.init.pid, by_name[n.name].app_dir) for n in st.nodes]
+        return [
+            LabHost(n.name, n.address, n.port, n.init.pid, by_name[n.name].app_dir)
+            for n in st.nodes
+        ]
 
     def host(self, which: str | LabHost) -> LabHost:
         name = which.name if isinstance(which, LabHost) else which
@@ -133,7 +167,7 @@ class Lab:
         st = self._require_state()
         return None if st.owner is None else st.owner.alive()
 
-    def up(self, timeout: float = 60, owner: int | None = None) -> "Lab":
+    def up(self, timeout: float = 60, owner: int | None = None) -> Lab:
         """Start the fleet. Reuses a lab already up at this root with the same shape; a
         stale or half-started one is stopped first. Fails clearly if another lab holds the
         addresses or ports. `owner`: pid of the process responsible for taking it down
@@ -144,12 +178,19 @@ class Lab:
             existing = state.load(self.root)
             if existing and all(p.alive() for p in existing.procs()):
                 wanted = (*self._requested, self.address_prefix, self.redis_port, self.mariadb_port)
-                have = (existing.hosts, existing.workers, existing.address_prefix, existing.redis_port,
-                        existing.mariadb_port)
+                have = (
+                    existing.hosts,
+                    existing.workers,
+                    existing.address_prefix,
+                    existing.redis_port,
+                    existing.mariadb_port,
+                )
                 if wanted != have:
-                    raise LabError(f"a lab with {existing.hosts} host(s) x {existing.workers} worker(s) "
-                                   f"on {existing.address_prefix}.N is already up at {self.root}; run "
-                                   f"`python -m tests.lab down --root {self.root}` first")
+                    raise LabError(
+                        f"a lab with {existing.hosts} host(s) x {existing.workers} worker(s) "
+                        f"on {existing.address_prefix}.N is already up at {self.root}; run "
+                        f"`python -m tests.lab down --root {self.root}` first"
+                    )
                 self._state = existing
                 return self
             if existing:
@@ -174,7 +215,9 @@ class Lab:
                 return
             survivors = self._stop(st, grace)
         if survivors:
-            raise LabError(f"lab processes survived down: {', '.join(str(r.pid) for r in survivors)}")
+            raise LabError(
+                f"lab processes survived down: {', '.join(str(r.pid) for r in survivors)}"
+            )
 
     def processes(self) -> list[ProcRef]:
         """Every live process of the lab: the recorded ones and anything inside a host."""
@@ -187,34 +230,66 @@ class Lab:
         if st is None:
             return {"root": str(self.root), "up": False}
         return {
-            "root": str(self.root), "up": all(p.alive() for p in st.procs()),
-            "hosts": [{"name": n.name, "address": f"{n.address}:{n.port}", "pid": n.init.pid,
-                       "alive": n.init.alive(), "ssh": hostns.ssh_banner(n.address, n.port)} for n in st.nodes],
-            "redis": {"address": f"127.0.0.1:{st.redis_port}", "pid": st.redis and st.redis.pid,
-                      "alive": bool(st.redis and st.redis.alive())},
-            "mariadb": {"address": f"127.0.0.1:{st.mariadb_port}", "pid": st.mariadb and st.mariadb.pid,
-                        "alive": bool(st.mariadb and st.mariadb.alive())},
-            "inventory": str(self.inventory_path), "ssh_config": str(self.ssh_config),
+            "root": str(self.root),
+            "up": all(p.alive() for p in st.procs()),
+            "hosts": [
+                {
+                    "name": n.name,
+                    "address": f"{n.address}:{n.port}",
+                    "pid": n.init.pid,
+                    "alive": n.init.alive(),
+                    "ssh": hostns.ssh_banner(n.address, n.port),
+                }
+                for n in st.nodes
+            ],
+            "redis": {
+                "address": f"127.0.0.1:{st.redis_port}",
+                "pid": st.redis and st.redis.pid,
+                "alive": bool(st.redis and st.redis.alive()),
+            },
+            "mariadb": {
+                "address": f"127.0.0.1:{st.mariadb_port}",
+                "pid": st.mariadb and st.mariadb.pid,
+                "alive": bool(st.mariadb and st.mariadb.alive()),
+            },
+            "inventory": str(self.inventory_path),
+            "ssh_config": str(self.ssh_config),
         }
 
     # ----------------------------------------------------------------- inside the hosts
-    def run(self, which: str | LabHost, argv: Sequence[str], user: str = "deploy",
-            cwd: str = hostns.DEPLOY_PATH, timeout: float = 120, input: str | None = None,
-            check: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self,
+        which: str | LabHost,
+        argv: Sequence[str],
+        user: str = "deploy",
+        cwd: str = hostns.DEPLOY_PATH,
+        timeout: float = 120,
+        input: str | None = None,
+        check: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess:
         """Run `argv` inside a host's namespaces as `user` (root or deploy), from `cwd`."""
         h = self.host(which)
-        done = subprocess.run(hostns.in_namespace(h.pid, list(argv), user=user, cwd=cwd, env=env),
-                              input=input, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            hostns.in_namespace(h.pid, list(argv), user=user, cwd=cwd, env=env),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and done.returncode != 0:
-            raise LabError(f"{h.name}: {' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+            raise LabError(
+                f"{h.name}: {' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+            )
         return done
 
     def ssh_argv(self, which: str | LabHost, *command: str) -> list[str]:
         """OpenSSH client argv for `ssh hN command...` with the lab's ssh_config."""
         return ["ssh", "-F", str(self.ssh_config), self.host(which).name, *command]
 
-    def supervisorctl(self, which: str | LabHost, *args: str, user: str = "deploy",
-                      timeout: float = 120) -> subprocess.CompletedProcess:
+    def supervisorctl(
+        self, which: str | LabHost, *args: str, user: str = "deploy", timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         return self.run(which, _supervisorctl(*args), user=user, cwd="/", timeout=timeout)
 
     def worker_status(self, which: str | LabHost) -> dict[str, tuple[str, int | None]]:
@@ -228,7 +303,9 @@ class Lab:
                 found[parts[0].split(":", 1)[1]] = (parts[1], pid)
         return found
 
-    def start_workers(self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 60) -> None:
+    def start_workers(
+        self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 60
+    ) -> None:
         """Start the worker programs on every host (or on `hosts`); they need `current`,
         i.e. a first ship. Waits until all of them are RUNNING."""
         hosts = self.hosts if hosts is None else [self.host(h) for h in hosts]
@@ -236,18 +313,27 @@ class Lab:
         if missing:
             raise LabError(f"no /var/www/app/current on {', '.join(missing)}: ship a release first")
         with ThreadPoolExecutor(len(hosts)) as pool:
-            list(pool.map(lambda h: self.supervisorctl(h, "start", "worker:*", timeout=timeout), hosts))
+            list(
+                pool.map(
+                    lambda h: self.supervisorctl(h, "start", "worker:*", timeout=timeout), hosts
+                )
+            )
 
         def all_running() -> bool:
-            return all(len(st) == self.n_workers and all(s == "RUNNING" for s, _ in st.values())
-                       for st in (self.worker_status(h) for h in hosts))
+            return all(
+                len(st) == self.n_workers and all(s == "RUNNING" for s, _ in st.values())
+                for st in (self.worker_status(h) for h in hosts)
+            )
+
         try:
             wait_until(all_running, timeout, "workers to be RUNNING on every host", interval=0.2)
         except LabTimeout as exc:
             detail = "; ".join(f"{h.name}: {self.worker_status(h)}" for h in hosts)
             raise LabTimeout(f"{exc}: {detail} (logs in {self.root}/hosts/*/log)") from None
 
-    def stop_workers(self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 120) -> None:
+    def stop_workers(
+        self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 120
+    ) -> None:
         """Stop the worker programs everywhere, or on `hosts` (TERM: each worker finishes
         its current job first; supervisord waits up to stopwaitsecs=40)."""
         hosts = self.hosts if hosts is None else [self.host(h) for h in hosts]
@@ -271,19 +357,38 @@ class Lab:
                 if time.monotonic() > deadline:
                     proc.kill()
                     proc.communicate()
-                    raise LabTimeout(f"{h.name}: workers did not stop within {timeout:g}s") from None
+                    raise LabTimeout(
+                        f"{h.name}: workers did not stop within {timeout:g}s"
+                    ) from None
                 self.supervisorctl(h, "signal", "TERM", "worker:*", timeout=10)
 
     # ----------------------------------------------------------------- the app's data
-    def dispatch(self, count: int, seconds: float, start: int = 1, ignore_term: bool = False) -> range:
+    def dispatch(
+        self, count: int, seconds: float, start: int = 1, ignore_term: bool = False
+    ) -> range:
         """Queue LedgerJobs seq start..start+count-1 from the lab-side copy of the app.
         Returns the dispatched seqs. `ignore_term`: each job's first attempt makes its worker
         ignore SIGTERM and the --timeout alarm while it works (retries work 1 s)."""
-        done = subprocess.run(["php", "artisan", "ledger:dispatch", str(count), str(seconds), f"--start={start}",
-                               *(["--ignore-term"] if ignore_term else [])],
-                              cwd=self.dispatcher_dir, env=_php_env(), capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                "php",
+                "artisan",
+                "ledger:dispatch",
+                str(count),
+                str(seconds),
+                f"--start={start}",
+                *(["--ignore-term"] if ignore_term else []),
+            ],
+            cwd=self.dispatcher_dir,
+            env=_php_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode != 0:
-            raise LabError(f"ledger:dispatch failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+            raise LabError(
+                f"ledger:dispatch failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+            )
         return range(start, start + count)
 
     def ledger(self) -> list[ledger.LedgerRow]:
@@ -300,14 +405,19 @@ class Lab:
         """Lost, interrupted and duplicated jobs among `dispatched`, from the ledger."""
         return ledger.account(self.ledger(), dispatched)
 
-    def wait_for_ledger(self, dispatched: range | Sequence[int], timeout: float = 60) -> ledger.Account:
+    def wait_for_ledger(
+        self, dispatched: range | Sequence[int], timeout: float = 60
+    ) -> ledger.Account:
         """Poll until every dispatched seq has a finished row; returns the account."""
         want = set(dispatched)
 
         def done() -> ledger.Account | None:
             acc = self.account(dispatched)
             return acc if not set(acc.lost) & want else None
-        return wait_until(done, timeout, f"{len(want)} job(s) to finish in the ledger", interval=0.2)
+
+        return wait_until(
+            done, timeout, f"{len(want)} job(s) to finish in the ledger", interval=0.2
+        )
 
     def redis(self, *argv: str) -> subprocess.CompletedProcess:
         """redis-cli against the lab Redis."""
@@ -317,8 +427,14 @@ class Lab:
         """mariadb --batch as the app's user on database `app`."""
         return self._mariadb.app_sql(query)
 
-    def commit_release(self, tag: str, changes: dict[str, str | None], base: str = "v2",
-                       message: str | None = None, branch: str | None = None) -> str:
+    def commit_release(
+        self,
+        tag: str,
+        changes: dict[str, str | None],
+        base: str = "v2",
+        message: str | None = None,
+        branch: str | None = None,
+    ) -> str:
         """Add a commit on top of `base` in origin.git (files to write, or None to delete),
         tag it `tag`, push; returns the commit id. `branch` also moves that branch to it."""
         with self._locked():
@@ -350,7 +466,9 @@ class Lab:
         if self._state is None:
             self._state = state.load(self.root)
         if self._state is None:
-            raise LabError(f"the lab at {self.root} is not up: run `python -m tests.lab up --root {self.root}`")
+            raise LabError(
+                f"the lab at {self.root} is not up: run `python -m tests.lab up --root {self.root}`"
+            )
         return self._state
 
     @contextmanager
@@ -365,14 +483,18 @@ class Lab:
         keep = {".lock", state.MARKER}
         contents = [p for p in self.root.iterdir() if p.name not in keep]
         if contents and not marker.exists():
-            raise LabError(f"{self.root} is not empty and not a lab root (no {state.MARKER}); "
-                           f"choose another --root or empty it")
+            raise LabError(
+                f"{self.root} is not empty and not a lab root (no {state.MARKER}); "
+                f"choose another --root or empty it"
+            )
         for p in contents:
             if p.is_dir() and not p.is_symlink():
                 shutil.rmtree(p)
             else:
                 p.unlink()
-        marker.write_text("This directory is a deploytool lab root: `python -m tests.lab up` wipes it.\n")
+        marker.write_text(
+            "This directory is a deploytool lab root: `python -m tests.lab up` wipes it.\n"
+        )
 
     def _env_text(self) -> str:
         key_file = self.root / "app_key"
@@ -384,17 +506,27 @@ class Lab:
         specs = self.specs()
         for spec in specs:
             if hostns.ssh_banner(spec.address, spec.port):
-                raise LabError(f"something already answers on {spec.address}:{spec.port}: another lab "
-                               f"is up (`python -m tests.lab status`), stop it first")
+                raise LabError(
+                    f"something already answers on {spec.address}:{spec.port}: another lab "
+                    f"is up (`python -m tests.lab status`), stop it first"
+                )
         for what, port in (("redis", self.redis_port), ("mariadb", self.mariadb_port)):
             if not _port_free(port):
-                raise LabError(f"port 127.0.0.1:{port} for the lab's {what} is in use: another lab is up "
-                               f"(`python -m tests.lab status`) or choose another port")
+                raise LabError(
+                    f"port 127.0.0.1:{port} for the lab's {what} is in use: another lab is up "
+                    f"(`python -m tests.lab status`) or choose another port"
+                )
         _ensure_deploy_user()
         self._write_ssh_material(specs)
-        st = self._state = state.LabState(self.n_hosts, self.n_workers, self.address_prefix, self.ssh_port,
-                                          self.redis_port, self.mariadb_port,
-                                          owner=ProcRef.of(owner) if owner else None)
+        st = self._state = state.LabState(
+            self.n_hosts,
+            self.n_workers,
+            self.address_prefix,
+            self.ssh_port,
+            self.redis_port,
+            self.mariadb_port,
+            owner=ProcRef.of(owner) if owner else None,
+        )
         st.redis = self._redis.start(timeout=min(timeout, 20))
         state.save(self.root, st)
         st.mariadb = self._mariadb.start(timeout=min(timeout, 40))
@@ -411,8 +543,16 @@ class Lab:
         try:
             for spec, proc, ref in launched:
                 running = hostns.wait_started(spec, proc, ref, timeout)
-                st.nodes.append(state.HostState(spec.name, spec.address, spec.port, running.unshare,
-                                                running.init, running.pidns))
+                st.nodes.append(
+                    state.HostState(
+                        spec.name,
+                        spec.address,
+                        spec.port,
+                        running.unshare,
+                        running.init,
+                        running.pidns,
+                    )
+                )
                 state.save(self.root, st)
         except BaseException:
             # unshare runs with --kill-child: stopping it takes its namespace down too.
@@ -446,16 +586,35 @@ class Lab:
 
     def _build_dispatcher(self, env: str) -> None:
         """A root-owned copy of the app outside the namespaces, only for dispatching jobs."""
-        shutil.copytree(APP_SRC, self.dispatcher_dir, ignore=shutil.ignore_patterns("vendor", ".env"))
+        shutil.copytree(
+            APP_SRC, self.dispatcher_dir, ignore=shutil.ignore_patterns("vendor", ".env")
+        )
         (self.dispatcher_dir / ".env").write_text(env)
-        done = subprocess.run(["composer", "install", "--no-dev", "--prefer-dist", "--optimize-autoloader",
-                               "--no-interaction", "--quiet"], cwd=self.dispatcher_dir,
-                              env={**_php_env(), "COMPOSER_ALLOW_SUPERUSER": "1",
-                                   "COMPOSER_HOME": str(self.root / "composer-home"),
-                                   "COMPOSER_DISABLE_NETWORK": "1"},
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            [
+                "composer",
+                "install",
+                "--no-dev",
+                "--prefer-dist",
+                "--optimize-autoloader",
+                "--no-interaction",
+                "--quiet",
+            ],
+            cwd=self.dispatcher_dir,
+            env={
+                **_php_env(),
+                "COMPOSER_ALLOW_SUPERUSER": "1",
+                "COMPOSER_HOME": str(self.root / "composer-home"),
+                "COMPOSER_DISABLE_NETWORK": "1",
+            },
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
-            raise LabError(f"composer install in {self.dispatcher_dir} failed:\n{done.stdout}{done.stderr}")
+            raise LabError(
+                f"composer install in {self.dispatcher_dir} failed:\n{done.stdout}{done.stderr}"
+            )
 
     def _stop(self, st: state.LabState, grace: float = 10) -> list[ProcRef]:
         # PID 1 of each host first: supervisord stops sshd and the workers (TERM); past the
@@ -498,16 +657,31 @@ def _check_prerequisites() -> None:
         raise LabError("the lab needs root (namespaces, bind mounts, sshd)")
     missing = [c for c in REQUIRED_COMMANDS if shutil.which(c) is None]
     if missing:
-        raise LabError(f"missing commands for the lab: {', '.join(missing)}; install the packages listed "
-                       f"in tests/lab/README.md")
+        raise LabError(
+            f"missing commands for the lab: {', '.join(missing)}; install the packages listed "
+            f"in tests/lab/README.md"
+        )
 
 
 def _ensure_deploy_user(user: str = hostns.DEPLOY_USER) -> None:
     """A `deploy` user that can log in with a key: sshd without PAM refuses locked ('!')
     accounts, so the password field is '*' (no password, not locked)."""
     if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
-        subprocess.run(["useradd", "--create-home", "--home-dir", f"/home/{user}", "--shell", "/bin/bash",
-                        user], check=True, capture_output=True)
-    shadow = subprocess.run(["getent", "shadow", user], capture_output=True, text=True).stdout.split(":")
+        subprocess.run(
+            [
+                "useradd",
+                "--create-home",
+                "--home-dir",
+                f"/home/{user}",
+                "--shell",
+                "/bin/bash",
+                user,
+            ],
+            check=True,
+            capture_output=True,
+        )
+    shadow = subprocess.run(
+        ["getent", "shadow", user], capture_output=True, text=True
+    ).stdout.split(":")
     if len(shadow) > 1 and shadow[1].startswith("!"):
         subprocess.run(["usermod", "-p", "*", user], check=True, capture_output=True)

@@ -4,11 +4,12 @@
 test cares about: lost (dispatched, never finished), interrupted (an attempt started and
 never finished) and duplicated (a seq finished more than once).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
 
 COLUMNS = ("id", "seq", "attempt", "host", "version", "pid", "started_at", "finished_at")
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM ledger ORDER BY id"
@@ -44,17 +45,27 @@ def parse_batch(output: str) -> list[LedgerRow]:
     rows = []
     for line in lines[1:]:
         id_, seq, attempt, host, version, pid, started, finished = line.split("\t")
-        rows.append(LedgerRow(int(id_), int(seq), int(attempt), host, version, int(pid),
-                              _when(started), _when(finished)))
+        rows.append(
+            LedgerRow(
+                int(id_),
+                int(seq),
+                int(attempt),
+                host,
+                version,
+                int(pid),
+                _when(started),
+                _when(finished),
+            )
+        )
     return rows
 
 
 @dataclass(frozen=True)
 class Account:
-    lost: list[int] = field(default_factory=list)             # dispatched seqs with no finished row
+    lost: list[int] = field(default_factory=list)  # dispatched seqs with no finished row
     interrupted: list[LedgerRow] = field(default_factory=list)  # attempts started, never finished
-    duplicated: list[int] = field(default_factory=list)       # seqs finished more than once
-    finished: int = 0                                         # seqs finished at least once
+    duplicated: list[int] = field(default_factory=list)  # seqs finished more than once
+    finished: int = 0  # seqs finished at least once
 
     @property
     def clean(self) -> bool:

@@ -5,6 +5,7 @@ tip of `main`). Commits are authored as root in <root>/author and pushed; the ba
 is then handed to the deploy user, because git refuses to work in a repository owned by
 someone else ("dubious ownership") and the hosts clone it as deploy.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -26,19 +27,34 @@ class Origin:
         self.gitconfig = root / "gitconfig"
 
     def git(self, *argv: str, cwd: Path | None = None) -> str:
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(self.root), "LANG": "C.UTF-8",
-               "GIT_CONFIG_GLOBAL": str(self.gitconfig), "GIT_CONFIG_NOSYSTEM": "1"}
-        done = subprocess.run(["git", *argv], cwd=cwd or self.author, env=env,
-                              capture_output=True, text=True, timeout=60)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(self.root),
+            "LANG": "C.UTF-8",
+            "GIT_CONFIG_GLOBAL": str(self.gitconfig),
+            "GIT_CONFIG_NOSYSTEM": "1",
+        }
+        done = subprocess.run(
+            ["git", *argv],
+            cwd=cwd or self.author,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if done.returncode != 0:
-            raise RuntimeError(f"git {' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
+            raise RuntimeError(
+                f"git {' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}"
+            )
         return done.stdout.strip()
 
     def build(self, branch_at: str = "v2") -> None:
         """(Re)create origin.git with tags v1 and v2 and `main` at `branch_at`."""
-        self.gitconfig.write_text("[user]\n\tname = deploytool lab\n\temail = lab@localhost\n"
-                                  "[safe]\n\tdirectory = *\n[init]\n\tdefaultBranch = main\n"
-                                  "[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n")
+        self.gitconfig.write_text(
+            "[user]\n\tname = deploytool lab\n\temail = lab@localhost\n"
+            "[safe]\n\tdirectory = *\n[init]\n\tdefaultBranch = main\n"
+            "[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n"
+        )
         for path in (self.bare, self.author):
             shutil.rmtree(path, ignore_errors=True)
         self.git("init", "-q", "--bare", "-b", "main", str(self.bare), cwd=self.root)
@@ -51,8 +67,14 @@ class Origin:
         self.git("push", "-q", "origin", f"{branch_at}^{{commit}}:refs/heads/main", "--tags")
         self._hand_over()
 
-    def commit_release(self, tag: str, changes: dict[str, str | None], base: str = "v2",
-                       message: str | None = None, branch: str | None = None) -> str:
+    def commit_release(
+        self,
+        tag: str,
+        changes: dict[str, str | None],
+        base: str = "v2",
+        message: str | None = None,
+        branch: str | None = None,
+    ) -> str:
         """Commit `changes` (path -> new content, or None to delete) on top of `base`, tag it
         `tag` and push the tag (and `branch`, if given). Returns the commit id."""
         self.git("checkout", "-q", "--force", "--detach", base)

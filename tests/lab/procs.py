@@ -5,14 +5,16 @@ process, and `down` may run in another process long after `up`. So every process
 starts is remembered as a ProcRef (pid + kernel start time) and is only signalled while
 both still match. Nothing here matches processes by name.
 """
+
 from __future__ import annotations
 
 import os
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -39,7 +41,7 @@ def _stat_fields(pid: int) -> list[str] | None:
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     # comm (field 2) may contain spaces and parentheses: split after the last ')'.
-    return raw[raw.rindex(")") + 2:].split()
+    return raw[raw.rindex(")") + 2 :].split()
 
 
 def start_time(pid: int) -> int | None:
@@ -65,7 +67,7 @@ class ProcRef:
     started: int  # kernel start time; guards against pid reuse
 
     @classmethod
-    def of(cls, pid: int) -> "ProcRef":
+    def of(cls, pid: int) -> ProcRef:
         started = start_time(pid)
         if started is None:
             raise ProcessLookupError(f"pid {pid} is not running")
@@ -89,7 +91,7 @@ class ProcRef:
         return {"pid": self.pid, "started": self.started}
 
     @classmethod
-    def from_json(cls, data: dict) -> "ProcRef":
+    def from_json(cls, data: dict) -> ProcRef:
         return cls(int(data["pid"]), int(data["started"]))
 
 

@@ -7,11 +7,12 @@ Edits the host's live supervisord config (`/run/supervisord.conf` inside it), ap
 `supervisorctl reread` + `update` (which stops that host's workers: the program is autostart=false),
 and puts the original back, applied, on exit.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .host import SUPERVISOR_CONF
 
@@ -40,7 +41,9 @@ def apply(lab, host: str) -> None:
     for args in (("reread",), ("update",)):
         done = lab.supervisorctl(host, *args)
         if done.returncode != 0:
-            raise RuntimeError(f"{host}: supervisorctl {args[0]} failed: {done.stdout}{done.stderr}")
+            raise RuntimeError(
+                f"{host}: supervisorctl {args[0]} failed: {done.stdout}{done.stderr}"
+            )
 
 
 @contextmanager

@@ -4,6 +4,7 @@ Both listen on 127.0.0.1 only, keep their data under the lab root and are starte
 children of the lab in their own session (so a terminal's Ctrl-C does not hit them);
 readiness is a client round trip polled against a deadline.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,13 @@ DB_PASSWORD = "secret"
 
 def _spawn(argv: list[str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _tail(path: Path, lines: int = 20) -> str:
@@ -33,8 +39,11 @@ def _tail(path: Path, lines: int = 20) -> str:
 def _ready_or_raise(proc: subprocess.Popen, ping, what: str, log: Path, timeout: float) -> None:
     def check() -> bool:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode} while starting; {log}:\n{_tail(log)}")
+            raise RuntimeError(
+                f"{what} exited with {proc.returncode} while starting; {log}:\n{_tail(log)}"
+            )
         return ping()
+
     try:
         wait_until(check, timeout, f"{what} to answer")
     except LabTimeout as exc:
@@ -51,8 +60,12 @@ class Redis:
         return self.root / "redis.log"
 
     def cli(self, *argv: str, timeout: float = 10) -> subprocess.CompletedProcess:
-        return subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *argv],
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def ping(self) -> bool:
         try:
@@ -63,10 +76,29 @@ class Redis:
     def start(self, timeout: float = 15) -> ProcRef:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.ping():
-            raise RuntimeError(f"something already answers on 127.0.0.1:{self.port}; is another lab up?")
-        proc = _spawn(["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
-                       "--dir", str(self.root), "--daemonize", "no", "--save", "", "--appendonly", "no",
-                       "--protected-mode", "no"], self.log)
+            raise RuntimeError(
+                f"something already answers on 127.0.0.1:{self.port}; is another lab up?"
+            )
+        proc = _spawn(
+            [
+                "redis-server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.root),
+                "--daemonize",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
+            ],
+            self.log,
+        )
         ref = ProcRef.of(proc.pid)
         _ready_or_raise(proc, self.ping, f"redis on 127.0.0.1:{self.port}", self.log, timeout)
         return ref
@@ -91,14 +123,32 @@ class MariaDB:
 
     def root_sql(self, sql: str, timeout: float = 30) -> subprocess.CompletedProcess:
         """As the database superuser, over the unix socket (unix_socket auth for OS root)."""
-        return subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot",
-                               "--batch", "-e", sql], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            ["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "--batch", "-e", sql],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def app_sql(self, sql: str, timeout: float = 30) -> subprocess.CompletedProcess:
         """As the app's user, over TCP like the app itself."""
-        return subprocess.run(["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{self.port}",
-                               f"-u{DB_USER}", f"-p{DB_PASSWORD}", DB_NAME, "--batch", "-e", sql],
-                              capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [
+                "mariadb",
+                "--no-defaults",
+                "-h127.0.0.1",
+                f"-P{self.port}",
+                f"-u{DB_USER}",
+                f"-p{DB_PASSWORD}",
+                DB_NAME,
+                "--batch",
+                "-e",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def ping(self) -> bool:
         try:
@@ -112,9 +162,19 @@ class MariaDB:
         self.root.mkdir(parents=True, exist_ok=True)
         log = self.root / "install.log"
         with open(log, "wb") as out:
-            rc = subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.datadir}",
-                                 "--user=root", "--auth-root-authentication-method=socket",
-                                 "--skip-test-db"], stdout=out, stderr=subprocess.STDOUT, timeout=120).returncode
+            rc = subprocess.run(
+                [
+                    "mariadb-install-db",
+                    "--no-defaults",
+                    f"--datadir={self.datadir}",
+                    "--user=root",
+                    "--auth-root-authentication-method=socket",
+                    "--skip-test-db",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=120,
+            ).returncode
         if rc != 0:
             raise RuntimeError(f"mariadb-install-db failed ({rc}); {log}:\n{_tail(log)}")
 
@@ -122,11 +182,24 @@ class MariaDB:
         self._install()
         if len(str(self.socket)) > 100:
             raise RuntimeError(f"lab root too long for a unix socket path: {self.socket}")
-        proc = _spawn(["mariadbd", "--no-defaults", "--user=root", f"--datadir={self.datadir}",
-                       f"--socket={self.socket}", f"--port={self.port}", "--bind-address=127.0.0.1",
-                       f"--pid-file={self.root / 'mariadb.pid'}", f"--log-error={self.log}",
-                       "--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
-                       "--max-connections=200"], self.root / "stdout.log")
+        proc = _spawn(
+            [
+                "mariadbd",
+                "--no-defaults",
+                "--user=root",
+                f"--datadir={self.datadir}",
+                f"--socket={self.socket}",
+                f"--port={self.port}",
+                "--bind-address=127.0.0.1",
+                f"--pid-file={self.root / 'mariadb.pid'}",
+                f"--log-error={self.log}",
+                "--skip-name-resolve",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=64M",
+                "--max-connections=200",
+            ],
+            self.root / "stdout.log",
+        )
         ref = ProcRef.of(proc.pid)
         _ready_or_raise(proc, self.ping, f"mariadb on 127.0.0.1:{self.port}", self.log, timeout)
         self.create_app_database()
@@ -134,9 +207,11 @@ class MariaDB:
 
     def create_app_database(self) -> None:
         user = f"'{DB_USER}'@'127.0.0.1'"
-        sql = (f"CREATE DATABASE IF NOT EXISTS {DB_NAME};"
-               f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY '{DB_PASSWORD}';"
-               f"GRANT ALL PRIVILEGES ON {DB_NAME}.* TO {user};")
+        sql = (
+            f"CREATE DATABASE IF NOT EXISTS {DB_NAME};"
+            f"CREATE USER IF NOT EXISTS {user} IDENTIFIED BY '{DB_PASSWORD}';"
+            f"GRANT ALL PRIVILEGES ON {DB_NAME}.* TO {user};"
+        )
         done = self.root_sql(sql)
         if done.returncode != 0:
             raise RuntimeError(f"creating database {DB_NAME} failed: {done.stderr.strip()}")

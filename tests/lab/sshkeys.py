@@ -3,11 +3,13 @@
 Host keys are pinned in known_hosts so every client (OpenSSH, paramiko/fabric, testinfra)
 connects with strict host key checking: nothing is ever auto-accepted.
 """
+
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Protocol
+from typing import Protocol
 
 
 class HostLike(Protocol):
@@ -20,8 +22,11 @@ def keygen(path: Path, comment: str) -> Path:
     """An ed25519 key pair at `path` (+ .pub), created once."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)],
+            check=True,
+            capture_output=True,
+        )
     path.chmod(0o600)
     return path
 
@@ -53,5 +58,6 @@ def ssh_config_text(hosts: Iterable[HostLike], identity: Path, known_hosts: Path
             f"    StrictHostKeyChecking yes\n"
             f"    BatchMode yes\n"
             f"    ConnectTimeout 5\n"
-            f"    LogLevel ERROR\n")
+            f"    LogLevel ERROR\n"
+        )
     return "\n".join(blocks)

@@ -1,5 +1,6 @@
 """What a running lab is made of, persisted in <root>/state.json so that `down` and
 `status` work from another process than the one that ran `up`."""
+
 from __future__ import annotations
 
 import json
@@ -43,24 +44,52 @@ class LabState:
 
     def to_json(self) -> dict:
         return {
-            "hosts": self.hosts, "workers": self.workers, "address_prefix": self.address_prefix,
-            "ssh_port": self.ssh_port, "redis_port": self.redis_port, "mariadb_port": self.mariadb_port,
+            "hosts": self.hosts,
+            "workers": self.workers,
+            "address_prefix": self.address_prefix,
+            "ssh_port": self.ssh_port,
+            "redis_port": self.redis_port,
+            "mariadb_port": self.mariadb_port,
             "redis": self.redis.to_json() if self.redis else None,
             "mariadb": self.mariadb.to_json() if self.mariadb else None,
             "owner": self.owner.to_json() if self.owner else None,
-            "nodes": [{"name": n.name, "address": n.address, "port": n.port, "unshare": n.unshare.to_json(),
-                       "init": n.init.to_json(), "pidns": n.pidns} for n in self.nodes],
+            "nodes": [
+                {
+                    "name": n.name,
+                    "address": n.address,
+                    "port": n.port,
+                    "unshare": n.unshare.to_json(),
+                    "init": n.init.to_json(),
+                    "pidns": n.pidns,
+                }
+                for n in self.nodes
+            ],
         }
 
     @classmethod
-    def from_json(cls, d: dict) -> "LabState":
+    def from_json(cls, d: dict) -> LabState:
         ref = lambda v: ProcRef.from_json(v) if v else None  # noqa: E731
         return cls(
-            hosts=d["hosts"], workers=d["workers"], address_prefix=d["address_prefix"],
-            ssh_port=d["ssh_port"], redis_port=d["redis_port"], mariadb_port=d["mariadb_port"],
-            redis=ref(d.get("redis")), mariadb=ref(d.get("mariadb")), owner=ref(d.get("owner")),
-            nodes=[HostState(n["name"], n["address"], n["port"], ProcRef.from_json(n["unshare"]),
-                             ProcRef.from_json(n["init"]), n["pidns"]) for n in d.get("nodes", [])],
+            hosts=d["hosts"],
+            workers=d["workers"],
+            address_prefix=d["address_prefix"],
+            ssh_port=d["ssh_port"],
+            redis_port=d["redis_port"],
+            mariadb_port=d["mariadb_port"],
+            redis=ref(d.get("redis")),
+            mariadb=ref(d.get("mariadb")),
+            owner=ref(d.get("owner")),
+            nodes=[
+                HostState(
+                    n["name"],
+                    n["address"],
+                    n["port"],
+                    ProcRef.from_json(n["unshare"]),
+                    ProcRef.from_json(n["init"]),
+                    n["pidns"],
+                )
+                for n in d.get("nodes", [])
+            ],
         )
 
 

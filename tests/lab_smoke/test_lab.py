@@ -1,5 +1,6 @@
 """Smoke tests of the lab itself: isolation, SSH, services, a hand-made release with
 workers and jobs, and a teardown that leaves nothing behind."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,9 @@ def free_port() -> int:
 
 
 def ssh(lab: Lab, host: str, command: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(lab.ssh_argv(host, command), capture_output=True, text=True, timeout=60, **kw)
+    return subprocess.run(
+        lab.ssh_argv(host, command), capture_output=True, text=True, timeout=60, **kw
+    )
 
 
 def test_openssh_with_strict_host_key_checking(lab: Lab):
@@ -44,8 +47,12 @@ def test_a_wrong_host_key_is_refused(lab: Lab, tmp_path: Path):
     wrong = tmp_path / "known_hosts"
     h2_key = lab.known_hosts.read_text().splitlines()[1].split(" ", 1)[1]
     wrong.write_text(f"[{lab.hosts[0].address}]:{lab.hosts[0].port} {h2_key}\n")
-    done = subprocess.run(["ssh", "-F", str(lab.ssh_config), "-o", f"UserKnownHostsFile={wrong}", "h1", "true"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["ssh", "-F", str(lab.ssh_config), "-o", f"UserKnownHostsFile={wrong}", "h1", "true"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 255
     assert "HOST IDENTIFICATION HAS CHANGED" in done.stderr
 
@@ -56,8 +63,15 @@ def test_paramiko_connects_with_the_pinned_keys(lab: Lab):
     client = paramiko.SSHClient()
     client.load_host_keys(str(lab.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
-    client.connect(h.address, port=h.port, username="deploy", key_filename=str(lab.identity),
-                   look_for_keys=False, allow_agent=False, timeout=5)
+    client.connect(
+        h.address,
+        port=h.port,
+        username="deploy",
+        key_filename=str(lab.identity),
+        look_for_keys=False,
+        allow_agent=False,
+        timeout=5,
+    )
     try:
         _, out, _ = client.exec_command("hostname")
         assert out.read().decode().strip() == h.name
@@ -144,6 +158,7 @@ def test_a_hand_made_release_runs_workers_and_jobs(clean_lab: Lab):
     def restarted() -> bool:
         now = lab.worker_status("h1").values()
         return all(s == "RUNNING" and pid not in old for s, pid in now)
+
     wait_until(restarted, 20, "workers to be restarted after queue:restart", interval=0.2)
     log = (lab.root / "hosts/h1/log/supervisord.log").read_text()
     assert re.search(r"exited: worker_00 \(exit status 0; expected\)", log)
@@ -169,22 +184,49 @@ def test_down_leaves_no_process_behind(tmp_path: Path):
     # Other labs may be up on this machine (other sessions): pick free addresses and ports.
     root = tmp_path / "lab"
     prefix = next(f"127.{n}.0" for n in range(240, 255) if not ssh_banner(f"127.{n}.0.1", 2222))
-    cli = [sys.executable, "-m", "tests.lab", "--root", str(root), "--hosts", "1", "--workers", "1",
-           "--address-prefix", prefix, "--redis-port", str(free_port()), "--mariadb-port", str(free_port())]
+    cli = [
+        sys.executable,
+        "-m",
+        "tests.lab",
+        "--root",
+        str(root),
+        "--hosts",
+        "1",
+        "--workers",
+        "1",
+        "--address-prefix",
+        prefix,
+        "--redis-port",
+        str(free_port()),
+        "--mariadb-port",
+        str(free_port()),
+    ]
     cwd = Path(__file__).resolve().parents[2]
-    up = subprocess.run([*cli[:3], "up", *cli[3:]], cwd=cwd, capture_output=True, text=True, timeout=120)
+    up = subprocess.run(
+        [*cli[:3], "up", *cli[3:]], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
     assert up.returncode == 0, up.stdout + up.stderr
     try:
         mini = Lab(root)
         procs = mini.processes()
         assert len(procs) >= 5  # unshare, supervisord, sshd, redis, mariadb
         assert subprocess.run(mini.ssh_argv("h1", "true"), timeout=30).returncode == 0
-        status = subprocess.run([*cli[:3], "status", "--root", str(root)], cwd=cwd, capture_output=True,
-                                text=True, timeout=30)
+        status = subprocess.run(
+            [*cli[:3], "status", "--root", str(root)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert status.returncode == 0 and "h1" in status.stdout
     finally:
-        down = subprocess.run([*cli[:3], "down", "--root", str(root)], cwd=cwd, capture_output=True,
-                              text=True, timeout=120)
+        down = subprocess.run(
+            [*cli[:3], "down", "--root", str(root)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert down.returncode == 0, down.stdout + down.stderr
     assert [p.pid for p in procs if p.alive()] == []
     assert not (root / "state.json").exists()

@@ -1,4 +1,5 @@
 """The ledger's parser and accounting, on captured `mariadb --batch` output (no lab needed)."""
+
 from datetime import datetime
 
 from tests.lab.ledger import account, parse_batch
@@ -28,9 +29,9 @@ def test_parse_batch_of_an_empty_table():
 
 def test_account_counts_lost_interrupted_and_duplicated():
     acc = account(parse_batch(CAPTURED), range(1, 5))
-    assert acc.lost == [4]                       # dispatched, never finished
+    assert acc.lost == [4]  # dispatched, never finished
     assert [r.id for r in acc.interrupted] == [2]  # seq 2's first attempt never finished
-    assert acc.duplicated == [3]                 # seq 3 finished twice
+    assert acc.duplicated == [3]  # seq 3 finished twice
     assert acc.finished == 3 and not acc.clean
 
 

@@ -5,6 +5,7 @@ copytree keeps that mtime and overwrites the file in place, so git's stat check 
 VERSION for unchanged and tag v2 carried VERSION "v1" (CI shipped v1 code as v2). This test sets
 that trap on purpose: equal mtimes, equal sizes.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ def test_v2_carries_the_overlay_even_when_file_stats_collide(tmp_path, monkeypat
     assert (app / "VERSION").stat().st_size == (v2 / "VERSION").stat().st_size
     monkeypatch.setattr(origin_mod, "APP_SRC", app)
     monkeypatch.setattr(origin_mod, "V2_OVERLAY", v2)
-    monkeypatch.setattr(origin_mod.Origin, "_hand_over", lambda self: None)   # no deploy user needed
+    monkeypatch.setattr(origin_mod.Origin, "_hand_over", lambda self: None)  # no deploy user needed
     root = tmp_path / "lab"
     root.mkdir()
 
@@ -32,7 +33,9 @@ def test_v2_carries_the_overlay_even_when_file_stats_collide(tmp_path, monkeypat
 
     assert o.git("show", "v1:VERSION") == "v1"
     assert o.git("show", "v2:VERSION") == "v2"
-    assert "database/migrations/2024_02_01_000000_create_widgets_table.php" in o.git("ls-tree", "-r", "--name-only", "v2")
+    assert "database/migrations/2024_02_01_000000_create_widgets_table.php" in o.git(
+        "ls-tree", "-r", "--name-only", "v2"
+    )
     # a test release on top of v2 keeps v2's tree plus its own change
     o.commit_release("t1", {"NOTE": "x\n"})
     assert o.git("show", "t1:VERSION") == "v2" and o.git("show", "t1:NOTE") == "x"

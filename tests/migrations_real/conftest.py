@@ -4,6 +4,7 @@ Not marked `lab`: these need only the Debian packages (mariadb-server, postgresq
 pdo_mysql/pdo_pgsql, php-laravel-framework; php-doctrine-dbal for ->change()/renameColumn()).
 They are skipped, with the reason, where those are missing.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -11,8 +12,9 @@ import subprocess
 
 import pytest
 
-from . import servers
 from deploytool.migrations.schema import COLUMNS_QUERY, LiveSchema
+
+from . import servers
 
 _db_names = itertools.count(1)
 
@@ -47,18 +49,47 @@ class Database:
         self.dialect = "mysql" if server.kind == "mariadb" else "pgsql"
         self.connection = self.dialect  # Laravel's connection names in the test app
         if self.dialect == "mysql":
-            self.run(f"create database {self.name} character set utf8mb4 collate utf8mb4_unicode_ci", db="")
+            self.run(
+                f"create database {self.name} character set utf8mb4 collate utf8mb4_unicode_ci",
+                db="",
+            )
         else:
             self.run(f"create database {self.name}", db="postgres")
 
     def client(self, sql: str, db: str | None = None) -> subprocess.CompletedProcess:
         db = self.name if db is None else db
         if self.dialect == "mysql":
-            argv = ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{self.server.port}", "-uroot", "-B", "-N",
-                    *([db] if db else []), "-e", sql]
+            argv = [
+                "mariadb",
+                "--no-defaults",
+                "-h127.0.0.1",
+                f"-P{self.server.port}",
+                "-uroot",
+                "-B",
+                "-N",
+                *([db] if db else []),
+                "-e",
+                sql,
+            ]
         else:
-            argv = [str(servers.PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(self.server.port), "-U", "postgres",
-                    "-d", db, "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql]
+            argv = [
+                str(servers.PG_BIN / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.server.port),
+                "-U",
+                "postgres",
+                "-d",
+                db,
+                "-At",
+                "-F",
+                "\t",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ]
         return subprocess.run(argv, capture_output=True, text=True, timeout=60)
 
     def run(self, sql: str, db: str | None = None) -> str:

@@ -4,6 +4,7 @@ Composer cannot download here, so `artisan` requires Debian's Laravel 8.83 autol
 and the config names only the providers that `migrate` needs. The database settings come from
 environment variables so one app dir serves MariaDB and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os
@@ -73,8 +74,14 @@ return ['default' => 'array', 'stores' => ['array' => ['driver' => 'array']], 'p
 
 def write_app(root: Path) -> Path:
     """Lay out the app under root and return its migrations dir."""
-    for sub in ("bootstrap/cache", "config", "database/migrations", "storage/framework/cache",
-                "storage/logs", "storage/app"):
+    for sub in (
+        "bootstrap/cache",
+        "config",
+        "database/migrations",
+        "storage/framework/cache",
+        "storage/logs",
+        "storage/app",
+    ):
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "artisan").write_text(ARTISAN)
     (root / "bootstrap/app.php").write_text(BOOTSTRAP)
@@ -102,12 +109,24 @@ def has_dbal() -> bool:
     return Path(DBAL_AUTOLOAD).exists()
 
 
-def artisan(root: Path, connection: str, port: int, database: str, *args: str,
-            dbal: bool = False) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DB_CONNECTION": connection, "DB_PORT": str(port), "DB_DATABASE": database,
-           "DT_WITH_DBAL": "1" if dbal else "0"}
-    return subprocess.run(["php", "artisan", *args, "--no-ansi", "--no-interaction"], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=120)
+def artisan(
+    root: Path, connection: str, port: int, database: str, *args: str, dbal: bool = False
+) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DB_CONNECTION": connection,
+        "DB_PORT": str(port),
+        "DB_DATABASE": database,
+        "DT_WITH_DBAL": "1" if dbal else "0",
+    }
+    return subprocess.run(
+        ["php", "artisan", *args, "--no-ansi", "--no-interaction"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 MIGRATION_HEAD = """<?php
@@ -123,6 +142,10 @@ def migration(body: str, class_name: str | None = None, head: str = "", members:
 
     `head` goes before the class (annotations live in comments there); `members` inside it.
     """
-    opener = f"class {class_name} extends Migration" if class_name else "return new class extends Migration"
+    opener = (
+        f"class {class_name} extends Migration"
+        if class_name
+        else "return new class extends Migration"
+    )
     closer = "}" if class_name else "};"
     return f"{MIGRATION_HEAD}{head}\n{opener}\n{{\n{members}\n    public function up()\n    {{\n{body}\n    }}\n{closer}\n"

@@ -5,6 +5,7 @@ against a deadline (never a fixed sleep), and is stopped by its pid. Root cannot
 postgres, so as root the PostgreSQL cluster runs as the `postgres` system user; MariaDB takes
 `--user=root` instead.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,11 +61,15 @@ def _wait_until(ready, proc: subprocess.Popen, log: Path, what: str) -> None:
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(
+                f"{what} exited with {proc.returncode}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
         if ready():
             return
         time.sleep(0.2)
-    raise RuntimeError(f"{what} not ready after {DEADLINE_S}s:\n{log.read_text(errors='replace')[-3000:]}")
+    raise RuntimeError(
+        f"{what} not ready after {DEADLINE_S}s:\n{log.read_text(errors='replace')[-3000:]}"
+    )
 
 
 def _succeeds(argv: list[str]) -> bool:
@@ -76,13 +81,31 @@ def start_mariadb() -> Server:
     data, log, port = root / "data", root / "server.log", free_port()
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     subprocess.run(
-        ["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--skip-test-db",
-         "--auth-root-authentication-method=normal", *as_root],
-        check=True, capture_output=True, timeout=120,
+        [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={data}",
+            "--skip-test-db",
+            "--auth-root-authentication-method=normal",
+            *as_root,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
-    argv = [MARIADBD, "--no-defaults", f"--datadir={data}", f"--port={port}", "--bind-address=127.0.0.1",
-            f"--socket={root / 'sock'}", f"--pid-file={root / 'pid'}", "--skip-name-resolve",
-            "--skip-grant-tables", "--innodb-buffer-pool-size=32M", *as_root]
+    argv = [
+        MARIADBD,
+        "--no-defaults",
+        f"--datadir={data}",
+        f"--port={port}",
+        "--bind-address=127.0.0.1",
+        f"--socket={root / 'sock'}",
+        f"--pid-file={root / 'pid'}",
+        "--skip-name-resolve",
+        "--skip-grant-tables",
+        "--innodb-buffer-pool-size=32M",
+        *as_root,
+    ]
     proc = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     ping = ["mariadb", "--no-defaults", "-h127.0.0.1", f"-P{port}", "-uroot", "-e", "select 1"]
     _wait_until(lambda: _succeeds(ping), proc, log, "mariadbd")
@@ -97,10 +120,36 @@ def start_postgres() -> Server:
         # initdb and postgres refuse to run as root: hand the dir to the postgres system user.
         shutil.chown(root, "postgres", "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_user, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                    "--no-sync"], check=True, capture_output=True, timeout=120)
-    argv = [*as_user, str(PG_BIN / "postgres"), "-D", str(data), "-p", str(port), "-k", str(root),
-            "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
+    subprocess.run(
+        [
+            *as_user,
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    argv = [
+        *as_user,
+        str(PG_BIN / "postgres"),
+        "-D",
+        str(data),
+        "-p",
+        str(port),
+        "-k",
+        str(root),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        "fsync=off",
+    ]
     proc = subprocess.Popen(argv, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     ping = [str(PG_BIN / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres"]
     _wait_until(lambda: _succeeds(ping), proc, log, "postgres")

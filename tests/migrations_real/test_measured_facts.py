@@ -5,6 +5,7 @@ one the gate flags as a copy must be refused that way. PostgreSQL: a statement t
 keep the table's relfilenode (no rewrite); one flagged as a rewrite must change it. The gate sees
 the live schema, as the pipeline's probe would give it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -13,18 +14,23 @@ from deploytool.migrations.check import check
 from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
 
-MARIADB_TABLE = ("create table t (id int primary key, a varchar(50), b varchar(100), c varchar(50) character set "
-                 "latin1, d int, e enum('x','y'), f int null, g int not null default 0) engine=innodb "
-                 "character set utf8mb4; create table p (id int primary key, t_id int) engine=innodb")
+MARIADB_TABLE = (
+    "create table t (id int primary key, a varchar(50), b varchar(100), c varchar(50) character set "
+    "latin1, d int, e enum('x','y'), f int null, g int not null default 0) engine=innodb "
+    "character set utf8mb4; create table p (id int primary key, t_id int) engine=innodb"
+)
 
 # (alter, gate flags it): the flag must agree with MariaDB refusing an online ALTER.
 MARIADB_CASES = [
-    ("alter table t modify a varchar(100)", True),        # 200 -> 400 bytes in utf8mb4: a second length byte
-    ("alter table t modify b varchar(200)", False),       # 400 -> 800 bytes: same side of 255
+    (
+        "alter table t modify a varchar(100)",
+        True,
+    ),  # 200 -> 400 bytes in utf8mb4: a second length byte
+    ("alter table t modify b varchar(200)", False),  # 400 -> 800 bytes: same side of 255
     ("alter table t modify c varchar(200) character set latin1", False),
     ("alter table t modify d bigint", True),
     ("alter table t modify e enum('x','y','z')", False),  # appended: instant
-    ("alter table t modify e enum('y','x')", True),       # reordered: copy
+    ("alter table t modify e enum('y','x')", True),  # reordered: copy
     ("alter table p add constraint fk foreign key (t_id) references t (id)", True),
     ("alter table t add constraint ck check (d > 0)", True),
     ("alter table t add h varchar(36) default (uuid())", True),
@@ -41,7 +47,9 @@ def test_gate_follows_mysql_where_mariadb_is_more_lenient(maria_db):
     127 bytes. Measured here so the difference stays known."""
     maria_db.run(MARIADB_TABLE)
     alter = "alter table t modify c varchar(300) character set latin1"
-    report = check([PendingMigration("m", None, (alter,))], "mysql", MigrationPolicy(), maria_db.schema())
+    report = check(
+        [PendingMigration("m", None, (alter,))], "mysql", MigrationPolicy(), maria_db.schema()
+    )
     assert [f.rule for f in report.findings] == ["change-column-type"]
     assert maria_db.client(f"{alter}, algorithm=instant").returncode == 0
 
@@ -49,14 +57,18 @@ def test_gate_follows_mysql_where_mariadb_is_more_lenient(maria_db):
 @pytest.mark.parametrize("alter, flagged", MARIADB_CASES, ids=[c[0] for c in MARIADB_CASES])
 def test_mariadb_online_alter_agrees_with_the_gate(maria_db, alter, flagged):
     maria_db.run(MARIADB_TABLE)
-    report = check([PendingMigration("m", None, (alter,))], "mysql", MigrationPolicy(), maria_db.schema())
+    report = check(
+        [PendingMigration("m", None, (alter,))], "mysql", MigrationPolicy(), maria_db.schema()
+    )
     locking = [f for f in report.findings if f.category in ("locks-table", "breaks-old-code")]
     refused = maria_db.client(f"{alter}, algorithm=inplace, lock=none").returncode != 0
     assert bool(locking) == flagged == refused, [f.why for f in report.findings]
 
 
-PG_TABLE = ("create table t (id int primary key, a varchar(50), b integer, c numeric(10,2), d varchar(255), "
-            "e text); insert into t select g, 'x', g, g, 'y', 'z' from generate_series(1, 100) g")
+PG_TABLE = (
+    "create table t (id int primary key, a varchar(50), b integer, c numeric(10,2), d varchar(255), "
+    "e text); insert into t select g, 'x', g, g, 'y', 'z' from generate_series(1, 100) g"
+)
 
 PG_CASES = [
     ("alter table t alter column a type varchar(100)", False),
@@ -75,9 +87,14 @@ PG_CASES = [
 @pytest.mark.parametrize("alter, flagged", PG_CASES, ids=[c[0] for c in PG_CASES])
 def test_postgres_rewrite_agrees_with_the_gate(pg_db, alter, flagged):
     pg_db.run(PG_TABLE)
-    report = check([PendingMigration("m", None, (alter,))], "pgsql", MigrationPolicy(), pg_db.schema())
-    rewrites = [f for f in report.findings if f.rule in ("change-column-type", "volatile-default",
-                                                         "add-rewriting-column")]
+    report = check(
+        [PendingMigration("m", None, (alter,))], "pgsql", MigrationPolicy(), pg_db.schema()
+    )
+    rewrites = [
+        f
+        for f in report.findings
+        if f.rule in ("change-column-type", "volatile-default", "add-rewriting-column")
+    ]
     before = pg_db.run("select relfilenode from pg_class where relname = 't'")
     pg_db.run(alter)
     after = pg_db.run("select relfilenode from pg_class where relname = 't'")

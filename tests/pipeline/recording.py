@@ -1,10 +1,11 @@
 """A recording transport for the pipeline ring: it answers commands from a rule table and keeps
 what each host was asked to run. Only for testing the runner's control flow; real behaviour is
 tested on the lab."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from deploytool.shell import render
 from deploytool.transport.base import Result
@@ -12,7 +13,7 @@ from deploytool.transport.base import Result
 
 @dataclass
 class RecordingTransport:
-    answer: Callable[[str, str], tuple[int, str]]      # (host, shell text) -> (exit code, stdout)
+    answer: Callable[[str, str], tuple[int, str]]  # (host, shell text) -> (exit code, stdout)
     log: list[tuple[str, str]] = field(default_factory=list)
 
     def connect(self, host) -> None:

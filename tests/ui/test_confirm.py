@@ -1,4 +1,5 @@
 """A `confirm: true` stage asks to type its name on a terminal; --yes skips; no terminal, no question."""
+
 from __future__ import annotations
 
 import io
@@ -15,13 +16,18 @@ class Tty(io.StringIO):
         return True
 
 
-STAGE = Stage("production", (Host("10.0.0.1", "app1", migrate=True),), SSHSettings("deploy"), confirm=True)
+STAGE = Stage(
+    "production", (Host("10.0.0.1", "app1", migrate=True),), SSHSettings("deploy"), confirm=True
+)
 
 
 def test_typing_the_stage_name_goes_ahead():
     err = Tty()
     confirm_stage(STAGE, yes=False, stdin=Tty("production\n"), stderr=err)
-    assert "Type the stage name to ship it:" in err.getvalue() and "'production' asks for confirmation" in err.getvalue()
+    assert (
+        "Type the stage name to ship it:" in err.getvalue()
+        and "'production' asks for confirmation" in err.getvalue()
+    )
 
 
 @pytest.mark.parametrize("typed", ["y\n", "staging\n", ""])
@@ -35,5 +41,5 @@ def test_yes_unconfirmed_stages_and_no_terminal_never_ask():
     silent = Tty()
     confirm_stage(STAGE, yes=True, stdin=Tty(""), stderr=silent)
     confirm_stage(Stage("staging", STAGE.hosts, STAGE.ssh), yes=False, stdin=Tty(""), stderr=silent)
-    confirm_stage(STAGE, yes=False, stdin=io.StringIO(""), stderr=silent)            # CI: stdin is not a TTY
+    confirm_stage(STAGE, yes=False, stdin=io.StringIO(""), stderr=silent)  # CI: stdin is not a TTY
     assert silent.getvalue() == ""

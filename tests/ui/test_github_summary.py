@@ -1,5 +1,6 @@
 """Under GitHub Actions the ship appends its Markdown summary to $GITHUB_STEP_SUMMARY, whatever the
 view; elsewhere it writes nothing."""
+
 from __future__ import annotations
 
 import io
@@ -22,18 +23,23 @@ def test_summary_file_is_appended_for_success_and_failure(no_ci, tmp_path):
     no_ci.setenv("GITHUB_ACTIONS", "true")
     no_ci.setenv("GITHUB_STEP_SUMMARY", str(path))
     run(choose(False, io.StringIO()), shipped())
-    run(choose(True, io.StringIO()), failed())            # --json too
+    run(choose(True, io.StringIO()), failed())  # --json too
     text = path.read_text()
-    assert text.startswith("## earlier step\n")            # appended, never truncated
+    assert text.startswith("## earlier step\n")  # appended, never truncated
     snapshot("github-step-summary.md", text)
-    assert "### ✅ deploytool ship `production`" in text and "| drain | 6.1s, 4 old worker(s), waited for 1 job(s)" in text
-    assert "### ❌ deploytool ship `production`" in text and "| install | 2.0s | **failed** |" in text
+    assert (
+        "### ✅ deploytool ship `production`" in text
+        and "| drain | 6.1s, 4 old worker(s), waited for 1 job(s)" in text
+    )
+    assert (
+        "### ❌ deploytool ship `production`" in text and "| install | 2.0s | **failed** |" in text
+    )
     assert "**Next:** fix composer.lock, then ship again" in text
 
 
 def test_nothing_is_written_outside_github(no_ci, tmp_path):
     path = tmp_path / "summary.md"
-    no_ci.setenv("GITHUB_STEP_SUMMARY", str(path))         # set, but not a GitHub runner
+    no_ci.setenv("GITHUB_STEP_SUMMARY", str(path))  # set, but not a GitHub runner
     run(choose(False, io.StringIO()), shipped())
     assert not path.exists()
 

@@ -1,5 +1,6 @@
 """Plain CI lines for a recorded ship and a recorded failure, snapshot-tested per CI flavor:
 no CI, GitLab (collapsible sections) and GitHub Actions (groups, ::error/::warning)."""
+
 from __future__ import annotations
 
 import io
@@ -36,15 +37,19 @@ def test_gitlab_sections_open_and_close_around_each_step():
     ends = [l for l in text.split("\n") if "section_end:" in l]
     assert len(starts) == len(ends) == 9
     assert starts[0] == f"\x1b[0Ksection_start:{int(T0)}:deploytool_pull\r\x1b[0Kpull on h1, h2, h3"
-    assert ends[-1].startswith("\x1b[0Ksection_end:") and ends[-1].endswith("deploytool_cleanup\r\x1b[0K")
+    assert ends[-1].startswith("\x1b[0Ksection_end:") and ends[-1].endswith(
+        "deploytool_cleanup\r\x1b[0K"
+    )
 
 
 def test_github_groups_and_a_multiline_error_annotation():
     lines = render(failed(), GitHub()).splitlines()
     assert lines.count("::endgroup::") == 2 and sum(l.startswith("::group::") for l in lines) == 2
     error = next(l for l in lines if l.startswith("::error"))
-    assert error == ("::error title=deploytool%3A exit 1::h1: install: composer install failed with exit code 1:"
-                     "%0A    Your lock file is out of sync%0Ahint: fix composer.lock, then ship again")
+    assert error == (
+        "::error title=deploytool%3A exit 1::h1: install: composer install failed with exit code 1:"
+        "%0A    Your lock file is out of sync%0Ahint: fix composer.lock, then ship again"
+    )
     assert "::warning::h3: could not remove /var/www/app/releases/x: connection lost" in lines
 
 
@@ -58,17 +63,20 @@ def test_verbose_shows_each_command_on_one_line_and_streamed_output():
     from dataclasses import dataclass
 
     @dataclass(frozen=True)
-    class CommandOutput(ev.Event):          # the shape the transport's streaming emits
+    class CommandOutput(ev.Event):  # the shape the transport's streaming emits
         host: str
         step: str
         line: str
 
-    events = [ev.CommandRan("h1", "pull", "sh -c '\nset -e\nmkdir x\n' deploytool /srv", 0, 0.05, at=T0),
-              CommandOutput("h1", "install", "Generating optimized autoload files", at=T0)]
+    events = [
+        ev.CommandRan("h1", "pull", "sh -c '\nset -e\nmkdir x\n' deploytool /srv", 0, 0.05, at=T0),
+        CommandOutput("h1", "install", "Generating optimized autoload files", at=T0),
+    ]
     assert render(events, Flavor()) == ""
     assert render(events, Flavor(), verbose=True).splitlines() == [
         "00:00:00    $ h1: sh -c ' …(2 lines)… ' deploytool /srv (exit 0, 50ms)",
-        "00:00:00    h1| Generating optimized autoload files"]
+        "00:00:00    h1| Generating optimized autoload files",
+    ]
 
 
 def test_jsonl_snapshot():
@@ -81,4 +89,4 @@ def test_jsonl_snapshot():
 
 def test_choose_keeps_its_signature(no_ci):
     assert isinstance(choose(True, io.StringIO()), JsonLines)
-    assert isinstance(choose(False, io.StringIO()), Plain)              # not a TTY: plain lines
+    assert isinstance(choose(False, io.StringIO()), Plain)  # not a TTY: plain lines

@@ -1,5 +1,6 @@
 """The rich live view rendered to a string console: per-host rows with step and elapsed time, the
 drain table counting old workers down against the deadline, and the final summary."""
+
 from __future__ import annotations
 
 from rich.console import Console
@@ -11,7 +12,9 @@ from .events import RELEASE, T0, failed, shipped
 
 
 def console() -> Console:
-    return Console(record=True, width=110, force_terminal=True, color_system=None, file=open("/dev/null", "w"))
+    return Console(
+        record=True, width=110, force_terminal=True, color_system=None, file=open("/dev/null", "w")
+    )
 
 
 def play(view, events, until=None):
@@ -41,8 +44,8 @@ def test_per_host_rows_show_step_status_and_elapsed():
     lines = text_of(c, view.render()).splitlines()
     assert lines[0].strip() == "step 2/9: install"
     rows = {l.split()[0]: l.split()[1:] for l in lines[2:5]}
-    assert rows["h1"] == ["install", "running", "1.0s"]           # elapsed counts from the step's start
-    assert rows["h2"] == ["install", "ok", "700ms"]               # a finished host keeps its own time
+    assert rows["h1"] == ["install", "running", "1.0s"]  # elapsed counts from the step's start
+    assert rows["h2"] == ["install", "ok", "700ms"]  # a finished host keeps its own time
     assert rows["h3"] == ["install", "running", "1.0s"]
 
 
@@ -53,10 +56,13 @@ def test_the_drain_table_counts_old_workers_down_to_the_deadline():
     events = shipped()
     progress = [e for e in events if isinstance(e, ev.DrainProgress)]
     play(view, events, until=progress[1])
-    now[0] = progress[0].at + 2.0                 # 2 s after the first poll: the countdown moved on
+    now[0] = progress[0].at + 2.0  # 2 s after the first poll: the countdown moved on
     first = text_of(c, view.render())
     assert "drain: 4 old worker(s) left (0 of 4 gone), 2 new, 2.5s, deadline in 9m58s" in first
-    assert "h1    drain  2 old worker(s) left" in first and "h3    drain  1 old worker(s) left" in first
+    assert (
+        "h1    drain  2 old worker(s) left" in first
+        and "h3    drain  1 old worker(s) left" in first
+    )
     assert first.count("20251231T120000Z-3662ffa") == 4
     view(progress[1])
     view(progress[2])
@@ -83,15 +89,23 @@ def test_a_failure_shows_where_and_what_next():
     view = Terminal(console=c, live=False, clock=lambda: T0)
     play(view, failed())
     text = text_of(c)
-    assert "ship production v3: FAILED at install (exit 1): h1: install: composer install failed" in text
-    assert "Your lock file is out of sync" in text and "hint: fix composer.lock, then ship again" in text
+    assert (
+        "ship production v3: FAILED at install (exit 1): h1: install: composer install failed"
+        in text
+    )
+    assert (
+        "Your lock file is out of sync" in text
+        and "hint: fix composer.lock, then ship again" in text
+    )
     assert "warning h3: could not remove" in text
 
 
 def test_the_live_view_refreshes_in_place_and_leaves_only_the_log():
-    c = Console(record=True, width=100, force_terminal=True, color_system=None, file=open("/dev/null", "w"))
+    c = Console(
+        record=True, width=100, force_terminal=True, color_system=None, file=open("/dev/null", "w")
+    )
     view = Terminal(console=c, live=True, clock=lambda: T0)
     play(view, shipped())
-    assert view.live is None                       # stopped at ShipFinished
+    assert view.live is None  # stopped at ShipFinished
     text = c.export_text()
     assert "✓ drain" in text and "shipped" in text

@@ -1,25 +1,35 @@
 """The census parser on captured output (a real host's /proc, recorded once)."""
+
 from deploytool.probes.census import census_command, parse_census, release_of, worker_regex
 
 S = "\x1f"
 STAT_SLEEP = "4242 (php) S 1 4242 4242 0 -1 4194560 5124 0 0 0 150 25 0 0 20 0 1 0 100000 305000000 9000 18446744073709551615"
 STAT_STOPPED = "4243 (php artisan) T 1 4243 4243 0 -1 4194560 5124 0 0 0 10 5 0 0 20 0 1 0 150000 305000000 9000 184467"
 SIG_PLAIN = "State:S SigPnd:0000000000000000 ShdPnd:0000000000000000 SigBlk:0000000000000000 SigIgn:0000000000001000 "
-SIG_TERM_PENDING_IGNORED = "State:T SigPnd:0000000000000000 ShdPnd:0000000000004000 SigBlk:0 SigIgn:0000000000004000 "
-CAPTURED = "\n".join([
-    f"H{S}2000.50{S}1700000000{S}releases/20261124T101010Z-abc1234",
-    f"P{S}4242{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001{S}{SIG_PLAIN}{S}{STAT_SLEEP}{S}php /var/www/app/current/artisan queue:work redis",
-    f"P{S}4243{S}1001{S}/var/www/app/releases/20261124T101010Z-abc1234{S}{SIG_TERM_PENDING_IGNORED}{S}{STAT_STOPPED}{S}php /var/www/app/current/artisan queue:work redis",
-    f"P{S}4244{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001 (deleted){S}{SIG_PLAIN}{S}{STAT_SLEEP}{S}php artisan queue:work",
-    "",
-])
+SIG_TERM_PENDING_IGNORED = (
+    "State:T SigPnd:0000000000000000 ShdPnd:0000000000004000 SigBlk:0 SigIgn:0000000000004000 "
+)
+CAPTURED = "\n".join(
+    [
+        f"H{S}2000.50{S}1700000000{S}releases/20261124T101010Z-abc1234",
+        f"P{S}4242{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001{S}{SIG_PLAIN}{S}{STAT_SLEEP}{S}php /var/www/app/current/artisan queue:work redis",
+        f"P{S}4243{S}1001{S}/var/www/app/releases/20261124T101010Z-abc1234{S}{SIG_TERM_PENDING_IGNORED}{S}{STAT_STOPPED}{S}php /var/www/app/current/artisan queue:work redis",
+        f"P{S}4244{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001 (deleted){S}{SIG_PLAIN}{S}{STAT_SLEEP}{S}php artisan queue:work",
+        "",
+    ]
+)
 
 
 def test_parse_census_fields():
     c = parse_census(CAPTURED, "/var/www/app")
     assert c.current == "20261124T101010Z-abc1234"
     a, b, gone = c.workers
-    assert (a.pid, a.uid, a.release, a.state) == (4242, 1001, "20261124T090000Z-0000001", "sleeping")
+    assert (a.pid, a.uid, a.release, a.state) == (
+        4242,
+        1001,
+        "20261124T090000Z-0000001",
+        "sleeping",
+    )
     assert a.started == 1700000000 + 1000.0 and round(a.age, 2) == 1000.5
     assert a.cpu == 1.75 and not a.ignores_term and not a.term_pending
     assert (b.state, b.ignores_term, b.term_pending) == ("stopped", True, True)
@@ -33,6 +43,7 @@ def test_release_of_paths():
 
 def test_worker_regex_does_not_match_itself():
     import re
+
     rx = worker_regex("artisan queue:work")
     assert rx == "[a]rtisan queue:work"
     assert re.search(rx, "php /x/current/artisan queue:work redis")
@@ -57,7 +68,14 @@ def test_worker_kind_tells_horizons_three_processes_apart():
 
     def kind(args):
         return Worker(1, 1, "", "r", "sleeping", 0, 0, 0, False, False, args).kind
+
     assert kind("php /var/www/app/current/artisan horizon") == "horizon-master"
-    assert kind("/usr/bin/php artisan horizon:supervisor host-abc:default --workers-name=default") == "horizon-supervisor"
-    assert kind("/usr/bin/php artisan horizon:work redis --name=default --supervisor=host-abc:default") == "horizon-worker"
+    assert (
+        kind("/usr/bin/php artisan horizon:supervisor host-abc:default --workers-name=default")
+        == "horizon-supervisor"
+    )
+    assert (
+        kind("/usr/bin/php artisan horizon:work redis --name=default --supervisor=host-abc:default")
+        == "horizon-worker"
+    )
     assert kind("php artisan queue:work redis --sleep=1") == "worker"

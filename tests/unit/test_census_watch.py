@@ -1,5 +1,6 @@
 """The census watcher probe: its command, its line protocol, and the PHP script itself run on this
 machine's /proc against a stand-in worker (a renamed `sleep`), without SSH."""
+
 from __future__ import annotations
 
 import os
@@ -18,10 +19,17 @@ S = SEP
 
 
 def test_the_pattern_travels_as_hex_so_the_watcher_never_matches_itself():
-    c = watch_command("artisan queue:work", "/var/www/app", tick=0.05, lifetime=120, php="/usr/bin/php8.2")
+    c = watch_command(
+        "artisan queue:work", "/var/www/app", tick=0.05, lifetime=120, php="/usr/bin/php8.2"
+    )
     text = render(c)
-    assert "artisan queue:work" not in text and "artisan queue:work".encode().hex() in text
-    assert c.argv[:3] == ("/usr/bin/php8.2", "-n", "-r") and c.argv[-4:] == ("/var/www/app", "0.05", "120", "2")
+    assert "artisan queue:work" not in text and b"artisan queue:work".hex() in text
+    assert c.argv[:3] == ("/usr/bin/php8.2", "-n", "-r") and c.argv[-4:] == (
+        "/var/www/app",
+        "0.05",
+        "120",
+        "2",
+    )
 
 
 def test_parse_line_protocol():
@@ -41,10 +49,15 @@ def test_the_watcher_reports_a_worker_streams_its_exit_and_ends_at_eof(tmp_path)
     release = tmp_path / "releases" / "r1"
     release.mkdir(parents=True)
     (tmp_path / "current").symlink_to(release)
-    fake = subprocess.Popen(["bash", "-c", "exec -a 'php /app/artisan queue:work --bench-watch' sleep 60"], cwd=release)
+    fake = subprocess.Popen(
+        ["bash", "-c", "exec -a 'php /app/artisan queue:work --bench-watch' sleep 60"], cwd=release
+    )
     pattern = "queue:work --bench-watch"
-    watcher = subprocess.Popen(list(watch_command(pattern, str(tmp_path), tick=0.02, lifetime=60).argv),
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    watcher = subprocess.Popen(
+        list(watch_command(pattern, str(tmp_path), tick=0.02, lifetime=60).argv),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     lines = _Reader(watcher)
     try:
         appeared = lines.until(lambda ln: ln.startswith("+"))
@@ -54,13 +67,15 @@ def test_the_watcher_reports_a_worker_streams_its_exit_and_ends_at_eof(tmp_path)
         block = lines.block_until(lambda ln: ln.startswith("E"))
         census = parse_census("\n".join(block[:-1]), str(tmp_path))
         assert parse_line(block[-1]).seq == 1 and census.current == "r1"
-        assert [(w.pid, w.release, w.state) for w in census.workers] == [(fake.pid, "r1", "sleeping")]
+        assert [(w.pid, w.release, w.state) for w in census.workers] == [
+            (fake.pid, "r1", "sleeping")
+        ]
         t0 = time.monotonic()
         fake.kill()
         fake.wait()
         gone = lines.until(lambda ln: ln.startswith("-"))
         assert parse_line(gone).pid == fake.pid and time.monotonic() - t0 < 2
-        watcher.stdin.close()                      # the channel closes: the watcher must end
+        watcher.stdin.close()  # the channel closes: the watcher must end
         assert watcher.wait(5) == 0
     finally:
         for p in (fake, watcher):

@@ -1,5 +1,6 @@
 """docs/ci.md cannot rot: its Supervisor program and systemd unit pass `doctor --files` without a
 warning, its inventory loads, and its CI recipes keep the settings a draining ship needs."""
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,17 @@ def test_the_supervisor_program_and_the_systemd_unit_pass_doctor_strictly(tmp_pa
     (tmp_path / "laravel-worker.conf").write_text(program)
     (tmp_path / "laravel-worker@.service").write_text(unit)
     report = check_files([str(tmp_path)])
-    assert {f.subject.split("/")[-1].split(" ")[0] for f in report.findings} == {"laravel-worker.conf",
-                                                                                "laravel-worker@.service"}
+    assert {f.subject.split("/")[-1].split(" ")[0] for f in report.findings} == {
+        "laravel-worker.conf",
+        "laravel-worker@.service",
+    }
     assert [f for f in report.findings if f.status != "pass"] == []
-    assert {"supervisor.stopwaitsecs", "supervisor.autorestart", "systemd.timeoutstopsec", "systemd.restart"} <= \
-        {f.check for f in report.findings}
+    assert {
+        "supervisor.stopwaitsecs",
+        "supervisor.autorestart",
+        "systemd.timeoutstopsec",
+        "systemd.restart",
+    } <= {f.check for f in report.findings}
 
 
 def test_the_inventory_loads(tmp_path, monkeypatch):

@@ -1,28 +1,55 @@
 """drain-status without a fleet: the JSON document, the exit codes, the summary and --watch's loop
 (injected clock, no sleeping)."""
+
 from deploytool.commands.drain_status import exit_code, queue_line, snapshot, summary, watch
 from deploytool.probes.census import Census, Worker
 from deploytool.probes.queues import QueueFigures
 
 
 def w(pid, release, state="sleeping", age=10.0):
-    return Worker(pid, 1001, f"/app/releases/{release}", release, state, 1000.0, age, 0.5, False, state == "stopped",
-                  "php artisan queue:work", 1, pid)
+    return Worker(
+        pid,
+        1001,
+        f"/app/releases/{release}",
+        release,
+        state,
+        1000.0,
+        age,
+        0.5,
+        False,
+        state == "stopped",
+        "php artisan queue:work",
+        1,
+        pid,
+    )
 
 
 QUEUES = QueueFigures("redis", "redis", {"default": {"pending": 3, "delayed": 0, "reserved": 1}}, 2)
 
 
 def test_document_old_and_new_side_by_side():
-    census = {"h1": Census(0, "new", (w(1, "old", "stopped", 99.5), w(2, "new"), w(3, "old", "zombie"))),
-              "h2": Census(0, "new", (w(4, "new"),))}
+    census = {
+        "h1": Census(0, "new", (w(1, "old", "stopped", 99.5), w(2, "new"), w(3, "old", "zombie"))),
+        "h2": Census(0, "new", (w(4, "new"),)),
+    }
     snap = snapshot("prod", census, {}, QUEUES, ["h1", "h2"], at=5.0)
     assert snap["drained"] is False and snap["old_workers"] == 1 and snap["oldest_age"] == 99.5
     h1 = snap["hosts"][0]
-    assert (h1["old"], h1["new"]) == (1, 1)                         # the zombie has exited: not counted
-    assert h1["workers"][0] == {"pid": 1, "ppid": 1, "uid": 1001, "kind": "worker", "release": "old", "old": True,
-                                "state": "stopped", "age": 99.5, "started": 1000.0, "cpu": 0.5, "ignores_term": False,
-                                "term_pending": True}
+    assert (h1["old"], h1["new"]) == (1, 1)  # the zombie has exited: not counted
+    assert h1["workers"][0] == {
+        "pid": 1,
+        "ppid": 1,
+        "uid": 1001,
+        "kind": "worker",
+        "release": "old",
+        "old": True,
+        "state": "stopped",
+        "age": 99.5,
+        "started": 1000.0,
+        "cpu": 0.5,
+        "ignores_term": False,
+        "term_pending": True,
+    }
     assert snap["queues"]["queues"] == {"default": {"pending": 3, "delayed": 0, "reserved": 1}}
     assert exit_code(snap) == 9
     assert summary(snap).startswith("1 old worker(s) (h1: 1, h2: 0); oldest 1m40s")
@@ -31,27 +58,57 @@ def test_document_old_and_new_side_by_side():
 def test_exit_codes_drained_and_unreachable():
     ok = snapshot("prod", {"h1": Census(0, "new", (w(2, "new"),))}, {}, None, ["h1"])
     assert ok["drained"] is True and exit_code(ok) == 0 and ok["queues"] is None
-    lost = snapshot("prod", {"h1": Census(0, "new", ())}, {"h2": "h2: connect: timed out"}, None, ["h1", "h2"])
+    lost = snapshot(
+        "prod", {"h1": Census(0, "new", ())}, {"h2": "h2: connect: timed out"}, None, ["h1", "h2"]
+    )
     assert lost["drained"] is False and exit_code(lost) == 4 and lost["unreachable"] == ["h2"]
-    assert lost["hosts"][1] == {"host": "h2", "reachable": False, "error": "h2: connect: timed out", "current": None,
-                                "workers": [], "old": 0, "new": 0}
+    assert lost["hosts"][1] == {
+        "host": "h2",
+        "reachable": False,
+        "error": "h2: connect: timed out",
+        "current": None,
+        "workers": [],
+        "old": 0,
+        "new": 0,
+    }
     assert "UNREACHABLE: h2" in summary(lost)
 
 
 def test_queue_line():
     d = {**QUEUES.to_dict(), "host": "h1"}
-    assert queue_line(d) == "queues (redis, redis on h1): default 3 pending, 0 delayed, 1 reserved; failed jobs: 2"
-    broken = {**QueueFigures(error="RedisException: Connection refused", failed_error="x").to_dict(), "host": "h1"}
-    assert queue_line(broken) == ("queues: not available (RedisException: Connection refused); "
-                                  "failed jobs: not counted (x)")
+    assert (
+        queue_line(d)
+        == "queues (redis, redis on h1): default 3 pending, 0 delayed, 1 reserved; failed jobs: 2"
+    )
+    broken = {
+        **QueueFigures(error="RedisException: Connection refused", failed_error="x").to_dict(),
+        "host": "h1",
+    }
+    assert queue_line(broken) == (
+        "queues: not available (RedisException: Connection refused); failed jobs: not counted (x)"
+    )
 
 
 def test_watch_refreshes_until_drained_or_timeout():
     t = [0.0]
     snaps = iter([{"drained": False}, {"drained": False}, {"drained": True}])
     shown = []
-    last = watch(lambda: next(snaps), shown.append, 2.0, None, lambda: t[0], lambda s: t.__setitem__(0, t[0] + s))
+    last = watch(
+        lambda: next(snaps),
+        shown.append,
+        2.0,
+        None,
+        lambda: t[0],
+        lambda s: t.__setitem__(0, t[0] + s),
+    )
     assert last == {"drained": True} and len(shown) == 3 and t[0] == 4.0
     t[0] = 0.0
-    last = watch(lambda: {"drained": False}, shown.append, 2.0, 5.0, lambda: t[0], lambda s: t.__setitem__(0, t[0] + s))
+    last = watch(
+        lambda: {"drained": False},
+        shown.append,
+        2.0,
+        5.0,
+        lambda: t[0],
+        lambda s: t.__setitem__(0, t[0] + s),
+    )
     assert last == {"drained": False} and t[0] == 5.0

@@ -1,6 +1,7 @@
 """The drain step on a recording transport with a scripted fleet and a fake clock: the commands it
 sends (one census per host per poll, one guarded signal command per host per action), the events
 it emits and the error it raises. Real processes are the e2e ring's job."""
+
 from __future__ import annotations
 
 import threading
@@ -8,26 +9,38 @@ import threading
 import pytest
 
 from deploytool.config.loader import builtin_playbooks, load_playbook
-from deploytool.config.model import Application, DrainPolicy, Host, Inventory, Rung, SSHSettings, Stage
+from deploytool.config.model import (
+    Application,
+    DrainPolicy,
+    Host,
+    Inventory,
+    Rung,
+    SSHSettings,
+    Stage,
+)
 from deploytool.errors import DrainTimeout
 from deploytool.events import Bus, DrainNotice, DrainProgress, Escalated, Recorder
 from deploytool.pipeline import Cancel, Context
 from deploytool.pipeline import Clock as Clock_
 from deploytool.steps import REGISTRY, drain, restart_queue
-
 from tests.pipeline.recording import RecordingTransport
 from tests.pipeline.test_runner import Clock
 
 S = "\x1f"
 NEW, OLD = "20260101T000000Z-bbbbbbb", "20251231T000000Z-aaaaaaa"
-HOSTS = (Host("10.0.0.1", "h1", migrate=True), Host("10.0.0.2", "h2", roles=("worker", "long-jobs")),
-         Host("10.0.0.3", "h3"))
+HOSTS = (
+    Host("10.0.0.1", "h1", migrate=True),
+    Host("10.0.0.2", "h2", roles=("worker", "long-jobs")),
+    Host("10.0.0.3", "h3"),
+)
 
 
 def proc(pid, release, state="S", ppid=1, ignore=False, pending=False):
     stat = f"{pid} (php) {state} {ppid} {pid} {pid} 0 -1 4194560 1 0 0 0 150 25 0 0 20 0 1 0 {pid * 100} 1 1 1"
-    sig = (f"State:{state} SigPnd:0000000000000000 ShdPnd:{'0000000000004000' if pending else '0000000000000000'} "
-           f"SigBlk:0 SigIgn:{'0000000000004000' if ignore else '0000000000000000'} ")
+    sig = (
+        f"State:{state} SigPnd:0000000000000000 ShdPnd:{'0000000000004000' if pending else '0000000000000000'} "
+        f"SigBlk:0 SigIgn:{'0000000000004000' if ignore else '0000000000000000'} "
+    )
     return f"P{S}{pid}{S}1001{S}/app/releases/{release}{S}{sig}{S}{stat}{S}php /app/current/artisan queue:work redis"
 
 
@@ -61,14 +74,20 @@ class Fleet:
 
 
 def make(fleet, drain_policy, host_drain=None, transport=None, **app_kw):
-    app = Application(name="a", repository="/origin.git", deploy_path="/app", worker_user="deploy", **app_kw)
-    stage = Stage("prod", HOSTS, SSHSettings(user="deploy"), drain=drain_policy, host_drain=host_drain or {})
+    app = Application(
+        name="a", repository="/origin.git", deploy_path="/app", worker_user="deploy", **app_kw
+    )
+    stage = Stage(
+        "prod", HOSTS, SSHSettings(user="deploy"), drain=drain_policy, host_drain=host_drain or {}
+    )
     inv = Inventory(path=builtin_playbooks(), application=app, stages={"prod": stage})
     pb = load_playbook(builtin_playbooks() / "laravel.yml", tuple(REGISTRY))
     tr = transport or RecordingTransport(fleet)
     bus, rec = Bus(), Recorder()
     bus.subscribe(rec)
-    ctx = Context(inventory=inv, stage=stage, playbook=pb, transport=tr, bus=bus, ref="main", clock=Clock())
+    ctx = Context(
+        inventory=inv, stage=stage, playbook=pb, transport=tr, bus=bus, ref="main", clock=Clock()
+    )
     ctx.state.release, ctx.state.switch_time = NEW, 999_000.0
     return ctx, tr, rec
 
@@ -80,67 +99,124 @@ def signalled(host, text):
 
 
 def test_one_census_per_host_per_poll_and_drained_hosts_are_not_polled_again():
-    fleet = Fleet({"h1": [census_text(proc(11, OLD)), census_text(proc(12, NEW))],
-                   "h2": [census_text(proc(21, OLD))] * 3 + [census_text()],
-                   "h3": [census_text(proc(31, NEW))]})
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD)), census_text(proc(12, NEW))],
+            "h2": [census_text(proc(21, OLD))] * 3 + [census_text()],
+            "h3": [census_text(proc(31, NEW))],
+        }
+    )
     ctx, tr, rec = make(fleet, DrainPolicy(deadline=60, poll=1))
     assert "no worker runs old code" in drain.run(ctx, {})
     assert fleet.polls == {"h1": 2, "h2": 4, "h3": 1}
-    assert len(rec.of(DrainProgress)) == 4                     # one round per poll
-    assert len([t for _, t in tr.log if t.startswith("id -u")]) == 3    # the app user's uid, once per host
-    assert tr.ran("deploytool-signal") == []                    # abort: nothing is ever touched
+    assert len(rec.of(DrainProgress)) == 4  # one round per poll
+    assert (
+        len([t for _, t in tr.log if t.startswith("id -u")]) == 3
+    )  # the app user's uid, once per host
+    assert tr.ran("deploytool-signal") == []  # abort: nothing is ever touched
 
 
 def test_per_role_policy_escalates_only_that_host_and_every_action_is_an_event():
     stuck = [census_text(proc(21, OLD, ignore=True), proc(22, NEW))]
-    fleet = Fleet({"h1": [census_text(proc(11, OLD))] * 2 + [census_text()], "h2": stuck * 6 + [census_text(proc(22, NEW))],
-                   "h3": [census_text()]}, signal_out=signalled)
-    role = DrainPolicy(deadline=30, poll=1, on_timeout="escalate", unreached_after=60,
-                       ladder=(Rung(2, "term"), Rung(4, "kill")))
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD))] * 2 + [census_text()],
+            "h2": stuck * 6 + [census_text(proc(22, NEW))],
+            "h3": [census_text()],
+        },
+        signal_out=signalled,
+    )
+    role = DrainPolicy(
+        deadline=30,
+        poll=1,
+        on_timeout="escalate",
+        unreached_after=60,
+        ladder=(Rung(2, "term"), Rung(4, "kill")),
+    )
     ctx, tr, rec = make(fleet, DrainPolicy(deadline=30, poll=1), host_drain={"h2": role})
     drain.run(ctx, {})
-    esc = [(e.action, e.host, e.pid, e.release, e.state, e.ok, e.rung, e.ignores_term) for e in rec.of(Escalated)]
-    assert esc == [("term", "h2", 21, OLD, "sleeping", True, 0, True), ("kill", "h2", 21, OLD, "sleeping", True, 1, True)]
+    esc = [
+        (e.action, e.host, e.pid, e.release, e.state, e.ok, e.rung, e.ignores_term)
+        for e in rec.of(Escalated)
+    ]
+    assert esc == [
+        ("term", "h2", 21, OLD, "sleeping", True, 0, True),
+        ("kill", "h2", 21, OLD, "sleeping", True, 1, True),
+    ]
     assert sorted(tr.ran("deploytool-signal")) == ["h2", "h2"]
     sig = [t for _, t in tr.log if "deploytool-signal" in t][-1]
-    assert sig.endswith(f"KILL /app 1001 21 2100 {OLD}")       # pid, start ticks, release: checked on the host
+    assert sig.endswith(
+        f"KILL /app 1001 21 2100 {OLD}"
+    )  # pid, start ticks, release: checked on the host
 
 
 def test_abort_gives_up_with_the_drain_exit_code_and_names_each_worker():
-    fleet = Fleet({"h1": [census_text(proc(11, OLD, state="T", pending=True))], "h2": [census_text()],
-                   "h3": [census_text()]})
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD, state="T", pending=True))],
+            "h2": [census_text()],
+            "h3": [census_text()],
+        }
+    )
     ctx, tr, rec = make(fleet, DrainPolicy(deadline=5, poll=1, ladder=(Rung(1, "kill"),)))
     with pytest.raises(DrainTimeout) as e:
         drain.run(ctx, {})
     assert e.value.exit_code == 7
-    assert f"h1: pid 11 release {OLD} age" in e.value.message and "state stopped, SIGTERM pending" in e.value.message
+    assert (
+        f"h1: pid 11 release {OLD} age" in e.value.message
+        and "state stopped, SIGTERM pending" in e.value.message
+    )
     assert "nothing was killed" in e.value.message and tr.ran("deploytool-signal") == []
     assert ctx.clock.t == 5
 
 
 def test_cache_mode_names_the_host_the_restart_did_not_reach_before_escalating():
-    reach = {"h1": f"K{S}/app/current{S}{{\"store\": \"redis\", \"prefix\": \"lab_\", \"value\": \"17\"}}\n",
-             "h3": f"K{S}/app/releases/{OLD}{S}{{\"store\": \"redis\", \"prefix\": \"h3_\", \"value\": null}}\n"}
-    fleet = Fleet({"h1": [census_text(proc(11, NEW))], "h2": [census_text()],
-                   "h3": [census_text(proc(31, OLD), proc(32, OLD))] * 4 + [census_text()]},
-                  signal_out=signalled, reach=reach)
-    ctx, tr, rec = make(fleet, DrainPolicy(deadline=30, poll=1, on_timeout="escalate", unreached_after=2,
-                                           ladder=(Rung(3, "term"),)))
+    reach = {
+        "h1": f'K{S}/app/current{S}{{"store": "redis", "prefix": "lab_", "value": "17"}}\n',
+        "h3": f'K{S}/app/releases/{OLD}{S}{{"store": "redis", "prefix": "h3_", "value": null}}\n',
+    }
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, NEW))],
+            "h2": [census_text()],
+            "h3": [census_text(proc(31, OLD), proc(32, OLD))] * 4 + [census_text()],
+        },
+        signal_out=signalled,
+        reach=reach,
+    )
+    ctx, tr, rec = make(
+        fleet,
+        DrainPolicy(
+            deadline=30, poll=1, on_timeout="escalate", unreached_after=2, ladder=(Rung(3, "term"),)
+        ),
+    )
     drain.run(ctx, {})
-    kinds = [(type(e).__name__, getattr(e, "topic", ""), e.host) for e in rec.events
-             if isinstance(e, (DrainNotice, Escalated))]
-    assert kinds == [("DrainNotice", "unreached", "h3"), ("Escalated", "", "h3"), ("Escalated", "", "h3")]
+    kinds = [
+        (type(e).__name__, getattr(e, "topic", ""), e.host)
+        for e in rec.events
+        if isinstance(e, (DrainNotice, Escalated))
+    ]
+    assert kinds == [
+        ("DrainNotice", "unreached", "h3"),
+        ("Escalated", "", "h3"),
+        ("Escalated", "", "h3"),
+    ]
     msg = rec.of(DrainNotice)[0].message
     assert "prefix 'h3_'" in msg and "prefix 'lab_' on h1" in msg and "not set" in msg
-    assert sorted(tr.ran("deploytool-restart-reach")) == ["h1", "h3"]      # one command per host, once
+    assert sorted(tr.ran("deploytool-restart-reach")) == ["h1", "h3"]  # one command per host, once
     assert ctx.state.drain["unreached"] == ["h3"]
 
 
 def test_signal_mode_restart_step_sends_nothing_and_the_drain_rolls_host_by_host():
-    new_up = census_text(proc(91, NEW), proc(92, NEW))      # age 5000 - 9100/100 s: long up
-    fleet = Fleet({"h1": [census_text(proc(11, OLD), proc(12, OLD)), new_up],
-                   "h2": [census_text(proc(21, OLD), proc(22, OLD))] * 2 + [new_up],
-                   "h3": [census_text(proc(31, OLD), proc(32, OLD))] * 3 + [new_up]}, signal_out=signalled)
+    new_up = census_text(proc(91, NEW), proc(92, NEW))  # age 5000 - 9100/100 s: long up
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD), proc(12, OLD)), new_up],
+            "h2": [census_text(proc(21, OLD), proc(22, OLD))] * 2 + [new_up],
+            "h3": [census_text(proc(31, OLD), proc(32, OLD))] * 3 + [new_up],
+        },
+        signal_out=signalled,
+    )
     ctx, tr, rec = make(fleet, DrainPolicy(deadline=30, poll=1, restart_mode="signal", batch="1"))
     assert restart_queue.run(ctx, {"command": ["queue:restart"]}).startswith("signal mode")
     drain.run(ctx, {})
@@ -154,21 +230,45 @@ def test_signal_mode_restart_step_sends_nothing_and_the_drain_rolls_host_by_host
 
 
 def horizon_proc(pid, ppid, role):
-    args = {"master": "php /app/current/artisan horizon", "supervisor": "php artisan horizon:supervisor h1-x:default",
-            "worker": "php artisan horizon:work redis --name=default --supervisor=h1-x:default"}[role]
+    args = {
+        "master": "php /app/current/artisan horizon",
+        "supervisor": "php artisan horizon:supervisor h1-x:default",
+        "worker": "php artisan horizon:work redis --name=default --supervisor=h1-x:default",
+    }[role]
     return proc(pid, OLD, ppid=ppid).rsplit(S, 1)[0] + S + args
 
 
 def test_horizon_playbook_terminates_on_every_host_and_graceful_rungs_go_to_the_master_only():
-    tree = census_text(horizon_proc(40, 1, "master"), horizon_proc(41, 40, "supervisor"),
-                       horizon_proc(42, 41, "worker"), horizon_proc(43, 41, "worker"))
-    fleet = Fleet({"h1": [tree] * 6 + [census_text()], "h2": [census_text()], "h3": [census_text()]},
-                  signal_out=signalled, reach={"h1": f"K{S}/app/current{S}{{\"value\": \"1\"}}\n"
-                                                     f"K{S}/app/releases/{OLD}{S}{{\"value\": \"1\"}}\n"})
-    ctx, tr, rec = make(fleet, DrainPolicy(deadline=30, poll=1, on_timeout="escalate", unreached_after=60,
-                                           ladder=(Rung(1, "term"), Rung(3, "kill"))))
-    ctx = ctx.__class__(**{**ctx.__dict__, "playbook": load_playbook(builtin_playbooks() / "laravel-horizon.yml",
-                                                                     tuple(REGISTRY))})
+    tree = census_text(
+        horizon_proc(40, 1, "master"),
+        horizon_proc(41, 40, "supervisor"),
+        horizon_proc(42, 41, "worker"),
+        horizon_proc(43, 41, "worker"),
+    )
+    fleet = Fleet(
+        {"h1": [tree] * 6 + [census_text()], "h2": [census_text()], "h3": [census_text()]},
+        signal_out=signalled,
+        reach={
+            "h1": f'K{S}/app/current{S}{{"value": "1"}}\n'
+            f'K{S}/app/releases/{OLD}{S}{{"value": "1"}}\n'
+        },
+    )
+    ctx, tr, rec = make(
+        fleet,
+        DrainPolicy(
+            deadline=30,
+            poll=1,
+            on_timeout="escalate",
+            unreached_after=60,
+            ladder=(Rung(1, "term"), Rung(3, "kill")),
+        ),
+    )
+    ctx = ctx.__class__(
+        **{
+            **ctx.__dict__,
+            "playbook": load_playbook(builtin_playbooks() / "laravel-horizon.yml", tuple(REGISTRY)),
+        }
+    )
     restart_queue.run(ctx, ctx.playbook.steps[6].options)
     assert sorted(tr.ran("artisan horizon:terminate")) == ["h1", "h2", "h3"]
     drain.run(ctx, {})
@@ -178,10 +278,16 @@ def test_horizon_playbook_terminates_on_every_host_and_graceful_rungs_go_to_the_
         by_action.setdefault(e.action, []).append(e.pid)
     assert by_action == {"term": [40], "kill": [40, 41, 42, 43]}
     views = {w.pid: w.kind for p in rec.of(DrainProgress) for w in p.old}
-    assert views == {40: "horizon-master", 41: "horizon-supervisor", 42: "horizon-worker", 43: "horizon-worker"}
+    assert views == {
+        40: "horizon-master",
+        41: "horizon-supervisor",
+        42: "horizon-worker",
+        43: "horizon-worker",
+    }
 
 
 # -- census watchers (a transport that can stream) ---------------------------------------------------
+
 
 class WatchingTransport(RecordingTransport):
     """A recording transport with open_stream(): each host's watcher answers a snapshot request
@@ -215,6 +321,7 @@ class WatchingTransport(RecordingTransport):
 
             def close(self):
                 self.closed = True
+
         self.streams[host.name] = Stream()
         return self.streams[host.name]
 
@@ -225,39 +332,50 @@ def make_watching(fleet, policy, silent=()):
 
 def test_with_watchers_every_round_is_read_from_them_and_they_are_closed_after(monkeypatch):
     monkeypatch.setattr(drain, "WATCH_ANSWER", 0.05)
-    fleet = Fleet({"h1": [census_text(proc(11, OLD)), census_text(proc(12, NEW))],
-                   "h2": [census_text(proc(21, OLD))] * 3 + [census_text()],
-                   "h3": [census_text(proc(31, NEW))]})
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD)), census_text(proc(12, NEW))],
+            "h2": [census_text(proc(21, OLD))] * 3 + [census_text()],
+            "h3": [census_text(proc(31, NEW))],
+        }
+    )
     ctx, tr, rec = make_watching(fleet, DrainPolicy(deadline=60, poll=1))
     drain.run(ctx, {})
-    assert tr.ran("deploytool-census") == []                         # no polled census at all
-    assert sorted(tr.ran("<watch>")) == ["h1", "h2", "h3"]              # one watcher per host, once
-    assert fleet.polls == {"h1": 2, "h2": 4, "h3": 1}                   # drained hosts are not asked again
+    assert tr.ran("deploytool-census") == []  # no polled census at all
+    assert sorted(tr.ran("<watch>")) == ["h1", "h2", "h3"]  # one watcher per host, once
+    assert fleet.polls == {"h1": 2, "h2": 4, "h3": 1}  # drained hosts are not asked again
     assert all(s.closed for s in tr.streams.values())
     assert ctx.state.drain["census_rounds"] == {"watch": 4, "poll": 0}
 
 
 def test_a_watcher_that_does_not_answer_has_its_host_polled_from_then_on(monkeypatch):
     monkeypatch.setattr(drain, "WATCH_ANSWER", 0.05)
-    fleet = Fleet({"h1": [census_text(proc(11, OLD))] * 2 + [census_text()],
-                   "h2": [census_text(proc(21, OLD))] * 2 + [census_text()], "h3": [census_text()]})
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD))] * 2 + [census_text()],
+            "h2": [census_text(proc(21, OLD))] * 2 + [census_text()],
+            "h3": [census_text()],
+        }
+    )
     ctx, tr, rec = make_watching(fleet, DrainPolicy(deadline=60, poll=1), silent={"h2"})
     drain.run(ctx, {})
-    assert tr.ran("<round>").count("h2") == 1                          # asked once, then never again
-    assert tr.ran("deploytool-census") == ["h2", "h2", "h2"]            # polled instead, every round
+    assert tr.ran("<round>").count("h2") == 1  # asked once, then never again
+    assert tr.ran("deploytool-census") == ["h2", "h2", "h2"]  # polled instead, every round
     assert fleet.polls["h1"] == 3 and fleet.polls["h2"] == 3
 
 
 def test_a_worker_exiting_ends_the_sleep_between_rounds_at_once():
-    ctx, tr, rec = make_watching(Fleet({"h1": [census_text()], "h2": [census_text()], "h3": [census_text()]}),
-                                 DrainPolicy(deadline=60, poll=30))
+    ctx, tr, rec = make_watching(
+        Fleet({"h1": [census_text()], "h2": [census_text()], "h3": [census_text()]}),
+        DrainPolicy(deadline=60, poll=30),
+    )
     dr = drain.Drain(ctx)
     dr.open_watchers()
-    dr.stream._line("h2", f"-{S}4242")                  # h2's watcher: pid 4242 exited
+    dr.stream._line("h2", f"-{S}4242")  # h2's watcher: pid 4242 exited
     dr.sleep(30)
-    assert ctx.clock.t == 0                             # woke at once, not after the 30 s poll
+    assert ctx.clock.t == 0  # woke at once, not after the 30 s poll
     dr.sleep(30)
-    assert ctx.clock.t == 30                            # nothing changed since: the whole interval
+    assert ctx.clock.t == 30  # nothing changed since: the whole interval
     dr.close_watchers()
 
 

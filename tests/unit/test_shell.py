@@ -1,14 +1,18 @@
 """render() is the one place shell text is made: whatever argv goes in comes out unchanged."""
+
 import re
 import subprocess
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deploytool.shell import Chain, Pipe, cmd, render, script
 
 ECHO_ARGS = 'for a in "$@"; do printf "%s\\0" "$a"; done'
-argv_text = st.text(alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40)
+argv_text = st.text(
+    alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -49,6 +53,8 @@ def test_no_shell_text_is_built_outside_render():
         if path.name == "shell.py":
             continue
         for n, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"""\b(cmd|script|Cmd)\(\s*f["']""", line) or re.search(r"""sh", "-c", f["']""", line):
+            if re.search(r"""\b(cmd|script|Cmd)\(\s*f["']""", line) or re.search(
+                r"""sh", "-c", f["']""", line
+            ):
                 offenders.append(f"{path}:{n}: {line.strip()}")
     assert offenders == []

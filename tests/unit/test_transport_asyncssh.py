@@ -1,5 +1,6 @@
 """The asyncssh transport without a host: selection by ssh.transport, the command text it sends,
 line streaming, and what it makes of a lost channel. Real sshd hosts: tests/e2e/test_transport_asyncssh.py."""
+
 from __future__ import annotations
 
 import asyncio
@@ -34,7 +35,7 @@ def stage(tmp_path, extra=""):
 def test_asyncssh_is_the_default_and_fabric_is_chosen_by_the_inventory(tmp_path):
     t = open_transport(stage(tmp_path).ssh)
     assert isinstance(t, AsyncSSHTransport)
-    t.close()   # never started a loop: a no-op
+    t.close()  # never started a loop: a no-op
     assert isinstance(open_transport(stage(tmp_path, ", transport: fabric").ssh), SSHTransport)
 
 
@@ -69,6 +70,7 @@ def test_collect_hands_over_whole_lines_per_stream_and_flushes_the_rest():
         s.connection_lost(None)
         await done
         return seen, b"".join(s.out), b"".join(s.err)
+
     seen, out, err = asyncio.run(go())
     assert seen == [("stdout", "one"), ("stderr", "oops"), ("stdout", "two"), ("stdout", "three")]
     assert out == b"one\ntwo\r\nthree" and err == b"oops\n"
@@ -79,6 +81,7 @@ def test_a_channel_lost_with_an_error_fails_the_command():
         done = asyncio.get_running_loop().create_future()
         _Collect(done).connection_lost(asyncssh.ConnectionLost("reset"))
         await done
+
     with pytest.raises(asyncssh.ConnectionLost):
         asyncio.run(go())
 

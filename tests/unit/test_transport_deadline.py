@@ -6,6 +6,7 @@ and then never answers `exec`, the way a host behind a fresh DROP rule behaves. 
 exec_command waits for that reply with no timeout at all, so without the transport's watchdog
 the command's thread would still be waiting when the test's deadline passes.
 """
+
 from __future__ import annotations
 
 import socket
@@ -34,7 +35,7 @@ class _SilentExec(paramiko.ServerInterface):
         return paramiko.OPEN_SUCCEEDED
 
     def check_channel_exec_request(self, channel, command):
-        self.release.wait(30)         # never answers within the test: the server's thread is stuck here
+        self.release.wait(30)  # never answers within the test: the server's thread is stuck here
         return False
 
 
@@ -70,8 +71,11 @@ def silent_server(tmp_path):
 
 def test_a_host_that_never_answers_exec_times_out_as_unreachable(silent_server):
     port, key_file, known = silent_server
-    transport = SSHTransport(SSHSettings(user="deploy", identity_file=str(key_file), known_hosts=str(known),
-                                         connect_timeout=5))
+    transport = SSHTransport(
+        SSHSettings(
+            user="deploy", identity_file=str(key_file), known_hosts=str(known), connect_timeout=5
+        )
+    )
     host = Host(address="127.0.0.1", name="h1", port=port)
     outcome: dict = {}
 

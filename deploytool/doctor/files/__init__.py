@@ -5,10 +5,11 @@ Kubernetes manifests (`apiVersion` + `kind`, several per file), a supervisord pr
 with `[program:`) or a systemd unit (.service). Supervisord and systemd files go through the same
 rules as on a host, so a config can be checked before it is installed.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import yaml
 
@@ -26,7 +27,9 @@ from .yamlmarks import load_documents
 
 def kind_of(path: Path, text: str) -> str:
     name = path.name.lower()
-    if name.startswith(("dockerfile", "containerfile")) or name.endswith((".dockerfile", ".containerfile")):
+    if name.startswith(("dockerfile", "containerfile")) or name.endswith(
+        (".dockerfile", ".containerfile")
+    ):
         return "dockerfile"
     if name.endswith(".service"):
         return "systemd"
@@ -41,8 +44,14 @@ def check_file(path: Path, job_timeout: int | None = None) -> list[Finding]:
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as e:
-        return [failed("file.read", str(path), f"cannot read: {getattr(e, 'strerror', None) or e}",
-                       "pass a readable file")]
+        return [
+            failed(
+                "file.read",
+                str(path),
+                f"cannot read: {getattr(e, 'strerror', None) or e}",
+                "pass a readable file",
+            )
+        ]
     kind = kind_of(path, text)
     if kind == "dockerfile":
         return check_dockerfile(path, text)
@@ -50,17 +59,30 @@ def check_file(path: Path, job_timeout: int | None = None) -> list[Finding]:
         return supervisor_file(path, text)
     if kind == "systemd":
         units, _ = parse_units(f"\x1e{path}\n{text}")
-        return [f for u in units for f in unit_rules(None, u, f"{path} {u.name}")] or \
-            [warned("systemd.workers", str(path), "this unit does not run artisan queue:work or horizon",
-                    "nothing to check here")]
+        return [f for u in units for f in unit_rules(None, u, f"{path} {u.name}")] or [
+            warned(
+                "systemd.workers",
+                str(path),
+                "this unit does not run artisan queue:work or horizon",
+                "nothing to check here",
+            )
+        ]
     if kind == "yaml":
         return yaml_file(path, text, job_timeout)
-    return [warned("file.kind", str(path), "not a Dockerfile, compose file, Kubernetes manifest, supervisord "
-                   ".conf or systemd .service", "name Dockerfiles Dockerfile*, units *.service")]
+    return [
+        warned(
+            "file.kind",
+            str(path),
+            "not a Dockerfile, compose file, Kubernetes manifest, supervisord "
+            ".conf or systemd .service",
+            "name Dockerfiles Dockerfile*, units *.service",
+        )
+    ]
 
 
 def supervisor_file(path: Path, text: str) -> list[Finding]:
     from ..facts import Current, HostFacts
+
     config = parse_supervisor({str(path): text}, str(path))
     facts = HostFacts(str(path), "", 1, Current("", False, False, ""), config, status_error="")
     out: list[Finding] = []
@@ -68,10 +90,20 @@ def supervisor_file(path: Path, text: str) -> list[Finding]:
         w = parse_worker_command(p.command)
         if w is not None:
             # on a file there is no live state and no deploy path: keep the rules about the file itself
-            out += [f for f in program_rules(facts, p, w)
-                    if f.check not in ("supervisor.running", "supervisor.directory", "supervisor.applied")]
-    return out or [warned("supervisor.workers", str(path), "no [program:] runs artisan queue:work or horizon",
-                          "nothing to check here")]
+            out += [
+                f
+                for f in program_rules(facts, p, w)
+                if f.check
+                not in ("supervisor.running", "supervisor.directory", "supervisor.applied")
+            ]
+    return out or [
+        warned(
+            "supervisor.workers",
+            str(path),
+            "no [program:] runs artisan queue:work or horizon",
+            "nothing to check here",
+        )
+    ]
 
 
 def yaml_file(path: Path, text: str, job_timeout: int | None) -> list[Finding]:
@@ -80,7 +112,15 @@ def yaml_file(path: Path, text: str, job_timeout: int | None) -> list[Finding]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        return [failed("file.yaml", str(path), f"YAML syntax: {getattr(e, 'problem', e)}", "fix the syntax", where)]
+        return [
+            failed(
+                "file.yaml",
+                str(path),
+                f"YAML syntax: {getattr(e, 'problem', e)}",
+                "fix the syntax",
+                where,
+            )
+        ]
     out: list[Finding] = []
     recognised = False
     for doc, lines in docs:
@@ -91,11 +131,23 @@ def yaml_file(path: Path, text: str, job_timeout: int | None) -> list[Finding]:
             recognised = True
             out += check_manifest(path, doc, lines, job_timeout)
     if not recognised:
-        return [warned("file.kind", str(path), "neither a compose file (services:) nor a Kubernetes manifest",
-                       "pass a docker-compose.yml or a manifest")]
+        return [
+            warned(
+                "file.kind",
+                str(path),
+                "neither a compose file (services:) nor a Kubernetes manifest",
+                "pass a docker-compose.yml or a manifest",
+            )
+        ]
     if not out:
-        out.append(warned("k8s.workers", str(path), "no container runs `artisan queue:work` or `horizon`",
-                          "nothing to check here; pass the manifest that runs the workers"))
+        out.append(
+            warned(
+                "k8s.workers",
+                str(path),
+                "no container runs `artisan queue:work` or `horizon`",
+                "nothing to check here; pass the manifest that runs the workers",
+            )
+        )
     return out
 
 
@@ -104,7 +156,11 @@ def expand(paths: Sequence[str]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out += [f for f in sorted(p.iterdir()) if f.is_file() and (kind_of(f, "") or f.suffix in (".conf", ".ini"))]
+            out += [
+                f
+                for f in sorted(p.iterdir())
+                if f.is_file() and (kind_of(f, "") or f.suffix in (".conf", ".ini"))
+            ]
         else:
             out.append(p)
     return out

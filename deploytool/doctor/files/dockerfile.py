@@ -5,6 +5,7 @@ stop` SIGKILLs the job after its grace period. Exec form (a JSON array), an init
 dumb-init, `docker run --init`), or an entrypoint script that ends in `exec "$@"` fix it. Only the
 last stage of a multi-stage build is the image that runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ INITS = ("tini", "dumb-init", "catatonit", "s6-svscan", "init", "supervisord", "
 
 @dataclass(frozen=True)
 class Instruction:
-    keyword: str          # upper case
+    keyword: str  # upper case
     value: str
     line: int
 
@@ -42,7 +43,7 @@ class Image:
     cmd: Form | None = None
     entrypoint: Form | None = None
     stopsignal: tuple[str, int] | None = None
-    copies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)     # (sources, dest)
+    copies: list[tuple[tuple[str, ...], str]] = field(default_factory=list)  # (sources, dest)
     runs: list[str] = field(default_factory=list)
 
 
@@ -53,7 +54,7 @@ def instructions(text: str) -> list[Instruction]:
         if not buf and (not line.strip() or line.lstrip().startswith("#")):
             continue
         if buf and line.lstrip().startswith("#"):
-            continue                       # comment lines inside a continuation are dropped
+            continue  # comment lines inside a continuation are dropped
         if line.endswith("\\"):
             buf, start = buf + line[:-1] + " ", start or n
             continue
@@ -71,7 +72,7 @@ def form(value: str, line: int) -> Form:
             if isinstance(argv, list):
                 return Form(True, tuple(str(a) for a in argv), line)
         except ValueError:
-            pass                            # Docker treats a broken JSON array as shell form
+            pass  # Docker treats a broken JSON array as shell form
     return Form(False, ("/bin/sh", "-c", value), line)
 
 
@@ -79,7 +80,9 @@ def parse_dockerfile(text: str) -> Image:
     image = Image()
     for ins in instructions(text):
         if ins.keyword == "FROM":
-            image = Image(ins.value.split()[0] if ins.value else "", ins.line)     # a new stage starts over
+            image = Image(
+                ins.value.split()[0] if ins.value else "", ins.line
+            )  # a new stage starts over
         elif ins.keyword == "CMD":
             image.cmd = form(ins.value, ins.line)
         elif ins.keyword == "ENTRYPOINT":
@@ -103,8 +106,11 @@ def _script_source(image: Image, script: str, base_dir: Path) -> Path | None:
     """The build-context file COPY'd to `script` (by destination path, or into a directory)."""
     for sources, dest in image.copies:
         for src in sources:
-            if dest == script or (dest.endswith("/") and posixpath.join(dest, posixpath.basename(src)) == script) \
-                    or posixpath.basename(src) == posixpath.basename(script):
+            if (
+                dest == script
+                or (dest.endswith("/") and posixpath.join(dest, posixpath.basename(src)) == script)
+                or posixpath.basename(src) == posixpath.basename(script)
+            ):
                 candidate = base_dir / src
                 if candidate.is_file():
                     return candidate
@@ -116,46 +122,99 @@ def pid1_rule(image: Image, subject: str, path: Path) -> Finding:
     ep, cmd = image.entrypoint, image.cmd
     first = ep or cmd
     if first is None:
-        return warned(check, subject, "no CMD or ENTRYPOINT: PID 1 comes from the base image "
-                      f"({image.base or '?'})", "declare CMD in exec form, e.g. CMD [\"php\", \"artisan\", "
-                      "\"queue:work\"]")
+        return warned(
+            check,
+            subject,
+            f"no CMD or ENTRYPOINT: PID 1 comes from the base image ({image.base or '?'})",
+            'declare CMD in exec form, e.g. CMD ["php", "artisan", "queue:work"]',
+        )
     where = f"{path}:{first.line}"
     which = "ENTRYPOINT" if ep else "CMD"
     if not first.exec_form:
         text = first.argv[2]
         if text.lstrip().startswith("exec "):
-            return passed(check, subject, f"shell-form {which} starts with `exec`: PHP replaces the shell as "
-                          "PID 1", where)
-        return failed(check, subject, f"shell-form {which} (`{text[:60]}`) makes /bin/sh PID 1; sh does not "
-                      "forward SIGTERM, so `docker stop` kills the job after its grace period",
-                      f"write {which} in exec form: {which} {json.dumps(split(text))}", where)
+            return passed(
+                check,
+                subject,
+                f"shell-form {which} starts with `exec`: PHP replaces the shell as PID 1",
+                where,
+            )
+        return failed(
+            check,
+            subject,
+            f"shell-form {which} (`{text[:60]}`) makes /bin/sh PID 1; sh does not "
+            "forward SIGTERM, so `docker stop` kills the job after its grace period",
+            f"write {which} in exec form: {which} {json.dumps(split(text))}",
+            where,
+        )
     argv0 = first.argv[0] if first.argv else ""
     if _is_init(argv0):
-        if ep is not None and cmd is not None and not cmd.exec_form and not cmd.argv[2].lstrip().startswith("exec "):
-            return warned(check, subject, f"{posixpath.basename(argv0)} forwards SIGTERM to its child, which is "
-                          "/bin/sh running the shell-form CMD, not PHP", f"write CMD in exec form: CMD "
-                          f"{json.dumps(split(cmd.argv[2]))}", f"{path}:{cmd.line}")
-        return passed(check, subject, f"{which} starts {posixpath.basename(argv0)}, which forwards SIGTERM", where)
-    if posixpath.basename(argv0) in SHELLS and len(first.argv) > 2 and first.argv[1].startswith("-"):
+        if (
+            ep is not None
+            and cmd is not None
+            and not cmd.exec_form
+            and not cmd.argv[2].lstrip().startswith("exec ")
+        ):
+            return warned(
+                check,
+                subject,
+                f"{posixpath.basename(argv0)} forwards SIGTERM to its child, which is "
+                "/bin/sh running the shell-form CMD, not PHP",
+                f"write CMD in exec form: CMD {json.dumps(split(cmd.argv[2]))}",
+                f"{path}:{cmd.line}",
+            )
+        return passed(
+            check,
+            subject,
+            f"{which} starts {posixpath.basename(argv0)}, which forwards SIGTERM",
+            where,
+        )
+    if (
+        posixpath.basename(argv0) in SHELLS
+        and len(first.argv) > 2
+        and first.argv[1].startswith("-")
+    ):
         inner = first.argv[2]
         if inner.lstrip().startswith("exec ") or "exec " in inner.rsplit("&&", 1)[-1]:
             return passed(check, subject, f"{which} runs a shell that `exec`s the command", where)
-        return failed(check, subject, f"{which} runs `{argv0} -c`: the shell is PID 1 and swallows SIGTERM",
-                      "end the shell snippet with `exec php ...`, or use exec form with tini", where)
+        return failed(
+            check,
+            subject,
+            f"{which} runs `{argv0} -c`: the shell is PID 1 and swallows SIGTERM",
+            "end the shell snippet with `exec php ...`, or use exec form with tini",
+            where,
+        )
     if "php" in posixpath.basename(argv0):
-        return passed(check, subject, f"{which} runs PHP as PID 1 (exec form): it receives SIGTERM", where)
-    if ep is not None:   # an entrypoint script: it must exec its arguments
+        return passed(
+            check, subject, f"{which} runs PHP as PID 1 (exec form): it receives SIGTERM", where
+        )
+    if ep is not None:  # an entrypoint script: it must exec its arguments
         src = _script_source(image, argv0, path.parent)
         if src is None:
-            return warned(check, subject, f"ENTRYPOINT {argv0} is a script doctor cannot see: unless it ends "
-                          "with `exec \"$@\"`, the shell stays PID 1 and swallows SIGTERM",
-                          f"make {argv0} end with `exec \"$@\"` (or pass its path to --files)", where)
+            return warned(
+                check,
+                subject,
+                f"ENTRYPOINT {argv0} is a script doctor cannot see: unless it ends "
+                'with `exec "$@"`, the shell stays PID 1 and swallows SIGTERM',
+                f'make {argv0} end with `exec "$@"` (or pass its path to --files)',
+                where,
+            )
         body = src.read_text(errors="replace")
         if re.search(r'^\s*exec\s+("\$@"|\$@|php\b|"\$\{@\}")', body, re.M):
-            return passed(check, subject, f"ENTRYPOINT {argv0} ends in exec: PHP replaces it as PID 1", where)
-        return failed(check, subject, f"ENTRYPOINT {argv0} ({src}) never `exec`s its command: the script stays "
-                      "PID 1 and SIGTERM never reaches PHP", f"end {src.name} with `exec \"$@\"`", where)
-    return passed(check, subject, f"{which} in exec form: {argv0} is PID 1 and receives SIGTERM", where)
+            return passed(
+                check, subject, f"ENTRYPOINT {argv0} ends in exec: PHP replaces it as PID 1", where
+            )
+        return failed(
+            check,
+            subject,
+            f"ENTRYPOINT {argv0} ({src}) never `exec`s its command: the script stays "
+            "PID 1 and SIGTERM never reaches PHP",
+            f'end {src.name} with `exec "$@"`',
+            where,
+        )
+    return passed(
+        check, subject, f"{which} in exec form: {argv0} is PID 1 and receives SIGTERM", where
+    )
 
 
 def stopsignal_rule(image: Image, subject: str, path: Path) -> Finding:
@@ -166,8 +225,13 @@ def stopsignal_rule(image: Image, subject: str, path: Path) -> Finding:
     where = f"{path}:{line}"
     if sig in GRACEFUL:
         return passed("docker.stopsignal", subject, f"STOPSIGNAL {value}", where)
-    return failed("docker.stopsignal", subject, f"STOPSIGNAL {value}: the worker does not trap it, so a stop "
-                  "kills the job in the middle", "STOPSIGNAL SIGTERM", where)
+    return failed(
+        "docker.stopsignal",
+        subject,
+        f"STOPSIGNAL {value}: the worker does not trap it, so a stop kills the job in the middle",
+        "STOPSIGNAL SIGTERM",
+        where,
+    )
 
 
 def pcntl_rule(image: Image, subject: str, runs_worker: bool, path: Path) -> Finding | None:
@@ -179,14 +243,19 @@ def pcntl_rule(image: Image, subject: str, runs_worker: bool, path: Path) -> Fin
     msg = f"{image.base} (the official image) has no pcntl, so SIGTERM kills a job mid-flight"
     fix = "RUN docker-php-ext-install pcntl"
     where = f"{path}:{image.base_line}"
-    return failed("docker.pcntl", subject, msg, fix, where) if runs_worker else \
-        warned("docker.pcntl", subject, msg + " (if this image runs workers)", fix, where)
+    return (
+        failed("docker.pcntl", subject, msg, fix, where)
+        if runs_worker
+        else warned("docker.pcntl", subject, msg + " (if this image runs workers)", fix, where)
+    )
 
 
 def check_dockerfile(path: Path, text: str) -> list[Finding]:
     image = parse_dockerfile(text)
     subject = str(path)
-    argv = (image.entrypoint.argv if image.entrypoint else ()) + (image.cmd.argv if image.cmd else ())
+    argv = (image.entrypoint.argv if image.entrypoint else ()) + (
+        image.cmd.argv if image.cmd else ()
+    )
     w = parse_worker_command(list(argv)) if argv else None
     out = [pid1_rule(image, subject, path), stopsignal_rule(image, subject, path)]
     pcntl = pcntl_rule(image, subject, w is not None, path)

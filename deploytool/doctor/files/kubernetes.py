@@ -1,6 +1,7 @@
 """Kubernetes rules for containers that run workers: terminationGracePeriodSeconds (default 30)
 above the job timeout plus the preStop hook's time, an exec-form command (PHP as PID 1), and a
 preStop that stops intake early with queue:restart (or horizon:terminate)."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,10 @@ from .yamlmarks import line_of
 DEFAULT_GRACE = 30.0
 POD_PATHS = {
     "Pod": ("spec",),
-    "Deployment": ("spec", "template", "spec"), "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"), "ReplicaSet": ("spec", "template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
@@ -59,13 +62,31 @@ def check_manifest(path: Path, doc: dict, lines: dict, job_timeout: int | None) 
         if w is None:
             continue
         cpath = pod_path + ("containers", i)
-        out += container_rules(path, f"{path} {kind}/{name} container {c.get('name', i)}", pod, pod_path, c, cpath, w,
-                               lines, job_timeout)
+        out += container_rules(
+            path,
+            f"{path} {kind}/{name} container {c.get('name', i)}",
+            pod,
+            pod_path,
+            c,
+            cpath,
+            w,
+            lines,
+            job_timeout,
+        )
     return out
 
 
-def container_rules(path: Path, subject: str, pod: dict, pod_path: tuple, c: dict, cpath: tuple, w, lines: dict,
-                    job_timeout: int | None) -> list[Finding]:
+def container_rules(
+    path: Path,
+    subject: str,
+    pod: dict,
+    pod_path: tuple,
+    c: dict,
+    cpath: tuple,
+    w,
+    lines: dict,
+    job_timeout: int | None,
+) -> list[Finding]:
     def at(p: tuple) -> str:
         return f"{path}:{line_of(lines, p)}"
 
@@ -75,29 +96,74 @@ def container_rules(path: Path, subject: str, pod: dict, pod_path: tuple, c: dic
     raw = pod.get("terminationGracePeriodSeconds")
     grace = float(raw) if isinstance(raw, (int, float)) else DEFAULT_GRACE
     where = at(pod_path + ("terminationGracePeriodSeconds",)) if raw is not None else at(pod_path)
-    out.append(grace_rule("k8s.termination-grace", subject, grace, timeout, "terminationGracePeriodSeconds",
-                          f"terminationGracePeriodSeconds: {suggested(timeout, sleep)}", where, extra=sleep,
-                          extra_label="preStop sleep", default=raw is None))
+    out.append(
+        grace_rule(
+            "k8s.termination-grace",
+            subject,
+            grace,
+            timeout,
+            "terminationGracePeriodSeconds",
+            f"terminationGracePeriodSeconds: {suggested(timeout, sleep)}",
+            where,
+            extra=sleep,
+            extra_label="preStop sleep",
+            default=raw is None,
+        )
+    )
     command = split(c.get("command") or [])
     if not command:
-        out.append(warned("k8s.exec-form", subject, "no `command`: the image's ENTRYPOINT runs the worker, and "
-                          "doctor cannot see whether it execs PHP", "set command: [php, artisan, queue:work, ...] "
-                          "or check the image with `doctor --files Dockerfile`", at(cpath)))
+        out.append(
+            warned(
+                "k8s.exec-form",
+                subject,
+                "no `command`: the image's ENTRYPOINT runs the worker, and "
+                "doctor cannot see whether it execs PHP",
+                "set command: [php, artisan, queue:work, ...] "
+                "or check the image with `doctor --files Dockerfile`",
+                at(cpath),
+            )
+        )
     elif command[0].rsplit("/", 1)[-1] in SHELLS and not w.shell_execs:
-        out.append(failed("k8s.exec-form", subject, f"command runs `{command[0]} -c ...`: the shell is PID 1 and "
-                          "swallows SIGTERM", "command: [php, artisan, queue:work, ...] (or end the snippet with "
-                          "`exec php ...`)", at(cpath + ("command",))))
+        out.append(
+            failed(
+                "k8s.exec-form",
+                subject,
+                f"command runs `{command[0]} -c ...`: the shell is PID 1 and swallows SIGTERM",
+                "command: [php, artisan, queue:work, ...] (or end the snippet with `exec php ...`)",
+                at(cpath + ("command",)),
+            )
+        )
     else:
-        out.append(passed("k8s.exec-form", subject, "command in exec form: PHP is PID 1 and receives SIGTERM",
-                          at(cpath + ("command",))))
+        out.append(
+            passed(
+                "k8s.exec-form",
+                subject,
+                "command in exec form: PHP is PID 1 and receives SIGTERM",
+                at(cpath + ("command",)),
+            )
+        )
     text = " ".join(hook)
     if "queue:restart" in text or "horizon:terminate" in text:
-        out.append(passed("k8s.prestop", subject, "preStop runs " + ("queue:restart" if "queue:restart" in text
-                          else "horizon:terminate") + ": workers stop taking jobs as soon as the pod terminates",
-                          at(cpath + ("lifecycle",))))
+        out.append(
+            passed(
+                "k8s.prestop",
+                subject,
+                "preStop runs "
+                + ("queue:restart" if "queue:restart" in text else "horizon:terminate")
+                + ": workers stop taking jobs as soon as the pod terminates",
+                at(cpath + ("lifecycle",)),
+            )
+        )
     else:
-        out.append(warned("k8s.prestop", subject, "no preStop running queue:restart: the worker keeps taking new "
-                          "jobs until SIGTERM arrives (queue:restart recycles every worker sharing the cache, "
-                          "each between jobs: harmless)", "lifecycle: {preStop: {exec: {command: [php, artisan, "
-                          "queue:restart]}}}", at(cpath)))
+        out.append(
+            warned(
+                "k8s.prestop",
+                subject,
+                "no preStop running queue:restart: the worker keeps taking new "
+                "jobs until SIGTERM arrives (queue:restart recycles every worker sharing the cache, "
+                "each between jobs: harmless)",
+                "lifecycle: {preStop: {exec: {command: [php, artisan, queue:restart]}}}",
+                at(cpath),
+            )
+        )
     return out + worker_rules(w, subject, at(cpath + ("command",) if command else cpath))

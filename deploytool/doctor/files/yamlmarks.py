@@ -1,4 +1,5 @@
 """YAML documents as plain data plus the line of every key, so a finding can say file:line."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,13 +26,17 @@ def _walk(node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
         d: dict = {}
         merged: dict = {}
         for k, v in node.value:
-            if k.tag == "tag:yaml.org,2002:merge":     # `<<: *base` (compose files love it)
-                for base in (v.value if isinstance(v, yaml.SequenceNode) else [v]):
+            if k.tag == "tag:yaml.org,2002:merge":  # `<<: *base` (compose files love it)
+                for base in v.value if isinstance(v, yaml.SequenceNode) else [v]:
                     value = _walk(base, path, lines)
                     if isinstance(value, dict):
                         merged = {**value, **merged}
                 continue
-            key = yaml.SafeLoader(" ").construct_object(k) if isinstance(k, yaml.ScalarNode) else str(k.value)
+            key = (
+                yaml.SafeLoader(" ").construct_object(k)
+                if isinstance(k, yaml.ScalarNode)
+                else str(k.value)
+            )
             lines[path + (key,)] = k.start_mark.line + 1
             d[key] = _walk(v, path + (key,), lines)
         return {**merged, **d}

@@ -4,13 +4,17 @@ Each rule has an id, a category (breaks-old-code, locks-table, data-loss; plus u
 policy for the gate's own findings), the dialects it applies to, a one-line summary, and the
 safe expand/contract alternative shown next to every finding.
 """
+
 from __future__ import annotations
 
 from . import columns, constraints, data, indexes, meta, tables, types
 from .base import Rule, Scope
 
-RULES: dict[str, Rule] = {r.id: r for family in (columns, types, tables, indexes, constraints, data, meta)
-                          for r in family.RULES}
+RULES: dict[str, Rule] = {
+    r.id: r
+    for family in (columns, types, tables, indexes, constraints, data, meta)
+    for r in family.RULES
+}
 
 
 def rules_for(dialect: str) -> tuple[Rule, ...]:

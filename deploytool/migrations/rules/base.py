@@ -1,8 +1,9 @@
 """What a rule is, and the facts a rule may consult besides the operation itself."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..ops import Op, key
 from ..schema import ColumnInfo, LiveSchema

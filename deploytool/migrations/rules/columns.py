@@ -1,4 +1,5 @@
 """Column rules: drop, rename, NOT NULL without a default, NULL-ability changes, rewriting adds."""
+
 from __future__ import annotations
 
 from .. import ops
@@ -7,8 +8,10 @@ from .base import ALL, MYSQL_PG, PG, Rule, Scope
 
 def _drop_column(op, s: Scope):
     if isinstance(op, ops.DropColumn) and not s.is_new_column(op.table, op.column):
-        return (f"drops {op.table}.{op.column} while old workers still select, hydrate and insert it; "
-                "their queries fail as soon as the column is gone")
+        return (
+            f"drops {op.table}.{op.column} while old workers still select, hydrate and insert it; "
+            "their queries fail as soon as the column is gone"
+        )
     return None
 
 
@@ -22,21 +25,31 @@ def _add_not_null(op, s: Scope):
     if not isinstance(op, ops.AddColumn):
         return None
     c = op.column
-    if c.not_null and c.default is None and not (c.auto_increment or c.generated_stored or c.primary_key):
-        return (f"adds {op.table}.{c.name} NOT NULL without a default: old code inserts rows without it and "
-                "every such INSERT fails (and the ALTER itself fails if the table has rows)")
+    if (
+        c.not_null
+        and c.default is None
+        and not (c.auto_increment or c.generated_stored or c.primary_key)
+    ):
+        return (
+            f"adds {op.table}.{c.name} NOT NULL without a default: old code inserts rows without it and "
+            "every such INSERT fails (and the ALTER itself fails if the table has rows)"
+        )
     return None
 
 
 def _set_not_null(op, s: Scope):
     if isinstance(op, ops.SetNotNull):
-        return (f"sets {op.table}.{op.column} NOT NULL: PostgreSQL scans the whole table under an ACCESS "
-                "EXCLUSIVE lock, and old code that writes NULL there starts failing")
+        return (
+            f"sets {op.table}.{op.column} NOT NULL: PostgreSQL scans the whole table under an ACCESS "
+            "EXCLUSIVE lock, and old code that writes NULL there starts failing"
+        )
     if isinstance(op, ops.RedefineColumn) and op.new.not_null:
         info = s.live(op.table, op.column)
         if info is not None and info.nullable:
-            return (f"makes {op.table}.{op.column} NOT NULL (it is nullable now): old code that writes NULL "
-                    "there starts failing, and the ALTER fails if a NULL row exists")
+            return (
+                f"makes {op.table}.{op.column} NOT NULL (it is nullable now): old code that writes NULL "
+                "there starts failing, and the ALTER fails if a NULL row exists"
+            )
     return None
 
 
@@ -51,9 +64,15 @@ def _drop_not_null(op, s: Scope):
 
 
 def _volatile_default(op, s: Scope):
-    if isinstance(op, ops.AddColumn) and op.column.default is not None and op.column.default.volatile:
-        return (f"adds {op.table}.{op.column.name} DEFAULT {op.column.default.sql}: {op.column.default.why}; "
-                "the table is rewritten while writes wait")
+    if (
+        isinstance(op, ops.AddColumn)
+        and op.column.default is not None
+        and op.column.default.volatile
+    ):
+        return (
+            f"adds {op.table}.{op.column.name} DEFAULT {op.column.default.sql}: {op.column.default.why}; "
+            "the table is rewritten while writes wait"
+        )
     return None
 
 
@@ -63,43 +82,99 @@ def _rewriting_column(op, s: Scope):
     c = op.column
     if c.auto_increment or c.generated_stored:
         what = "a serial/identity/AUTO_INCREMENT" if c.auto_increment else "a stored generated"
-        how = ("rewrites the table under an ACCESS EXCLUSIVE lock" if s.dialect == "pgsql"
-               else "copies or rebuilds the table while writes wait")
+        how = (
+            "rewrites the table under an ACCESS EXCLUSIVE lock"
+            if s.dialect == "pgsql"
+            else "copies or rebuilds the table while writes wait"
+        )
         return f"adds {what} column {op.table}.{c.name}: filling it for every existing row {how}"
     return None
 
 
 def _json_column(op, s: Scope):
-    if isinstance(op, ops.AddColumn) and op.column.type is not None and op.column.type.name == "JSON":
-        return (f"adds {op.table}.{op.column.name} as json, which has no equality operator: old queries on this "
-                "table using SELECT DISTINCT, UNION or GROUP BY over all columns start failing")
+    if (
+        isinstance(op, ops.AddColumn)
+        and op.column.type is not None
+        and op.column.type.name == "JSON"
+    ):
+        return (
+            f"adds {op.table}.{op.column.name} as json, which has no equality operator: old queries on this "
+            "table using SELECT DISTINCT, UNION or GROUP BY over all columns start failing"
+        )
     return None
 
 
 RULES = (
-    Rule("drop-column", "breaks-old-code", ALL, "dropping a column old code still uses",
-         "Contract in two releases: first ship code that no longer reads or writes the column (drop it from "
-         "models, $fillable, $casts and queries) and let old workers drain; drop it in a later release.",
-         _drop_column),
-    Rule("rename-column", "breaks-old-code", ALL, "renaming a column old code still uses",
-         "Expand/contract: add the new column, write both (in code or with a trigger), backfill in batches, "
-         "switch reads to the new one, and drop the old column in a later release.", _rename_column),
-    Rule("add-not-null-column", "breaks-old-code", ALL, "adding a NOT NULL column without a default",
-         "Add the column nullable or with a constant default, ship code that always sets it, backfill in "
-         "batches, and only then add NOT NULL.", _add_not_null),
-    Rule("set-not-null", "breaks-old-code", MYSQL_PG, "setting NOT NULL on an existing column",
-         "First ship code that never writes NULL and backfill. On PostgreSQL add CHECK (col IS NOT NULL) "
-         "NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (12+ skips the scan) and drop the check.",
-         _set_not_null),
-    Rule("drop-not-null", "breaks-old-code", MYSQL_PG, "making a NOT NULL column nullable",
-         "Ship code that tolerates NULL in this column before any code writes NULL to it.",
-         _drop_not_null, default="warn"),
-    Rule("volatile-default", "locks-table", MYSQL_PG, "adding a column whose default rewrites the table",
-         "Add the column without a default (or with a constant one), then SET DEFAULT for new rows and "
-         "backfill existing rows in batches from a job.", _volatile_default),
-    Rule("add-rewriting-column", "locks-table", MYSQL_PG, "adding a serial, identity or stored generated column",
-         "Add a plain nullable column, fill it in batches, then attach the sequence/default; for a new key build "
-         "a unique index concurrently and attach it.", _rewriting_column),
-    Rule("add-json-column", "breaks-old-code", PG, "adding a json (not jsonb) column",
-         "Use jsonb, which has an equality operator.", _json_column, default="warn"),
+    Rule(
+        "drop-column",
+        "breaks-old-code",
+        ALL,
+        "dropping a column old code still uses",
+        "Contract in two releases: first ship code that no longer reads or writes the column (drop it from "
+        "models, $fillable, $casts and queries) and let old workers drain; drop it in a later release.",
+        _drop_column,
+    ),
+    Rule(
+        "rename-column",
+        "breaks-old-code",
+        ALL,
+        "renaming a column old code still uses",
+        "Expand/contract: add the new column, write both (in code or with a trigger), backfill in batches, "
+        "switch reads to the new one, and drop the old column in a later release.",
+        _rename_column,
+    ),
+    Rule(
+        "add-not-null-column",
+        "breaks-old-code",
+        ALL,
+        "adding a NOT NULL column without a default",
+        "Add the column nullable or with a constant default, ship code that always sets it, backfill in "
+        "batches, and only then add NOT NULL.",
+        _add_not_null,
+    ),
+    Rule(
+        "set-not-null",
+        "breaks-old-code",
+        MYSQL_PG,
+        "setting NOT NULL on an existing column",
+        "First ship code that never writes NULL and backfill. On PostgreSQL add CHECK (col IS NOT NULL) "
+        "NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (12+ skips the scan) and drop the check.",
+        _set_not_null,
+    ),
+    Rule(
+        "drop-not-null",
+        "breaks-old-code",
+        MYSQL_PG,
+        "making a NOT NULL column nullable",
+        "Ship code that tolerates NULL in this column before any code writes NULL to it.",
+        _drop_not_null,
+        default="warn",
+    ),
+    Rule(
+        "volatile-default",
+        "locks-table",
+        MYSQL_PG,
+        "adding a column whose default rewrites the table",
+        "Add the column without a default (or with a constant one), then SET DEFAULT for new rows and "
+        "backfill existing rows in batches from a job.",
+        _volatile_default,
+    ),
+    Rule(
+        "add-rewriting-column",
+        "locks-table",
+        MYSQL_PG,
+        "adding a serial, identity or stored generated column",
+        "Add a plain nullable column, fill it in batches, then attach the sequence/default; for a new key build "
+        "a unique index concurrently and attach it.",
+        _rewriting_column,
+    ),
+    Rule(
+        "add-json-column",
+        "breaks-old-code",
+        PG,
+        "adding a json (not jsonb) column",
+        "Use jsonb, which has an equality operator.",
+        _json_column,
+        default="warn",
+    ),
 )

@@ -1,4 +1,5 @@
 """Data rules: backfills that touch a whole table in one statement."""
+
 from __future__ import annotations
 
 from .. import ops
@@ -14,13 +15,25 @@ def _unbatched(op, s: Scope):
         return None  # a DELETE without WHERE is the data-loss rule's
     if key(op.table) in _SYSTEM_TABLES:
         return None
-    held = " and, inside Laravel's migration transaction, until the migration ends" if s.transactional else ""
-    return (f"{op.kind.upper()} on {op.table} touches every matching row in one statement, with no LIMIT or "
-            f"key range: row locks are held until it ends{held}, and replicas fall behind")
+    held = (
+        " and, inside Laravel's migration transaction, until the migration ends"
+        if s.transactional
+        else ""
+    )
+    return (
+        f"{op.kind.upper()} on {op.table} touches every matching row in one statement, with no LIMIT or "
+        f"key range: row locks are held until it ends{held}, and replicas fall behind"
+    )
 
 
 RULES = (
-    Rule("unbatched-write", "locks-table", ALL, "an UPDATE/DELETE backfill in one statement",
-         "Backfill from a queued job or command in batches by primary key (chunkById, or WHERE id BETWEEN ? AND "
-         "?), outside the migration; keep the migration to schema changes.", _unbatched),
+    Rule(
+        "unbatched-write",
+        "locks-table",
+        ALL,
+        "an UPDATE/DELETE backfill in one statement",
+        "Backfill from a queued job or command in batches by primary key (chunkById, or WHERE id BETWEEN ? AND "
+        "?), outside the migration; keep the migration to schema changes.",
+        _unbatched,
+    ),
 )

@@ -1,5 +1,6 @@
 """Index rules: non-concurrent index builds and drops (PostgreSQL), CONCURRENTLY inside Laravel's
 transaction, unique constraints over existing data, and new primary keys."""
+
 from __future__ import annotations
 
 from .. import ops
@@ -19,30 +20,40 @@ def _not_concurrent(op, s: Scope):
 
 def _drop_not_concurrent(op, s: Scope):
     if isinstance(op, ops.DropIndex) and not op.concurrently:
-        return (f"DROP INDEX {op.name} takes an ACCESS EXCLUSIVE lock on its table: it queues behind long "
-                "queries and everything queues behind it")
+        return (
+            f"DROP INDEX {op.name} takes an ACCESS EXCLUSIVE lock on its table: it queues behind long "
+            "queries and everything queues behind it"
+        )
     return None
 
 
 def _concurrent_in_txn(op, s: Scope):
     concurrent = isinstance(op, (ops.AddIndex, ops.DropIndex, ops.Reindex)) and op.concurrently
     if concurrent and s.transactional:
-        return ("CONCURRENTLY cannot run inside a transaction block, and Laravel runs this migration in one on "
-                "PostgreSQL: the migration will fail")
+        return (
+            "CONCURRENTLY cannot run inside a transaction block, and Laravel runs this migration in one on "
+            "PostgreSQL: the migration will fail"
+        )
     return None
 
 
 def _unique(op, s: Scope):
     if isinstance(op, ops.AddConstraint) and op.kind == "unique" and not op.using_index:
         if s.dialect == "pgsql":
-            return (f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE lock "
-                    "(reads and writes wait), fails on existing duplicates, and old code inserting duplicates "
-                    "starts failing")
-        return (f"adds a unique index on {op.table}: it fails if existing rows hold duplicates, and old code "
-                "that inserts duplicates starts failing")
+            return (
+                f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE lock "
+                "(reads and writes wait), fails on existing duplicates, and old code inserting duplicates "
+                "starts failing"
+            )
+        return (
+            f"adds a unique index on {op.table}: it fails if existing rows hold duplicates, and old code "
+            "that inserts duplicates starts failing"
+        )
     if isinstance(op, ops.AddIndex) and op.unique and s.dialect != "pgsql":
-        return (f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, and old code "
-                "that inserts duplicates starts failing")
+        return (
+            f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, and old code "
+            "that inserts duplicates starts failing"
+        )
     return None
 
 
@@ -55,17 +66,48 @@ def _primary(op, s: Scope):
 
 
 RULES = (
-    Rule("index-not-concurrently", "locks-table", PG, "building an index without CONCURRENTLY",
-         f"CREATE INDEX CONCURRENTLY (or REINDEX … CONCURRENTLY) in {_NO_TXN}.", _not_concurrent),
-    Rule("drop-index-not-concurrently", "locks-table", PG, "dropping an index without CONCURRENTLY",
-         f"DROP INDEX CONCURRENTLY in {_NO_TXN}.", _drop_not_concurrent, default="warn"),
-    Rule("concurrently-in-transaction", "locks-table", PG, "CONCURRENTLY inside a transactional migration",
-         "Add `public $withinTransaction = false;` to this migration and keep it to that one statement.",
-         _concurrent_in_txn, on_new_tables=True),
-    Rule("add-unique-constraint", "breaks-old-code", ALL, "adding a unique constraint or index over existing data",
-         "First ship code that never writes duplicates and remove existing ones. On PostgreSQL: CREATE UNIQUE "
-         f"INDEX CONCURRENTLY in {_NO_TXN}, then ADD CONSTRAINT … UNIQUE USING INDEX.", _unique),
-    Rule("add-primary-key", "locks-table", MYSQL_PG, "adding a primary key to an existing table",
-         "PostgreSQL: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … PRIMARY KEY USING INDEX. MySQL: an "
-         "online schema change tool (gh-ost, pt-online-schema-change) or a maintenance window.", _primary),
+    Rule(
+        "index-not-concurrently",
+        "locks-table",
+        PG,
+        "building an index without CONCURRENTLY",
+        f"CREATE INDEX CONCURRENTLY (or REINDEX … CONCURRENTLY) in {_NO_TXN}.",
+        _not_concurrent,
+    ),
+    Rule(
+        "drop-index-not-concurrently",
+        "locks-table",
+        PG,
+        "dropping an index without CONCURRENTLY",
+        f"DROP INDEX CONCURRENTLY in {_NO_TXN}.",
+        _drop_not_concurrent,
+        default="warn",
+    ),
+    Rule(
+        "concurrently-in-transaction",
+        "locks-table",
+        PG,
+        "CONCURRENTLY inside a transactional migration",
+        "Add `public $withinTransaction = false;` to this migration and keep it to that one statement.",
+        _concurrent_in_txn,
+        on_new_tables=True,
+    ),
+    Rule(
+        "add-unique-constraint",
+        "breaks-old-code",
+        ALL,
+        "adding a unique constraint or index over existing data",
+        "First ship code that never writes duplicates and remove existing ones. On PostgreSQL: CREATE UNIQUE "
+        f"INDEX CONCURRENTLY in {_NO_TXN}, then ADD CONSTRAINT … UNIQUE USING INDEX.",
+        _unique,
+    ),
+    Rule(
+        "add-primary-key",
+        "locks-table",
+        MYSQL_PG,
+        "adding a primary key to an existing table",
+        "PostgreSQL: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … PRIMARY KEY USING INDEX. MySQL: an "
+        "online schema change tool (gh-ost, pt-online-schema-change) or a maintenance window.",
+        _primary,
+    ),
 )

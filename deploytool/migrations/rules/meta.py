@@ -1,4 +1,5 @@
 """Rules about the gate's own knowledge: statements it cannot read, and bad allow annotations."""
+
 from __future__ import annotations
 
 from .. import ops
@@ -19,10 +20,23 @@ def _never(op, s: Scope):
 
 
 RULES = (
-    Rule(UNKNOWN, "unknown", ALL, "a statement the gate cannot read",
-         "Rewrite it in plain SQL the parser understands, or review it and annotate the migration with "
-         "`deploytool: allow unknown-statement -- <why it is safe>`.", _unknown, on_new_tables=True),
-    Rule(BAD_ANNOTATION, "policy", ALL, "an allow annotation without a reason or with an unknown rule",
-         "Write `deploytool: allow RULE -- reason`, naming a rule id from `deploytool check-migrations --rules`.",
-         _never, on_new_tables=True),
+    Rule(
+        UNKNOWN,
+        "unknown",
+        ALL,
+        "a statement the gate cannot read",
+        "Rewrite it in plain SQL the parser understands, or review it and annotate the migration with "
+        "`deploytool: allow unknown-statement -- <why it is safe>`.",
+        _unknown,
+        on_new_tables=True,
+    ),
+    Rule(
+        BAD_ANNOTATION,
+        "policy",
+        ALL,
+        "an allow annotation without a reason or with an unknown rule",
+        "Write `deploytool: allow RULE -- reason`, naming a rule id from `deploytool check-migrations --rules`.",
+        _never,
+        on_new_tables=True,
+    ),
 )

@@ -1,4 +1,5 @@
 """Allow annotations: in PHP and SQL comments, with a mandatory reason; never from string literals."""
+
 from __future__ import annotations
 
 from deploytool.migrations.check import check
@@ -8,28 +9,37 @@ from deploytool.migrations.policy import MigrationPolicy
 DROP = ('alter table "users" drop column "legacy"',)
 
 
-def run(source: str, file: str = "2024_01_01_000000_drop_legacy.php", statements=DROP, dialect="pgsql"):
+def run(
+    source: str, file: str = "2024_01_01_000000_drop_legacy.php", statements=DROP, dialect="pgsql"
+):
     report = check([PendingMigration("m", file, statements, source)], dialect, MigrationPolicy())
     return report, {f.rule: f for f in report.findings}
 
 
 def test_php_line_comment_allows_with_reason():
     report, found = run("<?php\n// deploytool: allow drop-column -- unused since release 41\n")
-    assert found["drop-column"].allowed and found["drop-column"].allow_reason == "unused since release 41"
+    assert (
+        found["drop-column"].allowed
+        and found["drop-column"].allow_reason == "unused since release 41"
+    )
     assert not report.blocked
 
 
 def test_php_hash_and_block_comments():
-    for src in ("<?php\n# deploytool: allow drop-column -- gone\n",
-                "<?php\n/* deploytool: allow drop-column -- gone */\n",
-                "<?php\n/**\n * deploytool: allow drop-column, rename-table -- gone\n */\n"):
+    for src in (
+        "<?php\n# deploytool: allow drop-column -- gone\n",
+        "<?php\n/* deploytool: allow drop-column -- gone */\n",
+        "<?php\n/**\n * deploytool: allow drop-column, rename-table -- gone\n */\n",
+    ):
         report, found = run(src)
         assert found["drop-column"].allow_reason == "gone", src
         assert not report.blocked
 
 
 def test_sql_comment_in_raw_migration():
-    report, found = run("-- deploytool: allow drop-column -- archived\nalter table ...", file="001_drop.sql")
+    report, found = run(
+        "-- deploytool: allow drop-column -- archived\nalter table ...", file="001_drop.sql"
+    )
     assert found["drop-column"].allowed and not report.blocked
 
 
@@ -58,7 +68,9 @@ def test_annotation_only_allows_the_named_rule():
 
 
 def test_unknown_statement_can_be_allowed():
-    report, found = run("<?php\n// deploytool: allow unknown-statement -- reviewed by hand\n", statements=(None,))
+    report, found = run(
+        "<?php\n// deploytool: allow unknown-statement -- reviewed by hand\n", statements=(None,)
+    )
     assert found["unknown-statement"].allowed and not report.blocked
 
 

@@ -1,5 +1,6 @@
 """The benchmark runs and reports its figures (no assertion on time), and the parser coverage
 figure still favours pglast for PostgreSQL."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -24,5 +25,11 @@ def test_bench_reports_figures():
 
 def test_pglast_covers_at_least_what_sqlglot_does():
     cov = load().pg_coverage()
-    assert cov["pglast_understood_by_gate"] >= cov["sqlglot_understood_by_gate"] >= cov["sqlglot_structured_tree"]
-    assert cov["statements"] - cov["pglast_understood_by_gate"] == 2  # the DO block and the syntax error
+    assert (
+        cov["pglast_understood_by_gate"]
+        >= cov["sqlglot_understood_by_gate"]
+        >= cov["sqlglot_structured_tree"]
+    )
+    assert (
+        cov["statements"] - cov["pglast_understood_by_gate"] == 2
+    )  # the DO block and the syntax error

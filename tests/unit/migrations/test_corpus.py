@@ -1,4 +1,5 @@
 """Run the corpus: each case's pending set through check(), compared with the expected rule ids."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,7 @@ PHP_NO_TXN = "<?php\nreturn new class extends Migration { public $withinTransact
 
 
 def live_schema(spec: dict) -> LiveSchema | None:
-    """"table.column": "type [NOT NULL] [charset]" -> LiveSchema."""
+    """ "table.column": "type [NOT NULL] [charset]" -> LiveSchema."""
     if not spec:
         return None
     columns = {}
@@ -33,8 +34,15 @@ def live_schema(spec: dict) -> LiveSchema | None:
 def pending(case: Case) -> list[PendingMigration]:
     source = (PHP_NO_TXN if case.no_txn else PHP_TXN) if case.laravel else None
     ext = ".php" if case.laravel else ".sql"
-    return [PendingMigration(f"{case.id}_{n}", f"{case.id}_{n}{ext}", tuple(split_statements(sql, case.dialect)), source)
-            for n, sql in enumerate(case.migrations, 1)]
+    return [
+        PendingMigration(
+            f"{case.id}_{n}",
+            f"{case.id}_{n}{ext}",
+            tuple(split_statements(sql, case.dialect)),
+            source,
+        )
+        for n, sql in enumerate(case.migrations, 1)
+    ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

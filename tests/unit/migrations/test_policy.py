@@ -1,4 +1,5 @@
 """Policy: block / warn / off, per-rule overrides, rule defaults, and refusal of typos."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,11 @@ from deploytool.migrations.check import check
 from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
 
-SQL = ('alter table "users" drop column "legacy"', 'drop index "i"', 'alter table "t" add column "n" int')
+SQL = (
+    'alter table "users" drop column "legacy"',
+    'drop index "i"',
+    'alter table "t" add column "n" int',
+)
 
 
 def rules(policy: MigrationPolicy) -> dict[str, str]:
@@ -16,7 +21,10 @@ def rules(policy: MigrationPolicy) -> dict[str, str]:
 
 
 def test_block_mode_uses_rule_defaults():
-    assert rules(MigrationPolicy()) == {"drop-column": "block", "drop-index-not-concurrently": "warn"}
+    assert rules(MigrationPolicy()) == {
+        "drop-column": "block",
+        "drop-index-not-concurrently": "warn",
+    }
 
 
 def test_warn_mode_never_blocks():
@@ -30,9 +38,12 @@ def test_off_mode_reports_nothing():
 
 
 def test_per_rule_overrides_win():
-    assert rules(MigrationPolicy("block", {"drop-column": "warn", "drop-index-not-concurrently": "block"})) == {
-        "drop-column": "warn", "drop-index-not-concurrently": "block"}
-    assert rules(MigrationPolicy("block", {"drop-column": "off"})) == {"drop-index-not-concurrently": "warn"}
+    assert rules(
+        MigrationPolicy("block", {"drop-column": "warn", "drop-index-not-concurrently": "block"})
+    ) == {"drop-column": "warn", "drop-index-not-concurrently": "block"}
+    assert rules(MigrationPolicy("block", {"drop-column": "off"})) == {
+        "drop-index-not-concurrently": "warn"
+    }
     assert rules(MigrationPolicy("off", {"drop-column": "block"})) == {"drop-column": "block"}
 
 
@@ -41,13 +52,26 @@ def test_warn_only_report_is_not_blocked():
     assert report.findings and not report.blocked
 
 
-@pytest.mark.parametrize("mode, rules_, message", [
-    ("strict", {}, "mode: expected one of block, warn, off, got 'strict'"),
-    ("block", {"drop-colum": "off"}, "rules.drop-colum: unknown rule (did you mean 'drop-column'?)"),
-    ("block", {"drop-column": "ignore"}, "rules.drop-column: expected one of block, warn, off, got 'ignore'"),
-])
+@pytest.mark.parametrize(
+    "mode, rules_, message",
+    [
+        ("strict", {}, "mode: expected one of block, warn, off, got 'strict'"),
+        (
+            "block",
+            {"drop-colum": "off"},
+            "rules.drop-colum: unknown rule (did you mean 'drop-column'?)",
+        ),
+        (
+            "block",
+            {"drop-column": "ignore"},
+            "rules.drop-column: expected one of block, warn, off, got 'ignore'",
+        ),
+    ],
+)
 def test_typos_are_refused(mode, rules_, message):
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+    with pytest.raises(
+        ValueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")
+    ):
         MigrationPolicy(mode, rules_)
 
 

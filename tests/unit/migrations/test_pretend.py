@@ -1,14 +1,25 @@
 """The pretend-output parser on output captured from Laravel 8.83 against MariaDB 10.11 and PostgreSQL 15."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
-from deploytool.migrations.pretend import (UNATTRIBUTED, PendingStatement, class_to_file, migration_class,
-                                           migrations_from_pretend, parse_pretend)
+from deploytool.migrations.pretend import (
+    UNATTRIBUTED,
+    PendingStatement,
+    class_to_file,
+    migration_class,
+    migrations_from_pretend,
+    parse_pretend,
+)
 
 CAPTURED = Path(__file__).parent / "captured"
-FILES = ["2024_02_01_000000_drop_legacy_column.php", "2024_03_01_000000_rename_name.php",
-         "2024_04_01_000000_widen.php", "2024_06_01_000000_rename_nick.php"]
+FILES = [
+    "2024_02_01_000000_drop_legacy_column.php",
+    "2024_03_01_000000_rename_name.php",
+    "2024_04_01_000000_widen.php",
+    "2024_06_01_000000_rename_nick.php",
+]
 
 
 def captured(name: str) -> str:
@@ -17,7 +28,9 @@ def captured(name: str) -> str:
 
 def test_multi_line_statement_and_bindings():
     stmts = parse_pretend(captured("postgres.txt"))
-    assert stmts[2] == PendingStatement("DropLegacyColumn", "update users\n set name = 'x'\n where id = 1")
+    assert stmts[2] == PendingStatement(
+        "DropLegacyColumn", "update users\n set name = 'x'\n where id = 1"
+    )
     assert stmts[3].sql == 'update "users" set "name" = ? where "id" = ?'
     assert [s.migration for s in stmts].count("More") == 5
     assert all(s.sql for s in stmts)
@@ -31,7 +44,9 @@ def test_failed_dump_line_is_unknown():
     stmts = parse_pretend(captured("mariadb_dbal.txt"))
     last = stmts[-1]
     assert last.migration == "RenameNick" and last.sql is None and "failed to dump" in last.note
-    assert stmts[-2].migration == "2024_04_01_000000_widen"  # anonymous migrations print their file name
+    assert (
+        stmts[-2].migration == "2024_04_01_000000_widen"
+    )  # anonymous migrations print their file name
 
 
 def test_fatal_error_without_names_is_unattributed():
@@ -45,15 +60,17 @@ def test_fatal_error_without_names_is_unattributed():
 def test_fatal_error_is_attributed_to_the_next_pending_migration():
     stmts = parse_pretend(captured("mariadb_no_dbal.txt"), FILES)
     assert [(s.migration, s.sql is None) for s in stmts[-3:]] == [
-        ("2024_03_01_000000_rename_name", True), ("2024_04_01_000000_widen", True),
-        ("2024_06_01_000000_rename_nick", True)]
+        ("2024_03_01_000000_rename_name", True),
+        ("2024_04_01_000000_widen", True),
+        ("2024_06_01_000000_rename_nick", True),
+    ]
     assert "not reached" in stmts[-1].note
 
 
 def test_boxed_message_is_unwrapped_mid_word():
     stmts = parse_pretend(captured("mariadb_change_no_dbal.txt"), FILES[2:3])
     assert stmts == [PendingStatement("2024_04_01_000000_widen", None, stmts[0].note)]
-    assert 'requires Doctrine DBAL. Please install the doctrine/dbal package.' in stmts[0].note
+    assert "requires Doctrine DBAL. Please install the doctrine/dbal package." in stmts[0].note
 
 
 def test_names_restrict_prefixes():
@@ -63,14 +80,21 @@ def test_names_restrict_prefixes():
 
 def test_ansi_colours_are_stripped():
     out = "\x1b[32mDropLegacyColumn:\x1b[39m alter table `users` drop `legacy`\n"
-    assert parse_pretend(out) == [PendingStatement("DropLegacyColumn", "alter table `users` drop `legacy`")]
+    assert parse_pretend(out) == [
+        PendingStatement("DropLegacyColumn", "alter table `users` drop `legacy`")
+    ]
 
 
 def test_class_to_file():
     assert migration_class("2024_01_01_000000_drop_legacy_column.php") == "DropLegacyColumn"
-    assert class_to_file(["DropLegacyColumn", "2024_04_01_000000_widen", "Database\\Migrations\\RenameName", "Nope"],
-                         FILES) == {"DropLegacyColumn": FILES[0], "2024_04_01_000000_widen": FILES[2],
-                                    "Database\\Migrations\\RenameName": FILES[1]}
+    assert class_to_file(
+        ["DropLegacyColumn", "2024_04_01_000000_widen", "Database\\Migrations\\RenameName", "Nope"],
+        FILES,
+    ) == {
+        "DropLegacyColumn": FILES[0],
+        "2024_04_01_000000_widen": FILES[2],
+        "Database\\Migrations\\RenameName": FILES[1],
+    }
 
 
 def test_migrations_from_pretend_groups_by_file():

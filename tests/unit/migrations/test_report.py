@@ -1,4 +1,5 @@
 """The report: JSON shape, plain lines, the rich table, offline command exit codes, the registry."""
+
 from __future__ import annotations
 
 import io
@@ -16,9 +17,14 @@ from deploytool.migrations.policy import MigrationPolicy
 from deploytool.migrations.render import report_lines, report_table
 from deploytool.migrations.rules import RULES
 
-PENDING = [PendingMigration("2024_01_01_000000_drop_legacy", "2024_01_01_000000_drop_legacy.php",
-                            ("alter table `users` add `nick` varchar(255) null", "alter table `users` drop `legacy`"),
-                            "<?php\n")]
+PENDING = [
+    PendingMigration(
+        "2024_01_01_000000_drop_legacy",
+        "2024_01_01_000000_drop_legacy.php",
+        ("alter table `users` add `nick` varchar(255) null", "alter table `users` drop `legacy`"),
+        "<?php\n",
+    )
+]
 
 
 def test_json_shape():
@@ -28,15 +34,31 @@ def test_json_shape():
     assert data["version"] == 1 and data["dialect"] == "mysql" and data["blocked"] is True
     assert data["counts"] == {"block": 1, "warn": 0, "allowed": 0}
     (f,) = data["findings"]
-    assert set(f) == {"migration", "rule", "category", "statement_index", "statement", "excerpt", "why",
-                      "alternative", "severity", "allowed", "allow_reason"}
-    assert f["rule"] == "drop-column" and f["statement_index"] == 2 and f["statement"] == PENDING[0].statements[1]
+    assert set(f) == {
+        "migration",
+        "rule",
+        "category",
+        "statement_index",
+        "statement",
+        "excerpt",
+        "why",
+        "alternative",
+        "severity",
+        "allowed",
+        "allow_reason",
+    }
+    assert (
+        f["rule"] == "drop-column"
+        and f["statement_index"] == 2
+        and f["statement"] == PENDING[0].statements[1]
+    )
 
 
 def test_clean_report():
     report = check(PENDING[:0], "mysql", MigrationPolicy())
     assert not report.blocked and report_lines(report) == [
-        "migration gate (mysql): ok: 0 blocking, 0 warning(s), 0 allowed in 0 pending migrations"]
+        "migration gate (mysql): ok: 0 blocking, 0 warning(s), 0 allowed in 0 pending migrations"
+    ]
 
 
 def test_report_lines_and_table():
@@ -58,7 +80,11 @@ def test_offline_exit_codes(tmp_path):
     unsafe.write_text('alter table "users" drop column "legacy";\n')
     safe = tmp_path / "safe.sql"
     safe.write_text('alter table "users" add column "nick" text;\n')
-    assert run_offline(unsafe, "pgsql", MigrationPolicy(), False, console) == ExitCode.MIGRATION_BLOCKED == 6
+    assert (
+        run_offline(unsafe, "pgsql", MigrationPolicy(), False, console)
+        == ExitCode.MIGRATION_BLOCKED
+        == 6
+    )
     assert run_offline(safe, "pgsql", MigrationPolicy(), False, console) == ExitCode.OK
     assert run_offline(unsafe, "pgsql", MigrationPolicy("warn"), False, console) == ExitCode.OK
 
@@ -84,7 +110,12 @@ def test_offline_unreadable_file(tmp_path):
 
 def test_dialect_from_driver():
     assert [dialect_from_driver(d) for d in ("mysql", "mariadb", "pgsql", "sqlite", " MySQL ")] == [
-        "mysql", "mysql", "pgsql", "sqlite", "mysql"]
+        "mysql",
+        "mysql",
+        "pgsql",
+        "sqlite",
+        "mysql",
+    ]
     with pytest.raises(UnsupportedDialect, match="sqlsrv"):
         dialect_from_driver("sqlsrv")
     with pytest.raises(UnsupportedDialect, match="unknown database driver"):
