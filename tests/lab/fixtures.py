@@ -29,7 +29,12 @@ def _int_env(name: str, default: int) -> int:
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
     fleet = Lab(
-        hosts=_int_env("DEPLOYTOOL_LAB_HOSTS", 3), workers=_int_env("DEPLOYTOOL_LAB_WORKERS", 2)
+        hosts=_int_env("DEPLOYTOOL_LAB_HOSTS", 3),
+        workers=_int_env("DEPLOYTOOL_LAB_WORKERS", 2),
+        # several labs side by side (each developer's, each helper's): their own addresses and ports
+        address_prefix=os.environ.get("DEPLOYTOOL_LAB_PREFIX") or "127.20.0",
+        redis_port=_int_env("DEPLOYTOOL_LAB_REDIS", 6391),
+        mariadb_port=_int_env("DEPLOYTOOL_LAB_MARIADB", 3391),
     )
     if fleet.is_up() and fleet.owner_alive() is False:
         fleet.down()  # orphaned by a session that was killed before its teardown
