@@ -1,4 +1,5 @@
-"""Allow annotations: `deploytool: allow RULE[, RULE…] -- reason`, written in a migration's comments.
+"""Allow annotations: `deploytool: allow RULE[, RULE…] -- reason`, written in a migration's
+comments.
 
 An annotation allows the named rules for that one migration and its reason is shown in the
 report. It must carry a reason after ` -- `; one without a reason, or naming a rule that does not

@@ -167,7 +167,10 @@ def _finding(
         and rule.category == "locks-table"
         and rule.id not in ("concurrently-in-transaction", "validate-in-transaction")
     ):
-        why += "; Laravel runs this migration in one transaction, so the lock is held until the migration ends"
+        why += (
+            "; Laravel runs this migration in one transaction, so the lock is held until the "
+            "migration ends"
+        )
     reason = allowed.get(rule.id)
     return Finding(
         migration,

@@ -4,8 +4,9 @@ A type is read with sqlglot's type parser (PostgreSQL spellings like `character 
 `int4` included) into a name and its parameters. `change_cost` answers "does going from this
 type to that one rewrite or copy the table?" from measured behaviour:
 
-* PostgreSQL 15: varchar(n) -> varchar(m >= n), varchar -> text and numeric(p,s) -> numeric(q >= p,s)
-  keep the table's file (relfilenode); int -> bigint and any `USING` rewrite it.
+* PostgreSQL 15: varchar(n) -> varchar(m >= n), varchar -> text and
+  numeric(p,s) -> numeric(q >= p,s) keep the table's file (relfilenode); int -> bigint and any
+  `USING` rewrite it.
 * MariaDB 10.11 / MySQL InnoDB: a longer VARCHAR is in place only while its byte length stays on
   the same side of 255 bytes (one length byte or two), so utf8mb4 varchar(50) -> varchar(100)
   (200 -> 400 bytes) is a table copy but varchar(100) -> varchar(200) is instant; appending enum
@@ -114,19 +115,25 @@ def _mysql_cost(old: ColType, new: ColType, charset: str | None) -> str | None:
             if (o * per_char <= 255) == (m * per_char <= 255):
                 return None
             return (
-                f"{old.sql} -> {new.sql} crosses 255 bytes ({o * per_char} -> {m * per_char} bytes in "
-                f"{charset or DEFAULT_MYSQL_CHARSET}): InnoDB needs a second length byte, so it copies the "
-                "table and blocks writes"
+                f"{old.sql} -> {new.sql} crosses 255 bytes ({o * per_char} -> {m * per_char} bytes "
+                f"in {charset or DEFAULT_MYSQL_CHARSET}): InnoDB needs a second length byte, so it "
+                "copies the table and blocks writes"
             )
     if old.name == new.name == "ENUM":
         if new.params[: len(old.params)] == old.params:
             return None
         return enum_change_why(old, new)
-    return f"changing {old.sql} to {new.sql} makes InnoDB copy the table (ALGORITHM=COPY) and block writes"
+    return (
+        f"changing {old.sql} to {new.sql} makes InnoDB copy the table (ALGORITHM=COPY) and block "
+        "writes"
+    )
 
 
 def enum_change_why(old: ColType, new: ColType) -> str:
     removed = [v for v in old.params if v not in new.params]
     if removed:
         return f"removes enum value(s) {', '.join(removed)} that old code may still write or read"
-    return "reorders enum values: stored indexes change meaning, sorting changes, and the table is copied"
+    return (
+        "reorders enum values: stored indexes change meaning, sorting changes, and the table is "
+        "copied"
+    )

@@ -1,8 +1,8 @@
 """`deploytool check-migrations --sql FILE --dialect D`: the gate on one SQL file, no host needed.
 
-Exit codes come from deploytool.errors.ExitCode: OK when clean (warnings included), MIGRATION_BLOCKED
-when a blocking finding is not allowed, CONFIG when the file cannot be read (one line, no
-traceback), USAGE for an unknown dialect.
+Exit codes come from deploytool.errors.ExitCode: OK when clean (warnings included),
+MIGRATION_BLOCKED when a blocking finding is not allowed, CONFIG when the file cannot be read (one
+line, no traceback), USAGE for an unknown dialect.
 """
 
 from __future__ import annotations

@@ -88,7 +88,8 @@ class RenameColumn(Op):
 
 @dataclass(frozen=True)
 class RedefineColumn(Op):
-    """MySQL MODIFY / CHANGE: the whole definition is restated; only the live schema tells what changed."""
+    """MySQL MODIFY / CHANGE: the whole definition is restated; only the live schema tells what
+    changed."""
 
     table: str
     column: str  # the name before the statement

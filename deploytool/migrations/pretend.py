@@ -131,7 +131,8 @@ def _failure(
 
 
 def _boxed_message(lines: list[str]) -> str:
-    """Symfony prints the message in a padded box, hard-wrapped at a fixed width, mid-word included."""
+    """Symfony prints the message in a padded box, hard-wrapped at a fixed width, mid-word
+    included."""
     body = []
     for line in lines:
         if not line.strip():
@@ -170,7 +171,8 @@ def migration_class(file_name: str) -> str:
 
 
 def class_to_file(class_names: Iterable[str], file_names: Iterable[str]) -> dict[str, str]:
-    """Map each printed name (a class, possibly namespaced, or an anonymous migration's file stem) to its file."""
+    """Map each printed name (a class, possibly namespaced, or an anonymous migration's file stem)
+    to its file."""
     files = list(file_names)
     by_class: dict[str, str] = {}
     by_stem: dict[str, str] = {}

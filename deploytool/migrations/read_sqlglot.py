@@ -293,7 +293,8 @@ def default(e: exp.Expression, dialect: str) -> ops.Default:
     if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal):
         return ops.Default(sql, False)
     if dialect == "mysql":
-        # Measured on MariaDB 10.11: an expression default (`DEFAULT (uuid())`) forces ALGORITHM=COPY.
+        # Measured on MariaDB 10.11: an expression default (`DEFAULT (uuid())`) forces
+        # ALGORITHM=COPY.
         return ops.Default(
             sql, True, "an expression default is computed per row, so InnoDB copies the table"
         )
@@ -319,7 +320,8 @@ _KEY_COLUMNS = {"id", "uuid", "ctid", "rowid"}
 
 
 def bounded_where(cond: exp.Expression) -> bool:
-    """Does the WHERE touch a bounded set of rows: a key lookup, a key range, or a LIMITed subquery?"""
+    """Does the WHERE touch a bounded set of rows: a key lookup, a key range, or a LIMITed
+    subquery?"""
     conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
     lower = upper = False
     for c in conjuncts:

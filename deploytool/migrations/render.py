@@ -22,8 +22,8 @@ def headline(report: Report) -> str:
     verdict = "BLOCKED" if report.blocked else "ok"
     n = len(report.migrations)
     return (
-        f"migration gate ({report.dialect}): {verdict}: {blocking} blocking, {warnings} warning(s), "
-        f"{allowed} allowed in {n} pending migration{'s' if n != 1 else ''}"
+        f"migration gate ({report.dialect}): {verdict}: {blocking} blocking, {warnings} "
+        f"warning(s), {allowed} allowed in {n} pending migration{'s' if n != 1 else ''}"
     )
 
 

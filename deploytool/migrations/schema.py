@@ -53,7 +53,8 @@ class LiveSchema:
 
     @classmethod
     def from_tsv(cls, text: str) -> LiveSchema:
-        """The tab-separated output of `mysql -B -N -e` or `psql -At -F '\\t' -c` running COLUMNS_QUERY."""
+        """The tab-separated output of `mysql -B -N -e` or `psql -At -F '\\t' -c` running
+        COLUMNS_QUERY."""
         return cls.from_rows(
             tuple(line.split("\t")) for line in text.splitlines() if line.count("\t") >= 3
         )

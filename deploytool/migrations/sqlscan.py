@@ -114,7 +114,8 @@ def _quoted_end(s: str, i: int, quote: str, backslash: bool) -> int:
 
 
 def _dollar_tag_end(s: str, i: int) -> int:
-    """End of a `$tag$` opener at i, or 0. `$1` (a parameter) is not a tag: tags never start with a digit."""
+    """End of a `$tag$` opener at i, or 0. `$1` (a parameter) is not a tag: tags never start with
+    a digit."""
     j = i + 1
     if j < len(s) and s[j] == "$":
         return j + 1

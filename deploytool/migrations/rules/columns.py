@@ -17,7 +17,10 @@ def _drop_column(op, s: Scope):
 
 def _rename_column(op, s: Scope):
     if isinstance(op, ops.RenameColumn) and not s.is_new_column(op.table, op.column):
-        return f"renames {op.table}.{op.column} to {op.to}; old code keeps using the name {op.column} and fails"
+        return (
+            f"renames {op.table}.{op.column} to {op.to}; old code keeps using the name {op.column} "
+            "and fails"
+        )
     return None
 
 
@@ -31,8 +34,8 @@ def _add_not_null(op, s: Scope):
         and not (c.auto_increment or c.generated_stored or c.primary_key)
     ):
         return (
-            f"adds {op.table}.{c.name} NOT NULL without a default: old code inserts rows without it and "
-            "every such INSERT fails (and the ALTER itself fails if the table has rows)"
+            f"adds {op.table}.{c.name} NOT NULL without a default: old code inserts rows without "
+            "it and every such INSERT fails (and the ALTER itself fails if the table has rows)"
         )
     return None
 
@@ -40,15 +43,15 @@ def _add_not_null(op, s: Scope):
 def _set_not_null(op, s: Scope):
     if isinstance(op, ops.SetNotNull):
         return (
-            f"sets {op.table}.{op.column} NOT NULL: PostgreSQL scans the whole table under an ACCESS "
-            "EXCLUSIVE lock, and old code that writes NULL there starts failing"
+            f"sets {op.table}.{op.column} NOT NULL: PostgreSQL scans the whole table under an "
+            "ACCESS EXCLUSIVE lock, and old code that writes NULL there starts failing"
         )
     if isinstance(op, ops.RedefineColumn) and op.new.not_null:
         info = s.live(op.table, op.column)
         if info is not None and info.nullable:
             return (
-                f"makes {op.table}.{op.column} NOT NULL (it is nullable now): old code that writes NULL "
-                "there starts failing, and the ALTER fails if a NULL row exists"
+                f"makes {op.table}.{op.column} NOT NULL (it is nullable now): old code that writes "
+                "NULL there starts failing, and the ALTER fails if a NULL row exists"
             )
     return None
 
@@ -59,7 +62,10 @@ def _drop_not_null(op, s: Scope):
     if isinstance(op, ops.RedefineColumn) and not op.new.not_null and not op.new.primary_key:
         info = s.live(op.table, op.column)
         if info is not None and info.nullable is False:
-            return f"makes {op.table}.{op.column} nullable (it is NOT NULL now): old code may assume it never is"
+            return (
+                f"makes {op.table}.{op.column} nullable (it is NOT NULL now): old code may assume "
+                "it never is"
+            )
     return None
 
 
@@ -70,8 +76,8 @@ def _volatile_default(op, s: Scope):
         and op.column.default.volatile
     ):
         return (
-            f"adds {op.table}.{op.column.name} DEFAULT {op.column.default.sql}: {op.column.default.why}; "
-            "the table is rewritten while writes wait"
+            f"adds {op.table}.{op.column.name} DEFAULT {op.column.default.sql}: "
+            f"{op.column.default.why}; the table is rewritten while writes wait"
         )
     return None
 
@@ -98,8 +104,9 @@ def _json_column(op, s: Scope):
         and op.column.type.name == "JSON"
     ):
         return (
-            f"adds {op.table}.{op.column.name} as json, which has no equality operator: old queries on this "
-            "table using SELECT DISTINCT, UNION or GROUP BY over all columns start failing"
+            f"adds {op.table}.{op.column.name} as json, which has no equality operator: old "
+            "queries on this table using SELECT DISTINCT, UNION or GROUP BY over all columns "
+            "start failing"
         )
     return None
 
@@ -110,8 +117,9 @@ RULES = (
         "breaks-old-code",
         ALL,
         "dropping a column old code still uses",
-        "Contract in two releases: first ship code that no longer reads or writes the column (drop it from "
-        "models, $fillable, $casts and queries) and let old workers drain; drop it in a later release.",
+        "Contract in two releases: first ship code that no longer reads or writes the column (drop "
+        "it from models, $fillable, $casts and queries) and let old workers drain; drop it in a "
+        "later release.",
         _drop_column,
     ),
     Rule(
@@ -119,8 +127,8 @@ RULES = (
         "breaks-old-code",
         ALL,
         "renaming a column old code still uses",
-        "Expand/contract: add the new column, write both (in code or with a trigger), backfill in batches, "
-        "switch reads to the new one, and drop the old column in a later release.",
+        "Expand/contract: add the new column, write both (in code or with a trigger), backfill in "
+        "batches, switch reads to the new one, and drop the old column in a later release.",
         _rename_column,
     ),
     Rule(
@@ -128,8 +136,8 @@ RULES = (
         "breaks-old-code",
         ALL,
         "adding a NOT NULL column without a default",
-        "Add the column nullable or with a constant default, ship code that always sets it, backfill in "
-        "batches, and only then add NOT NULL.",
+        "Add the column nullable or with a constant default, ship code that always sets it, "
+        "backfill in batches, and only then add NOT NULL.",
         _add_not_null,
     ),
     Rule(
@@ -137,8 +145,9 @@ RULES = (
         "breaks-old-code",
         MYSQL_PG,
         "setting NOT NULL on an existing column",
-        "First ship code that never writes NULL and backfill. On PostgreSQL add CHECK (col IS NOT NULL) "
-        "NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (12+ skips the scan) and drop the check.",
+        "First ship code that never writes NULL and backfill. On PostgreSQL add CHECK (col IS NOT "
+        "NULL) NOT VALID, VALIDATE it in a later migration, then SET NOT NULL (12+ skips the scan) "
+        "and drop the check.",
         _set_not_null,
     ),
     Rule(
@@ -155,8 +164,8 @@ RULES = (
         "locks-table",
         MYSQL_PG,
         "adding a column whose default rewrites the table",
-        "Add the column without a default (or with a constant one), then SET DEFAULT for new rows and "
-        "backfill existing rows in batches from a job.",
+        "Add the column without a default (or with a constant one), then SET DEFAULT for new rows "
+        "and backfill existing rows in batches from a job.",
         _volatile_default,
     ),
     Rule(
@@ -164,8 +173,8 @@ RULES = (
         "locks-table",
         MYSQL_PG,
         "adding a serial, identity or stored generated column",
-        "Add a plain nullable column, fill it in batches, then attach the sequence/default; for a new key build "
-        "a unique index concurrently and attach it.",
+        "Add a plain nullable column, fill it in batches, then attach the sequence/default; for a "
+        "new key build a unique index concurrently and attach it.",
         _rewriting_column,
     ),
     Rule(

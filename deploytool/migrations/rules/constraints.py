@@ -15,12 +15,12 @@ def _foreign_key(op, s: Scope):
         return None
     if s.dialect == "pgsql":
         return (
-            f"adding a foreign key on {op.table} without NOT VALID checks every row while holding SHARE ROW "
-            "EXCLUSIVE locks on it and on the referenced table: writes to both wait"
+            f"adding a foreign key on {op.table} without NOT VALID checks every row while holding "
+            "SHARE ROW EXCLUSIVE locks on it and on the referenced table: writes to both wait"
         )
     return (
-        f"InnoDB adds a foreign key to {op.table} only with ALGORITHM=COPY while foreign_key_checks=1 "
-        "(measured on MariaDB 10.11): the table is copied and writes wait"
+        f"InnoDB adds a foreign key to {op.table} only with ALGORITHM=COPY while "
+        "foreign_key_checks=1 (measured on MariaDB 10.11): the table is copied and writes wait"
     )
 
 
@@ -34,7 +34,10 @@ def _check(op, s: Scope):
         f"domain {op.table}" if isinstance(op, ops.AddConstraint) and op.on_domain else op.table
     )
     if s.dialect == "pgsql":
-        return f"adding a CHECK on {target} without NOT VALID scans every row under an ACCESS EXCLUSIVE lock"
+        return (
+            f"adding a CHECK on {target} without NOT VALID scans every row under an ACCESS "
+            "EXCLUSIVE lock"
+        )
     return (
         f"adding a CHECK on {target} copies the table (ALGORITHM=COPY, measured on MariaDB 10.11)"
     )
@@ -55,8 +58,8 @@ def _validate_same_txn(op, s: Scope):
     for o in s.earlier:
         if isinstance(o, ops.AddConstraint) and o.not_valid and (o.name or "").lower() == name:
             return (
-                f"VALIDATE CONSTRAINT {op.name} runs in the same transaction that added it NOT VALID, so the "
-                "ADD's stronger lock is held through the whole validation scan"
+                f"VALIDATE CONSTRAINT {op.name} runs in the same transaction that added it NOT "
+                "VALID, so the ADD's stronger lock is held through the whole validation scan"
             )
     return None
 
@@ -67,8 +70,9 @@ RULES = (
         "locks-table",
         MYSQL_PG,
         "adding a foreign key in one validating step",
-        "PostgreSQL: ADD CONSTRAINT … FOREIGN KEY … NOT VALID, then VALIDATE CONSTRAINT in a later migration "
-        "(it takes only SHARE UPDATE EXCLUSIVE). MySQL: an online schema change tool or a maintenance window.",
+        "PostgreSQL: ADD CONSTRAINT … FOREIGN KEY … NOT VALID, then VALIDATE CONSTRAINT in a later "
+        "migration (it takes only SHARE UPDATE EXCLUSIVE). MySQL: an online schema change tool or "
+        "a maintenance window.",
         _foreign_key,
     ),
     Rule(
@@ -76,8 +80,8 @@ RULES = (
         "locks-table",
         MYSQL_PG,
         "adding a CHECK in one validating step",
-        "PostgreSQL: ADD CONSTRAINT … CHECK (…) NOT VALID, then VALIDATE CONSTRAINT in a later migration. "
-        "MySQL: enforce it in code first, add it in a maintenance window.",
+        "PostgreSQL: ADD CONSTRAINT … CHECK (…) NOT VALID, then VALIDATE CONSTRAINT in a later "
+        "migration. MySQL: enforce it in code first, add it in a maintenance window.",
         _check,
     ),
     Rule(
@@ -85,8 +89,8 @@ RULES = (
         "locks-table",
         PG,
         "adding an exclusion constraint",
-        "There is no NOT VALID for exclusion constraints: add it in a maintenance window, or enforce the rule "
-        "in code.",
+        "There is no NOT VALID for exclusion constraints: add it in a maintenance window, or "
+        "enforce the rule in code.",
         _exclusion,
     ),
     Rule(

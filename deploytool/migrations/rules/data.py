@@ -21,8 +21,8 @@ def _unbatched(op, s: Scope):
         else ""
     )
     return (
-        f"{op.kind.upper()} on {op.table} touches every matching row in one statement, with no LIMIT or "
-        f"key range: row locks are held until it ends{held}, and replicas fall behind"
+        f"{op.kind.upper()} on {op.table} touches every matching row in one statement, with no "
+        f"LIMIT or key range: row locks are held until it ends{held}, and replicas fall behind"
     )
 
 
@@ -32,8 +32,8 @@ RULES = (
         "locks-table",
         ALL,
         "an UPDATE/DELETE backfill in one statement",
-        "Backfill from a queued job or command in batches by primary key (chunkById, or WHERE id BETWEEN ? AND "
-        "?), outside the migration; keep the migration to schema changes.",
+        "Backfill from a queued job or command in batches by primary key (chunkById, or WHERE id "
+        "BETWEEN ? AND ?), outside the migration; keep the migration to schema changes.",
         _unbatched,
     ),
 )

@@ -12,7 +12,10 @@ _NO_TXN = "a migration with `public $withinTransaction = false;` holding only th
 def _not_concurrent(op, s: Scope):
     if isinstance(op, ops.AddIndex) and not op.concurrently:
         kind = "CREATE UNIQUE INDEX" if op.unique else "CREATE INDEX"
-        return f"{kind} on {op.table} blocks every write to it (SHARE lock) until the whole index is built"
+        return (
+            f"{kind} on {op.table} blocks every write to it (SHARE lock) until the whole index is "
+            "built"
+        )
     if isinstance(op, ops.Reindex) and not op.concurrently:
         return f"REINDEX {op.target} blocks writes, and reads that use the index, until it finishes"
     return None
@@ -21,8 +24,8 @@ def _not_concurrent(op, s: Scope):
 def _drop_not_concurrent(op, s: Scope):
     if isinstance(op, ops.DropIndex) and not op.concurrently:
         return (
-            f"DROP INDEX {op.name} takes an ACCESS EXCLUSIVE lock on its table: it queues behind long "
-            "queries and everything queues behind it"
+            f"DROP INDEX {op.name} takes an ACCESS EXCLUSIVE lock on its table: it queues behind "
+            "long queries and everything queues behind it"
         )
     return None
 
@@ -31,8 +34,8 @@ def _concurrent_in_txn(op, s: Scope):
     concurrent = isinstance(op, (ops.AddIndex, ops.DropIndex, ops.Reindex)) and op.concurrently
     if concurrent and s.transactional:
         return (
-            "CONCURRENTLY cannot run inside a transaction block, and Laravel runs this migration in one on "
-            "PostgreSQL: the migration will fail"
+            "CONCURRENTLY cannot run inside a transaction block, and Laravel runs this migration "
+            "in one on PostgreSQL: the migration will fail"
         )
     return None
 
@@ -41,18 +44,18 @@ def _unique(op, s: Scope):
     if isinstance(op, ops.AddConstraint) and op.kind == "unique" and not op.using_index:
         if s.dialect == "pgsql":
             return (
-                f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE lock "
-                "(reads and writes wait), fails on existing duplicates, and old code inserting duplicates "
-                "starts failing"
+                f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE "
+                "lock (reads and writes wait), fails on existing duplicates, and old code "
+                "inserting duplicates starts failing"
             )
         return (
-            f"adds a unique index on {op.table}: it fails if existing rows hold duplicates, and old code "
-            "that inserts duplicates starts failing"
+            f"adds a unique index on {op.table}: it fails if existing rows hold duplicates, and "
+            "old code that inserts duplicates starts failing"
         )
     if isinstance(op, ops.AddIndex) and op.unique and s.dialect != "pgsql":
         return (
-            f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, and old code "
-            "that inserts duplicates starts failing"
+            f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, "
+            "and old code that inserts duplicates starts failing"
         )
     return None
 
@@ -60,7 +63,10 @@ def _unique(op, s: Scope):
 def _primary(op, s: Scope):
     if isinstance(op, ops.AddConstraint) and op.kind == "primary" and not op.using_index:
         if s.dialect == "pgsql":
-            return f"ADD PRIMARY KEY on {op.table} builds its index (and any NOT NULL) under an ACCESS EXCLUSIVE lock"
+            return (
+                f"ADD PRIMARY KEY on {op.table} builds its index (and any NOT NULL) under an "
+                "ACCESS EXCLUSIVE lock"
+            )
         return f"adding a primary key to {op.table} rebuilds the whole table"
     return None
 
@@ -88,7 +94,10 @@ RULES = (
         "locks-table",
         PG,
         "CONCURRENTLY inside a transactional migration",
-        "Add `public $withinTransaction = false;` to this migration and keep it to that one statement.",
+        (
+            "Add `public $withinTransaction = false;` to this migration and keep it to that one "
+            "statement."
+        ),
         _concurrent_in_txn,
         on_new_tables=True,
     ),
@@ -97,8 +106,8 @@ RULES = (
         "breaks-old-code",
         ALL,
         "adding a unique constraint or index over existing data",
-        "First ship code that never writes duplicates and remove existing ones. On PostgreSQL: CREATE UNIQUE "
-        f"INDEX CONCURRENTLY in {_NO_TXN}, then ADD CONSTRAINT … UNIQUE USING INDEX.",
+        "First ship code that never writes duplicates and remove existing ones. On PostgreSQL: "
+        f"CREATE UNIQUE INDEX CONCURRENTLY in {_NO_TXN}, then ADD CONSTRAINT … UNIQUE USING INDEX.",
         _unique,
     ),
     Rule(
@@ -106,8 +115,9 @@ RULES = (
         "locks-table",
         MYSQL_PG,
         "adding a primary key to an existing table",
-        "PostgreSQL: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … PRIMARY KEY USING INDEX. MySQL: an "
-        "online schema change tool (gh-ost, pt-online-schema-change) or a maintenance window.",
+        "PostgreSQL: CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT … PRIMARY KEY USING "
+        "INDEX. MySQL: an online schema change tool (gh-ost, pt-online-schema-change) or a "
+        "maintenance window.",
         _primary,
     ),
 )

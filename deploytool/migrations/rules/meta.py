@@ -25,8 +25,8 @@ RULES = (
         "unknown",
         ALL,
         "a statement the gate cannot read",
-        "Rewrite it in plain SQL the parser understands, or review it and annotate the migration with "
-        "`deploytool: allow unknown-statement -- <why it is safe>`.",
+        "Rewrite it in plain SQL the parser understands, or review it and annotate the migration "
+        "with `deploytool: allow unknown-statement -- <why it is safe>`.",
         _unknown,
         on_new_tables=True,
     ),
@@ -35,7 +35,10 @@ RULES = (
         "policy",
         ALL,
         "an allow annotation without a reason or with an unknown rule",
-        "Write `deploytool: allow RULE -- reason`, naming a rule id from `deploytool check-migrations --rules`.",
+        (
+            "Write `deploytool: allow RULE -- reason`, naming a rule id from "
+            "`deploytool check-migrations --rules`."
+        ),
         _never,
         on_new_tables=True,
     ),

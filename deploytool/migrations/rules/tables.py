@@ -10,7 +10,8 @@ _SYSTEM_TABLES = {"sqlite_sequence"}
 
 
 def _rebuilt(op: ops.DropTable, s: Scope) -> bool:
-    """DROP t … CREATE t … INSERT INTO t SELECT: a copy-and-swap rebuild, e.g. Doctrine on SQLite."""
+    """DROP t … CREATE t … INSERT INTO t SELECT: a copy-and-swap rebuild, e.g. Doctrine on
+    SQLite."""
     k = key(op.table)
     created = any(isinstance(o, ops.CreateTable) and key(o.table) == k for o in s.later)
     refilled = any(
@@ -30,8 +31,9 @@ def _drop_table(op, s: Scope):
 def _rebuild(op, s: Scope):
     if isinstance(op, ops.DropTable) and op.kind == "table" and _rebuilt(op, s):
         return (
-            f"rebuilds {op.table} by copying it into a new table: writes are blocked throughout, rows old "
-            "workers write during the copy can be lost, and any column not copied is dropped"
+            f"rebuilds {op.table} by copying it into a new table: writes are blocked throughout, "
+            "rows old workers write during the copy can be lost, and any column not copied is "
+            "dropped"
         )
     return None
 
@@ -47,8 +49,8 @@ def _truncate(op, s: Scope):
         why = f"deletes every row of {op.table}"
         if op.cascade:
             why += (
-                " and, through CASCADE, of every table with a foreign key to it (Laravel's truncate() adds "
-                "CASCADE on PostgreSQL)"
+                " and, through CASCADE, of every table with a foreign key to it (Laravel's "
+                "truncate() adds CASCADE on PostgreSQL)"
             )
         return why
     return None
@@ -67,7 +69,10 @@ def _delete_all(op, s: Scope):
         and not op.has_where
         and key(op.table) not in _SYSTEM_TABLES
     ):
-        return f"deletes every row of {op.table} (a DELETE without WHERE; Laravel's truncate() on SQLite is one)"
+        return (
+            f"deletes every row of {op.table} (a DELETE without WHERE; Laravel's truncate() on "
+            "SQLite is one)"
+        )
     return None
 
 
@@ -77,8 +82,8 @@ RULES = (
         "data-loss",
         ALL,
         "dropping a table or view old code still uses",
-        "Stop using the table in one release and let old workers drain; back it up or rename it aside, and "
-        "drop it in a later release.",
+        "Stop using the table in one release and let old workers drain; back it up or rename it "
+        "aside, and drop it in a later release.",
         _drop_table,
     ),
     Rule(
@@ -86,8 +91,8 @@ RULES = (
         "locks-table",
         ALL,
         "rebuilding a table by copy (drop, create, copy back)",
-        "Use a single ALTER TABLE for the change (SQLite 3.35+ can DROP COLUMN, 3.25+ RENAME COLUMN), or run "
-        "the rebuild in a maintenance window.",
+        "Use a single ALTER TABLE for the change (SQLite 3.35+ can DROP COLUMN, 3.25+ RENAME "
+        "COLUMN), or run the rebuild in a maintenance window.",
         _rebuild,
     ),
     Rule(
@@ -95,8 +100,8 @@ RULES = (
         "breaks-old-code",
         ALL,
         "renaming a table, view or schema",
-        "Create the new table, write both, backfill, move reads, and drop the old one in a later release; "
-        "or rename and leave a view under the old name until old workers are gone.",
+        "Create the new table, write both, backfill, move reads, and drop the old one in a later "
+        "release; or rename and leave a view under the old name until old workers are gone.",
         _rename_table,
     ),
     Rule(
@@ -104,8 +109,8 @@ RULES = (
         "data-loss",
         ALL,
         "emptying a table",
-        "Delete only the rows you mean to, in batches from a job; if the table is unused, stop using it and "
-        "drop it in a later release.",
+        "Delete only the rows you mean to, in batches from a job; if the table is unused, stop "
+        "using it and drop it in a later release.",
         _truncate,
     ),
     Rule(
