@@ -18,7 +18,9 @@ def demo(c, keep=False):
 
 @task(help={"k": "pytest -k expression", "unit": "only the fast rings (no lab)"})
 def test(c, k="", unit=False):
-    """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab."""
+    """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab.
+
+    `--unit` runs only the unit and pipeline rings (no lab, no databases)."""
     paths = "tests/unit tests/pipeline" if unit else "tests"
     c.run(f"{PY} -m pytest -q -p no:cacheprovider {paths}" + (f" -k {k!r}" if k else ""), pty=False)
 

@@ -32,14 +32,20 @@ TEMPLATE = {
         "alter table `t{i}` drop `legacy`",
         "update `t{i}` set `name` = ? where `id` = ?",
         "alter table `t{i}` add index `t{i}_nick_index`(`nick`)",
-        "alter table `t{i}` add constraint `t{i}_u_foreign` foreign key (`u_id`) references `users` (`id`)",
+        (
+            "alter table `t{i}` add constraint `t{i}_u_foreign` foreign key (`u_id`) references "
+            "`users` (`id`)"
+        ),
     ],
     "pgsql": [
         'alter table "t{i}" add column "nick" varchar(255) null',
         'alter table "t{i}" drop column "legacy"',
         'update "t{i}" set "name" = ? where "id" = ?',
         'create index "t{i}_nick_index" on "t{i}" ("nick")',
-        'alter table "t{i}" add constraint "t{i}_u_foreign" foreign key ("u_id") references "users" ("id")',
+        (
+            'alter table "t{i}" add constraint "t{i}_u_foreign" foreign key ("u_id") references '
+            '"users" ("id")'
+        ),
     ],
 }
 

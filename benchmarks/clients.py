@@ -293,7 +293,8 @@ class Ansible(Client):
             "gathering = explicit\nretry_files_enabled = False\nstdout_callback = minimal\n"
             f"local_tmp = {self.dir}/tmp\n"
             "[ssh_connection]\npipelining = True\n"
-            f"ssh_args = -o ControlMaster=auto -o ControlPersist=300s -o UserKnownHostsFile={s.known_hosts} "
+            "ssh_args = -o ControlMaster=auto -o ControlPersist=300s "
+            f"-o UserKnownHostsFile={s.known_hosts} "
             "-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes\n"
             f"control_path_dir = {self.cp}\n"
         )

@@ -51,7 +51,10 @@ def boot_script_text(spec: HostSpec) -> str:
         "\n".join(
             [
                 "#!/bin/sh",
-                f"# PID 1 of light bench host {spec.name}: private /run and deploy path, fake workers, then sshd.",
+                (
+                    f"# PID 1 of light bench host {spec.name}: private /run and deploy path, fake "
+                    "workers, then sshd."
+                ),
                 "set -eu",
                 f"mount --bind {q(str(spec.app_dir))} {DEPLOY_PATH}",
                 f"mount --bind {q(str(spec.run_dir))} /run",
@@ -174,7 +177,9 @@ class LightLab:
                 launched.append((s, proc, ProcRef.of(proc.pid)))
             for s, proc, ref in launched:
                 kid = wait_until(
-                    lambda ref=ref, proc=proc, s=s: children(ref.pid) or (proc.poll() is not None and _fail(s)),
+                    lambda ref=ref, proc=proc, s=s: (
+                        children(ref.pid) or (proc.poll() is not None and _fail(s))
+                    ),
                     timeout,
                     f"{s.name}'s namespace init",
                 )[0]
@@ -183,7 +188,9 @@ class LightLab:
                 self._save()
             for s, proc, _ in launched:
                 wait_until(
-                    lambda s=s, proc=proc: ssh_banner(s.address, s.port) or (proc.poll() is not None and _fail(s)),
+                    lambda s=s, proc=proc: (
+                        ssh_banner(s.address, s.port) or (proc.poll() is not None and _fail(s))
+                    ),
                     timeout,
                     f"{s.name}'s sshd",
                 )
@@ -207,7 +214,8 @@ class LightLab:
         return left
 
     def stop_leftovers(self) -> None:
-        """A bench killed before its teardown left hosts behind: stop them by their recorded pids."""
+        """A bench killed before its teardown left hosts behind: stop them by their recorded
+        pids."""
         try:
             data = json.loads((self.root / "state.json").read_text())
         except FileNotFoundError:

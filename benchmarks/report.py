@@ -34,8 +34,9 @@ def brief(fig: dict) -> str:
     if "wall_median" not in fig:
         return str(fig)
     return (
-        f"{fig['wall_median'] * 1000:.0f} ms [{fig['wall_min'] * 1000:.0f}-{fig['wall_max'] * 1000:.0f}] "
-        f"cpu {fig['cpu_median']:.2f}s rss {fig['peak_rss_mb']} MB"
+        f"{fig['wall_median'] * 1000:.0f} ms "
+        f"[{fig['wall_min'] * 1000:.0f}-{fig['wall_max'] * 1000:.0f}] cpu {fig['cpu_median']:.2f}s "
+        f"rss {fig['peak_rss_mb']} MB"
     )
 
 
@@ -56,7 +57,8 @@ def table(results: dict) -> str:
     for lab in results.get("light", []):
         n = lab["hosts"]
         lines.append(
-            f"\n== {n} hosts (load before {lab['load_before'][0]:.2f}, after {lab['load_after'][0]:.2f}) =="
+            f"\n== {n} hosts (load before {lab['load_before'][0]:.2f}, after "
+            f"{lab['load_after'][0]:.2f}) =="
         )
         for workload, title in TITLE.items():
             rows = lab.get(workload)
@@ -65,7 +67,8 @@ def table(results: dict) -> str:
             per = PER[workload]
             lines.append(f"\n{title}")
             lines.append(
-                f"  {'client':22} {'median ms':>10} {'range ms':>17} {'cpu s':>7} {'rss MB':>7}  ratios"
+                f"  {'client':22} {'median ms':>10} {'range ms':>17} {'cpu s':>7} {'rss MB':>7}  "
+                "ratios"
             )
             for client, fig in rows.items():
                 if "wall_median" not in fig:
@@ -98,10 +101,10 @@ def ship_table(ship: dict) -> str:
     ]
     for r in ship["runs"]:
         lines.append(
-            f"  run {r['run']}: total {r['total']:.2f}s  drain {r['drain']:.2f}s  longest in-flight job "
-            f"left at restart {r['longest_job_left']:.2f}s  drain overhead {r['drain_overhead']:.2f}s  "
-            f"noticed last exit after {r['notice_delay'] * 1000:.0f} ms  overhead beyond the work "
-            f"{r['overhead']:.2f}s"
+            f"  run {r['run']}: total {r['total']:.2f}s  drain {r['drain']:.2f}s  longest "
+            f"in-flight job left at restart {r['longest_job_left']:.2f}s  drain overhead "
+            f"{r['drain_overhead']:.2f}s  noticed last exit after {r['notice_delay'] * 1000:.0f} "
+            f"ms  overhead beyond the work {r['overhead']:.2f}s"
         )
         lines.append("    steps: " + ", ".join(f"{k} {v:.2f}s" for k, v in r["steps"].items()))
     return "\n".join(lines)

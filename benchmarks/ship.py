@@ -61,7 +61,8 @@ def _deploytool(*args: str, timeout: float = 300) -> tuple[float, list[dict], st
     ]
     if proc.returncode != 0:
         raise RuntimeError(
-            f"deploytool {' '.join(args[:2])} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-2000:]}"
+            f"deploytool {' '.join(args[:2])} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n"
+            f"{proc.stderr[-2000:]}"
         )
     return time.time() - t0, events, proc.stderr
 
@@ -176,7 +177,8 @@ def run(quick: bool = False, log=print, transport: str = "asyncssh", poll: str =
             r = one_ship(lab, i + 1, transport, poll, tmp)
             log(
                 f"  ship run {r['run']}: total {r['total']}s drain {r['drain']}s longest job left "
-                f"{r['longest_job_left']}s notice {r['notice_delay'] * 1000:.0f} ms overhead {r['overhead']}s"
+                f"{r['longest_job_left']}s notice {r['notice_delay'] * 1000:.0f} ms overhead "
+                f"{r['overhead']}s"
             )
             out["runs"].append(r)
     except Exception as e:  # reported in the results, the light-lab figures still stand

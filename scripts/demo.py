@@ -56,14 +56,17 @@ def main() -> int:
             if row.finished:
                 by_version[row.version] = by_version.get(row.version, 0) + 1
         print(
-            f"\nledger: {account.finished} of {len(seqs)} jobs finished, lost {len(account.lost)}, interrupted "
-            f"{len(account.interrupted)}, duplicated {len(account.duplicated)}; by version {by_version}"
+            f"\nledger: {account.finished} of {len(seqs)} jobs finished, lost {len(account.lost)}, "
+            "interrupted "
+            f"{len(account.interrupted)}, duplicated {len(account.duplicated)}; by version "
+            f"{by_version}"
         )
         return code
     finally:
         if args.keep:
             print(
-                f"\nlab left running: deploytool drain-status lab -i {lab.inventory_path}; stop it with "
+                f"\nlab left running: deploytool drain-status lab -i {lab.inventory_path}; stop it "
+                "with "
                 "`python3 -m invoke lab.down`"
             )
         else:

@@ -113,9 +113,9 @@ def retry_after_rules(facts: HostFacts) -> list[Finding]:
                     failed(
                         "queue.retry-after",
                         subject,
-                        f"queue connection `{name}` has retry_after={retry}"
-                        f" but the worker's --timeout is {timeout or 'unlimited'}: a job still running "
-                        "is handed to a second worker",
+                        f"queue connection `{name}` has retry_after={retry} but the worker's "
+                        f"--timeout is {timeout or 'unlimited'}: a job still running is handed to "
+                        "a second worker",
                         f"raise `retry_after` for `{name}` in "
                         f"config/queue.php above {timeout or 'the timeout'} (or lower --timeout)",
                         where,
@@ -161,5 +161,8 @@ def cache_rule(facts: HostFacts) -> Finding | None:
         facts.host,
         f"cache store is {what}, private to {why}: queue:restart never "
         "reaches the other workers, so they keep running old code",
-        "set CACHE_DRIVER=redis (or memcached/database) in the shared .env, then `php artisan config:cache`",
+        (
+            "set CACHE_DRIVER=redis (or memcached/database) in the shared .env, then "
+            "`php artisan config:cache`"
+        ),
     )

@@ -1,4 +1,5 @@
-"""What doctor knows about one host: plain frozen data, gathered by inspect.py, read by the rules."""
+"""What doctor knows about one host: plain frozen data, gathered by inspect.py, read by the
+rules."""
 
 from __future__ import annotations
 

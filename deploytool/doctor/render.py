@@ -18,7 +18,10 @@ STYLE = {PASS: "green", WARN: "yellow", FAIL: "bold red"}
 def summary(report: Report) -> str:
     c = report.counts
     verdict = "FAILED" if report.failed else "ok"
-    return f"doctor {report.target}: {verdict}: {c[FAIL]} failed, {c[WARN]} warning(s), {c[PASS]} passed"
+    return (
+        f"doctor {report.target}: {verdict}: {c[FAIL]} failed, {c[WARN]} warning(s), {c[PASS]} "
+        "passed"
+    )
 
 
 def plain_lines(report: Report) -> list[str]:

@@ -90,8 +90,8 @@ def program_rules(facts: HostFacts, p: Program, w: WorkerCommand) -> list[Findin
         )
     else:
         why = (
-            "`unexpected` (supervisord's default) ignores exit code 0, which is how a worker leaves after "
-            "queue:restart"
+            "`unexpected` (supervisord's default) ignores exit code 0, which is how a worker "
+            "leaves after queue:restart"
             if p.autorestart == "unexpected"
             else f"autorestart={p.autorestart}"
         )
@@ -116,7 +116,10 @@ def directory_rule(facts: HostFacts, p: Program, w: WorkerCommand, subject: str)
     directory, so one pinned to a release looks old (or new) forever."""
     current = facts.deploy_path.rstrip("/") + "/current"
     releases = facts.deploy_path.rstrip("/") + "/releases/"
-    fix = f"set directory={current} and run `php {current}/artisan ...` in [program:{p.name}], {APPLY}"
+    fix = (
+        f"set directory={current} and run `php {current}/artisan ...` in [program:{p.name}], "
+        f"{APPLY}"
+    )
     if p.directory.startswith(releases):
         return failed(
             "supervisor.directory",
@@ -145,9 +148,8 @@ def directory_rule(facts: HostFacts, p: Program, w: WorkerCommand, subject: str)
     return warned(
         "supervisor.directory",
         subject,
-        f"directory={p.directory or '(unset)'} and artisan "
-        f"{w.artisan}: not both on {current}, so workers may not run (or be seen to run) the release "
-        "deploytool ships",
+        f"directory={p.directory or '(unset)'} and artisan {w.artisan}: not both on {current}, so "
+        "workers may not run (or be seen to run) the release deploytool ships",
         fix,
         p.at("directory"),
     )
@@ -194,7 +196,10 @@ def live_rules(facts: HostFacts, p: Program, w: WorkerCommand, subject: str) -> 
                 "supervisor.running",
                 subject,
                 "crashing: " + ", ".join(f"{n} {s}" for n, s in bad.items()),
-                f"read the program's log (`supervisorctl tail {next(iter(bad))}`) and fix the start error",
+                (
+                    f"read the program's log (`supervisorctl tail {next(iter(bad))}`) and fix the "
+                    "start error"
+                ),
             )
         )
     elif idle:
@@ -215,7 +220,8 @@ def live_rules(facts: HostFacts, p: Program, w: WorkerCommand, subject: str) -> 
 
 
 def applied_rule(facts: HostFacts, p: Program, states, subject: str) -> list[Finding]:
-    """A running worker whose command line differs from the file runs an edited-but-unapplied config."""
+    """A running worker whose command line differs from the file runs an edited-but-unapplied
+    config."""
     if facts.census is None:
         return []
     by_pid = {w.pid: w for w in facts.census.workers}

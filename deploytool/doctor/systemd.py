@@ -38,7 +38,10 @@ def unit_rules(
             u.timeout_stop,
             timeout,
             "TimeoutStopSec",
-            f"set TimeoutStopSec={suggested(timeout)} (above the {source} of {int(timeout)}s) {edit}",
+            (
+                f"set TimeoutStopSec={suggested(timeout)} (above the {source} of {int(timeout)}s) "
+                f"{edit}"
+            ),
             where,
             default=bool(u.explicit) and not {"timeoutstopsec", "timeoutsec"} & u.explicit,
         ),

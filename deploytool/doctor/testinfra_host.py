@@ -16,7 +16,8 @@ from ..shell import script
 
 
 def testinfra_host(ctx, host, step: str = "doctor", timeout: float = 30.0):
-    """A testinfra.host.Host whose commands run on `host` through ctx.run (never raises on exit codes)."""
+    """A testinfra.host.Host whose commands run on `host` through ctx.run (never raises on exit
+    codes)."""
     try:
         import testinfra.host
         from testinfra.backend.base import BaseBackend

@@ -79,7 +79,10 @@ def memory_rule(w: WorkerCommand, subject: str, where: str = "") -> Finding:
         "worker.memory",
         subject,
         f"no --memory: Laravel's default {DEFAULT_MEMORY} MB applies silently",
-        "set --memory explicitly (e.g. --memory=256) so the safety valve is a decision, not a default",
+        (
+            "set --memory explicitly (e.g. --memory=256) so the safety valve is a decision, not a "
+            "default"
+        ),
         where,
     )
 

@@ -93,5 +93,7 @@ def parse_ref(text: str, ref: str) -> Resolved:
 
 
 def _last(lines: list[str]) -> str:
-    text = [l.strip() for l in lines if l.strip() and not l.startswith("Please make sure")]
+    text = [
+        line.strip() for line in lines if line.strip() and not line.startswith("Please make sure")
+    ]
     return (text[0] if text else "no output")[:200]

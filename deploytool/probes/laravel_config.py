@@ -110,7 +110,10 @@ class AppConfig:
                 + f", prefix {c.get('redis_prefix') or ''}{c.get('cache_prefix') or ''}"
             )
         if d == "database":
-            return f"database {c.get('driver')} {c.get('host')}:{c.get('port')}/{c.get('database')} table {c.get('table')}"
+            return (
+                f"database {c.get('driver')} {c.get('host')}:{c.get('port')}/{c.get('database')} "
+                f"table {c.get('table')}"
+            )
         if d == "memcached":
             return "memcached " + ",".join(c.get("servers") or ())
         if d == "file":
@@ -119,10 +122,10 @@ class AppConfig:
 
 
 def parse_config(exit_code: int, stdout: str, stderr: str) -> AppConfig:
-    line = next((l for l in reversed(stdout.strip().splitlines()) if l.startswith("{")), "")
+    line = next((row for row in reversed(stdout.strip().splitlines()) if row.startswith("{")), "")
     if exit_code != 0 or not line:
         text = stderr.strip() or stdout.strip() or f"exit code {exit_code}"
-        first = next((l.strip() for l in text.splitlines() if l.strip()), text)
+        first = next((row.strip() for row in text.splitlines() if row.strip()), text)
         return AppConfig(error=first[:300])
     try:
         d = json.loads(line)

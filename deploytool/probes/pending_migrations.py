@@ -87,10 +87,10 @@ def parse_pending(exit_code: int, stdout: str, stderr: str) -> Pending:
             "run plan with --fetch to update the mirror and see the migrations",
         )
     head, sep, rest = stdout.partition("\x1d\n")
-    line = next((l for l in head.splitlines() if l.startswith("{")), "")
+    line = next((row for row in head.splitlines() if row.startswith("{")), "")
     if not sep or not line:
         text = stderr.strip() or stdout.strip() or f"exit code {exit_code}"
-        first = next((l.strip() for l in text.splitlines() if l.strip()), text)
+        first = next((row.strip() for row in text.splitlines() if row.strip()), text)
         return Pending(False, f"cannot ask the current release for its migrations: {first[:300]}")
     try:
         d = json.loads(line)

@@ -35,7 +35,7 @@ class PhpRuntime:
 
 
 def parse_php(binary: str, exit_code: int, stdout: str, stderr: str) -> PhpRuntime:
-    line = next((l for l in reversed(stdout.strip().splitlines()) if l.startswith("{")), "")
+    line = next((row for row in reversed(stdout.strip().splitlines()) if row.startswith("{")), "")
     if exit_code != 0 or not line:
         why = (stderr.strip() or stdout.strip() or f"exit code {exit_code}").splitlines()[-1][:200]
         return PhpRuntime(binary, "", False, FUNCTIONS, error=why)

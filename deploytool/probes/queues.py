@@ -86,7 +86,7 @@ def queues_command(
 
 
 def parse_queues(text: str) -> QueueFigures:
-    lines = [l for l in text.splitlines() if l.strip().startswith("{")]
+    lines = [line for line in text.splitlines() if line.strip().startswith("{")]
     if not lines:
         return QueueFigures(error=(text.strip().splitlines() or ["no output"])[-1][:300])
     try:

@@ -31,8 +31,9 @@ SCHEMES = {
     "sqlite": "sqlite",
 }
 
-# $1 directory (relative to the release), $2 pattern of the client's "no such table" error, then the
-# client argv. Prints A<SEP>version per applied row (or T: no table yet), then F<SEP>name<SEP>base64.
+# $1 directory (relative to the release), $2 pattern of the client's "no such table" error, then
+# the client argv. Prints A<SEP>version per applied row (or T: no table yet), then
+# F<SEP>name<SEP>base64.
 _SCRIPT = r"""
 d=$1; missing=$2; shift 2
 [ -d "$d" ] || { echo "no directory $d in the release (migrations.sql_dir)" >&2; exit 3; }

@@ -1,6 +1,7 @@
 """Issue 5 on the real lab: drain policies, the escalation ladder, the restart that never reached a
 host, and the rolling signal mode, with real Laravel workers under supervisord and jobs flowing.
-Every wait polls with a deadline; the lab's worker: queue:work --sleep=1 --timeout=30, retry_after 40."""
+Every wait polls with a deadline; the lab's worker: queue:work --sleep=1 --timeout=30,
+retry_after 40."""
 
 from __future__ import annotations
 
@@ -274,11 +275,13 @@ def test_rolling_signal_mode_keeps_capacity_and_loses_no_job(lab, tmp_path):
     assert result.code == 0, result
     assert not [e for e in result.of("CommandRan") if "queue:restart" in e["command"]]
 
-    # capacity: at every sample some host had a live worker; never more than one host (the batch) had none
+    # capacity: at every sample some host had a live worker; never more than one host (the batch)
+    # had none
     assert len(samples) > 20
     assert all(any(n > 0 for n in s.values()) for _, s in samples)
     assert all(sum(1 for n in s.values() if n == 0) <= 1 for _, s in samples), samples
-    # host by host, in order, each batch only after the previous host drained and its new workers came up
+    # host by host, in order, each batch only after the previous host drained and its new workers
+    # came up
     batches = [e["host"] for e in result.of("DrainNotice") if e["topic"] == "batch"]
     assert batches == ["h1", "h2", "h3"]
     assert all(

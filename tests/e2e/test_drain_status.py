@@ -52,8 +52,8 @@ def status(inv, *args):
 
 def test_drain_status_during_a_drain(lab, tmp_path):
     inv, v1 = fleet_on_v1(lab, tmp_path)
-    # the busy worker also meets a supervisor-restart rung: supervisord stops it gracefully (TERM, then
-    # waits for the job, well within stopwaitsecs) and starts it on the new release
+    # the busy worker also meets a supervisor-restart rung: supervisord stops it gracefully (TERM,
+    # then waits for the job, well within stopwaitsecs) and starts it on the new release
     inv = drain_inventory(
         lab,
         tmp_path,

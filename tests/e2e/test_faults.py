@@ -58,7 +58,8 @@ def finish(proc: subprocess.Popen, seen: list[dict], timeout: float = 120) -> Sh
         out, err = proc.communicate()
         tail = "\n".join(json.dumps(e) for e in seen[-10:]) + "\n" + out[-3000:]
         pytest.fail(
-            f"the ship did not finish within {timeout:g}s; its last events:\n{tail}\nstderr:\n{err[-3000:]}"
+            f"the ship did not finish within {timeout:g}s; its last events:\n{tail}\nstderr:\n"
+            f"{err[-3000:]}"
         )
     lines = [json.dumps(e) for e in seen] + out.splitlines()
     return Shipped(subprocess.CompletedProcess(proc.args, proc.returncode, "\n".join(lines), err))
@@ -71,14 +72,15 @@ def lock_status(inv) -> str:
 def our_processes(lab) -> dict[str, list[str]]:
     """Processes on each host that a deploytool run started (they carry DEPLOYTOOL_RUN)."""
     script = (
-        'for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f" 2>/dev/null | grep -q "^DEPLOYTOOL_RUN=" '
-        '&& { p=${f#/proc/}; echo "${p%/environ} $(tr "\\0" " " < /proc/${p%/environ}/cmdline)"; }; done; true'
+        'for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f" 2>/dev/null '
+        '| grep -q "^DEPLOYTOOL_RUN=" && { p=${f#/proc/}; '
+        'echo "${p%/environ} $(tr "\\0" " " < /proc/${p%/environ}/cmdline)"; }; done; true'
     )
     return {
         h.name: [
-            l
-            for l in lab.run(h, ["sh", "-c", script], user="root").stdout.splitlines()
-            if l.strip()
+            line
+            for line in lab.run(h, ["sh", "-c", script], user="root").stdout.splitlines()
+            if line.strip()
         ]
         for h in lab.hosts
     }
@@ -121,7 +123,8 @@ def test_a_dead_holders_lock_is_taken_over_with_a_warning(lab, fresh, tmp_path):
     ]
     assert warning and f"pid {victim.pid}" in warning[0]
     assert any(
-        json.loads(l)["action"] == "lock-takeover" for l in AUDIT_LOG.read_text().splitlines()
+        json.loads(entry)["action"] == "lock-takeover"
+        for entry in AUDIT_LOG.read_text().splitlines()
     )
 
 
@@ -137,7 +140,7 @@ def test_force_releasing_a_live_lock_is_refused_without_force_and_audited_with_i
     assert forced.code == 0 and "released the lock held by" in forced.stdout
     finish(holder, seen)
     remote = (lab.hosts[0].app_dir / ".deploytool" / "audit.log").read_text().splitlines()
-    assert any(json.loads(l)["action"] == "lock-release-forced" for l in remote)
+    assert any(json.loads(entry)["action"] == "lock-release-forced" for entry in remote)
 
 
 # -- host faults ----------------------------------------------------------------------------------
@@ -217,7 +220,7 @@ def test_a_worker_killed_mid_drain_does_not_wedge_the_drain(lab, fresh, tmp_path
     assert result.code == 0, result
 
 
-# -- security ---------------------------------------------------------------------------------------
+# -- security --------------------------------------------------------------------------------------
 
 
 def test_a_host_reachable_only_through_a_jump_host(lab, fresh, tmp_path):

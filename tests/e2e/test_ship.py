@@ -152,14 +152,17 @@ def test_an_unknown_or_changed_host_key_fails_before_any_change(lab, fresh, tmp_
     lines = lab.known_hosts.read_text().splitlines()
     if case == "unknown":
         known.write_text(
-            "\n".join(l for l in lines if not l.startswith(f"[{E2E_PREFIX}.2]")) + "\n"
+            "\n".join(line for line in lines if not line.startswith(f"[{E2E_PREFIX}.2]")) + "\n"
         )
     else:  # h2's entry carries h3's key: exactly what a man in the middle looks like
-        h3_key = next(l for l in lines if l.startswith(f"[{E2E_PREFIX}.3]")).split(" ", 1)[1]
+        h3_entry = next(line for line in lines if line.startswith(f"[{E2E_PREFIX}.3]"))
+        h3_key = h3_entry.split(" ", 1)[1]
         known.write_text(
             "\n".join(
-                l if not l.startswith(f"[{E2E_PREFIX}.2]") else f"[{E2E_PREFIX}.2]:2222 {h3_key}"
-                for l in lines
+                line
+                if not line.startswith(f"[{E2E_PREFIX}.2]")
+                else f"[{E2E_PREFIX}.2]:2222 {h3_key}"
+                for line in lines
             )
             + "\n"
         )

@@ -1,6 +1,7 @@
 """The asyncssh transport (the default) against the lab's real sshd hosts: the same guarantees as
-the Fabric one (host keys from the stage's known_hosts only, per-command deadline, UnreachableError,
-render() text), a whole ship through each, and census watchers that never outlive their connection."""
+the Fabric one (host keys from the stage's known_hosts only, per-command deadline,
+UnreachableError, render() text), a whole ship through each, and census watchers that never
+outlive their connection."""
 
 from __future__ import annotations
 
@@ -122,7 +123,8 @@ def test_a_ship_through_asyncssh_drains_on_census_watchers_that_end_with_it(lab,
 
 
 def test_a_ship_through_the_fabric_transport_polls_the_census(lab, fresh, tmp_path):
-    """Fabric (paramiko) stays selectable with the same pipeline; it cannot stream, so the drain polls."""
+    """Fabric (paramiko) stays selectable with the same pipeline; it cannot stream, so the drain
+    polls."""
     inv = write_inventory(lab, tmp_path / "inventory-fabric.yml", ssh={"transport": "fabric"})
     result = ship(inv, "--ref", "v2")
     assert result.code == 0, result

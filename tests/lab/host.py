@@ -109,7 +109,10 @@ def sshd_config_text(spec: HostSpec, authorized_keys: Path) -> str:
 
 
 def etc_hosts_text(spec: HostSpec) -> str:
-    return f"127.0.0.1\tlocalhost\n{spec.address}\t{spec.name}\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+    return (
+        f"127.0.0.1\tlocalhost\n{spec.address}\t{spec.name}\n"
+        "::1\tlocalhost ip6-localhost ip6-loopback\n"
+    )
 
 
 def supervisord_conf_text(spec: HostSpec) -> str:
@@ -189,7 +192,10 @@ def boot_script_text(spec: HostSpec) -> str:
         lines.append(f"mount --bind {q(str(spec.tmp_dir))} /tmp")
     lines += [
         # Debian's default config path too, so a plain `supervisorctl status` works on a host.
-        f"if [ -f {DEBIAN_SUPERVISOR_CONF} ]; then mount --bind {SUPERVISOR_CONF} {DEBIAN_SUPERVISOR_CONF}; fi",
+        (
+            f"if [ -f {DEBIAN_SUPERVISOR_CONF} ]; then mount --bind {SUPERVISOR_CONF} "
+            f"{DEBIAN_SUPERVISOR_CONF}; fi"
+        ),
         f"mount --bind {q(str(spec.dir / 'etc_hosts'))} /etc/hosts",
         "mkdir -p /run/sshd && chmod 0755 /run/sshd",
         f"hostname {spec.name}",
@@ -243,7 +249,8 @@ def wait_started(
         if proc.poll() is not None:
             raise RuntimeError(
                 f"host {spec.name} exited with {proc.returncode} while starting; "
-                f"see {spec.log_dir}/boot.log and supervisord.log:\n{_tail(spec.log_dir / 'boot.log')}"
+                f"see {spec.log_dir}/boot.log and supervisord.log:\n"
+                f"{_tail(spec.log_dir / 'boot.log')}"
             )
 
     def init_pid() -> int | None:

@@ -148,4 +148,7 @@ def migration(body: str, class_name: str | None = None, head: str = "", members:
         else "return new class extends Migration"
     )
     closer = "}" if class_name else "};"
-    return f"{MIGRATION_HEAD}{head}\n{opener}\n{{\n{members}\n    public function up()\n    {{\n{body}\n    }}\n{closer}\n"
+    return (
+        f"{MIGRATION_HEAD}{head}\n{opener}\n{{\n{members}\n    public function up()\n    {{\n"
+        f"{body}\n    }}\n{closer}\n"
+    )

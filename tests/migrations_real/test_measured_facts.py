@@ -15,8 +15,8 @@ from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
 
 MARIADB_TABLE = (
-    "create table t (id int primary key, a varchar(50), b varchar(100), c varchar(50) character set "
-    "latin1, d int, e enum('x','y'), f int null, g int not null default 0) engine=innodb "
+    "create table t (id int primary key, a varchar(50), b varchar(100), c varchar(50) character "
+    "set latin1, d int, e enum('x','y'), f int null, g int not null default 0) engine=innodb "
     "character set utf8mb4; create table p (id int primary key, t_id int) engine=innodb"
 )
 
@@ -42,9 +42,9 @@ MARIADB_CASES = [
 
 
 def test_gate_follows_mysql_where_mariadb_is_more_lenient(maria_db):
-    """latin1 varchar(50) -> varchar(300) crosses 255 bytes: MySQL documents a table copy, so the gate
-    (one `mysql` dialect for both) flags it; MariaDB 10.11 does it instantly for columns of at most
-    127 bytes. Measured here so the difference stays known."""
+    """latin1 varchar(50) -> varchar(300) crosses 255 bytes: MySQL documents a table copy, so the
+    gate (one `mysql` dialect for both) flags it; MariaDB 10.11 does it instantly for columns of at
+    most 127 bytes. Measured here so the difference stays known."""
     maria_db.run(MARIADB_TABLE)
     alter = "alter table t modify c varchar(300) character set latin1"
     report = check(
@@ -66,8 +66,9 @@ def test_mariadb_online_alter_agrees_with_the_gate(maria_db, alter, flagged):
 
 
 PG_TABLE = (
-    "create table t (id int primary key, a varchar(50), b integer, c numeric(10,2), d varchar(255), "
-    "e text); insert into t select g, 'x', g, g, 'y', 'z' from generate_series(1, 100) g"
+    "create table t (id int primary key, a varchar(50), b integer, c numeric(10,2), d "
+    "varchar(255), e text); insert into t select g, 'x', g, g, 'y', 'z' from generate_series(1, "
+    "100) g"
 )
 
 PG_CASES = [

@@ -1,4 +1,5 @@
-"""Laravel 8's real `migrate --pretend --force` against real MariaDB and PostgreSQL, through the gate.
+"""Laravel 8's real `migrate --pretend --force` against real MariaDB and PostgreSQL, through the
+gate.
 
 The app is a minimal Laravel 8.83 app written by the test (Debian's framework, no composer); the
 base migration runs for real, the pending ones only pretend. The gate gets the live schema the
@@ -48,15 +49,24 @@ PENDING = {
         "WidenNames",
     ),
     "2024_02_04_000000_rename_title.php": migration(
-        "        Schema::table('users', function (Blueprint $t) { $t->renameColumn('title', 'headline'); });",
+        (
+            "        Schema::table('users', function (Blueprint $t) { $t->renameColumn('title', "
+            "'headline'); });"
+        ),
         "RenameTitle",
     ),
     "2024_02_05_000000_rename_nick.php": migration(
-        "        Schema::table('users', function (Blueprint $t) { $t->renameColumn('nick', 'nickname'); });",
+        (
+            "        Schema::table('users', function (Blueprint $t) { $t->renameColumn('nick', "
+            "'nickname'); });"
+        ),
         "RenameNick",
     ),
     "2024_02_06_000000_email_indexes.php": migration(
-        "        Schema::table('users', function (Blueprint $t) { $t->index('email'); $t->unique('email'); });",
+        (
+            "        Schema::table('users', function (Blueprint $t) { $t->index('email'); "
+            "$t->unique('email'); });"
+        ),
         "EmailIndexes",
     ),
     "2024_02_07_000000_create_widgets.php": migration(
@@ -163,8 +173,8 @@ def test_real_pretend_through_the_gate(tmp_path, any_db):
 
 
 def test_real_pretend_without_doctrine_dbal(tmp_path, any_db):
-    """Debian's Laravel without php-doctrine-dbal: renameColumn() ends the pretend run with an error.
-    That migration and every later one are unknown, and the gate blocks."""
+    """Debian's Laravel without php-doctrine-dbal: renameColumn() ends the pretend run with an
+    error. That migration and every later one are unknown, and the gate blocks."""
     names = [
         "2024_02_01_000000_add_nick_drop_legacy.php",
         "2024_02_04_000000_rename_title.php",

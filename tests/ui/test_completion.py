@@ -15,7 +15,10 @@ import pytest
 from deploytool.cli import COMMANDS, main
 
 ROOT = Path(__file__).resolve().parents[2]
-INVENTORY = "application: {name: x, repository: /x, deploy_path: /srv/x}\nstages: {production: {}, staging: {}}\n"
+INVENTORY = (
+    "application: {name: x, repository: /x, deploy_path: /srv/x}\n"
+    "stages: {production: {}, staging: {}}\n"
+)
 
 
 @pytest.fixture
@@ -50,7 +53,7 @@ def bash_complete(words: str, env, cwd) -> list[str]:
         ["bash", "-c", harness], capture_output=True, text=True, env=env, cwd=cwd, timeout=30
     )
     assert out.returncode == 0, out.stderr
-    return [l for l in out.stdout.splitlines() if l]
+    return [line for line in out.stdout.splitlines() if line]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""A `confirm: true` stage asks to type its name on a terminal; --yes skips; no terminal, no question."""
+"""A `confirm: true` stage asks to type its name on a terminal; --yes skips; no terminal, no
+question."""
 
 from __future__ import annotations
 

@@ -33,8 +33,8 @@ def test_plain_snapshots(flavor):
 
 def test_gitlab_sections_open_and_close_around_each_step():
     text = render(shipped(), GitLab())
-    starts = [l for l in text.split("\n") if "section_start:" in l]
-    ends = [l for l in text.split("\n") if "section_end:" in l]
+    starts = [line for line in text.split("\n") if "section_start:" in line]
+    ends = [line for line in text.split("\n") if "section_end:" in line]
     assert len(starts) == len(ends) == 9
     assert starts[0] == f"\x1b[0Ksection_start:{int(T0)}:deploytool_pull\r\x1b[0Kpull on h1, h2, h3"
     assert ends[-1].startswith("\x1b[0Ksection_end:") and ends[-1].endswith(
@@ -44,8 +44,11 @@ def test_gitlab_sections_open_and_close_around_each_step():
 
 def test_github_groups_and_a_multiline_error_annotation():
     lines = render(failed(), GitHub()).splitlines()
-    assert lines.count("::endgroup::") == 2 and sum(l.startswith("::group::") for l in lines) == 2
-    error = next(l for l in lines if l.startswith("::error"))
+    assert (
+        lines.count("::endgroup::") == 2
+        and sum(line.startswith("::group::") for line in lines) == 2
+    )
+    error = next(line for line in lines if line.startswith("::error"))
     assert error == (
         "::error title=deploytool%3A exit 1::h1: install: composer install failed with exit code 1:"
         "%0A    Your lock file is out of sync%0Ahint: fix composer.lock, then ship again"

@@ -43,7 +43,7 @@ def test_per_host_rows_show_step_status_and_elapsed():
     text_of(c)
     lines = text_of(c, view.render()).splitlines()
     assert lines[0].strip() == "step 2/9: install"
-    rows = {l.split()[0]: l.split()[1:] for l in lines[2:5]}
+    rows = {line.split()[0]: line.split()[1:] for line in lines[2:5]}
     assert rows["h1"] == ["install", "running", "1.0s"]  # elapsed counts from the step's start
     assert rows["h2"] == ["install", "ok", "700ms"]  # a finished host keeps its own time
     assert rows["h3"] == ["install", "running", "1.0s"]
@@ -80,7 +80,7 @@ def test_the_final_summary_has_the_release_steps_drain_and_jobs_waited_for():
     assert f"ship production v2: shipped {RELEASE} in 9.7s" in text
     assert f"release {RELEASE} (commit e3bbaff86aae)" in text
     for step, took in (("install", "900ms"), ("cache", "1.1s"), ("drain", "6.1s")):
-        assert any(l.split()[:2] == [step, took] for l in text.splitlines()), step
+        assert any(line.split()[:2] == [step, took] for line in text.splitlines()), step
     assert "drain: 6.1s, 4 old worker(s), waited for 1 job(s) in progress" in text
 
 

@@ -3,18 +3,37 @@
 from deploytool.probes.census import census_command, parse_census, release_of, worker_regex
 
 S = "\x1f"
-STAT_SLEEP = "4242 (php) S 1 4242 4242 0 -1 4194560 5124 0 0 0 150 25 0 0 20 0 1 0 100000 305000000 9000 18446744073709551615"
-STAT_STOPPED = "4243 (php artisan) T 1 4243 4243 0 -1 4194560 5124 0 0 0 10 5 0 0 20 0 1 0 150000 305000000 9000 184467"
-SIG_PLAIN = "State:S SigPnd:0000000000000000 ShdPnd:0000000000000000 SigBlk:0000000000000000 SigIgn:0000000000001000 "
+STAT_SLEEP = (
+    "4242 (php) S 1 4242 4242 0 -1 4194560 5124 0 0 0 150 25 0 0 20 0 1 0 100000 305000000 9000 "
+    "18446744073709551615"
+)
+STAT_STOPPED = (
+    "4243 (php artisan) T 1 4243 4243 0 -1 4194560 5124 0 0 0 10 5 0 0 20 0 1 0 150000 305000000 "
+    "9000 184467"
+)
+SIG_PLAIN = (
+    "State:S SigPnd:0000000000000000 ShdPnd:0000000000000000 SigBlk:0000000000000000 "
+    "SigIgn:0000000000001000 "
+)
 SIG_TERM_PENDING_IGNORED = (
     "State:T SigPnd:0000000000000000 ShdPnd:0000000000004000 SigBlk:0 SigIgn:0000000000004000 "
 )
 CAPTURED = "\n".join(
     [
         f"H{S}2000.50{S}1700000000{S}releases/20261124T101010Z-abc1234",
-        f"P{S}4242{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001{S}{SIG_PLAIN}{S}{STAT_SLEEP}{S}php /var/www/app/current/artisan queue:work redis",
-        f"P{S}4243{S}1001{S}/var/www/app/releases/20261124T101010Z-abc1234{S}{SIG_TERM_PENDING_IGNORED}{S}{STAT_STOPPED}{S}php /var/www/app/current/artisan queue:work redis",
-        f"P{S}4244{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001 (deleted){S}{SIG_PLAIN}{S}{STAT_SLEEP}{S}php artisan queue:work",
+        (
+            f"P{S}4242{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001{S}{SIG_PLAIN}{S}"
+            f"{STAT_SLEEP}{S}php /var/www/app/current/artisan queue:work redis"
+        ),
+        (
+            f"P{S}4243{S}1001{S}/var/www/app/releases/20261124T101010Z-abc1234{S}"
+            f"{SIG_TERM_PENDING_IGNORED}{S}{STAT_STOPPED}{S}php /var/www/app/current/artisan "
+            "queue:work redis"
+        ),
+        (
+            f"P{S}4244{S}1001{S}/var/www/app/releases/20261124T090000Z-0000001 (deleted){S}"
+            f"{SIG_PLAIN}{S}{STAT_SLEEP}{S}php artisan queue:work"
+        ),
         "",
     ]
 )

@@ -33,7 +33,10 @@ def test_the_pattern_travels_as_hex_so_the_watcher_never_matches_itself():
 
 
 def test_parse_line_protocol():
-    p_line = f"P{S}42{S}1001{S}/var/www/app/releases/r1{S}State:S {S}42 (php) S 1{S}php artisan queue:work"
+    p_line = (
+        f"P{S}42{S}1001{S}/var/www/app/releases/r1{S}State:S {S}42 (php) S 1{S}php artisan "
+        "queue:work"
+    )
     assert parse_line(f"+{S}{p_line}").kind == "appeared" and parse_line(f"+{S}{p_line}").pid == 42
     assert parse_line(f"-{S}42").kind == "exited" and parse_line(f"-{S}42").pid == 42
     assert parse_line(f"E{S}7").seq == 7

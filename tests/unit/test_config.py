@@ -81,7 +81,10 @@ def test_all_errors_at_once_with_locations(tmp_path):
         "inventory.yml:4:16: application.deploy_path: must be an absolute path",
         "inventory.yml:5:18: application.keep_releases: expected an integer, got 'many'",
         "inventory.yml:2:3: application.repository: required key is missing",
-        "inventory.yml:8:25: stages.production.ssh.conect_timeout: unknown key (did you mean 'connect_timeout'?)",
+        (
+            "inventory.yml:8:25: stages.production.ssh.conect_timeout: unknown key (did you mean "
+            "'connect_timeout'?)"
+        ),
         "inventory.yml:10:28: stages.production.hosts[0].port: expected an integer, got 'ssh'",
     ]
 
@@ -129,8 +132,8 @@ def test_application_value_errors(tmp_path, snippet, expected):
 def test_two_migration_hosts(tmp_path):
     got = problems(tmp_path, GOOD + "      - {address: 10.0.0.2, migrate: true}\n")
     assert got == [
-        "inventory.yml:9:7: stages.prod.hosts: exactly one host must have `migrate: true` (found 2): "
-        "migrations run once, from one host"
+        "inventory.yml:9:7: stages.prod.hosts: exactly one host must have `migrate: true` (found "
+        "2): migrations run once, from one host"
     ]
 
 

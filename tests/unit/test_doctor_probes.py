@@ -120,7 +120,8 @@ def test_supervisorctl_status_lines():
     text = (
         "sshd                             RUNNING   pid 12, uptime 0:00:36\n"
         "worker:worker_00                 STOPPED   Nov 24 04:36 PM\n"
-        "worker:worker_01                 FATAL     Exited too quickly (process log may have details)\n"
+        "worker:worker_01                 FATAL     Exited too quickly (process log may have "
+        "details)\n"
     )
     st = parse_status(text)
     assert (

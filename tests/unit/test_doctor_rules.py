@@ -284,7 +284,7 @@ def test_no_worker_on_a_worker_host_is_a_warning():
     assert statuses(report)["worker.present"] == WARN
 
 
-# -- snapshots: what people and scripts read --------------------------------------------------------
+# -- snapshots: what people and scripts read -------------------------------------------------------
 def snapshot(name: str, text: str) -> None:
     from tests.ui.snapshot import snapshot as compare
 

@@ -102,49 +102,50 @@ def test_ladder_is_sorted_by_time(tmp_path):
             "roles: {long-job: {deadline: 1h}}",
             "",
             [
-                "inventory.yml:10:13: application.drain.roles.long-job: no host of any stage has the role 'long-job' "
-                "(did you mean 'long-jobs'?)"
+                "inventory.yml:10:13: application.drain.roles.long-job: no host of any stage has "
+                "the role 'long-job' (did you mean 'long-jobs'?)"
             ],
         ),
         (
             "",
             "drain: {roles: {web: {restart_mode: signal}}}",
             [
-                "inventory.yml:13:41: stages.prod.drain.roles.web.restart_mode: restart_mode is set per stage, not per "
-                "role: one queue:restart reaches every host that shares the cache, so the restart mode cannot differ "
-                "between hosts of a stage"
+                "inventory.yml:13:41: stages.prod.drain.roles.web.restart_mode: restart_mode is "
+                "set per stage, not per role: one queue:restart reaches every host that shares the "
+                "cache, so the restart mode cannot differ between hosts of a stage"
             ],
         ),
         (
             "",
             "drain: {ladder: []}",
             [
-                "inventory.yml:8:17: application.drain.on_timeout: on_timeout: escalate needs a ladder, "
-                "e.g. ladder: [{after: 2m, action: term}]"
+                "inventory.yml:8:17: application.drain.on_timeout: on_timeout: escalate needs a "
+                "ladder, e.g. ladder: [{after: 2m, action: term}]"
             ],
         ),
         (
             "",
             "drain: {deadline: 4m}",
             [
-                "inventory.yml:9:49: application.drain.ladder[1].after: this rung never fires: 300s is not before "
-                "the deadline 240s (stages.prod.drain.deadline)"
+                "inventory.yml:9:49: application.drain.ladder[1].after: this rung never fires: "
+                "300s is not before the deadline 240s (stages.prod.drain.deadline)"
             ],
         ),
         (
             "roles: {long-jobs: {deadline: 3m}}",
             "",
             [
-                "inventory.yml:9:49: application.drain.ladder[1].after: this rung never fires (host batch1): 300s is "
-                "not before the deadline 180s (application.drain.roles.long-jobs.deadline)"
+                "inventory.yml:9:49: application.drain.ladder[1].after: this rung never fires "
+                "(host batch1): 300s is not before the deadline 180s "
+                "(application.drain.roles.long-jobs.deadline)"
             ],
         ),
         (
             "roles: {long-jobs: {deadline: 1h}, worker: {deadline: 20m}}",
             "",
             [
-                "inventory.yml:16:9: stages.prod.hosts[1].roles: roles long-jobs and worker set drain.deadline "
-                "differently for host batch1: give the host one drain policy"
+                "inventory.yml:16:9: stages.prod.hosts[1].roles: roles long-jobs and worker set "
+                "drain.deadline differently for host batch1: give the host one drain policy"
             ],
         ),
         (
@@ -167,8 +168,8 @@ def test_ladder_is_sorted_by_time(tmp_path):
             "",
             "drain: {ladder: [{after: 1m, action: stop}]}",
             [
-                "inventory.yml:13:42: stages.prod.drain.ladder[0].action: expected one of term, supervisor-restart, "
-                "kill, cont, got 'stop'"
+                "inventory.yml:13:42: stages.prod.drain.ladder[0].action: expected one of term, "
+                "supervisor-restart, kill, cont, got 'stop'"
             ],
         ),
     ],

@@ -17,7 +17,10 @@ from deploytool.probes.queues import parse_queues, queues_command
 from deploytool.probes.restart_reach import RestartView, parse_reach, reach_command, reached
 from deploytool.steps.drain_signal import parse_outcomes, signal_command
 
-IGNORE_TERM = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+IGNORE_TERM = (
+    "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "print('ready', flush=True); time.sleep(60)"
+)
 
 
 @pytest.fixture
@@ -136,7 +139,7 @@ def test_a_stopped_worker_keeps_term_pending_until_cont(deploy):
     os.kill(p.pid, signal.SIGSTOP)
     assert act("term", path, [target(p.pid)])[p.pid].ok
     # kill(2) marks the signal pending at once; a stopped process only acts on it when continued
-    pending = next(l for l in open(f"/proc/{p.pid}/status") if l.startswith("ShdPnd:"))
+    pending = next(line for line in open(f"/proc/{p.pid}/status") if line.startswith("ShdPnd:"))
     assert int(pending.split()[1], 16) & (1 << 14) and p.poll() is None
     assert act("cont", path, [target(p.pid)])[p.pid].ok
     assert gone(p) and p.returncode == -signal.SIGTERM

@@ -36,12 +36,19 @@ HOSTS = (
 
 
 def proc(pid, release, state="S", ppid=1, ignore=False, pending=False):
-    stat = f"{pid} (php) {state} {ppid} {pid} {pid} 0 -1 4194560 1 0 0 0 150 25 0 0 20 0 1 0 {pid * 100} 1 1 1"
-    sig = (
-        f"State:{state} SigPnd:0000000000000000 ShdPnd:{'0000000000004000' if pending else '0000000000000000'} "
-        f"SigBlk:0 SigIgn:{'0000000000004000' if ignore else '0000000000000000'} "
+    stat = (
+        f"{pid} (php) {state} {ppid} {pid} {pid} 0 -1 4194560 1 0 0 0 150 25 0 0 20 0 1 0 "
+        f"{pid * 100} 1 1 1"
     )
-    return f"P{S}{pid}{S}1001{S}/app/releases/{release}{S}{sig}{S}{stat}{S}php /app/current/artisan queue:work redis"
+    sig = (
+        f"State:{state} SigPnd:0000000000000000 "
+        f"ShdPnd:{'0000000000004000' if pending else '0000000000000000'} SigBlk:0 "
+        f"SigIgn:{'0000000000004000' if ignore else '0000000000000000'} "
+    )
+    return (
+        f"P{S}{pid}{S}1001{S}/app/releases/{release}{S}{sig}{S}{stat}{S}php /app/current/artisan "
+        "queue:work redis"
+    )
 
 
 def census_text(*procs):
@@ -286,7 +293,7 @@ def test_horizon_playbook_terminates_on_every_host_and_graceful_rungs_go_to_the_
     }
 
 
-# -- census watchers (a transport that can stream) ---------------------------------------------------
+# -- census watchers (a transport that can stream) -------------------------------------------------
 
 
 class WatchingTransport(RecordingTransport):

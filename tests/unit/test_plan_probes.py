@@ -9,7 +9,10 @@ from deploytool.probes.pending_migrations import parse_pending
 from deploytool.probes.releases import ReleaseInfo, Releases
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
-LISTING = f"{A}\trefs/heads/main\n{B}\trefs/tags/v2\n{C}\trefs/tags/v2^{{}}\n{A}\trefs/heads/v3\n{B}\trefs/tags/v3\n"
+LISTING = (
+    f"{A}\trefs/heads/main\n{B}\trefs/tags/v2\n{C}\trefs/tags/v2^{{}}\n{A}\trefs/heads/v3\n"
+    f"{B}\trefs/tags/v3\n"
+)
 
 
 def test_resolution_follows_rev_parse_tags_peeled_first_then_branches():

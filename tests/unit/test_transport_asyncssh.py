@@ -1,5 +1,6 @@
 """The asyncssh transport without a host: selection by ssh.transport, the command text it sends,
-line streaming, and what it makes of a lost channel. Real sshd hosts: tests/e2e/test_transport_asyncssh.py."""
+line streaming, and what it makes of a lost channel. Real sshd hosts:
+tests/e2e/test_transport_asyncssh.py."""
 
 from __future__ import annotations
 

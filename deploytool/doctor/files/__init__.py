@@ -89,7 +89,8 @@ def supervisor_file(path: Path, text: str) -> list[Finding]:
     for p in config.programs:
         w = parse_worker_command(p.command)
         if w is not None:
-            # on a file there is no live state and no deploy path: keep the rules about the file itself
+            # on a file there is no live state and no deploy path: keep the rules about the file
+            # itself
             out += [
                 f
                 for f in program_rules(facts, p, w)

@@ -159,9 +159,9 @@ def container_rules(
             warned(
                 "k8s.prestop",
                 subject,
-                "no preStop running queue:restart: the worker keeps taking new "
-                "jobs until SIGTERM arrives (queue:restart recycles every worker sharing the cache, "
-                "each between jobs: harmless)",
+                "no preStop running queue:restart: the worker keeps taking new jobs until SIGTERM "
+                "arrives (queue:restart recycles every worker sharing the cache, each between "
+                "jobs: harmless)",
                 "lifecycle: {preStop: {exec: {command: [php, artisan, queue:restart]}}}",
                 at(cpath),
             )

@@ -56,12 +56,18 @@ MYSQL = [
     ),
     m(
         "m-change-same-name-widen-same-length-bytes",
-        "ALTER TABLE users CHANGE name name VARCHAR(200) CHARACTER SET utf8mb4 NOT NULL COLLATE `utf8mb4_unicode_ci`",
+        (
+            "ALTER TABLE users CHANGE name name VARCHAR(200) CHARACTER SET utf8mb4 NOT NULL "
+            "COLLATE `utf8mb4_unicode_ci`"
+        ),
         schema={"users.name": "varchar(100) NOT NULL utf8mb4"},
     ),
     m(
         "m-change-same-name-crosses-255-bytes",
-        "ALTER TABLE users CHANGE name name VARCHAR(100) CHARACTER SET utf8mb4 NOT NULL COLLATE `utf8mb4_unicode_ci`",
+        (
+            "ALTER TABLE users CHANGE name name VARCHAR(100) CHARACTER SET utf8mb4 NOT NULL "
+            "COLLATE `utf8mb4_unicode_ci`"
+        ),
         "change-column-type",
         schema={"users.name": "varchar(50) NOT NULL utf8mb4"},
     ),
@@ -128,8 +134,8 @@ MYSQL = [
     m("m-create-unique-index", "create unique index u on users (email)", "add-unique-constraint"),
     m(
         "m-foreign-key",
-        "alter table `posts` add constraint `posts_user_id_foreign` foreign key (`user_id`) references `users` (`id`) "
-        "on delete cascade",
+        "alter table `posts` add constraint `posts_user_id_foreign` foreign key (`user_id`) "
+        "references `users` (`id`) on delete cascade",
         "add-foreign-key",
     ),
     m("m-check", "alter table t add constraint c check (a > 0)", "add-check-constraint"),
@@ -179,7 +185,10 @@ MYSQL = [
     m(
         "m-create-then-alter-freely",
         (
-            "create table `widgets` (`id` bigint unsigned not null auto_increment primary key, `x` int null)",
+            (
+                "create table `widgets` (`id` bigint unsigned not null auto_increment primary key, "
+                "`x` int null)"
+            ),
             "alter table `widgets` drop `x`; alter table `widgets` add unique `w_u`(`id`); "
             "alter table `widgets` add `y` int not null; rename table `widgets` to `gadgets`",
             "alter table `gadgets` add `z` int not null",
@@ -206,8 +215,8 @@ MYSQL = [
     m("m-set-default", "alter table users alter column a set default 1"),
     m(
         "m-create-table",
-        "create table `x` (`id` bigint unsigned not null auto_increment primary key, `name` varchar(255) not null) "
-        "default character set utf8mb4 collate 'utf8mb4_unicode_ci'",
+        "create table `x` (`id` bigint unsigned not null auto_increment primary key, "
+        "`name` varchar(255) not null) default character set utf8mb4 collate 'utf8mb4_unicode_ci'",
     ),
     m("m-select", "select * from `users` where `id` = ? limit 1"),
     m("m-drop-database", "drop database app", "drop-schema"),
@@ -320,7 +329,10 @@ PGSQL = [
     p(
         "p-validate-separately",
         (
-            "alter table posts add constraint fk foreign key (user_id) references users (id) not valid",
+            (
+                "alter table posts add constraint fk foreign key (user_id) references users (id) "
+                "not valid"
+            ),
             "alter table posts validate constraint fk",
         ),
         laravel=True,
@@ -395,8 +407,9 @@ PGSQL = [
         "p-create-then-alter-freely",
         (
             'create table "gadgets" ("id" bigserial primary key, "name" varchar(255) null)',
-            'create index "gadgets_name_index" on "gadgets" ("name"); alter table "gadgets" alter column "name" set not null;'
-            ' alter table "gadgets" add constraint "gadgets_name_unique" unique ("name")',
+            'create index "gadgets_name_index" on "gadgets" ("name"); '
+            'alter table "gadgets" alter column "name" set not null; '
+            'alter table "gadgets" add constraint "gadgets_name_unique" unique ("name")',
         ),
         laravel=True,
     ),
@@ -413,7 +426,10 @@ PGSQL = [
     p("p-add-primary-key", "alter table events add primary key (id)", "add-primary-key"),
     p(
         "p-exclusion",
-        "alter table bookings add constraint no_overlap exclude using gist (room with =, during with &&)",
+        (
+            "alter table bookings add constraint no_overlap exclude using gist (room with =, "
+            "during with &&)"
+        ),
         "add-exclusion-constraint",
     ),
     p("p-drop-schema", "drop schema archive cascade", "drop-schema"),
@@ -460,8 +476,10 @@ SQLITE = [
         "s-doctrine-rebuild",
         (
             "CREATE TEMPORARY TABLE __temp__users AS SELECT id, name FROM users; DROP TABLE users; "
-            "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, name VARCHAR(100) NOT NULL); "
-            "INSERT INTO users (id, name) SELECT id, name FROM __temp__users; DROP TABLE __temp__users",
+            "CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
+            "name VARCHAR(100) NOT NULL); "
+            "INSERT INTO users (id, name) SELECT id, name FROM __temp__users; "
+            "DROP TABLE __temp__users",
         ),
         "table-rebuild",
     ),

@@ -1,4 +1,5 @@
-"""Allow annotations: in PHP and SQL comments, with a mandatory reason; never from string literals."""
+"""Allow annotations: in PHP and SQL comments, with a mandatory reason; never from string
+literals."""
 
 from __future__ import annotations
 

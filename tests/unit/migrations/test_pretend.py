@@ -1,4 +1,5 @@
-"""The pretend-output parser on output captured from Laravel 8.83 against MariaDB 10.11 and PostgreSQL 15."""
+"""The pretend-output parser on output captured from Laravel 8.83 against MariaDB 10.11 and
+PostgreSQL 15."""
 
 from __future__ import annotations
 
