@@ -330,7 +330,11 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
 
 
 def builtin_playbooks() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "playbooks"
+    """The playbooks shipped with deploytool. The source is the top-level playbooks/ folder; a
+    wheel carries it as deploytool/playbooks (pyproject.toml maps one onto the other)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "playbooks"
+    return installed if installed.is_dir() else package.parent / "playbooks"
 
 
 def find_playbook(name: str, inventory_path: Path) -> Path:
