@@ -29,8 +29,10 @@ pgrep -a -f -- "$1" | while read -r p args; do
   while read -r k v rest; do
     case $k in State:|SigPnd:|ShdPnd:|SigIgn:|SigBlk:) sig="$sig$k$v " ;; Uid:) uid=$v ;; esac
   done < "/proc/$p/status"
-  if cd -P "/proc/$p/cwd" 2>/dev/null; then cwd=$PWD; else cwd=$(readlink "/proc/$p/cwd" 2>/dev/null || echo '?'); fi
-  printf 'P%s%s%s%s%s%s%s%s%s%s%s%s\n' "$S" "$p" "$S" "$uid" "$S" "$cwd" "$S" "$sig" "$S" "$stat" "$S" "$args"
+  if cd -P "/proc/$p/cwd" 2>/dev/null; then cwd=$PWD
+  else cwd=$(readlink "/proc/$p/cwd" 2>/dev/null || echo '?'); fi
+  printf 'P%s%s%s%s%s%s%s%s%s%s%s%s\n' \
+    "$S" "$p" "$S" "$uid" "$S" "$cwd" "$S" "$sig" "$S" "$stat" "$S" "$args"
 done
 """
 

@@ -34,7 +34,9 @@ _PHP = r"""
 $pat = hex2bin($pat); $S = "\x1f"; $me = getmypid(); $t0 = microtime(true);
 $W = []; $N = []; $asked = 0;
 preg_match('/^btime (\d+)/m', file_get_contents('/proc/stat'), $m); $btime = $m[1];
-function gone($stat) { return $stat === false || substr($stat, strrpos($stat, ')') + 2, 1) === 'Z'; }
+function gone($stat) {
+  return $stat === false || substr($stat, strrpos($stat, ')') + 2, 1) === 'Z';
+}
 function pline($p) {
   global $S;
   $stat = @file_get_contents("/proc/$p/stat");
@@ -43,12 +45,14 @@ function pline($p) {
   $sig = ''; $uid = '';
   foreach (explode("\n", $status) as $l) {
     $f = preg_split('/\s+/', $l);
-    if (in_array($f[0], ['State:', 'SigPnd:', 'ShdPnd:', 'SigIgn:', 'SigBlk:'], true)) $sig .= $f[0] . $f[1] . ' ';
+    if (in_array($f[0], ['State:', 'SigPnd:', 'ShdPnd:', 'SigIgn:', 'SigBlk:'], true))
+      $sig .= $f[0] . $f[1] . ' ';
     elseif ($f[0] === 'Uid:') $uid = $f[1];
   }
   $cwd = @readlink("/proc/$p/cwd");
   $args = str_replace("\0", ' ', rtrim((string)@file_get_contents("/proc/$p/cmdline"), "\0"));
-  return "P$S$p$S$uid$S" . ($cwd === false ? '?' : $cwd) . "$S$sig$S" . rtrim($stat, "\n") . "$S$args\n";
+  return "P$S$p$S$uid$S" . ($cwd === false ? '?' : $cwd) . "$S$sig$S" . rtrim($stat, "\n")
+    . "$S$args\n";
 }
 function scan() {
   global $W, $N, $pat, $me, $settle, $S;
@@ -58,11 +62,13 @@ function scan() {
     $p = (int)$e; $live[$p] = 1;
     if (isset($W[$p]) || $p === $me || (isset($N[$p]) && $now - $N[$p] > $settle)) continue;
     $c = @file_get_contents("/proc/$p/cmdline");
-    if ($c !== false && strpos(str_replace("\0", ' ', $c), $pat) !== false && ($l = pline($p)) !== null) {
+    if ($c !== false && strpos(str_replace("\0", ' ', $c), $pat) !== false
+        && ($l = pline($p)) !== null) {
       $W[$p] = 1; unset($N[$p]); $out .= "+$S$l";
     } elseif (!isset($N[$p])) $N[$p] = $now;
   }
-  foreach ($W as $p => $_) if (gone(@file_get_contents("/proc/$p/stat"))) { unset($W[$p]); $out .= "-$S$p\n"; }
+  foreach ($W as $p => $_)
+    if (gone(@file_get_contents("/proc/$p/stat"))) { unset($W[$p]); $out .= "-$S$p\n"; }
   $N = array_intersect_key($N, $live);
   return $out;
 }

@@ -20,36 +20,59 @@ CODE = r"""
 require 'vendor/autoload.php';
 $app = require 'bootstrap/app.php';
 $app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
-$pick = function ($a, $keys) { $o = []; foreach ($keys as $k) { if (is_array($a) && array_key_exists($k, $a) && !is_array($a[$k])) { $o[$k] = $a[$k]; } } return $o; };
+$pick = function ($a, $keys) {
+  $o = [];
+  foreach ($keys as $k) {
+    if (is_array($a) && array_key_exists($k, $a) && !is_array($a[$k])) { $o[$k] = $a[$k]; }
+  }
+  return $o;
+};
 $out = ['env' => $app->environment(), 'queue_default' => config('queue.default'), 'queue' => []];
-foreach ((array) config('queue.connections') as $name => $c) { $out['queue'][$name] = $pick($c, ['driver', 'retry_after', 'queue', 'connection']); }
+foreach ((array) config('queue.connections') as $name => $c) {
+  $out['queue'][$name] = $pick($c, ['driver', 'retry_after', 'queue', 'connection']);
+}
 $storeName = config('cache.default');
 $store = (array) config("cache.stores.$storeName");
-$id = ['store' => $storeName, 'driver' => $store['driver'] ?? null, 'cache_prefix' => config('cache.prefix')];
+$id = ['store' => $storeName, 'driver' => $store['driver'] ?? null,
+       'cache_prefix' => config('cache.prefix')];
 if (($store['driver'] ?? null) === 'redis') {
   $rc = $store['connection'] ?? 'default';
   $r = (array) config("database.redis.$rc");
-  if (empty($r['host']) && !empty($r['url'])) { $u = parse_url($r['url']); $r['host'] = $u['host'] ?? null; $r['port'] = $u['port'] ?? null; }
-  $id += ['connection' => $rc, 'host' => $r['host'] ?? null, 'port' => (string) ($r['port'] ?? '6379'),
-          'database' => (string) ($r['database'] ?? '0'), 'redis_prefix' => config('database.redis.options.prefix')];
+  if (empty($r['host']) && !empty($r['url'])) {
+    $u = parse_url($r['url']); $r['host'] = $u['host'] ?? null; $r['port'] = $u['port'] ?? null;
+  }
+  $id += ['connection' => $rc, 'host' => $r['host'] ?? null,
+          'port' => (string) ($r['port'] ?? '6379'), 'database' => (string) ($r['database'] ?? '0'),
+          'redis_prefix' => config('database.redis.options.prefix')];
   try {
     $info = $app['redis']->connection($rc)->client()->info('server');
     $id['server_id'] = $info['run_id'] ?? ($info['Server']['run_id'] ?? null);
   } catch (Throwable $e) { $id['server_error'] = substr($e->getMessage(), 0, 200); }
 } elseif (($store['driver'] ?? null) === 'database') {
   $dc = $store['connection'] ?? config('database.default');
-  $id += ['connection' => $dc, 'table' => $store['table'] ?? 'cache'] + $pick((array) config("database.connections.$dc"), ['driver', 'host', 'port', 'database']);
+  $id += ['connection' => $dc, 'table' => $store['table'] ?? 'cache']
+    + $pick((array) config("database.connections.$dc"), ['driver', 'host', 'port', 'database']);
 } elseif (($store['driver'] ?? null) === 'memcached') {
-  $id['servers'] = array_map(function ($s) { return ($s['host'] ?? '') . ':' . ($s['port'] ?? ''); }, (array) ($store['servers'] ?? []));
+  $id['servers'] = array_map(
+    function ($s) { return ($s['host'] ?? '') . ':' . ($s['port'] ?? ''); },
+    (array) ($store['servers'] ?? [])
+  );
 } elseif (($store['driver'] ?? null) === 'file') {
   $id['path'] = $store['path'] ?? null;
 }
 $out['cache'] = $id;
 $h = config('horizon');
 if (is_array($h)) {
-  $sups = array_merge((array) ($h['defaults'] ?? []), (array) (($h['environments'] ?? [])[$app->environment()] ?? []));
+  $sups = array_merge(
+    (array) ($h['defaults'] ?? []),
+    (array) (($h['environments'] ?? [])[$app->environment()] ?? [])
+  );
   $out['horizon'] = [];
-  foreach ($sups as $n => $s) { $out['horizon'][$n] = $pick(array_merge((array) (($h['defaults'] ?? [])[$n] ?? []), (array) $s), ['connection', 'timeout']); }
+  foreach ($sups as $n => $s) {
+    $out['horizon'][$n] = $pick(
+      array_merge((array) (($h['defaults'] ?? [])[$n] ?? []), (array) $s), ['connection', 'timeout']
+    );
+  }
 }
 echo json_encode($out), PHP_EOL;
 """

@@ -21,7 +21,9 @@ from ..shell import Cmd, script
 _SCRIPT = r"""
 git --git-dir="$1" cat-file -e "$2^{commit}" 2>/dev/null || { echo NOT_IN_MIRROR; exit 0; }
 git --git-dir="$1" ls-tree --name-only "$2" database/migrations/ | while read -r f; do
-  case $f in *.php) printf '\036%s\n' "${f##*/}"; git --git-dir="$1" show "$2:$f"; printf '\n' ;; esac
+  case $f in
+    *.php) printf '\036%s\n' "${f##*/}"; git --git-dir="$1" show "$2:$f"; printf '\n' ;;
+  esac
 done | "$3" -r "$4"
 """
 
@@ -53,7 +55,9 @@ foreach ($pending as $file => $src) {
     $migration = class_exists($class, false) ? null : eval('?>' . $src);
     if (!is_object($migration)) { $migration = new $class; }
     $db = $app['db']->connection($migration->getConnection());
-    $queries = $db->pretend(function () use ($migration) { if (method_exists($migration, 'up')) { $migration->up(); } });
+    $queries = $db->pretend(function () use ($migration) {
+      if (method_exists($migration, 'up')) { $migration->up(); }
+    });
     foreach ($queries as $q) { echo $stem, ': ', $q['query'], PHP_EOL; }
   } catch (Throwable $e) {
     echo $stem, ': failed to dump queries. ', str_replace("\n", ' ', $e->getMessage()), PHP_EOL;

@@ -31,15 +31,20 @@ try {
   if ($driver === 'redis') {
     $r = $app['redis']->connection($conn['connection'] ?? 'default');
     foreach ($queues as $q) {
-      $out['queues']->$q = ['pending' => (int) $r->llen("queues:$q"), 'delayed' => (int) $r->zcard("queues:$q:delayed"),
+      $out['queues']->$q = ['pending' => (int) $r->llen("queues:$q"),
+                            'delayed' => (int) $r->zcard("queues:$q:delayed"),
                             'reserved' => (int) $r->zcard("queues:$q:reserved")];
     }
   } elseif ($driver === 'database') {
-    $db = $app['db']->connection($conn['connection'] ?? null); $t = $conn['table'] ?? 'jobs'; $now = time();
+    $db = $app['db']->connection($conn['connection'] ?? null);
+    $t = $conn['table'] ?? 'jobs'; $now = time();
     foreach ($queues as $q) {
-      $out['queues']->$q = ['pending' => $db->table($t)->where('queue', $q)->whereNull('reserved_at')->where('available_at', '<=', $now)->count(),
-                            'delayed' => $db->table($t)->where('queue', $q)->whereNull('reserved_at')->where('available_at', '>', $now)->count(),
-                            'reserved' => $db->table($t)->where('queue', $q)->whereNotNull('reserved_at')->count()];
+      $out['queues']->$q = [
+        'pending' => $db->table($t)->where('queue', $q)->whereNull('reserved_at')
+          ->where('available_at', '<=', $now)->count(),
+        'delayed' => $db->table($t)->where('queue', $q)->whereNull('reserved_at')
+          ->where('available_at', '>', $now)->count(),
+        'reserved' => $db->table($t)->where('queue', $q)->whereNotNull('reserved_at')->count()];
     }
   } else {
     $out['error'] = "queue driver '$driver' is not counted (redis and database are)";
@@ -48,7 +53,8 @@ try {
 try {
   $f = (array) $cfg->get('queue.failed');
   if (in_array($f['driver'] ?? '', ['database', 'database-uuids'], true)) {
-    $out['failed'] = $app['db']->connection($f['database'] ?? null)->table($f['table'] ?? 'failed_jobs')->count();
+    $out['failed'] = $app['db']->connection($f['database'] ?? null)
+      ->table($f['table'] ?? 'failed_jobs')->count();
   } else {
     $out['failed_error'] = "failed-job driver '".($f['driver'] ?? 'none')."' is not counted";
   }

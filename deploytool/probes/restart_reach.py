@@ -23,9 +23,12 @@ _PHP = r"""
 require getcwd().'/vendor/autoload.php';
 $app = require getcwd().'/bootstrap/app.php';
 $app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
-$out = ['store' => (string) $app['config']->get('cache.default'), 'prefix' => (string) $app['config']->get('cache.prefix')];
-try { $v = $app['cache.store']->get('illuminate:queue:restart'); $out['value'] = $v === null ? null : (string) $v; }
-catch (Throwable $e) { $out['error'] = get_class($e).': '.$e->getMessage(); }
+$out = ['store' => (string) $app['config']->get('cache.default'),
+        'prefix' => (string) $app['config']->get('cache.prefix')];
+try {
+  $v = $app['cache.store']->get('illuminate:queue:restart');
+  $out['value'] = $v === null ? null : (string) $v;
+} catch (Throwable $e) { $out['error'] = get_class($e).': '.$e->getMessage(); }
 echo json_encode($out), "\n";
 """
 
@@ -34,7 +37,8 @@ _SCRIPT = r"""
 S=$(printf '\037')
 php=$1 code=$2; shift 2
 for d do
-  if out=$(cd "$d" 2>&1 && "$php" -r "$code" 2>&1 | tail -n 1); then printf 'K%s%s%s%s\n' "$S" "$d" "$S" "$out"
+  if out=$(cd "$d" 2>&1 && "$php" -r "$code" 2>&1 | tail -n 1); then
+    printf 'K%s%s%s%s\n' "$S" "$d" "$S" "$out"
   else printf 'K%s%s%s%s\n' "$S" "$d" "$S" "{\"error\": \"cannot boot the app here\"}"; fi
 done
 """

@@ -184,9 +184,11 @@ def test_a_failing_step_stops_the_pipeline_and_current_is_unchanged(lab, fresh, 
         tag, changes = (
             "broken-migrate",
             {
-                "database/migrations/2030_01_01_000000_explode.php": "<?php\nuse Illuminate\\Database\\Migrations\\Migration;\n"
-                "class Explode extends Migration {\n public function up() "
-                "{ throw new RuntimeException('migration exploded'); }\n}\n"
+                "database/migrations/2030_01_01_000000_explode.php": (
+                    "<?php\nuse Illuminate\\Database\\Migrations\\Migration;\n"
+                    "class Explode extends Migration {\n public function up() "
+                    "{ throw new RuntimeException('migration exploded'); }\n}\n"
+                )
             },
         )
     lab.commit_release(tag, changes, base="v2")

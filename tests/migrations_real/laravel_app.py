@@ -16,30 +16,37 @@ AUTOLOAD = "/usr/share/php/Illuminate/autoload.php"
 # see it only when DT_WITH_DBAL=1, so one machine shows both behaviours.
 DBAL_AUTOLOAD = "/usr/share/php/Doctrine/DBAL/autoload.php"
 
-ARTISAN = """<?php
+ARTISAN = f"""<?php
 // Debian's Illuminate autoloader includes Doctrine DBAL whenever the include path has it: unless
 // asked for, point the include path at a copy of /usr/share/php without it.
-if (getenv('DT_WITH_DBAL') !== '1') { set_include_path(__DIR__.'/php-without-dbal'); }
-require '%s';
-if (getenv('DT_WITH_DBAL') === '1') { require '%s'; }
+if (getenv('DT_WITH_DBAL') !== '1') {{ set_include_path(__DIR__.'/php-without-dbal'); }}
+require '{AUTOLOAD}';
+if (getenv('DT_WITH_DBAL') === '1') {{ require '{DBAL_AUTOLOAD}'; }}
 $app = require __DIR__.'/bootstrap/app.php';
 $kernel = $app->make(Illuminate\\Contracts\\Console\\Kernel::class);
 $status = $kernel->handle($input = new Symfony\\Component\\Console\\Input\\ArgvInput,
     new Symfony\\Component\\Console\\Output\\ConsoleOutput);
 $kernel->terminate($input, $status);
 exit($status);
-""" % (AUTOLOAD, DBAL_AUTOLOAD)
+"""
 
 BOOTSTRAP = """<?php
 $app = new Illuminate\\Foundation\\Application(dirname(__DIR__));
-$app->singleton(Illuminate\\Contracts\\Console\\Kernel::class, Illuminate\\Foundation\\Console\\Kernel::class);
-$app->singleton(Illuminate\\Contracts\\Debug\\ExceptionHandler::class, Illuminate\\Foundation\\Exceptions\\Handler::class);
+$app->singleton(
+    Illuminate\\Contracts\\Console\\Kernel::class,
+    Illuminate\\Foundation\\Console\\Kernel::class
+);
+$app->singleton(
+    Illuminate\\Contracts\\Debug\\ExceptionHandler::class,
+    Illuminate\\Foundation\\Exceptions\\Handler::class
+);
 return $app;
 """
 
 CONFIG_APP = """<?php
 return [
-    'name' => 'pretend-lab', 'env' => 'testing', 'debug' => true, 'key' => 'base64:'.base64_encode(str_repeat('k', 32)),
+    'name' => 'pretend-lab', 'env' => 'testing', 'debug' => true,
+    'key' => 'base64:'.base64_encode(str_repeat('k', 32)),
     'cipher' => 'AES-256-CBC', 'timezone' => 'UTC', 'locale' => 'en',
     'providers' => [
         Illuminate\\Cache\\CacheServiceProvider::class,
@@ -56,11 +63,13 @@ return [
     'default' => env('DB_CONNECTION'),
     'migrations' => 'migrations',
     'connections' => [
-        'mysql' => ['driver' => 'mysql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'), 'database' => env('DB_DATABASE'),
-            'username' => 'root', 'password' => '', 'charset' => 'utf8mb4', 'collation' => 'utf8mb4_unicode_ci',
+        'mysql' => ['driver' => 'mysql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'),
+            'database' => env('DB_DATABASE'), 'username' => 'root', 'password' => '',
+            'charset' => 'utf8mb4', 'collation' => 'utf8mb4_unicode_ci',
             'prefix' => '', 'strict' => true, 'engine' => null],
-        'pgsql' => ['driver' => 'pgsql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'), 'database' => env('DB_DATABASE'),
-            'username' => 'postgres', 'password' => '', 'charset' => 'utf8', 'prefix' => '', 'schema' => 'public',
+        'pgsql' => ['driver' => 'pgsql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'),
+            'database' => env('DB_DATABASE'), 'username' => 'postgres', 'password' => '',
+            'charset' => 'utf8', 'prefix' => '', 'schema' => 'public',
             'sslmode' => 'disable'],
     ],
 ];

@@ -22,7 +22,8 @@ BASE = {
         """
         Schema::create('users', function (Blueprint $t) {
             $t->id(); $t->string('name', 50); $t->string('title', 100); $t->string('email');
-            $t->string('legacy')->nullable(); $t->boolean('old_flag')->default(false); $t->timestamps();
+            $t->string('legacy')->nullable(); $t->boolean('old_flag')->default(false);
+            $t->timestamps();
         });
         Schema::create('logs', function (Blueprint $t) { $t->id(); $t->text('msg'); });""",
         "CreateBaseTables",
@@ -32,7 +33,9 @@ BASE = {
 PENDING = {
     "2024_02_01_000000_add_nick_drop_legacy.php": migration(
         """
-        Schema::table('users', function (Blueprint $t) { $t->string('nick')->nullable(); $t->dropColumn('legacy'); });
+        Schema::table('users', function (Blueprint $t) {
+            $t->string('nick')->nullable(); $t->dropColumn('legacy');
+        });
         DB::statement("update users\\n set name = 'x'\\n where id = 1");
         DB::table('users')->where('id', 5)->update(['name' => 'y']);""",
         "AddNickDropLegacy",
@@ -71,8 +74,12 @@ PENDING = {
     ),
     "2024_02_07_000000_create_widgets.php": migration(
         """
-        Schema::create('widgets', function (Blueprint $t) { $t->id(); $t->string('label')->nullable(); });
-        Schema::table('widgets', function (Blueprint $t) { $t->integer('size'); $t->dropColumn('label'); });""",
+        Schema::create('widgets', function (Blueprint $t) {
+            $t->id(); $t->string('label')->nullable();
+        });
+        Schema::table('widgets', function (Blueprint $t) {
+            $t->integer('size'); $t->dropColumn('label');
+        });""",
         "CreateWidgets",
     ),
     "2024_02_09_000000_truncate_logs.php": migration(

@@ -31,7 +31,9 @@ from deploytool.steps import check_migrations
 from deploytool.transport.base import Result
 
 FILES = {
-    "20240101000000_create_users.sql": "create table users (id int primary key, name varchar(50));\n",
+    "20240101000000_create_users.sql": (
+        "create table users (id int primary key, name varchar(50));\n"
+    ),
     "20240201000000_add_email.sql": "-- expand: a nullable column the old code ignores\n"
     "alter table users add column email varchar(100);\n",
     "20240301000000_drop_name.sql": "alter table users drop column name;\n",

@@ -164,8 +164,10 @@ def test_units_with_drop_ins_and_systemd_defaults():
 
 def test_systemctl_show_properties_win():
     props = {
-        "ExecStart": "{ path=/usr/bin/php ; argv[]=/usr/bin/php /srv/artisan queue:work --timeout=60 ; "
-        "ignore_errors=no ; start_time=[n/a] }",
+        "ExecStart": (
+            "{ path=/usr/bin/php ; argv[]=/usr/bin/php /srv/artisan queue:work --timeout=60 ; "
+            "ignore_errors=no ; start_time=[n/a] }"
+        ),
         "KillSignal": "15",
         "TimeoutStopUSec": "1min 30s",
         "KillMode": "mixed",

@@ -85,7 +85,8 @@ def test_ladder_is_sorted_by_time(tmp_path):
     inv = load(
         tmp_path,
         stage_extra="""\
-        drain: {ladder: [{after: 3m, action: kill}, {after: 1m, action: cont}, {after: 30s, action: term}]}
+        drain: {ladder: [{after: 3m, action: kill}, {after: 1m, action: cont},
+                         {after: 30s, action: term}]}
         """,
     )
     assert [r.action for r in inv.drain_policy(inv.stages["prod"]).ladder] == [
