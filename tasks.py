@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from invoke import Collection, task
+from invoke import Collection, Exit, task
 
 PY = sys.executable
 
@@ -27,9 +27,17 @@ def test(c, k="", unit=False):
 
 @task
 def lint(c):
-    """Byte-compile everything and run the shell-text guard."""
-    c.run(f"{PY} -m compileall -q deploytool tests tasks.py")
-    c.run(f"{PY} -m pytest -q tests/unit/test_shell.py -k outside_render")
+    """ruff check and ruff format --check on the whole tree, byte-compile, the shell-text guard."""
+    steps = (
+        f"{PY} -m ruff check .",
+        f"{PY} -m ruff format --check .",
+        f"{PY} -m compileall -q deploytool tests tasks.py",
+        f"{PY} -m pytest -q tests/unit/test_shell.py -k outside_render",
+    )
+    # every step runs, so one report shows all that is wrong
+    failed = [cmd for cmd in steps if c.run(cmd, warn=True).failed]
+    if failed:
+        raise Exit("lint failed: " + "; ".join(failed), code=1)
 
 
 @task(help={"hosts": "comma-separated host counts for the light lab", "quick": "fewer repetitions"})
