@@ -15,7 +15,7 @@ from . import ops
 from .annotations import Allow, find_allows
 from .model import Finding, PendingMigration, Report
 from .ops import key
-from .phpsource import disables_transaction
+from .phpfacts import SourceFacts, read_facts
 from .policy import MigrationPolicy
 from .rules import RULES, Rule, Scope, rules_for
 from .rules.meta import BAD_ANNOTATION
@@ -40,9 +40,8 @@ def check(
         allows = find_allows(m.source, m.file, dialect)
         allowed = _allowed_rules(allows)
         findings.extend(_annotation_findings(m, allows, policy))
-        transactional = (
-            dialect == "pgsql" and _is_laravel(m) and not disables_transaction(m.source or "")
-        )
+        facts = source_facts(m)
+        transactional = dialect == "pgsql" and facts is not None and facts.within_transaction
         notes = m.notes + (None,) * (len(m.statements) - len(m.notes))
         parsed = [
             (i, sql, op)
@@ -83,10 +82,14 @@ def check(
     return Report(dialect, tuple(m.name for m in migrations), tuple(findings))
 
 
-def _is_laravel(m: PendingMigration) -> bool:
-    return bool(m.source) and (
+def source_facts(m: PendingMigration) -> SourceFacts | None:
+    """What the Laravel migration's PHP source shows; None for raw SQL migrations."""
+    if m.facts is not None:
+        return m.facts
+    laravel = bool(m.source) and (
         (m.file or "").endswith(".php") or m.source.lstrip().startswith("<?php")
     )
+    return read_facts(m.source) if laravel else None
 
 
 def _learn(op: ops.Op, new_tables: set[str], new_columns: set[tuple[str, str]]) -> None:

@@ -33,6 +33,9 @@ class PendingMigration:
     statements: tuple[str | None, ...]  # None: the SQL is unknown (see notes)
     source: str | None = None  # the file's text: where allow annotations live
     notes: tuple[str | None, ...] = ()  # why a statement is unknown, aligned with statements
+    # What the PHP source shows (phpfacts.SourceFacts), when the source itself is not at hand
+    # (the corpus keeps facts, not fetched code); read from `source` otherwise.
+    facts: Any = None
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,14 @@
-"""What the gate may know about the live database: column types, nullability and charset.
+"""What the gate may know about the live database: columns, unique keys and table sizes.
 
 Optional. Without it, a type change cannot be proven a safe widening and is reported as such.
-With it (from a probe of information_schema, or the real tests), `varchar(50) -> varchar(100)` is
-judged by the measured rules in coltypes. `COLUMNS_QUERY` is the read-only query a probe runs;
-`LiveSchema.from_rows` is its pure parser.
+With it (from a probe of the catalog, a schema dump, or the real tests), `varchar(50) ->
+varchar(100)` is judged by the measured rules in coltypes, a WHERE on a unique key is known to
+touch one row, and a default the old code's INSERTs rely on is known to exist.
+
+`COLUMNS_QUERY`, `UNIQUE_QUERY` and `ROWS_QUERY` are the read-only queries a probe runs (one row
+per column, per unique index, per table); `LiveSchema.from_rows` and `from_tsv` are their pure
+parsers. Columns rows are (table, column, type, 'YES'|'NO', charset, 'YES'|'NO' has default,
+default); the last three may be missing (older probes sent five or four).
 """
 
 from __future__ import annotations
@@ -12,16 +17,40 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-COLUMNS_QUERY = {
-    "mysql": "select table_name, column_name, column_type, is_nullable, character_set_name "
-    "from information_schema.columns where table_schema = database()",
-    "pgsql": "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
-    "case when a.attnotnull then 'NO' else 'YES' end, null "
-    "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+_PG_TABLES = (
     "join pg_namespace n on n.oid = c.relnamespace "
-    "where c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped "
-    "and n.nspname = any (current_schemas(false))",
+    "where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(false))"
+)
+COLUMNS_QUERY = {
+    "mysql": "select table_name, column_name, column_type, is_nullable, character_set_name, "
+    "if(column_default is null, 'NO', 'YES'), replace(replace(column_default, '\\t', ' '), "
+    "'\\n', ' ') from information_schema.columns where table_schema = database()",
+    "pgsql": "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
+    "case when a.attnotnull then 'NO' else 'YES' end, null, "
+    "case when d.adbin is null then 'NO' else 'YES' end, "
+    "translate(pg_get_expr(d.adbin, d.adrelid), E'\\t\\n', '  ') "
+    "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+    "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
+    + _PG_TABLES.replace("where", "where a.attnum > 0 and not a.attisdropped and"),
 }
+UNIQUE_QUERY = {
+    "mysql": "select table_name, index_name, group_concat(column_name order by seq_in_index) "
+    "from information_schema.statistics where table_schema = database() and non_unique = 0 "
+    "group by table_name, index_name",
+    "pgsql": "select c.relname, i.relname, array_to_string(array(select a.attname from "
+    "unnest(x.indkey) k join pg_attribute a on a.attrelid = c.oid and a.attnum = k), ',') "
+    "from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on "
+    "c.oid = x.indrelid " + _PG_TABLES + " and x.indisunique and x.indpred is null",
+}
+ROWS_QUERY = {
+    "mysql": "select table_name, table_rows from information_schema.tables "
+    "where table_schema = database() and table_type = 'BASE TABLE'",
+    # reltuples is -1 until the first ANALYZE; the statistics' live-row count is kept as rows
+    # commit, so a young table's size is known too.
+    "pgsql": "select c.relname, greatest(c.reltuples, s.n_live_tup, 0)::bigint from pg_class c "
+    "left join pg_stat_user_tables s on s.relid = c.oid " + _PG_TABLES,
+}
+_NULLS = (None, "", "NULL", "\\N")
 
 
 @dataclass(frozen=True)
@@ -29,32 +58,68 @@ class ColumnInfo:
     type: str
     nullable: bool | None = None
     charset: str | None = None
+    has_default: bool | None = None  # None: not known (an older probe)
+    default: str | None = None
+
+
+def _bare(table: str) -> str:
+    return table.rsplit(".", 1)[-1].strip('`"').lower()
 
 
 @dataclass(frozen=True)
 class LiveSchema:
     columns: Mapping[tuple[str, str], ColumnInfo] = field(default_factory=dict)
+    unique: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    rows: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        keyed = {(t.lower(), c.lower()): info for (t, c), info in self.columns.items()}
+        keyed = {(_bare(t), c.lower()): info for (t, c), info in self.columns.items()}
         object.__setattr__(self, "columns", MappingProxyType(keyed))
+        uniq = {
+            _bare(t): tuple(tuple(c.lower() for c in k) for k in v) for t, v in self.unique.items()
+        }
+        object.__setattr__(self, "unique", MappingProxyType(uniq))
+        object.__setattr__(
+            self, "rows", MappingProxyType({_bare(t): n for t, n in self.rows.items()})
+        )
 
     def column(self, table: str, column: str) -> ColumnInfo | None:
-        return self.columns.get((table.rsplit(".", 1)[-1].lower(), column.lower()))
+        return self.columns.get((_bare(table), column.lower()))
+
+    def has_table(self, table: str) -> bool:
+        t = _bare(table)
+        return any(k[0] == t for k in self.columns)
+
+    def unique_keys(self, table: str) -> tuple[tuple[str, ...], ...]:
+        return self.unique.get(_bare(table), ())
+
+    def row_estimate(self, table: str) -> int | None:
+        return self.rows.get(_bare(table))
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple]) -> LiveSchema:
-        """Rows of COLUMNS_QUERY: (table, column, type, 'YES'|'NO', charset or None)."""
+    def from_rows(
+        cls, rows: Iterable[tuple], unique: Iterable[tuple] = (), sizes: Iterable[tuple] = ()
+    ) -> LiveSchema:
+        """Rows of COLUMNS_QUERY, UNIQUE_QUERY and ROWS_QUERY (see the module docstring)."""
         columns = {}
         for table, column, type_, nullable, *rest in rows:
-            charset = rest[0] if rest and rest[0] not in (None, "", "NULL", "\\N") else None
-            columns[(table, column)] = ColumnInfo(type_, str(nullable).upper() == "YES", charset)
-        return cls(columns)
+            rest = [None if v in _NULLS else v for v in rest] + [None] * 3
+            charset, has_default, default = rest[:3]
+            known = None if has_default is None else str(has_default).upper() == "YES"
+            columns[(table, column)] = ColumnInfo(
+                type_, str(nullable).upper() == "YES", charset, known, default
+            )
+        keys: dict[str, list[tuple[str, ...]]] = {}
+        for table, _name, cols in unique:
+            keys.setdefault(table, []).append(tuple(str(cols).split(",")))
+        counts = {t: int(float(n)) for t, n in sizes if n not in _NULLS}
+        return cls(columns, {t: tuple(v) for t, v in keys.items()}, counts)
 
     @classmethod
-    def from_tsv(cls, text: str) -> LiveSchema:
-        """The tab-separated output of `mysql -B -N -e` or `psql -At -F '\\t' -c` running
-        COLUMNS_QUERY."""
-        return cls.from_rows(
-            tuple(line.split("\t")) for line in text.splitlines() if line.count("\t") >= 3
-        )
+    def from_tsv(cls, text: str, unique: str = "", sizes: str = "") -> LiveSchema:
+        """Tab-separated output of `mysql -B -N -e` or `psql -At -F '\\t' -c` for the queries."""
+
+        def rows(t: str, least: int):
+            return [tuple(ln.split("\t")) for ln in t.splitlines() if ln.count("\t") >= least]
+
+        return cls.from_rows(rows(text, 3), rows(unique, 2), rows(sizes, 1))

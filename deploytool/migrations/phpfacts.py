@@ -1,0 +1,145 @@
+"""Facts the gate reads from a migration's PHP source, for what `migrate --pretend` cannot show.
+
+Pretend runs `up()` without touching the database: every SELECT answers nothing and every schema
+check answers from the database CI or the host has, so a migration that asks the database before
+acting prints what it would do *there*, not what it will do in production. These facts say where
+that happens; the rules decide what follows. Read with phpsource's lexer (comments and strings
+never match), never by running the file.
+
+    within_transaction   False when the class sets `$withinTransaction = false`
+    schema_conditionals  Schema::hasTable / hasColumn / hasColumns / hasIndex (or a connection's)
+    dynamic_statement    DB::statement / unprepared / insert / update / delete with SQL that is
+                         not one literal (variables, concatenation, interpolation, sprintf)
+    db_loop              a loop over query results (foreach over get()/all()/cursor(), chunk,
+                         chunkById, each, lazy): pretend runs its body zero times
+    batched              chunkById / chunk / lazyById: writes go in batches by key
+    uses_models          the migration calls the app's own classes (App\\…): what they run is
+                         not in the migration
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .phpsource import disables_transaction, split_php
+
+_CONDITIONAL = re.compile(r"\b(?:hasTable|hasColumns?|hasIndex|getColumnListing|hasView)\s*\(")
+_DB_CALL = re.compile(
+    r"\bDB\s*::\s*(?:connection\s*\([^)]*\)\s*->\s*)?(statement|unprepared|insert|update|delete)\s*\(",
+    re.I,
+)
+_LOOP_CALL = re.compile(r"->\s*(?:chunk|chunkById|each|eachById|cursor|lazy|lazyById)\s*\(")
+_BATCH_CALL = re.compile(r"->\s*(?:chunkById|chunk|lazyById|eachById)\s*\(")
+_FOREACH = re.compile(r"\bforeach\s*\(")
+_QUERY_RESULT = re.compile(
+    r"(?:->\s*(?:get|all|cursor|pluck|lazy)\s*\(|::\s*(?:all|get|cursor)\s*\(|\bDB\s*::\s*select\s*\()"
+)
+_APP_CLASS = re.compile(r"(?:\\?\bApp\\[A-Z]\w*)")
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    within_transaction: bool = True
+    schema_conditionals: bool = False
+    dynamic_statement: bool = False
+    db_loop: bool = False
+    batched: bool = False
+    uses_models: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SourceFacts:
+        return cls(**{k: bool(v) for k, v in d.items() if k in cls.__dataclass_fields__})
+
+    @property
+    def pretend_untrusted(self) -> str | None:
+        """Why the pretend output may differ from what production runs, or None."""
+        if self.schema_conditionals:
+            return "it checks the schema (Schema::hasTable/hasColumn) and pretend answers from this database"
+        if self.db_loop:
+            return "it loops over query results, which pretend returns empty: the loop body never shows"
+        if self.dynamic_statement:
+            return "it builds SQL at run time (DB::statement with a computed string)"
+        return None
+
+
+def read_facts(src: str) -> SourceFacts:
+    _comments, code = split_php(src)
+    return SourceFacts(
+        within_transaction=not disables_transaction(src),
+        schema_conditionals=bool(_CONDITIONAL.search(code)),
+        dynamic_statement=_dynamic_statement(src),
+        db_loop=bool(_LOOP_CALL.search(code)) or _foreach_over_query(code),
+        batched=bool(_BATCH_CALL.search(code)),
+        uses_models=bool(_APP_CLASS.search(code)),
+    )
+
+
+def _foreach_over_query(code: str) -> bool:
+    for m in _FOREACH.finditer(code):
+        head = code[m.end() : _close(code, m.end() - 1)]
+        if _QUERY_RESULT.search(head) or "$" in head and "DB" in head:
+            return True
+    return False
+
+
+def _dynamic_statement(src: str) -> bool:
+    """True when a DB::statement-like call's argument is not plain literal strings."""
+    comments, _code = split_php(src)
+    for c in comments:  # strings stay, comments go: a commented-out call is no call
+        src = src.replace(c, " ")
+    for m in _DB_CALL.finditer(src):
+        arg = src[m.end() : _close_in_source(src, m.end() - 1)]
+        if not _literal(arg):
+            return True
+    return False
+
+
+def _close_in_source(src: str, open_at: int) -> int:
+    """The `)` closing the call at open_at, skipping parentheses inside string literals."""
+    depth, i = 0, open_at
+    while i < len(src):
+        c = src[i]
+        if c in "'\"":
+            j = i + 1
+            while j < len(src) and src[j] != c:
+                j += 2 if src[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(src)
+
+
+def _close(code: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(code)):
+        if code[i] == "(":
+            depth += 1
+        elif code[i] == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(code)
+
+
+_SINGLE = re.compile(r"'(?:[^'\\]|\\.)*'", re.S)
+_DOUBLE = re.compile(r'"(?:[^"\\$]|\\.)*"', re.S)  # no `$`: nothing interpolated
+_HEREDOC = re.compile(r"<<<\s*'?(\w+)'?\n.*?\n\s*\1\b", re.S)
+
+
+def _literal(arg: str) -> bool:
+    """One literal (or literals joined by `.`), optionally followed by a bindings array."""
+    rest = _HEREDOC.sub(" S ", arg)
+    rest = _SINGLE.sub(" S ", rest)
+    rest = _DOUBLE.sub(" S ", rest)
+    first = rest.split(",", 1)[0]
+    return re.fullmatch(r"\s*S(?:\s*\.\s*S)*\s*", first) is not None
