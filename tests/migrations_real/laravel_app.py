@@ -71,6 +71,8 @@ return [
             'database' => env('DB_DATABASE'), 'username' => 'postgres', 'password' => '',
             'charset' => 'utf8', 'prefix' => '', 'schema' => 'public',
             'sslmode' => 'disable'],
+        'sqlite' => ['driver' => 'sqlite', 'database' => env('DB_DATABASE'), 'prefix' => '',
+            'foreign_key_constraints' => true],
     ],
 ];
 """

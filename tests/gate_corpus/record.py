@@ -1,0 +1,225 @@
+"""Record what Laravel 8's `migrate --pretend` prints for real migration files, per dialect.
+
+    python -m tests.gate_corpus.record --out DIR [--dialects mysql,pgsql,sqlite] CHAIN.txt...
+
+Each CHAIN.txt lists migration files (absolute paths, one a line) in the order Laravel runs them,
+e.g. one application's history; `+PATH` marks the files to record, the others are only migrated. For every dialect the chain gets a fresh database (a throwaway
+MariaDB and PostgreSQL from tests/migrations_real/servers.py, a file for SQLite) and a fresh
+Laravel 8 app (tests/migrations_real/laravel_app.py, with Doctrine DBAL for ->change()); then
+each file in turn is pretended (`migrate --pretend --force --path=FILE --realpath`: the output a
+deploy's gate would read), the live schema of the tables it names is read with the gate's own
+catalog queries, and the file is migrated for real, so the next file finds the schema it expects.
+
+DIR/<chain>/<NNN>.<dialect>.json per file: {"file", "pretend", "applied", "error", "schema":
+{"columns": rows, "unique": rows, "rows": rows}, "chain_ok"} where `chain_ok` is false once an
+earlier file of the chain failed to migrate (the schema is then not the one this file expects).
+Nothing here is fetched code: it runs whatever files it is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from deploytool.migrations.schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_QUERY
+from tests.migrations_real import laravel_app, servers
+from tests.migrations_real.conftest import Database
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Older apps write `Schema::` and `DB::` without `use`, relying on config/app.php's aliases.
+ALIASES = """    'aliases' => [
+        'Arr' => Illuminate\\Support\\Arr::class, 'Carbon' => Illuminate\\Support\\Carbon::class,
+        'Config' => Illuminate\\Support\\Facades\\Config::class, 'DB' => Illuminate\\Support\\Facades\\DB::class,
+        'Schema' => Illuminate\\Support\\Facades\\Schema::class, 'Str' => Illuminate\\Support\\Str::class,
+        'Log' => Illuminate\\Support\\Facades\\Log::class, 'File' => Illuminate\\Support\\Facades\\File::class,
+    ],
+"""
+
+
+def _tsv(text: str) -> list[list[str | None]]:
+    return [
+        [None if v == "NULL" or v == "\\N" else v for v in ln.split("\t")]
+        for ln in text.splitlines()
+        if ln
+    ]
+
+
+def _server_schema(db: Database) -> dict:
+    out = {}
+    for part, queries in (
+        ("columns", COLUMNS_QUERY),
+        ("unique", UNIQUE_QUERY),
+        ("rows", ROWS_QUERY),
+    ):
+        done = db.client(queries[db.dialect])
+        out[part] = _tsv(done.stdout) if done.returncode == 0 else []
+    return out
+
+
+def _sqlite_schema(path: Path) -> dict:
+    """The same three row sets, read from SQLite's pragmas."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+        cols, uniq, rows = [], [], []
+        for t in tables:
+            for _cid, name, type_, notnull, dflt, _pk in con.execute(f'pragma table_info("{t}")'):
+                cols.append(
+                    [
+                        t,
+                        name,
+                        type_,
+                        "NO" if notnull else "YES",
+                        None,
+                        "NO" if dflt is None else "YES",
+                        dflt,
+                    ]
+                )
+            for _seq, iname, unique, *_ in con.execute(f'pragma index_list("{t}")'):
+                if unique:
+                    names = [r[2] for r in con.execute(f'pragma index_info("{iname}")')]
+                    uniq.append([t, iname, ",".join(str(n) for n in names)])
+            rows.append([t, str(con.execute(f'select count(*) from "{t}"').fetchone()[0])])
+        return {"columns": cols, "unique": uniq, "rows": rows}
+    finally:
+        con.close()
+
+
+def _only_named(schema: dict, text: str) -> dict:
+    """Keep the tables the migration names: the case files stay small."""
+    words = {w.lower() for w in _WORD.findall(text)}
+    return {
+        part: [r for r in rows if r and str(r[0]).lower() in words] for part, rows in schema.items()
+    }
+
+
+class Target:
+    """One dialect's database for one chain, and how to reach it from artisan."""
+
+    def __init__(self, dialect: str, server: servers.Server | None, tmp: Path):
+        self.dialect = dialect
+        if dialect == "sqlite":
+            self.file = tmp / "db.sqlite"
+            self.file.touch()
+            self.port, self.database = 0, str(self.file)
+        else:
+            self.db = Database(server)
+            self.port, self.database = server.port, self.db.name
+
+    def schema(self) -> dict:
+        return _sqlite_schema(self.file) if self.dialect == "sqlite" else _server_schema(self.db)
+
+
+# Migrations that call the app's own classes (App\\…) find them under the app dir the chain names.
+APP_AUTOLOAD = """<?php
+spl_autoload_register(function ($c) {
+    if (strncmp($c, 'App\\\\', 4) !== 0) return;
+    $f = getenv('DT_APP_DIR').'/'.str_replace('\\\\', '/', substr($c, 4)).'.php';
+    if (is_file($f)) require $f;
+});
+"""
+
+
+def _write_app(root: Path, app_dir: Path | None) -> None:
+    laravel_app.write_app(root)
+    config = root / "config/app.php"
+    config.write_text(config.read_text().replace("    'providers'", ALIASES + "    'providers'"))
+    if app_dir is not None:
+        (root / "app_autoload.php").write_text(APP_AUTOLOAD)
+        artisan = root / "artisan"
+        artisan.write_text(
+            artisan.read_text().replace(
+                "<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1
+            )
+        )
+
+
+def record_chain(
+    entries: list[tuple[Path, bool]], dialect: str, server, out: Path, app_dir: Path | None = None
+) -> None:
+    """entries: (file, record it?) in run order; files not recorded are only migrated, in batches."""
+    if app_dir is not None:
+        os.environ["DT_APP_DIR"] = str(app_dir)
+    with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:
+        root = Path(tmp) / "app"
+        _write_app(root, app_dir)
+        target = Target(dialect, server, Path(tmp))
+        chain_ok = True
+        batch: list[Path] = []
+
+        def artisan(*args):
+            return laravel_app.artisan(
+                root, dialect, target.port, target.database, "migrate", *args, dbal=True
+            )
+
+        def migrate(files: list[Path]) -> bool:
+            if not files:
+                return True
+            return artisan(*(f"--path={f}" for f in files), "--realpath", "--force").returncode == 0
+
+        for n, (file, wanted) in enumerate(entries):
+            if not wanted:
+                batch.append(file)
+                continue
+            chain_ok = migrate(batch) and chain_ok
+            batch = []
+            args = (f"--path={file}", "--realpath", "--force")
+            pretend = artisan("--pretend", *args)
+            text = pretend.stdout + pretend.stderr
+            schema = _only_named(target.schema(), text + file.read_text(errors="replace"))
+            done = artisan(*args)
+            record = {
+                "file": str(file),
+                "pretend": pretend.stdout,
+                "pretend_stderr": pretend.stderr,
+                "pretend_rc": pretend.returncode,
+                "applied": done.returncode == 0,
+                "error": None if done.returncode == 0 else (done.stdout + done.stderr)[-2000:],
+                "schema": schema,
+                "chain_ok": chain_ok,
+            }
+            (out / f"{n:04d}.{dialect}.json").write_text(json.dumps(record, indent=1))
+            chain_ok = chain_ok and done.returncode == 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--dialects", default="mysql,pgsql,sqlite")
+    ap.add_argument("chains", nargs="+", type=Path)
+    args = ap.parse_args(argv)
+    dialects = args.dialects.split(",")
+    started = {}
+    # A SIGTERM must still stop the servers this run started (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        if "mysql" in dialects:
+            started["mysql"] = servers.start_mariadb()
+        if "pgsql" in dialects:
+            started["pgsql"] = servers.start_postgres()
+        for chain in args.chains:
+            # A line "+PATH" is recorded; a bare "PATH" is only migrated (it builds the schema).
+            lines = [ln.strip() for ln in chain.read_text().split("\n") if ln.strip()]
+            # An optional first line "#app=DIR": the app's own classes (App\\…) live there.
+            app_dir = Path(lines.pop(0)[5:]) if lines and lines[0].startswith("#app=") else None
+            files = [(Path(ln.lstrip("+")), ln.startswith("+")) for ln in lines]
+            out = args.out / chain.stem
+            out.mkdir(parents=True, exist_ok=True)
+            for dialect in dialects:
+                record_chain(files, dialect, started.get(dialect), out, app_dir)
+                print(f"{chain.stem} {dialect}: {len(files)} files", file=sys.stderr, flush=True)
+    finally:
+        for server in started.values():
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
