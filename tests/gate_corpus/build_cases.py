@@ -1,0 +1,108 @@
+"""Turn recordings (record.py) into case files: provenance, facts, pretend SQL, schema, labels.
+
+    python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--only-new]
+
+The manifest lists every harvested file as {"repo", "path", "commit", "local"}; the local copy
+(outside the repository) is read only to derive the gate's source facts, never copied. A case is
+written per recorded file that migrated for real on at least one dialect; a dialect where it did
+not migrate is left out (the migration does not run there). The split is fixed by a hash of
+repository and path (`split_of`), so it was chosen before any rule saw the cases. Labels come
+from label.py unless the case file already holds a label checked by hand, which is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+
+from deploytool.migrations.phpfacts import read_facts
+from deploytool.migrations.pretend import parse_pretend
+from deploytool.migrations.schema import LiveSchema
+
+from .label import label
+
+CASES = Path(__file__).resolve().parent / "cases"
+RECORDED_ON = {"mysql": "MariaDB 10.11", "pgsql": "PostgreSQL 15", "sqlite": "SQLite 3"}
+_NOISE = ("Migration table created successfully.", "Nothing to migrate.")
+
+
+def split_of(repo: str, path: str) -> str:
+    """One quarter held out, by hash: not by anything a rule could see."""
+    h = int(hashlib.sha256(f"{repo}:{path}".encode()).hexdigest()[:8], 16)
+    return "heldout" if h % 4 == 0 else "train"
+
+
+def case_id(repo: str, path: str) -> str:
+    return f"{repo.replace('/', '+')}--{Path(path).name.removesuffix('.stub').removesuffix('.php')}"
+
+
+def schema_of(rows: dict) -> LiveSchema:
+    return LiveSchema.from_rows(
+        rows.get("columns", ()), rows.get("unique", ()), rows.get("rows", ())
+    )
+
+
+def statements(pretend: str, file_name: str) -> list[str | None]:
+    return [s.sql for s in parse_pretend(pretend, [file_name])]
+
+
+def build(manifest: list[dict], recordings: Path) -> int:
+    by_local = {e["local"]: e for e in manifest}
+    written = 0
+    CASES.mkdir(exist_ok=True)
+    for rec_file in sorted(recordings.glob("*/*.json")):
+        rec = json.loads(rec_file.read_text())
+        entry = by_local.get(rec["file"])
+        if entry is None or not rec["applied"]:
+            continue
+        dialect = rec_file.name.split(".")[1]
+        cid = case_id(entry["repo"], entry["path"])
+        out = CASES / f"{cid}.json"
+        case = json.loads(out.read_text()) if out.exists() else None
+        if case is None:
+            facts = read_facts(Path(entry["local"]).read_text(errors="replace"))
+            case = {
+                "id": cid,
+                "source": {k: entry[k] for k in ("repo", "path", "commit")},
+                "split": split_of(entry["repo"], entry["path"]),
+                "facts": facts.to_dict(),
+                "dialects": {},
+            }
+        pretend = "\n".join(ln for ln in rec["pretend"].splitlines() if ln.strip() not in _NOISE)
+        old = case["dialects"].get(dialect, {})
+        d = {
+            "recorded_on": RECORDED_ON[dialect],
+            "chain_ok": rec["chain_ok"],
+            "pretend": pretend,
+            "schema": rec["schema"],
+        }
+        if old.get("labelled_by") == "hand":
+            d.update({k: old[k] for k in ("label", "why", "labelled_by")})
+        else:
+            from deploytool.migrations.phpfacts import SourceFacts
+
+            sql = [s for s in statements(pretend, Path(rec["file"]).name) if s]
+            verdict, why = label(
+                dialect, sql, schema_of(rec["schema"]), SourceFacts.from_dict(case["facts"])
+            )
+            d.update({"label": verdict, "why": why, "labelled_by": "rules"})
+        case["dialects"][dialect] = d
+        out.write_text(json.dumps(case, indent=1, sort_keys=False) + "\n")
+        written += 1
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--manifest", type=Path, required=True)
+    ap.add_argument("--recordings", type=Path, required=True)
+    args = ap.parse_args(argv)
+    n = build(json.loads(args.manifest.read_text()), args.recordings)
+    print(f"{n} case x dialect records written under {CASES}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

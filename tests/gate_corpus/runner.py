@@ -1,0 +1,147 @@
+"""Score the gate on the corpus: recall and false-block per mode, split and dialect.
+
+Each case file (cases/*.json) holds, per dialect, the SQL Laravel 8's `migrate --pretend` printed
+for a real migration against a real database with the schema that migration expects, that
+database's catalog rows for the tables it names, and our label. No database is needed here.
+
+Two modes, the two ways the gate is called:
+* `offline`: `check-migrations --sql FILE --dialect D` on the pretend SQL: no schema, no source;
+* `ship`: as ship and the CI mode call it: the live schema and the facts of the PHP source.
+
+recall = unsafe pairs blocked / unsafe pairs; false-block = safe pairs blocked / safe pairs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploytool.migrations.check import check
+from deploytool.migrations.model import PendingMigration, Report
+from deploytool.migrations.phpfacts import SourceFacts
+from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.pretend import migrations_from_pretend
+
+from .build_cases import schema_of
+
+CASES = Path(__file__).resolve().parent / "cases"
+MODES = ("offline", "ship")
+DIALECTS = ("mysql", "pgsql", "sqlite")
+SPLITS = ("train", "heldout")
+
+
+def load_cases(root: Path = CASES) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(root.glob("*.json"))]
+
+
+def file_name(case: dict) -> str:
+    return Path(case["source"]["path"]).name.removesuffix(".stub")
+
+
+def pending(case: dict, dialect: str, mode: str) -> list[PendingMigration]:
+    d = case["dialects"][dialect]
+    found = migrations_from_pretend(d["pretend"], [file_name(case)])
+    facts = SourceFacts.from_dict(case["facts"]) if mode == "ship" else None
+    return [
+        PendingMigration(m.name, m.file, m.statements, None, m.notes, facts=facts) for m in found
+    ]
+
+
+def judge(case: dict, dialect: str, mode: str) -> Report:
+    schema = schema_of(case["dialects"][dialect]["schema"]) if mode == "ship" else None
+    return check(pending(case, dialect, mode), dialect, MigrationPolicy(), schema)
+
+
+@dataclass
+class Tally:
+    tp: int = 0  # unsafe, blocked
+    fn: int = 0  # unsafe, passed
+    fp: int = 0  # safe, blocked
+    tn: int = 0  # safe, passed
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def false_block(self) -> float:
+        return self.fp / (self.fp + self.tn) if self.fp + self.tn else 0.0
+
+    @property
+    def pairs(self) -> int:
+        return self.tp + self.fn + self.fp + self.tn
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: str
+    dialect: str
+    split: str
+    mode: str
+    label: str
+    blocked: bool
+    why: str
+    rules: tuple[str, ...]
+
+    @property
+    def wrong(self) -> bool:
+        return (self.label == "unsafe") != self.blocked
+
+
+def outcomes(cases: list[dict], modes=MODES) -> list[Outcome]:
+    out = []
+    for case in cases:
+        for dialect, d in case["dialects"].items():
+            for mode in modes:
+                report = judge(case, dialect, mode)
+                rules = tuple(
+                    f.rule for f in report.findings if f.severity == "block" and not f.allowed
+                )
+                out.append(
+                    Outcome(
+                        case["id"],
+                        dialect,
+                        case["split"],
+                        mode,
+                        d["label"],
+                        report.blocked,
+                        d["why"],
+                        rules,
+                    )
+                )
+    return out
+
+
+def tallies(results: list[Outcome]) -> dict[tuple[str, str, str], Tally]:
+    """(mode, split, dialect|'all') -> Tally."""
+    t: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
+    for o in results:
+        for dialect in (o.dialect, "all"):
+            x = t[(o.mode, o.split, dialect)]
+            if o.label == "unsafe":
+                x.tp += o.blocked
+                x.fn += not o.blocked
+            else:
+                x.fp += o.blocked
+                x.tn += not o.blocked
+    return dict(t)
+
+
+def table(t: dict[tuple[str, str, str], Tally]) -> str:
+    lines = [
+        "| mode | split | dialect | pairs | unsafe | recall | false-block |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mode in MODES:
+        for split in SPLITS:
+            for dialect in (*DIALECTS, "all"):
+                x = t.get((mode, split, dialect))
+                if x is None:
+                    continue
+                lines.append(
+                    f"| {mode} | {split} | {dialect} | {x.pairs} | {x.tp + x.fn} | "
+                    f"{x.recall:.1%} ({x.tp}/{x.tp + x.fn}) | {x.false_block:.1%} ({x.fp}/{x.fp + x.tn}) |"
+                )
+    return "\n".join(lines)

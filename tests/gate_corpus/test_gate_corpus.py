@@ -1,0 +1,52 @@
+"""The corpus runner in the suite: every case well-formed, the figures computed and shown.
+
+Targets are asserted on the training part only (the rules were tuned on it); the held-out
+figures are printed (`pytest -s`) and recorded as test properties, and docs/gate.md keeps them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .build_cases import split_of
+from .runner import DIALECTS, load_cases, outcomes, table, tallies
+
+CASES = load_cases()
+LABELS = {"safe", "unsafe"}
+
+
+@pytest.fixture(scope="module")
+def results():
+    return outcomes(CASES)
+
+
+def test_corpus_size_and_split():
+    assert len(CASES) >= 400
+    held = sum(c["split"] == "heldout" for c in CASES)
+    assert 0.18 <= held / len(CASES) <= 0.32
+    repos = {c["source"]["repo"] for c in CASES}
+    assert len(repos) >= 10
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_case_is_well_formed(case):
+    src = case["source"]
+    assert re.fullmatch(r"[0-9a-f]{40}", src["commit"]) and src["repo"] and src["path"]
+    assert case["split"] == split_of(src["repo"], src["path"]), "the split is fixed by the hash"
+    assert case["dialects"] and set(case["dialects"]) <= set(DIALECTS)
+    for d in case["dialects"].values():
+        assert d["label"] in LABELS and d["why"].strip()
+        assert d["labelled_by"] in ("rules", "hand")
+        assert "<?php" not in d["pretend"], "pretend SQL only, never the migration's source"
+
+
+def test_figures(results, record_property):
+    t = tallies(results)
+    print("\n" + table(t))
+    for (mode, split, dialect), x in t.items():
+        record_property(
+            f"{mode}.{split}.{dialect}", f"recall={x.recall:.3f} fb={x.false_block:.3f}"
+        )
+    assert all(x.pairs for x in t.values())
