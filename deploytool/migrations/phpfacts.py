@@ -58,9 +58,15 @@ class SourceFacts:
     def pretend_untrusted(self) -> str | None:
         """Why the pretend output may differ from what production runs, or None."""
         if self.schema_conditionals:
-            return "it checks the schema (Schema::hasTable/hasColumn) and pretend answers from this database"
+            return (
+                "it checks the schema (Schema::hasTable/hasColumn) and pretend answers "
+                "from this database"
+            )
         if self.db_loop:
-            return "it loops over query results, which pretend returns empty: the loop body never shows"
+            return (
+                "it loops over query results, which pretend returns empty: the loop "
+                "body never shows"
+            )
         if self.dynamic_statement:
             return "it builds SQL at run time (DB::statement with a computed string)"
         return None

@@ -77,7 +77,8 @@ class Labeller(AlterLabels):
             if self.d != "mysql" and self.facts.within_transaction:
                 reasons.append(
                     "it loops over query results inside the migration's transaction: "
-                    "pretend shows no writes, production holds every row lock it takes until the end"
+                    "pretend shows no writes, production holds every row lock it takes "
+                    "until the end"
                 )
             elif not self.facts.batched:
                 reasons.append(
@@ -105,7 +106,8 @@ class Labeller(AlterLabels):
             self.new.add(_n(m.group(1)))
             return None
         if re.match(
-            r"(select|insert|set|show|pragma|comment on|create (or replace )?(view|function|trigger|procedure|sequence|type|extension))\b",
+            r"(select|insert|set|show|pragma|comment on|create (or replace )?"
+            r"(view|function|trigger|procedure|sequence|type|extension))\b",
             low,
         ):
             return None
@@ -148,9 +150,15 @@ class Labeller(AlterLabels):
             if t in self.new or not self.exists(t):
                 return None
             if m.group(1) and not self._new_cols_only(t, low):
-                return f"a unique index on existing {t}: fails on duplicates, old code inserting duplicates fails"
+                return (
+                    f"a unique index on existing {t}: fails on duplicates, old code "
+                    f"inserting duplicates fails"
+                )
             if self.d == "pgsql" and not m.group(2):
-                return f"CREATE INDEX on existing {t} without CONCURRENTLY blocks writes while it builds"
+                return (
+                    f"CREATE INDEX on existing {t} without CONCURRENTLY blocks writes while "
+                    f"it builds"
+                )
             return None
         m = re.match(r"drop index (?:concurrently )?(?:if exists )?\S+", low)
         if m:
@@ -188,7 +196,10 @@ class Labeller(AlterLabels):
         rows = self.schema.row_estimate(t)
         if rows is not None and 0 < rows <= SMALL_TABLE:
             return None  # a few thousand rows at most: the locks last milliseconds
-        return f"{kind} over {t} not restricted to a key: one statement over every matching row (an unbatched backfill)"
+        return (
+            f"{kind} over {t} not restricted to a key: one statement over every "
+            f"matching row (an unbatched backfill)"
+        )
 
     def _keyed(self, t: str, cond: str) -> bool:
         """The WHERE pins a unique key (id = ?, a unique column = literal), ANDed."""

@@ -21,7 +21,9 @@ class AlterLabels:
         p = part.strip()
         if (
             re.match(
-                r"(add|drop|alter|modify|change|rename|comment|engine|convert|auto_increment|default charset|character set|collate|algorithm|lock|owner|set|validate|disable|enable|row_format)",
+                r"(add|drop|alter|modify|change|rename|comment|engine|convert|auto_increment|"
+                r"default charset|character set|collate|algorithm|lock|owner|set|validate|"
+                r"disable|enable|row_format)",
                 p,
             )
             is None
@@ -30,7 +32,8 @@ class AlterLabels:
         if re.match(r"add (?:column )?(?:if not exists )?[`\"]", p):
             return self.add_column(t, p)
         if re.match(
-            r"(add (constraint \S+ )?)?(unique|primary key|foreign key|index|key|fulltext|spatial|check|constraint)",
+            r"(add (constraint \S+ )?)?"
+            r"(unique|primary key|foreign key|index|key|fulltext|spatial|check|constraint)",
             p.removeprefix("add "),
         ) and p.startswith("add"):
             return self.add_constraint(t, p)
@@ -86,7 +89,10 @@ class AlterLabels:
                     f"adds {t}.{c} with a CHECK: PostgreSQL scans every row under ACCESS EXCLUSIVE"
                 )
             if " references " in rest:
-                return f"adds {t}.{c} with a foreign key: validated under SHARE ROW EXCLUSIVE on both tables"
+                return (
+                    f"adds {t}.{c} with a foreign key: validated under SHARE ROW EXCLUSIVE "
+                    f"on both tables"
+                )
         return None
 
     def add_constraint(self, t: str, p: str) -> str | None:
@@ -95,9 +101,15 @@ class AlterLabels:
         if body.startswith("unique") or body.startswith("constraint"):
             if self._new_cols_only(t, body):
                 return None
-            return f"a unique key on existing {t}: fails on duplicates, old code inserting duplicates fails"
+            return (
+                f"a unique key on existing {t}: fails on duplicates, old code inserting "
+                f"duplicates fails"
+            )
         if body.startswith("primary key"):
-            return f"adds a primary key to existing {t}: rebuilds it / builds the index under ACCESS EXCLUSIVE"
+            return (
+                f"adds a primary key to existing {t}: rebuilds it / builds the index "
+                f"under ACCESS EXCLUSIVE"
+            )
         if body.startswith("foreign key"):
             if "not valid" in body:
                 return None
@@ -189,7 +201,10 @@ class AlterLabels:
             if self.d == "pgsql":
                 if b is None or (a is not None and b >= a):
                     return None
-                return f"narrows {t}.{c} from {old} to {new}: old values may not fit, and PostgreSQL scans the table"
+                return (
+                    f"narrows {t}.{c} from {old} to {new}: old values may not fit, and "
+                    f"PostgreSQL scans the table"
+                )
             if a is not None and b is not None and b >= a:
                 per = 1 if (charset or "").startswith("latin1") else 4
                 if (a * per <= 255) == (b * per <= 255):
@@ -202,7 +217,10 @@ class AlterLabels:
             ov, nv = re.findall(r"'([^']*)'", old), re.findall(r"'([^']*)'", new)
             if nv[: len(ov)] == ov:
                 return None
-            return f"changes enum {t}.{c} other than by appending: old code's values may be refused, and the table is copied"
+            return (
+                f"changes enum {t}.{c} other than by appending: old code's values may "
+                f"be refused, and the table is copied"
+            )
         return f"changes the type of {t}.{c} from {old} to {new}: the table is copied or rewritten"
 
     def alter_column(self, t: str, p: str) -> str | None:

@@ -3,7 +3,8 @@
     python -m tests.gate_corpus.record --out DIR [--dialects mysql,pgsql,sqlite] CHAIN.txt...
 
 Each CHAIN.txt lists migration files (absolute paths, one a line) in the order Laravel runs them,
-e.g. one application's history; `+PATH` marks the files to record, the others are only migrated. For every dialect the chain gets a fresh database (a throwaway
+e.g. one application's history; `+PATH` marks the files to record, the others are only migrated.
+For every dialect the chain gets a fresh database (a throwaway
 MariaDB and PostgreSQL from tests/migrations_real/servers.py, a file for SQLite) and a fresh
 Laravel 8 app (tests/migrations_real/laravel_app.py, with Doctrine DBAL for ->change()); then
 each file in turn is pretended (`migrate --pretend --force --path=FILE --realpath`: the output a
@@ -35,10 +36,14 @@ from tests.migrations_real.conftest import Database
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Older apps write `Schema::` and `DB::` without `use`, relying on config/app.php's aliases.
 ALIASES = """    'aliases' => [
-        'Arr' => Illuminate\\Support\\Arr::class, 'Carbon' => Illuminate\\Support\\Carbon::class,
-        'Config' => Illuminate\\Support\\Facades\\Config::class, 'DB' => Illuminate\\Support\\Facades\\DB::class,
-        'Schema' => Illuminate\\Support\\Facades\\Schema::class, 'Str' => Illuminate\\Support\\Str::class,
-        'Log' => Illuminate\\Support\\Facades\\Log::class, 'File' => Illuminate\\Support\\Facades\\File::class,
+        'Arr' => Illuminate\\Support\\Arr::class,
+        'Carbon' => Illuminate\\Support\\Carbon::class,
+        'Config' => Illuminate\\Support\\Facades\\Config::class,
+        'DB' => Illuminate\\Support\\Facades\\DB::class,
+        'Schema' => Illuminate\\Support\\Facades\\Schema::class,
+        'Str' => Illuminate\\Support\\Str::class,
+        'Log' => Illuminate\\Support\\Facades\\Log::class,
+        'File' => Illuminate\\Support\\Facades\\File::class,
     ],
 """
 
@@ -144,7 +149,7 @@ def _write_app(root: Path, app_dir: Path | None) -> None:
 def record_chain(
     entries: list[tuple[Path, bool]], dialect: str, server, out: Path, app_dir: Path | None = None
 ) -> None:
-    """entries: (file, record it?) in run order; files not recorded are only migrated, in batches."""
+    """entries: (file, record it?) in run order; the files not recorded are migrated in batches."""
     if app_dir is not None:
         os.environ["DT_APP_DIR"] = str(app_dir)
     with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:

@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
             if o.wrong and (args.split in (None, o.split)) and (args.mode in (None, o.mode)):
                 verdict = "blocked" if o.blocked else "passed"
                 print(
-                    f"\n{o.case} [{o.dialect} {o.mode} {o.split}] {o.label}, {verdict} {list(o.rules)}"
+                    f"\n{o.case} [{o.dialect} {o.mode} {o.split}] {o.label}, {verdict} "
+                    f"{list(o.rules)}"
                 )
                 print(f"    label: {o.why}")
     return 0

@@ -142,6 +142,7 @@ def table(t: dict[tuple[str, str, str], Tally]) -> str:
                     continue
                 lines.append(
                     f"| {mode} | {split} | {dialect} | {x.pairs} | {x.tp + x.fn} | "
-                    f"{x.recall:.1%} ({x.tp}/{x.tp + x.fn}) | {x.false_block:.1%} ({x.fp}/{x.fp + x.tn}) |"
+                    f"{x.recall:.1%} ({x.tp}/{x.tp + x.fn}) | {x.false_block:.1%} "
+                    f"({x.fp}/{x.fp + x.tn}) |"
                 )
     return "\n".join(lines)
