@@ -58,6 +58,7 @@ class CreateTable(Op):
 class DropTable(Op):
     table: str
     kind: str = "table"  # or "view"
+    if_exists: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,8 @@ class AddIndex(Op):
     unique: bool = False
     concurrently: bool = False
     online: bool = False  # MySQL/InnoDB secondary index: built online (LOCK=NONE)
+    columns: tuple[str, ...] = ()  # lower-case; () when not plain columns
+    method: str = ""  # "fulltext" / "spatial" (MySQL): built with LOCK=SHARED
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class AddConstraint(Op):
     not_valid: bool = False
     using_index: bool = False
     on_domain: bool = False
+    columns: tuple[str, ...] = ()  # lower-case key columns, for unique/primary
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,7 @@ class Write(Op):
     table: str
     has_where: bool
     bounded: bool  # LIMIT, a key lookup, a key range, or a LIMITed subquery
+    pinned: tuple[str, ...] = ()  # columns the WHERE fixes by `=` or `IN (list)`, all ANDed
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,15 @@ class Other(Op):
     """Parsed and understood, and nothing the rules care about (SELECT, SET, CREATE FUNCTION, …)."""
 
     what: str
+
+
+@dataclass(frozen=True)
+class SourceFact(Op):
+    """Not a statement: what the PHP source shows that pretend cannot (phpfacts), as an operation
+    so that rules, policy and allow annotations treat it like any other."""
+
+    kind: str  # db_loop | schema_conditionals | dynamic_statement | pretend_stopped
+    detail: str = ""
 
 
 @dataclass(frozen=True)

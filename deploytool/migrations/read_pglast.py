@@ -27,6 +27,7 @@ from pglast.enums import (
 from pglast.stream import RawStream
 
 from . import ops
+from .keys import pglast_index_columns, pglast_key_columns, pglast_pinned
 from .coltypes import read_type
 from .sqlscan import number_placeholders
 
@@ -141,7 +142,12 @@ def _create_as(s: ast.CreateTableAsStmt) -> list[ops.Op]:
 
 
 def _index(s: ast.IndexStmt) -> list[ops.Op]:
-    return [ops.AddIndex(_rel(s.relation), s.idxname, bool(s.unique), bool(s.concurrent))]
+    columns = pglast_index_columns(s.indexParams)
+    return [
+        ops.AddIndex(
+            _rel(s.relation), s.idxname, bool(s.unique), bool(s.concurrent), columns=columns
+        )
+    ]
 
 
 def _drop(s: ast.DropStmt) -> list[ops.Op]:
@@ -149,7 +155,8 @@ def _drop(s: ast.DropStmt) -> list[ops.Op]:
     names = [_names(o) if all(isinstance(p, ast.String) for p in o) else _sql(o[0]) for o in objs]
     kind = s.removeType
     if kind in (OT.OBJECT_TABLE, OT.OBJECT_VIEW, OT.OBJECT_MATVIEW, OT.OBJECT_FOREIGN_TABLE):
-        return [ops.DropTable(n, "table" if kind == OT.OBJECT_TABLE else "view") for n in names]
+        view = "table" if kind == OT.OBJECT_TABLE else "view"
+        return [ops.DropTable(n, view, bool(s.missing_ok)) for n in names]
     if kind == OT.OBJECT_INDEX:
         return [ops.DropIndex(n, None, bool(s.concurrent)) for n in names]
     if kind == OT.OBJECT_SCHEMA:
@@ -228,7 +235,13 @@ def _constraint(table: str, k: ast.Constraint, on_domain: bool = False) -> ops.O
     if kind is None:
         return ops.Unknown(f"constraint type {k.contype.name} is not classified by the gate")
     return ops.AddConstraint(
-        table, kind, k.conname, bool(k.skip_validation), bool(k.indexname), on_domain
+        table,
+        kind,
+        k.conname,
+        bool(k.skip_validation),
+        bool(k.indexname),
+        on_domain,
+        pglast_key_columns(k.keys),
     )
 
 
@@ -255,7 +268,11 @@ def _write(s) -> list[ops.Op]:
     where = s.whereClause
     return [
         ops.Write(
-            kind, _rel(s.relation), where is not None, where is not None and bounded_where(where)
+            kind,
+            _rel(s.relation),
+            where is not None,
+            where is not None and bounded_where(where),
+            pglast_pinned(where),
         )
     ]
 

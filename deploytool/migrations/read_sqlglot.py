@@ -12,6 +12,7 @@ import sqlglot
 from sqlglot import exp
 
 from . import ops
+from .keys import sqlglot_columns, sqlglot_pinned
 from .coltypes import from_datatype
 from .commands import command_ops
 
@@ -114,6 +115,7 @@ def _create(tree: exp.Create, dialect: str) -> list[ops.Op]:
                 bool(tree.args.get("unique")),
                 bool(tree.args.get("concurrently")),
                 online,
+                sqlglot_columns(index.args.get("params") or index),
             )
         ]
     if kind == "TABLE":
@@ -138,7 +140,8 @@ def _drop(tree: exp.Drop) -> list[ops.Op]:
     kind = str(tree.args.get("kind") or "").upper()
     names = [table_name(t) for t in tree.args.get("tables") or [tree.this]]
     if kind in ("TABLE", "VIEW", "MATERIALIZED VIEW"):
-        return [ops.DropTable(n, "table" if kind == "TABLE" else "view") for n in names]
+        exists = bool(tree.args.get("exists"))
+        return [ops.DropTable(n, "table" if kind == "TABLE" else "view", exists) for n in names]
     if kind == "INDEX":
         on = tree.args.get("cluster")
         table = table_name(on.this) if isinstance(on, exp.OnProperty) else None
@@ -223,7 +226,16 @@ def _constraint_kind(
     table: str, e: exp.Expression, name: str | None, not_valid: bool, dialect: str
 ) -> list[ops.Op]:
     if isinstance(e, exp.IndexColumnConstraint):
-        return [ops.AddIndex(table, e.name or None, online=dialect == "mysql")]
+        method = str(e.args.get("kind") or "").lower()
+        return [
+            ops.AddIndex(
+                table,
+                e.name or None,
+                online=dialect == "mysql" and not method,
+                columns=sqlglot_columns(e),
+                method=method,
+            )
+        ]
     if isinstance(e, exp.UniqueColumnConstraint):
         inner = e.this
         index_name = (
@@ -231,7 +243,8 @@ def _constraint_kind(
             if isinstance(inner, exp.Schema) and isinstance(inner.this, exp.Identifier)
             else None
         )
-        return [ops.AddConstraint(table, "unique", name or index_name, not_valid)]
+        columns = sqlglot_columns(e)
+        return [ops.AddConstraint(table, "unique", name or index_name, not_valid, columns=columns)]
     kinds = {
         exp.ForeignKey: "foreign",
         exp.PrimaryKey: "primary",
@@ -313,7 +326,8 @@ def _write(tree: exp.Update | exp.Delete) -> ops.Write:
     bounded = tree.args.get("limit") is not None or (
         where is not None and bounded_where(where.this)
     )
-    return ops.Write(kind, table_name(tree.this), where is not None, bounded)
+    pinned = sqlglot_pinned(where.this if where is not None else None)
+    return ops.Write(kind, table_name(tree.this), where is not None, bounded, pinned)
 
 
 _KEY_COLUMNS = {"id", "uuid", "ctid", "rowid"}
