@@ -20,8 +20,13 @@ def _rebuilt(op: ops.DropTable, s: Scope) -> bool:
     return created and refilled
 
 
+def absent(table: str, s: Scope) -> bool:
+    """The live schema is known and has no such table: dropping it drops nothing."""
+    return s.schema is not None and bool(s.schema.columns) and not s.schema.has_table(table)
+
+
 def _drop_table(op, s: Scope):
-    if isinstance(op, ops.DropTable) and not _rebuilt(op, s):
+    if isinstance(op, ops.DropTable) and not _rebuilt(op, s) and not absent(op.table, s):
         if op.kind == "view":
             return f"drops view {op.table} that old code may still query"
         return f"drops {op.table} and every row in it while old workers may still query it"
