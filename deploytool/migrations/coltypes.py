@@ -24,6 +24,18 @@ from sqlglot import exp
 
 _SQLGLOT = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
 _TEXTUAL = {"TEXT", "VARCHAR"}
+_INTEGERS = {
+    "TINYINT",
+    "UTINYINT",
+    "SMALLINT",
+    "USMALLINT",
+    "MEDIUMINT",
+    "UMEDIUMINT",
+    "INT",
+    "UINT",
+    "BIGINT",
+    "UBIGINT",
+}
 CHARSET_BYTES = {
     "utf8mb4": 4,
     "utf8mb3": 3,
@@ -76,6 +88,8 @@ def change_cost(old: ColType, new: ColType, dialect: str, charset: str | None = 
     """None when the change keeps the table in place, else why it rewrites or copies the table."""
     if old.name == new.name and old.params == new.params:
         return None
+    if dialect == "mysql" and old.name == new.name and old.name in _INTEGERS:
+        return None  # int(11) and int differ in display width only
     if dialect == "pgsql":
         return _pg_cost(old, new)
     if dialect == "mysql":

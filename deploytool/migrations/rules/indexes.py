@@ -40,8 +40,20 @@ def _concurrent_in_txn(op, s: Scope):
     return None
 
 
+def _on_new_columns(op, s: Scope) -> bool:
+    """Every key column was added earlier in the pending set: all NULL, no old code writes it."""
+    return bool(op.columns) and all(s.is_new_column(op.table, c) for c in op.columns)
+
+
 def _unique(op, s: Scope):
     if isinstance(op, ops.AddConstraint) and op.kind == "unique" and not op.using_index:
+        if s.dialect == "pgsql" and _on_new_columns(op, s):
+            return (
+                f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE "
+                "lock: reads and writes wait for a scan of the whole table"
+            )
+        if _on_new_columns(op, s):
+            return None
         if s.dialect == "pgsql":
             return (
                 f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE "
@@ -53,9 +65,20 @@ def _unique(op, s: Scope):
             "old code that inserts duplicates starts failing"
         )
     if isinstance(op, ops.AddIndex) and op.unique and s.dialect != "pgsql":
+        if _on_new_columns(op, s):
+            return None
         return (
             f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, "
             "and old code that inserts duplicates starts failing"
+        )
+    return None
+
+
+def _shared_build(op, s: Scope):
+    if isinstance(op, ops.AddIndex) and op.method in ("fulltext", "spatial"):
+        return (
+            f"a {op.method.upper()} index on {op.table}: InnoDB builds it with LOCK=SHARED, so writes "
+            "wait for the whole build (the first FULLTEXT index of a table also rebuilds it)"
         )
     return None
 
@@ -109,6 +132,15 @@ RULES = (
         "First ship code that never writes duplicates and remove existing ones. On PostgreSQL: "
         f"CREATE UNIQUE INDEX CONCURRENTLY in {_NO_TXN}, then ADD CONSTRAINT … UNIQUE USING INDEX.",
         _unique,
+    ),
+    Rule(
+        "shared-lock-index",
+        "locks-table",
+        frozenset({"mysql"}),
+        "a FULLTEXT or SPATIAL index, built while writes wait",
+        "Build it with an online schema change tool (gh-ost, pt-online-schema-change) or in a "
+        "maintenance window.",
+        _shared_build,
     ),
     Rule(
         "add-primary-key",
