@@ -48,6 +48,8 @@ def check(
             for i, (sql, note) in enumerate(zip(m.statements, notes), 1)
             for op in read_statement(sql, dialect, note)
         ]
+        statements = len(parsed)
+        parsed += [(0, None, fact) for fact in source_ops(facts)]
         all_ops = tuple(op for _, _, op in parsed)
         for pos, (index, sql, op) in enumerate(parsed):
             scope = Scope(
@@ -58,6 +60,7 @@ def check(
                 frozenset(new_columns),
                 all_ops[:pos],
                 all_ops[pos + 1 :],
+                facts,
             )
             for rule in rules:
                 if scope.is_new(getattr(op, "table", None)) and not rule.on_new_tables:
@@ -73,13 +76,21 @@ def check(
                     why,
                     policy,
                     allowed,
-                    transactional and len(parsed) > 1,
+                    transactional and statements > 1,
                     dialect,
                 )
                 if finding is not None:
                     findings.append(finding)
             _learn(op, new_tables, new_columns)
     return Report(dialect, tuple(m.name for m in migrations), tuple(findings))
+
+
+def source_ops(facts: SourceFacts | None) -> list[ops.Op]:
+    """What the PHP source shows that pretend cannot, as operations for the source rules."""
+    if facts is None:
+        return []
+    kinds = ("db_loop", "schema_conditionals", "dynamic_statement")
+    return [ops.SourceFact(k) for k in kinds if getattr(facts, k)]
 
 
 def source_facts(m: PendingMigration) -> SourceFacts | None:
@@ -180,7 +191,7 @@ def _finding(
         rule.id,
         rule.category,
         sql,
-        excerpt(sql, dialect),
+        excerpt(sql, dialect) if index else "(the migration's PHP source)",
         why,
         rule.alternative,
         severity,

@@ -15,6 +15,12 @@ never match), never by running the file.
     batched              chunkById / chunk / lazyById: writes go in batches by key
     uses_models          the migration calls the app's own classes (App\\…): what they run is
                          not in the migration
+    changes              what `up()` calls besides reads and inserts: "update", "delete",
+                         "schema" (Schema::table/drop/rename), "raw" (DB::statement/unprepared);
+                         when pretend stops at an error, the gate judges the rest from these
+
+All but `within_transaction` are read from the body of `up()` only (`down()` drops what `up()`
+made, and says nothing about the deploy).
 """
 
 from __future__ import annotations
@@ -46,13 +52,15 @@ class SourceFacts:
     db_loop: bool = False
     batched: bool = False
     uses_models: bool = False
+    changes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> SourceFacts:
-        return cls(**{k: bool(v) for k, v in d.items() if k in cls.__dataclass_fields__})
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(**{k: tuple(v) if k == "changes" else bool(v) for k, v in known.items()})
 
     @property
     def pretend_untrusted(self) -> str | None:
@@ -72,8 +80,49 @@ class SourceFacts:
         return None
 
 
+_CHANGES = {
+    "update": re.compile(
+        r"->\s*(?:update|increment|decrement|save|upsert|updateOrInsert|updateOrCreate|push)\s*\("
+    ),
+    "delete": re.compile(r"->\s*(?:delete|truncate|forceDelete)\s*\(|::\s*destroy\s*\("),
+    "schema": re.compile(
+        r"\bSchema\s*::\s*(?:connection\s*\([^)]*\)\s*->\s*)?(?:table|drop\w*|rename)\s*\("
+    ),
+    "raw": re.compile(r"(?:\bDB\s*::|->)\s*(?:statement|unprepared)\s*\("),
+}
+_UP = re.compile(r"\bfunction\s+up\s*\(")
+
+
+def up_body(code: str) -> str:
+    """The body of `up()` in code whose strings are blanked; all of it when there is none."""
+    m = _UP.search(code)
+    if not m:
+        return code
+    start = code.find("{", m.end())
+    depth = 0
+    for i in range(start, len(code)):
+        depth += {"{": 1, "}": -1}.get(code[i], 0)
+        if depth == 0:
+            return code[start : i + 1]
+    return code[start:]
+
+
+_SAVE = re.compile(r"(\$\w+)\s*->\s*save\s*\(")
+
+
+def _changes(kind: str, rx: re.Pattern, code: str) -> bool:
+    if kind != "update":
+        return bool(rx.search(code))
+    # `$x = new Model; …; $x->save()` inserts: only a save() on anything else may update.
+    rest = _SAVE.sub(
+        lambda m: "" if re.search(rf"\{m.group(1)}\s*=\s*new\b", code) else m.group(0), code
+    )
+    return bool(rx.search(rest))
+
+
 def read_facts(src: str) -> SourceFacts:
-    _comments, code = split_php(src)
+    _comments, whole = split_php(src)
+    code = up_body(whole)
     return SourceFacts(
         within_transaction=not disables_transaction(src),
         schema_conditionals=bool(_CONDITIONAL.search(code)),
@@ -81,6 +130,7 @@ def read_facts(src: str) -> SourceFacts:
         db_loop=bool(_LOOP_CALL.search(code)) or _foreach_over_query(code),
         batched=bool(_BATCH_CALL.search(code)),
         uses_models=bool(_APP_CLASS.search(code)),
+        changes=tuple(k for k, rx in _CHANGES.items() if _changes(k, rx, code)),
     )
 
 

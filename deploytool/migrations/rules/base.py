@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..ops import Op, key
 from ..schema import ColumnInfo, LiveSchema
@@ -24,6 +25,7 @@ class Scope:
     new_columns: frozenset[tuple[str, str]] = frozenset()
     earlier: tuple[Op, ...] = ()  # operations before this one in the same migration
     later: tuple[Op, ...] = ()  # operations after this one in the same migration
+    facts: Any = None  # phpfacts.SourceFacts of a Laravel migration; None for raw SQL
 
     def is_new(self, table: str | None) -> bool:
         return table is not None and key(table) in self.new_tables

@@ -1,0 +1,115 @@
+"""Source rules: what the PHP source shows that `migrate --pretend` cannot (phpfacts).
+
+Pretend runs `up()` with every query answering nothing. A loop over query results therefore
+runs zero times, so its writes never show; a schema check answers from the database pretend ran
+against; SQL built at run time is printed as built for that database; and a migration that
+dereferences a query result stops at a PHP error, its later statements unknown. check() turns
+each fact into a `SourceFact` operation; these rules judge them.
+"""
+
+from __future__ import annotations
+
+from .. import ops
+from .base import ALL, Rule, Scope
+
+_STOPPED_NOTES = ("stopped with an error", "not reached")
+
+
+def _loop(op, s: Scope):
+    if not (isinstance(op, ops.SourceFact) and op.kind == "db_loop"):
+        return None
+    facts = s.facts
+    in_txn = s.dialect != "mysql" and facts is not None and facts.within_transaction
+    if facts is not None and facts.batched and not in_txn:
+        return None  # batches by key, each its own statement and commit
+    where = (
+        "inside Laravel's migration transaction, so every row lock it takes is held to the end"
+        if in_txn
+        else "without batches, one statement per row over the whole result"
+    )
+    return (
+        "up() loops over query results, which pretend answers with no rows: the writes of the "
+        f"loop body are not in the pretend output, and in production they run {where}"
+    )
+
+
+def _conditional(op, s: Scope):
+    if isinstance(op, ops.SourceFact) and op.kind == "schema_conditionals":
+        return (
+            "up() asks the schema (Schema::hasTable/hasColumn); pretend answered from the database "
+            "it ran against, so the statements shown are right only where production's schema is "
+            "the same (in CI: a database migrated to the running release)"
+        )
+    return None
+
+
+def _dynamic(op, s: Scope):
+    if isinstance(op, ops.SourceFact) and op.kind == "dynamic_statement":
+        return (
+            "up() builds SQL at run time (DB::statement with a computed string): judged as pretend "
+            "printed it for this database"
+        )
+    return None
+
+
+def pretend_stopped(op: ops.Op) -> bool:
+    return isinstance(op, ops.Unknown) and any(n in op.reason for n in _STOPPED_NOTES)
+
+
+def stopped_is_harmless(s: Scope) -> bool:
+    """Pretend stopped at a PHP error, and up() only reads and inserts besides what it printed."""
+    return s.facts is not None and not s.facts.changes and not s.facts.db_loop
+
+
+def _stopped(op, s: Scope):
+    if pretend_stopped(op) and stopped_is_harmless(s):
+        return (
+            f"{op.reason}; the source of up() only reads and inserts rows (no update, delete, "
+            "schema change or raw statement), so the statements pretend could not show are inserts"
+        )
+    return None
+
+
+RULES = (
+    Rule(
+        "pretend-blind-loop",
+        "unknown",
+        ALL,
+        "a loop over query results, whose writes pretend cannot show",
+        "Move the data change to a queued job or command that works in batches by primary key "
+        "(chunkById), outside the migration; or set `public $withinTransaction = false;` and batch.",
+        _loop,
+        on_new_tables=True,
+    ),
+    Rule(
+        "pretend-schema-conditional",
+        "unknown",
+        ALL,
+        "a schema check pretend answers from the database it ran against",
+        "Run the CI check against a database migrated to the running release, as production is.",
+        _conditional,
+        default="warn",
+        on_new_tables=True,
+    ),
+    Rule(
+        "pretend-dynamic-sql",
+        "unknown",
+        ALL,
+        "SQL built at run time",
+        "Prefer literal SQL or the schema builder, so the statement is the same everywhere.",
+        _dynamic,
+        default="warn",
+        on_new_tables=True,
+    ),
+    Rule(
+        "pretend-stopped",
+        "unknown",
+        ALL,
+        "pretend stopped at a PHP error in a migration that only inserts",
+        "Guard query results that pretend answers with nothing (`optional()`, `?->`), so pretend "
+        "can print every statement.",
+        _stopped,
+        default="warn",
+        on_new_tables=True,
+    ),
+)
