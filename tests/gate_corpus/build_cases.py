@@ -17,7 +17,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from deploytool.migrations.phpfacts import read_facts
+from deploytool.migrations.phpfacts import SourceFacts, read_facts
 from deploytool.migrations.pretend import parse_pretend
 from deploytool.migrations.schema import LiveSchema
 
@@ -51,6 +51,8 @@ def statements(pretend: str, file_name: str) -> list[str | None]:
 def build(manifest: list[dict], recordings: Path) -> int:
     by_local = {e["local"]: e for e in manifest}
     written = 0
+    seen: set[Path] = set()
+    hand: dict[str, dict] = {}  # case id -> the dialects as the case file had them
     CASES.mkdir(exist_ok=True)
     for rec_file in sorted(recordings.glob("*/*.json")):
         rec = json.loads(rec_file.read_text())
@@ -60,18 +62,21 @@ def build(manifest: list[dict], recordings: Path) -> int:
         dialect = rec_file.name.split(".")[1]
         cid = case_id(entry["repo"], entry["path"])
         out = CASES / f"{cid}.json"
-        case = json.loads(out.read_text()) if out.exists() else None
+        case = json.loads(out.read_text()) if out.exists() and out in seen else None
         if case is None:
-            facts = read_facts(Path(entry["local"]).read_text(errors="replace"))
+            old_case = json.loads(out.read_text()) if out.exists() else {"dialects": {}}
             case = {
                 "id": cid,
                 "source": {k: entry[k] for k in ("repo", "path", "commit")},
                 "split": split_of(entry["repo"], entry["path"]),
-                "facts": facts.to_dict(),
+                # Facts are the gate's reading of the source: recomputed on every build.
+                "facts": read_facts(Path(entry["local"]).read_text(errors="replace")).to_dict(),
                 "dialects": {},
             }
+            hand[cid] = old_case["dialects"]
+            seen.add(out)
         pretend = "\n".join(ln for ln in rec["pretend"].splitlines() if ln.strip() not in _NOISE)
-        old = case["dialects"].get(dialect, {})
+        old = hand[cid].get(dialect, {})
         d = {
             "recorded_on": RECORDED_ON[dialect],
             "chain_ok": rec["chain_ok"],
@@ -81,8 +86,6 @@ def build(manifest: list[dict], recordings: Path) -> int:
         if old.get("labelled_by") == "hand":
             d.update({k: old[k] for k in ("label", "why", "labelled_by")})
         else:
-            from deploytool.migrations.phpfacts import SourceFacts
-
             sql = [s for s in statements(pretend, Path(rec["file"]).name) if s]
             verdict, why = label(
                 dialect, sql, schema_of(rec["schema"]), SourceFacts.from_dict(case["facts"])
@@ -94,11 +97,30 @@ def build(manifest: list[dict], recordings: Path) -> int:
     return written
 
 
+def set_hand_label(cid: str, dialects: list[str], verdict: str, why: str) -> None:
+    assert verdict in ("safe", "unsafe"), verdict
+    path = CASES / f"{cid}.json"
+    case = json.loads(path.read_text())
+    for dialect in dialects:
+        case["dialects"][dialect].update({"label": verdict, "why": why, "labelled_by": "hand"})
+    path.write_text(json.dumps(case, indent=1, sort_keys=False) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--manifest", type=Path, required=True)
-    ap.add_argument("--recordings", type=Path, required=True)
+    ap.add_argument("--manifest", type=Path)
+    ap.add_argument("--recordings", type=Path)
+    ap.add_argument(
+        "--hand",
+        nargs=4,
+        metavar=("CASE", "DIALECTS", "LABEL", "WHY"),
+        help="record a label checked by hand (DIALECTS comma-separated); kept by later builds",
+    )
     args = ap.parse_args(argv)
+    if args.hand:
+        cid, dialects, verdict, why = args.hand
+        set_hand_label(cid, dialects.split(","), verdict, why)
+        return 0
     n = build(json.loads(args.manifest.read_text()), args.recordings)
     print(f"{n} case x dialect records written under {CASES}")
     return 0

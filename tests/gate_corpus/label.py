@@ -209,7 +209,7 @@ class Labeller(AlterLabels):
         }
         if " or " in f" {cond} ":
             return False
-        keys = self.schema.unique_keys(t) or (("id",),)
+        keys = (*self.schema.unique_keys(t), ("id",))  # SQLite lists no INTEGER PRIMARY KEY
         return any(set(k) <= eq for k in keys)
 
 

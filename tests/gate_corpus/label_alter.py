@@ -100,6 +100,8 @@ class AlterLabels:
         body = re.sub(r"^constraint \S+ ", "", body)
         if body.startswith("unique") or body.startswith("constraint"):
             if self._new_cols_only(t, body):
+                if self.d == "pgsql":
+                    return f"ADD CONSTRAINT UNIQUE on existing {t} builds its index under ACCESS EXCLUSIVE"
                 return None
             return (
                 f"a unique key on existing {t}: fails on duplicates, old code inserting "

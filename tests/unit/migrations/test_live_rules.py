@@ -1,0 +1,161 @@
+"""Rules that need the live schema or the PHP source's facts, one table-driven case each.
+
+Each family has a case that passes only with it (a safe statement the old gate blocked, or an
+unsafe one it passed): key-restricted writes, small tables, dropping an absent table, unique
+keys on columns the same migration added, FULLTEXT builds, integer display widths, loops
+pretend cannot see, a pretend stopped at a PHP error, schema conditionals.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from deploytool.migrations.check import check
+from deploytool.migrations.model import PendingMigration
+from deploytool.migrations.phpfacts import SourceFacts, read_facts
+from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.schema import LiveSchema
+
+USERS = [("users", "id", "bigint(20) unsigned", "NO"), ("users", "email", "varchar(255)", "NO")]
+CONFIGS = [("configs", "id", "int", "NO"), ("configs", "key", "varchar(50)", "NO")]
+SCHEMA = LiveSchema.from_rows(
+    USERS + CONFIGS,
+    unique=[("users", "users_email_unique", "email"), ("configs", "PRIMARY", "id")],
+    sizes=[("users", "2000000"), ("configs", "80")],
+)
+LOOP = SourceFacts(db_loop=True)
+STOPPED = "`migrate --pretend` stopped with an error: Attempt to read property on null"
+
+# (id, dialect, statements, facts, expected blocking rules, expected warning rules)
+CASES = [
+    (
+        "unique-key-pinned",
+        "mysql",
+        ["update `users` set `name` = ? where `email` = ?"],
+        None,
+        (),
+        (),
+    ),
+    (
+        "non-key-backfill",
+        "mysql",
+        ["update `users` set `name` = ? where `name` = ?"],
+        None,
+        ("unbatched-write",),
+        (),
+    ),
+    (
+        "or-unpins",
+        "pgsql",
+        ['update "users" set "a" = 1 where "email" = ? or "a" = 2'],
+        None,
+        ("unbatched-write",),
+        (),
+    ),
+    ("small-table", "pgsql", ['delete from "configs" where "key" in (?, ?)'], None, (), ()),
+    ("drop-absent-table", "mysql", ["drop table if exists `telemetry`"], None, (), ()),
+    ("drop-present-table", "mysql", ["drop table if exists `configs`"], None, ("drop-table",), ()),
+    (
+        "unique-on-new-column",
+        "mysql",
+        [
+            "alter table `users` add `api_token` varchar(80) null",
+            "alter table `users` add unique `users_api_token_unique`(`api_token`)",
+        ],
+        None,
+        (),
+        (),
+    ),
+    (
+        "unique-on-new-column-pg-locks",
+        "pgsql",
+        [
+            'alter table "users" add column "api_token" varchar(80) null',
+            'alter table "users" add constraint "u" unique ("api_token")',
+        ],
+        None,
+        ("add-unique-constraint",),
+        (),
+    ),
+    (
+        "unique-on-old-column",
+        "sqlite",
+        ['create unique index "u" on "users" ("email")'],
+        None,
+        ("add-unique-constraint",),
+        (),
+    ),
+    (
+        "fulltext",
+        "mysql",
+        ["alter table `users` add fulltext `ft`(`email`)"],
+        None,
+        ("shared-lock-index",),
+        (),
+    ),
+    (
+        "int-display-width",
+        "mysql",
+        ["ALTER TABLE users CHANGE id id BIGINT UNSIGNED NOT NULL"],
+        None,
+        (),
+        (),
+    ),
+    (
+        "loop-in-pg-transaction",
+        "pgsql",
+        ['select * from "users"'],
+        LOOP,
+        ("pretend-blind-loop",),
+        (),
+    ),
+    (
+        "batched-loop-mysql",
+        "mysql",
+        ["select * from `users`"],
+        SourceFacts(db_loop=True, batched=True),
+        (),
+        (),
+    ),
+    ("stopped-inserts-only", "mysql", [None], SourceFacts(), (), ("pretend-stopped",)),
+    (
+        "stopped-with-deletes",
+        "mysql",
+        [None],
+        SourceFacts(changes=("delete",)),
+        ("unknown-statement",),
+        (),
+    ),
+    (
+        "schema-conditional",
+        "mysql",
+        ["alter table `users` add `nick` varchar(20) null"],
+        SourceFacts(schema_conditionals=True),
+        (),
+        ("pretend-schema-conditional",),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_rule(case):
+    name, dialect, statements, facts, blocks, warns = case
+    notes = tuple(STOPPED if s is None else None for s in statements)
+    m = PendingMigration(name, f"{name}.php", tuple(statements), None, notes, facts=facts)
+    report = check([m], dialect, MigrationPolicy(), SCHEMA)
+    assert sorted(f.rule for f in report.findings if f.severity == "block") == sorted(blocks)
+    assert sorted(f.rule for f in report.findings if f.severity == "warn") == sorted(warns)
+
+
+def test_facts_read_from_up_only():
+    src = """<?php
+    return new class extends Migration {
+        public function up() {
+            foreach (DB::table('users')->get() as $u) { $x = new Log(); $x->save(); }
+            if (Schema::hasColumn('users', 'nick')) { DB::statement("select {$u}"); }
+        }
+        public function down() { Schema::drop('users'); DB::table('t')->delete(); }
+    };"""
+    f = read_facts(src)
+    assert (f.db_loop, f.schema_conditionals, f.dynamic_statement) == (True, True, True)
+    assert f.changes == ("raw",)  # down()'s drop and delete do not count; new + save inserts
