@@ -27,8 +27,8 @@ from pglast.enums import (
 from pglast.stream import RawStream
 
 from . import ops
-from .keys import pglast_index_columns, pglast_key_columns, pglast_pinned
 from .coltypes import read_type
+from .keys import pglast_index_columns, pglast_key_columns, pglast_pinned
 from .sqlscan import number_placeholders
 
 # Functions PostgreSQL marks STABLE or IMMUTABLE that migrations use as defaults; any other

@@ -12,9 +12,9 @@ import sqlglot
 from sqlglot import exp
 
 from . import ops
-from .keys import sqlglot_columns, sqlglot_pinned
 from .coltypes import from_datatype
 from .commands import command_ops
+from .keys import sqlglot_columns, sqlglot_pinned
 
 _READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
 

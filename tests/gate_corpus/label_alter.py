@@ -101,7 +101,10 @@ class AlterLabels:
         if body.startswith("unique") or body.startswith("constraint"):
             if self._new_cols_only(t, body):
                 if self.d == "pgsql":
-                    return f"ADD CONSTRAINT UNIQUE on existing {t} builds its index under ACCESS EXCLUSIVE"
+                    return (
+                        f"ADD CONSTRAINT UNIQUE on existing {t} builds its index under "
+                        "ACCESS EXCLUSIVE"
+                    )
                 return None
             return (
                 f"a unique key on existing {t}: fails on duplicates, old code inserting "

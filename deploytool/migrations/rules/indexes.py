@@ -77,8 +77,8 @@ def _unique(op, s: Scope):
 def _shared_build(op, s: Scope):
     if isinstance(op, ops.AddIndex) and op.method in ("fulltext", "spatial"):
         return (
-            f"a {op.method.upper()} index on {op.table}: InnoDB builds it with LOCK=SHARED, so writes "
-            "wait for the whole build (the first FULLTEXT index of a table also rebuilds it)"
+            f"a {op.method.upper()} index on {op.table}: InnoDB builds it with LOCK=SHARED, so "
+            "writes wait for the whole build (the first FULLTEXT index of a table also rebuilds it)"
         )
     return None
 

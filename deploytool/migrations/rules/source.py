@@ -77,7 +77,8 @@ RULES = (
         ALL,
         "a loop over query results, whose writes pretend cannot show",
         "Move the data change to a queued job or command that works in batches by primary key "
-        "(chunkById), outside the migration; or set `public $withinTransaction = false;` and batch.",
+        "(chunkById), outside the migration; or set `public $withinTransaction = false;` and "
+        "batch.",
         _loop,
         on_new_tables=True,
     ),
