@@ -209,6 +209,20 @@ class Other(Op):
 
 
 @dataclass(frozen=True)
+class DropDefault(Op):
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class CopyTable(Op):
+    """A statement that copies or rewrites the whole table (ALGORITHM=COPY, VACUUM FULL, …)."""
+
+    table: str
+    why: str
+
+
+@dataclass(frozen=True)
 class SourceFact(Op):
     """Not a statement: what the PHP source shows that pretend cannot (phpfacts), as an operation
     so that rules, policy and allow annotations treat it like any other."""

@@ -28,6 +28,7 @@ from pglast.stream import RawStream
 
 from . import ops
 from .coltypes import read_type
+from .copies import pglast_copy
 from .keys import pglast_index_columns, pglast_key_columns, pglast_pinned
 from .sqlscan import number_placeholders
 
@@ -127,6 +128,9 @@ def _statement(s) -> list[ops.Op]:
     handler = _HANDLERS.get(type(s))
     if handler is not None:
         return handler(s)
+    copied = pglast_copy(s)
+    if copied:
+        return copied
     if isinstance(s, ast.DoStmt):
         return [ops.Unknown("a DO block runs procedural code the gate cannot see into")]
     return [ops.Other(type(s).__name__)]
@@ -212,6 +216,10 @@ def _alter_cmd(table: str, c: ast.AlterTableCmd) -> list[ops.Op]:
         return [_constraint(table, c.def_)]
     if t == AT.AT_ValidateConstraint:
         return [ops.ValidateConstraint(table, c.name)]
+    if t == AT.AT_ColumnDefault and c.def_ is None:
+        return [ops.DropDefault(table, c.name)]
+    if t == AT.AT_SetTableSpace:
+        return [ops.CopyTable(table, "SET TABLESPACE copies the table's files")]
     if t in _HARMLESS_AT:
         return [ops.Other(t.name)]
     return [

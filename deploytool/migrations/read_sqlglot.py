@@ -14,6 +14,7 @@ from sqlglot import exp
 from . import ops
 from .coltypes import from_datatype
 from .commands import command_ops
+from .copies import mysql_alter_copy, mysql_text_copy, sqlglot_drop_default
 from .keys import sqlglot_columns, sqlglot_pinned
 
 _READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
@@ -54,6 +55,9 @@ _FUNCTIONS_STABLE = {
 
 
 def read(sql: str, dialect: str) -> list[ops.Op]:
+    copied = mysql_text_copy(sql) if dialect == "mysql" else None
+    if copied:
+        return copied
     try:
         trees = [t for t in sqlglot.parse(sql, read=_READ[dialect]) if t is not None]
     except Exception as exc:  # ParseError, TokenError: anything it cannot read is unknown
@@ -155,9 +159,11 @@ def _alter(tree: exp.Alter, dialect: str) -> list[ops.Op]:
     if str(tree.args.get("kind") or "").upper() != "TABLE":
         return [ops.Other(f"ALTER {tree.args.get('kind')}")]
     table = table_name(tree.this)
-    found: list[ops.Op] = []
+    copy = mysql_alter_copy(table, tree) if dialect == "mysql" else None
+    found: list[ops.Op] = [copy] if copy else []
     for action in tree.args.get("actions") or []:
-        found.extend(_action(table, action, dialect, bool(tree.args.get("not_valid"))))
+        if not isinstance(action, exp.ForceProperty):
+            found.extend(_action(table, action, dialect, bool(tree.args.get("not_valid"))))
     return found or [ops.Other("ALTER TABLE options")]
 
 
@@ -207,7 +213,8 @@ def _alter_column(table: str, a: exp.AlterColumn, dialect: str) -> list[ops.Op]:
         return [ops.SetNotNull(table, name)]
     if a.args.get("allow_null") is True or a.args.get("drop") and "NOT NULL" in a.sql().upper():
         return [ops.DropNotNull(table, name)]
-    return [ops.Other("ALTER COLUMN default")]
+    dropped = sqlglot_drop_default(table, a)
+    return [dropped] if dropped else [ops.Other("ALTER COLUMN default")]
 
 
 def _constraint(table: str, e: exp.Expression, not_valid: bool, dialect: str) -> list[ops.Op]:

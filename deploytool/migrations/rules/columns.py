@@ -69,6 +69,26 @@ def _drop_not_null(op, s: Scope):
     return None
 
 
+def _drop_default(op, s: Scope):
+    if isinstance(op, ops.DropDefault):
+        info = s.live(op.table, op.column)
+        if info is not None and info.nullable:
+            return None  # old INSERTs that omit it get NULL, as they would have
+        return (
+            f"drops the default of {op.table}.{op.column}"
+            + (" (NOT NULL)" if info is not None else " (nullability unknown)")
+            + ": old code's INSERTs that omit it start failing"
+        )
+    if isinstance(op, ops.RedefineColumn) and op.new.default is None and op.new.not_null:
+        info = s.live(op.table, op.column)
+        if info is not None and info.has_default and not op.new.auto_increment:
+            return (
+                f"redefines {op.table}.{op.column} NOT NULL without its default ({info.default}): "
+                "old code's INSERTs that omit it start failing"
+            )
+    return None
+
+
 def _volatile_default(op, s: Scope):
     if (
         isinstance(op, ops.AddColumn)
@@ -158,6 +178,14 @@ RULES = (
         "Ship code that tolerates NULL in this column before any code writes NULL to it.",
         _drop_not_null,
         default="warn",
+    ),
+    Rule(
+        "drop-default",
+        "breaks-old-code",
+        MYSQL_PG,
+        "dropping a default that old code's INSERTs rely on",
+        "Ship code that always sets the column first; drop the default in a later release.",
+        _drop_default,
     ),
     Rule(
         "volatile-default",

@@ -49,6 +49,12 @@ def _rename_table(op, s: Scope):
     return None
 
 
+def _copy(op, s: Scope):
+    if isinstance(op, ops.CopyTable):
+        return f"{op.why}: {op.table} is copied whole while writes wait"
+    return None
+
+
 def _truncate(op, s: Scope):
     if isinstance(op, ops.Truncate):
         why = f"deletes every row of {op.table}"
@@ -99,6 +105,16 @@ RULES = (
         "Use a single ALTER TABLE for the change (SQLite 3.35+ can DROP COLUMN, 3.25+ RENAME "
         "COLUMN), or run the rebuild in a maintenance window.",
         _rebuild,
+    ),
+    Rule(
+        "table-copy",
+        "locks-table",
+        ALL,
+        "a statement that copies or rewrites the whole table",
+        "Leave the engine to choose an in-place algorithm (drop ALGORITHM=COPY, FORCE, ENGINE=); "
+        "run rebuilds (OPTIMIZE, VACUUM FULL, CLUSTER, charset conversion) in a maintenance "
+        "window or with an online schema change tool.",
+        _copy,
     ),
     Rule(
         "rename-table",

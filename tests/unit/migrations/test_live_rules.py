@@ -18,8 +18,9 @@ from deploytool.migrations.schema import LiveSchema
 
 USERS = [("users", "id", "bigint(20) unsigned", "NO"), ("users", "email", "varchar(255)", "NO")]
 CONFIGS = [("configs", "id", "int", "NO"), ("configs", "key", "varchar(50)", "NO")]
+STATES = [("users", "state", "varchar(20)", "NO", None, "YES", "'new'")]
 SCHEMA = LiveSchema.from_rows(
-    USERS + CONFIGS,
+    USERS + CONFIGS + STATES,
     unique=[("users", "users_email_unique", "email"), ("configs", "PRIMARY", "id")],
     sizes=[("users", "2000000"), ("configs", "80")],
 )
