@@ -16,6 +16,7 @@ from .coltypes import from_datatype
 from .commands import command_ops
 from .copies import mysql_alter_copy, mysql_text_copy, sqlglot_drop_default
 from .keys import sqlglot_columns, sqlglot_pinned
+from .readable import raw_index, readable
 
 _READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
 
@@ -55,9 +56,11 @@ _FUNCTIONS_STABLE = {
 
 
 def read(sql: str, dialect: str) -> list[ops.Op]:
-    copied = mysql_text_copy(sql) if dialect == "mysql" else None
-    if copied:
-        return copied
+    if dialect == "mysql":
+        special = mysql_text_copy(sql) or raw_index(sql)
+        if special:
+            return special
+    sql = readable(sql, dialect)
     try:
         trees = [t for t in sqlglot.parse(sql, read=_READ[dialect]) if t is not None]
     except Exception as exc:  # ParseError, TokenError: anything it cannot read is unknown
@@ -180,6 +183,8 @@ def _action(table: str, a: exp.Expression, dialect: str, not_valid: bool) -> lis
         return [ops.Other(f"DROP {kind}")]  # constraints, foreign keys: old code never needs them
     if isinstance(a, exp.DropPrimaryKey):
         return [ops.Other("DROP PRIMARY KEY")]
+    if isinstance(a, exp.RenameIndex):
+        return [ops.Other("RENAME INDEX")]  # old code names no index: metadata only
     if isinstance(a, exp.RenameColumn):
         return [ops.RenameColumn(table, a.this.name, a.args["to"].name)]
     if isinstance(a, exp.AlterRename):
