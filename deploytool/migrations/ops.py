@@ -236,3 +236,4 @@ class Unknown(Op):
     """The parser could not understand the statement, or its SQL is not known at all."""
 
     reason: str
+    head: str = ""  # the statement's first keywords, lower-case ("" when its SQL is unknown)

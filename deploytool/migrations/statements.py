@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from . import ops, read_sqlglot
+
+_WORDS = re.compile(r"[a-z_]+")
 
 
 def read_statement(sql: str | None, dialect: str, note: str | None = None) -> list[ops.Op]:
+    found = _read(sql, dialect, note)
+    if sql and any(isinstance(op, ops.Unknown) for op in found):
+        head = " ".join(_WORDS.findall(sql.lower()[:80])[:4])
+        found = [
+            dataclasses.replace(o, head=head) if isinstance(o, ops.Unknown) else o for o in found
+        ]
+    return found
+
+
+def _read(sql: str | None, dialect: str, note: str | None) -> list[ops.Op]:
     if sql is None:
         return [ops.Unknown(note or "its SQL is not known")]
     if not sql.strip():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .. import ops
 from .base import ALL, Rule, Scope
 
@@ -14,8 +16,31 @@ def _unknown(op, s: Scope):
 
     if pretend_stopped(op) and stopped_is_harmless(s):
         return None  # the source shows only inserts follow: pretend-stopped warns instead
-    if isinstance(op, ops.Unknown):
+    if isinstance(op, ops.Unknown) and not harmless(op):
         return f"the gate cannot tell what this statement does: {op.reason}"
+    return None
+
+
+# Statements that create something new or only read or configure: nothing old code uses changes.
+# Triggers are not here: a trigger on an existing table changes what old code's writes do.
+_HARMLESS_HEADS = re.compile(
+    r"^(?:select|show|explain|describe|set|analyze|grant|comment|"
+    r"create (?:or replace )?(?:function|procedure|view|sequence|type|extension|event|role|"
+    r"user|schema|database|aggregate|operator|collation|domain)|"
+    r"create (?:temporary|temp) table)\b"
+)
+
+
+def harmless(op: ops.Unknown) -> bool:
+    return bool(op.head) and bool(_HARMLESS_HEADS.match(op.head))
+
+
+def _unknown_harmless(op, s: Scope):
+    if isinstance(op, ops.Unknown) and harmless(op):
+        return (
+            f"the gate cannot read this statement ({op.reason}), but it is a `{op.head}`: it "
+            "creates something new or only reads, so old code is not affected"
+        )
     return None
 
 
@@ -32,6 +57,16 @@ RULES = (
         "Rewrite it in plain SQL the parser understands, or review it and annotate the migration "
         "with `deploytool: allow unknown-statement -- <why it is safe>`.",
         _unknown,
+        on_new_tables=True,
+    ),
+    Rule(
+        "unknown-harmless-statement",
+        "unknown",
+        ALL,
+        "a statement the gate cannot read, of a kind that cannot break old code",
+        "Review it; rewrite it in SQL the parser reads to have it checked.",
+        _unknown_harmless,
+        default="warn",
         on_new_tables=True,
     ),
     Rule(
