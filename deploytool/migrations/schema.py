@@ -23,8 +23,9 @@ _PG_TABLES = (
 )
 COLUMNS_QUERY = {
     "mysql": "select table_name, column_name, column_type, is_nullable, character_set_name, "
-    "if(column_default is null, 'NO', 'YES'), replace(replace(column_default, '\\t', ' '), "
-    "'\\n', ' ') from information_schema.columns where table_schema = database()",
+    "if(column_default is null or column_default = 'NULL', 'NO', 'YES'), "
+    "replace(replace(column_default, '\\t', ' '), '\\n', ' ') "
+    "from information_schema.columns where table_schema = database()",
     "pgsql": "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
     "case when a.attnotnull then 'NO' else 'YES' end, null, "
     "case when d.adbin is null then 'NO' else 'YES' end, "
@@ -38,7 +39,8 @@ UNIQUE_QUERY = {
     "from information_schema.statistics where table_schema = database() and non_unique = 0 "
     "group by table_name, index_name",
     "pgsql": "select c.relname, i.relname, array_to_string(array(select a.attname from "
-    "unnest(x.indkey) k join pg_attribute a on a.attrelid = c.oid and a.attnum = k), ',') "
+    "unnest(x.indkey) with ordinality k(num, pos) join pg_attribute a on a.attrelid = c.oid "
+    "and a.attnum = k.num order by k.pos), ',') "
     "from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on "
     "c.oid = x.indrelid " + _PG_TABLES + " and x.indisunique and x.indpred is null",
 }
@@ -103,9 +105,12 @@ class LiveSchema:
         """Rows of COLUMNS_QUERY, UNIQUE_QUERY and ROWS_QUERY (see the module docstring)."""
         columns = {}
         for table, column, type_, nullable, *rest in rows:
+            # MariaDB reports "no default" on a nullable column as the bare word NULL.
+            bare_null = len(rest) > 2 and rest[2] == "NULL"
             rest = [None if v in _NULLS else v for v in rest] + [None] * 3
             charset, has_default, default = rest[:3]
             known = None if has_default is None else str(has_default).upper() == "YES"
+            known = False if bare_null else known
             columns[(table, column)] = ColumnInfo(
                 type_, str(nullable).upper() == "YES", charset, known, default
             )
