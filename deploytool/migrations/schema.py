@@ -21,37 +21,74 @@ _PG_TABLES = (
     "join pg_namespace n on n.oid = c.relnamespace "
     "where c.relkind in ('r', 'p') and n.nspname = any (current_schemas(false))"
 )
+# Every column is aliased: PDO keys a row by column name, so two unnamed `case` columns (or
+# c.relname beside i.relname) would collapse into one in the PHP probe.
+_C = " as t, {} as c, {} as ty, {} as nl, {} as cs, {} as hd, {} as df "
 COLUMNS_QUERY = {
-    "mysql": "select table_name, column_name, column_type, is_nullable, character_set_name, "
-    "if(column_default is null or column_default = 'NULL', 'NO', 'YES'), "
-    "replace(replace(column_default, '\\t', ' '), '\\n', ' ') "
-    "from information_schema.columns where table_schema = database()",
-    "pgsql": "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
-    "case when a.attnotnull then 'NO' else 'YES' end, null, "
-    "case when d.adbin is null then 'NO' else 'YES' end, "
-    "translate(pg_get_expr(d.adbin, d.adrelid), E'\\t\\n', '  ') "
-    "from pg_attribute a join pg_class c on c.oid = a.attrelid "
+    "mysql": "select table_name"
+    + _C.format(
+        "column_name",
+        "column_type",
+        "is_nullable",
+        "character_set_name",
+        "if(column_default is null or column_default = 'NULL', 'NO', 'YES')",
+        "replace(replace(column_default, '\\t', ' '), '\\n', ' ')",
+    )
+    + "from information_schema.columns where table_schema = database()",
+    "pgsql": "select c.relname"
+    + _C.format(
+        "a.attname",
+        "format_type(a.atttypid, a.atttypmod)",
+        "case when a.attnotnull then 'NO' else 'YES' end",
+        "null",
+        "case when d.adbin is null then 'NO' else 'YES' end",
+        "translate(pg_get_expr(d.adbin, d.adrelid), E'\\t\\n', '  ')",
+    )
+    + "from pg_attribute a join pg_class c on c.oid = a.attrelid "
     "left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum "
     + _PG_TABLES.replace("where", "where a.attnum > 0 and not a.attisdropped and"),
 }
+# SQLite: the table-valued pragmas (3.16+); a primary key is a unique key too.
+_SQLITE_TABLES = "from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table'"
+COLUMNS_QUERY["sqlite"] = (
+    "select m.name"
+    + _C.format(
+        "p.name",
+        "p.type",
+        "case when p.\"notnull\" or p.pk then 'NO' else 'YES' end",
+        "null",
+        "case when p.dflt_value is null then 'NO' else 'YES' end",
+        "p.dflt_value",
+    )
+    + _SQLITE_TABLES
+)
 UNIQUE_QUERY = {
-    "mysql": "select table_name, index_name, group_concat(column_name order by seq_in_index) "
+    "mysql": "select table_name as t, index_name as k, "
+    "group_concat(column_name order by seq_in_index) as cols "
     "from information_schema.statistics where table_schema = database() and non_unique = 0 "
     "group by table_name, index_name",
-    "pgsql": "select c.relname, i.relname, array_to_string(array(select a.attname from "
-    "unnest(x.indkey) with ordinality k(num, pos) join pg_attribute a on a.attrelid = c.oid "
-    "and a.attnum = k.num order by k.pos), ',') "
+    "pgsql": "select c.relname as t, i.relname as k, array_to_string(array(select a.attname "
+    "from unnest(x.indkey) with ordinality k(num, pos) join pg_attribute a on "
+    "a.attrelid = c.oid and a.attnum = k.num order by k.pos), ',') as cols "
     "from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on "
     "c.oid = x.indrelid " + _PG_TABLES + " and x.indisunique and x.indpred is null",
 }
+UNIQUE_QUERY["sqlite"] = (
+    "select m.name as t, l.name as k, group_concat(i.name) as cols from sqlite_master m "
+    "join pragma_index_list(m.name) l join pragma_index_info(l.name) i "
+    "where m.type = 'table' and l.\"unique\" group by m.name, l.name "
+    "union all select m.name, 'primary', group_concat(p.name) " + _SQLITE_TABLES + " and p.pk "
+    "group by m.name"
+)
 ROWS_QUERY = {
-    "mysql": "select table_name, table_rows from information_schema.tables "
+    "mysql": "select table_name as t, table_rows as n from information_schema.tables "
     "where table_schema = database() and table_type = 'BASE TABLE'",
     # reltuples is -1 until the first ANALYZE; the statistics' live-row count is kept as rows
     # commit, so a young table's size is known too.
-    "pgsql": "select c.relname, greatest(c.reltuples, s.n_live_tup, 0)::bigint from pg_class c "
-    "left join pg_stat_user_tables s on s.relid = c.oid " + _PG_TABLES,
+    "pgsql": "select c.relname as t, greatest(c.reltuples, s.n_live_tup, 0)::bigint as n "
+    "from pg_class c left join pg_stat_user_tables s on s.relid = c.oid " + _PG_TABLES,
 }
+ROWS_QUERY["sqlite"] = "select name as t, null as n from sqlite_master where 0"  # no statistics
 _NULLS = (None, "", "NULL", "\\N")
 
 
