@@ -80,7 +80,7 @@ for tag in C U R; do
   shift "$n"
   if out=$("$@" 2>&1); then
     printf '%s\n' "$out" | while IFS= read -r line; do
-      [ -n "$line" ] && printf '%s\t%s\n' "$tag" "$line"
+      if [ -n "$line" ]; then printf '%s\t%s\n' "$tag" "$line"; fi
     done
   else
     printf 'E\t%s\n' "$(printf %s "$out" | head -n 1)"; exit 0
