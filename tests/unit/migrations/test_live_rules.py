@@ -201,3 +201,23 @@ def test_facts_read_from_up_only():
     f = read_facts(src)
     assert (f.db_loop, f.schema_conditionals, f.dynamic_statement) == (True, True, True)
     assert f.changes == ("raw",)  # down()'s drop and delete do not count; new + save inserts
+
+
+@pytest.mark.parametrize(
+    "up,down",
+    [
+        ("-- +goose Up", "-- +goose Down"),
+        ("-- +migrate Up", "-- +migrate Down"),
+        ("-- migrate:up", "-- migrate:down"),
+    ],
+)
+def test_sql_file_with_tool_markers_runs_only_its_up_section(up, down):
+    from deploytool.migrations.sqlfiles import split_statements
+
+    text = (
+        f"{up}\nALTER TABLE users ADD COLUMN nick text;\n\n"
+        f"{down}\nALTER TABLE users DROP COLUMN nick;\n"
+    )
+    assert split_statements(text, "pgsql") == ["ALTER TABLE users ADD COLUMN nick text"]
+    m = PendingMigration("002_nick", "002_nick.sql", tuple(split_statements(text, "pgsql")), text)
+    assert not check([m], "pgsql", MigrationPolicy()).findings
