@@ -4,4 +4,3 @@ use App\Http\Controllers\StatusController;
 use Illuminate\Support\Facades\Route;
 
 Route::get('/', [StatusController::class, 'home'])->name('home');
-Route::get('/health', [StatusController::class, 'health'])->name('health');

@@ -11,6 +11,7 @@ class RouteServiceProvider extends ServiceProvider
     {
         $this->routes(function () {
             Route::middleware('web')->group(base_path('routes/web.php'));
+            Route::group([], base_path('routes/probe.php'));
         });
     }
 }
