@@ -1,4 +1,4 @@
-"""python -m tests.lab up|down|status [--root DIR] [--hosts K] [--workers M]
+"""python -m tests.lab up|down|status [--root DIR] [--hosts K] [--workers M] [--web-root W]
 
 The state (pids) lives in <root>/state.json, so `down` and `status` work from any process.
 """
@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--redis-port", type=int, default=6391)
     parser.add_argument("--mariadb-port", type=int, default=3391)
+    parser.add_argument(
+        "--web-root",
+        choices=("realpath", "document"),
+        default=None,
+        help="what nginx passes to PHP: $realpath_root (default) or $document_root "
+        "(default $DEPLOYTOOL_LAB_WEB_ROOT or realpath)",
+    )
     parser.add_argument("--json", action="store_true", help="status as JSON")
     args = parser.parse_args(argv)
 
@@ -39,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         address_prefix=args.address_prefix,
         redis_port=args.redis_port,
         mariadb_port=args.mariadb_port,
+        web_root=args.web_root,
     )
     started = time.monotonic()
     try:
@@ -51,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
                 else f"lab up at {lab.root} in {time.monotonic() - started:.1f}s"
             )
             for h in lab.hosts:
-                print(f"  {h.name}  {h.address}:{h.port}  pid {h.pid}")
+                print(f"  {h.name}  {h.address}:{h.port}  web {lab.web.url(h, '/')}  pid {h.pid}")
             print(f"  inventory:  {lab.inventory_path}")
             print(f"  ssh:        ssh -F {lab.ssh_config} h1")
         elif args.command == "down":

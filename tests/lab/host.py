@@ -1,13 +1,15 @@
 """One lab host: a PID + mount + UTS namespace whose PID 1 is supervisord.
 
-supervisord runs two programs: `sshd` (the host's own daemon on 127.20.0.N:2222) and
-`worker` (the Laravel queue workers, started on demand). Before exec'ing supervisord, a
-small sh wrapper gives the host its own view of the filesystem with bind mounts:
+supervisord runs the host's programs (supervisor_conf.py): `sshd` (the host's own daemon on
+127.20.0.N:2222), the web tier (php-fpm and nginx, web_conf.py) and, on demand, the Laravel
+queue workers, scheduler and daemon. Before exec'ing supervisord, a small sh wrapper gives the
+host its own view of the filesystem with bind mounts:
 
     <root>/hosts/hN/app  ->  /var/www/app     (the host's deploy path)
     <root>/hosts/hN/run  ->  /run             (sshd privsep dir, supervisor socket + conf)
     <root>/hosts/hN/tmp  ->  /tmp
     <root>/hosts/hN/etc_hosts -> /etc/hosts     (localhost and hN)
+    <root>/hosts/hN/etc/nginx -> /etc/nginx, <root>/hosts/hN/etc/php-fpm -> /etc/php/8.2/fpm
     /run/supervisord.conf -> /etc/supervisor/supervisord.conf (plain `supervisorctl` works)
 
 and sets the hostname. Because /proc is remounted for the new PID namespace, `ps` on a
@@ -21,6 +23,7 @@ import os
 import shlex
 import socket
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +35,6 @@ SUPERVISOR_SOCK = "/run/supervisor.sock"
 DEBIAN_SUPERVISOR_CONF = "/etc/supervisor/supervisord.conf"  # where supervisorctl looks by default
 DEPLOY_USER = "deploy"
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-WORKER_COMMAND = (
-    "php /var/www/app/current/artisan queue:work redis --sleep=1 --tries=3 --timeout=30"
-)
 
 
 @dataclass(frozen=True)
@@ -115,58 +115,9 @@ def etc_hosts_text(spec: HostSpec) -> str:
     )
 
 
-def supervisord_conf_text(spec: HostSpec) -> str:
-    log = spec.log_dir
-    return f"""; supervisord of lab host {spec.name}: PID 1 of the host's namespaces.
-[unix_http_server]
-file={SUPERVISOR_SOCK}
-chmod=0770
-; so `supervisorctl -c {SUPERVISOR_CONF}` works as the deploy user over SSH
-chown={DEPLOY_USER}:{DEPLOY_USER}
-
-[supervisord]
-nodaemon=true
-user=root
-logfile={log}/supervisord.log
-pidfile=/run/supervisord.pid
-childlogdir={log}
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix://{SUPERVISOR_SOCK}
-
-[program:sshd]
-command=/usr/sbin/sshd -D -e -f {spec.sshd_config}
-autostart=true
-autorestart=true
-priority=10
-redirect_stderr=true
-stdout_logfile={log}/sshd.log
-
-[program:worker]
-command={WORKER_COMMAND}
-process_name=%(program_name)s_%(process_num)02d
-numprocs={spec.workers}
-directory={DEPLOY_PATH}/current
-user={DEPLOY_USER}
-environment=HOME="/home/{DEPLOY_USER}",USER="{DEPLOY_USER}",LOGNAME="{DEPLOY_USER}"
-; no `current` exists before the first deploy: Lab.start_workers() starts them
-autostart=false
-autorestart=true
-startsecs=1
-; TERM lets the worker finish its job; stopwaitsecs stays above the worker's --timeout=30
-stopsignal=TERM
-stopwaitsecs=40
-stopasgroup=true
-killasgroup=true
-redirect_stderr=true
-stdout_logfile={log}/%(program_name)s_%(process_num)02d.log
-"""
-
-
-def boot_script_text(spec: HostSpec) -> str:
+def boot_script_text(spec: HostSpec, extra: Sequence[str] = ()) -> str:
+    """The sh script that becomes the host's PID 1; `extra` lines run after the mounts (the
+    web tier's, from web_conf.boot_lines)."""
     q = shlex.quote
     lines = [
         "#!/bin/sh",
@@ -198,6 +149,7 @@ def boot_script_text(spec: HostSpec) -> str:
         ),
         f"mount --bind {q(str(spec.dir / 'etc_hosts'))} /etc/hosts",
         "mkdir -p /run/sshd && chmod 0755 /run/sshd",
+        *extra,
         f"hostname {spec.name}",
         f"exec /usr/bin/supervisord -n -c {SUPERVISOR_CONF}",
     ]

@@ -6,8 +6,10 @@
     lab.down()
 
 K hosts h1..hK, each an sshd on 127.20.0.N:2222 in its own PID + mount + UTS namespace
-under supervisord (see host.py), one shared Redis (127.0.0.1:6391) and one shared MariaDB
-(127.0.0.1:3391), both outside the namespaces. Every process is remembered by pid and
+under supervisord (see host.py), with nginx on 127.20.0.N:8080 and php-fpm 8.2 (web_conf.py,
+driven through `lab.web`, web.py) and the app's process kinds (`lab.kinds`, kinds.py), one
+shared Redis (127.0.0.1:6391) and one shared MariaDB (127.0.0.1:3391), both outside the
+namespaces. Every process is remembered by pid and
 start time in <root>/state.json; nothing is ever found or stopped by name.
 """
 
@@ -18,19 +20,21 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import appenv, ledger, sshkeys, state
+from . import appenv, ledger, sshkeys, state, web_conf
 from . import host as hostns
 from .inventory import inventory_text
+from .kinds import Kinds, supervisorctl
 from .origin import APP_SRC, Origin
-from .procs import LabTimeout, ProcRef, in_pid_namespaces, stop_all, wait_until
+from .procs import LabError, ProcRef, in_pid_namespaces, stop_all, wait_until
 from .services import MariaDB, Redis
+from .supervisor_conf import supervisord_conf_text
+from .web import WebTier
 
 DEFAULT_ROOT = Path("/tmp/deploytool-lab")
 REQUIRED_COMMANDS = (
@@ -54,11 +58,8 @@ REQUIRED_COMMANDS = (
     "php",
     "composer",
     "git",
+    *web_conf.REQUIRED_COMMANDS,
 )
-
-
-class LabError(RuntimeError):
-    """The lab cannot do what was asked; the message says why and what to do."""
 
 
 def default_root() -> Path:
@@ -85,6 +86,7 @@ class Lab:
         ssh_port: int = 2222,
         redis_port: int = 6391,
         mariadb_port: int = 3391,
+        web_root: str | None = None,
     ):
         if not 1 <= hosts <= 254:
             raise LabError(f"hosts must be between 1 and 254, got {hosts}")
@@ -94,14 +96,19 @@ class Lab:
         self.n_hosts, self.n_workers = hosts, workers
         self.address_prefix, self.ssh_port = address_prefix, ssh_port
         self.redis_port, self.mariadb_port = redis_port, mariadb_port
+        # what nginx passes to PHP on every host: realpath ($realpath_root) or document
+        self.web_root = web_root or os.environ.get("DEPLOYTOOL_LAB_WEB_ROOT") or "realpath"
+        web_conf.WebSettings(web_root=self.web_root)  # validates it
+        self.web, self.kinds = WebTier(self), Kinds(self)
         self._redis = Redis(self.root / "redis", redis_port)
         self._mariadb = MariaDB(self.root / "mariadb", mariadb_port)
         self._origin = Origin(self.root)
         self._popen: list[subprocess.Popen] = []  # children of this process, kept to be reaped
-        self._requested = (hosts, workers)
+        self._requested = (hosts, workers, self.web_root)
         self._state = state.load(self.root)
         if self._state:  # a lab already at this root defines the fleet's shape
             self.n_hosts, self.n_workers = self._state.hosts, self._state.workers
+            self.web_root = self._state.web_root
 
     # ----------------------------------------------------------------- paths and shape
     @property
@@ -181,6 +188,7 @@ class Lab:
                 have = (
                     existing.hosts,
                     existing.workers,
+                    existing.web_root,
                     existing.address_prefix,
                     existing.redis_port,
                     existing.mariadb_port,
@@ -188,6 +196,7 @@ class Lab:
                 if wanted != have:
                     raise LabError(
                         f"a lab with {existing.hosts} host(s) x {existing.workers} worker(s) "
+                        f"(web root {existing.web_root}) "
                         f"on {existing.address_prefix}.N is already up at {self.root}; run "
                         f"`python -m tests.lab down --root {self.root}` first"
                     )
@@ -195,7 +204,7 @@ class Lab:
                 return self
             if existing:
                 self._stop(existing)
-            self.n_hosts, self.n_workers = self._requested
+            self.n_hosts, self.n_workers, self.web_root = self._requested
             self._wipe_root()
             try:
                 self._start(timeout, owner)
@@ -290,77 +299,25 @@ class Lab:
     def supervisorctl(
         self, which: str | LabHost, *args: str, user: str = "deploy", timeout: float = 120
     ) -> subprocess.CompletedProcess:
-        return self.run(which, _supervisorctl(*args), user=user, cwd="/", timeout=timeout)
+        return self.run(which, supervisorctl(*args), user=user, cwd="/", timeout=timeout)
 
     def worker_status(self, which: str | LabHost) -> dict[str, tuple[str, int | None]]:
         """{'worker_00': ('RUNNING', 1234), ...} from supervisorctl status."""
-        out = self.supervisorctl(which, "status", "worker:*").stdout
-        found: dict[str, tuple[str, int | None]] = {}
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 2 and parts[0].startswith("worker:"):
-                pid = int(parts[3].rstrip(",")) if len(parts) > 3 and parts[2] == "pid" else None
-                found[parts[0].split(":", 1)[1]] = (parts[1], pid)
-        return found
+        return self.kinds.status(which, "worker")
 
     def start_workers(
         self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 60
     ) -> None:
         """Start the worker programs on every host (or on `hosts`); they need `current`,
         i.e. a first ship. Waits until all of them are RUNNING."""
-        hosts = self.hosts if hosts is None else [self.host(h) for h in hosts]
-        missing = [h.name for h in hosts if not os.path.lexists(h.app_dir / "current")]
-        if missing:
-            raise LabError(f"no /var/www/app/current on {', '.join(missing)}: ship a release first")
-        with ThreadPoolExecutor(len(hosts)) as pool:
-            list(
-                pool.map(
-                    lambda h: self.supervisorctl(h, "start", "worker:*", timeout=timeout), hosts
-                )
-            )
-
-        def all_running() -> bool:
-            return all(
-                len(st) == self.n_workers and all(s == "RUNNING" for s, _ in st.values())
-                for st in (self.worker_status(h) for h in hosts)
-            )
-
-        try:
-            wait_until(all_running, timeout, "workers to be RUNNING on every host", interval=0.2)
-        except LabTimeout as exc:
-            detail = "; ".join(f"{h.name}: {self.worker_status(h)}" for h in hosts)
-            raise LabTimeout(f"{exc}: {detail} (logs in {self.root}/hosts/*/log)") from None
+        self.kinds.start("worker", hosts, timeout)
 
     def stop_workers(
         self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 120
     ) -> None:
         """Stop the worker programs everywhere, or on `hosts` (TERM: each worker finishes
         its current job first; supervisord waits up to stopwaitsecs=40)."""
-        hosts = self.hosts if hosts is None else [self.host(h) for h in hosts]
-        with ThreadPoolExecutor(len(hosts)) as pool:
-            list(pool.map(lambda h: self._stop_host_workers(h, timeout), hosts))
-
-    def _stop_host_workers(self, h: LabHost, timeout: float) -> None:
-        # A worker that supervisord (re)spawned a few ms before the stop can take the SIGTERM
-        # between fork and exec, where supervisord's own Python handler swallows it: PHP never
-        # hears it and the stop waits stopwaitsecs (40 s) for SIGKILL. That cost 11 x 40 s in one
-        # e2e run. So while the stop waits, repeat the TERM every 2 s; a worker that did hear the
-        # first one is finishing its job, and a second TERM changes nothing for it.
-        argv = hostns.in_namespace(h.pid, _supervisorctl("stop", "worker:*"), cwd="/")
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                proc.communicate(timeout=2)
-                return
-            except subprocess.TimeoutExpired:
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    proc.communicate()
-                    raise LabTimeout(
-                        f"{h.name}: workers did not stop within {timeout:g}s"
-                    ) from None
-                self.supervisorctl(h, "signal", "TERM", "worker:*", timeout=10)
+        self.kinds.stop("worker", hosts, timeout)
 
     # ----------------------------------------------------------------- the app's data
     def dispatch(
@@ -448,6 +405,7 @@ class Lab:
         # other order deletes the queue:restart key, so every worker restarts just as
         # supervisord is told to stop it, and the stop hangs for stopwaitsecs (~42 s, measured).
         self.stop_workers()
+        self._reset_kinds_and_web()
         flushed = self.redis("FLUSHALL")
         if flushed.returncode != 0:
             raise LabError(f"redis FLUSHALL failed: {flushed.stderr.strip()}")
@@ -460,6 +418,20 @@ class Lab:
                     raise LabError(f"emptying {table} failed: {done.stderr.strip()}")
         for spec in self.specs():
             appenv.provision_deploy_path(spec.app_dir, self._env_text())
+
+    def _reset_kinds_and_web(self) -> None:
+        # The scheduler and daemon are stopped and whatever still runs from a release (a
+        # scheduled long command) ended, by pid; the web tier gets the lab's settings back and an
+        # empty opcache, which would otherwise serve a deleted release reusing the same path.
+        def reset(h: LabHost) -> None:
+            for program in ("scheduler", "daemon"):
+                if self.kinds.status(h, program).get(program, ("STOPPED",))[0] != "STOPPED":
+                    self.kinds.stop(program, [h])
+            self.kinds.stop_release_processes(h)
+            self.web.reset([h])
+
+        with ThreadPoolExecutor(len(self.hosts)) as pool:
+            list(pool.map(reset, self.hosts))
 
     # ----------------------------------------------------------------- internals
     def _require_state(self) -> state.LabState:
@@ -526,6 +498,7 @@ class Lab:
             self.redis_port,
             self.mariadb_port,
             owner=ProcRef.of(owner) if owner else None,
+            web_root=self.web_root,
         )
         st.redis = self._redis.start(timeout=min(timeout, 20))
         state.save(self.root, st)
@@ -543,6 +516,7 @@ class Lab:
         try:
             for spec, proc, ref in launched:
                 running = hostns.wait_started(spec, proc, ref, timeout)
+                web_conf.wait_ready(spec, timeout)
                 st.nodes.append(
                     state.HostState(
                         spec.name,
@@ -579,8 +553,9 @@ class Lab:
         spec.tmp_dir.chmod(0o1777)
         appenv.provision_deploy_path(spec.app_dir, env)
         spec.sshd_config.write_text(hostns.sshd_config_text(spec, self.authorized_keys))
-        (spec.run_dir / "supervisord.conf").write_text(hostns.supervisord_conf_text(spec))
-        spec.boot_script.write_text(hostns.boot_script_text(spec))
+        (spec.run_dir / "supervisord.conf").write_text(supervisord_conf_text(spec))
+        web_conf.provision(spec, web_conf.WebSettings(web_root=self.web_root))
+        spec.boot_script.write_text(hostns.boot_script_text(spec, web_conf.boot_lines(spec)))
         (spec.dir / "etc_hosts").write_text(hostns.etc_hosts_text(spec))
         Path(hostns.DEPLOY_PATH).mkdir(parents=True, exist_ok=True)  # the bind mount's target
 
@@ -630,10 +605,6 @@ class Lab:
         state.forget(self.root)
         self._state = None
         return survivors
-
-
-def _supervisorctl(*args: str) -> list[str]:
-    return ["supervisorctl", "-c", hostns.SUPERVISOR_CONF, *args]
 
 
 def _port_free(port: int) -> bool:

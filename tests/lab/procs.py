@@ -19,6 +19,10 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+class LabError(RuntimeError):
+    """The lab cannot do what was asked; the message says why and what to do."""
+
+
 class LabTimeout(TimeoutError):
     """A readiness or shutdown wait ran past its deadline."""
 

@@ -36,6 +36,7 @@ class LabState:
     mariadb: ProcRef | None = None
     nodes: list[HostState] = field(default_factory=list)
     owner: ProcRef | None = None  # the process meant to take it down (a pytest session)
+    web_root: str = "realpath"  # what every host's nginx was started with (web_conf.py)
 
     def procs(self) -> list[ProcRef]:
         """Every process the lab started, namespace inits first."""
@@ -53,6 +54,7 @@ class LabState:
             "redis": self.redis.to_json() if self.redis else None,
             "mariadb": self.mariadb.to_json() if self.mariadb else None,
             "owner": self.owner.to_json() if self.owner else None,
+            "web_root": self.web_root,
             "nodes": [
                 {
                     "name": n.name,
@@ -79,6 +81,7 @@ class LabState:
             redis=ref(d.get("redis")),
             mariadb=ref(d.get("mariadb")),
             owner=ref(d.get("owner")),
+            web_root=d.get("web_root", "realpath"),
             nodes=[
                 HostState(
                     n["name"],
