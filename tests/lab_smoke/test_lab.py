@@ -17,6 +17,7 @@ import testinfra
 from tests.lab import Lab
 from tests.lab.host import ssh_banner
 from tests.lab.procs import wait_until
+from tests.lab_smoke.releases import prepare_release, ssh
 
 pytestmark = pytest.mark.lab
 
@@ -27,12 +28,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def ssh(lab: Lab, host: str, command: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        lab.ssh_argv(host, command), capture_output=True, text=True, timeout=60, **kw
-    )
 
 
 def test_openssh_with_strict_host_key_checking(lab: Lab):
@@ -109,27 +104,6 @@ def test_redis_and_mariadb_answer(lab: Lab):
     done = lab.sql("SELECT 40 + 2 AS answer")
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["answer", "42"]
-
-
-def prepare_release(lab: Lab, host: str, tag: str, release: str) -> None:
-    """What deploytool does for one host, by hand."""
-    script = f"""set -e
-cd /var/www/app
-mkdir -p releases
-git clone -q -c advice.detachedHead=false --branch {tag} {lab.origin_path} releases/{release}
-cd releases/{release}
-rm -rf storage && ln -s /var/www/app/shared/storage storage
-ln -s /var/www/app/shared/.env .env
-composer install --no-dev --prefer-dist --optimize-autoloader --no-interaction
-php artisan migrate --force
-php artisan config:cache
-php artisan route:cache
-php artisan event:cache
-php artisan view:cache
-cd /var/www/app && ln -sfn releases/{release} current
-"""
-    done = ssh(lab, host, "bash -s", input=script)
-    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_a_hand_made_release_runs_workers_and_jobs(clean_lab: Lab):
