@@ -81,57 +81,63 @@ stopsignal=QUIT
 stopwaitsecs=10
 redirect_stderr=true
 stdout_logfile={log}/nginx.out.log
+""" + "".join(_on_demand(spec, *program) for program in _on_demand_programs(spec))
 
-[program:worker]
-command={WORKER_COMMAND}
-process_name=%(program_name)s_%(process_num)02d
-numprocs={spec.workers}
-directory={DEPLOY_PATH}/current
+
+def _on_demand_programs(spec: HostSpec) -> list[tuple[str, str, str, int, bool, str]]:
+    """(name, command, extra lines, stopwaitsecs, as a group, why) of each on-demand program."""
+    numbered = f"process_name=%(program_name)s_%(process_num)02d\nnumprocs={spec.workers}\n"
+    return [
+        (
+            "worker",
+            WORKER_COMMAND,
+            numbered,
+            40,
+            True,
+            "TERM lets the worker finish its job; stopwaitsecs stays above its --timeout=30",
+        ),
+        (
+            "scheduler",
+            SCHEDULER_COMMAND,
+            "",
+            10,
+            False,
+            "TERM ends schedule:work at once (it traps nothing). Not as a group: the\n"
+            "; `schedule:run` it started and that command's `ledger:long` live on, from the\n"
+            "; release they started in, as commands started by cron do when the scheduler is\n"
+            "; restarted.",
+        ),
+        (
+            "daemon",
+            DAEMON_COMMAND,
+            "",
+            30,
+            True,
+            f"TERM: lab:daemon finishes its unit of work ({DAEMON_UNIT_SECONDS} s), then exits 0",
+        ),
+    ]
+
+
+def _on_demand(
+    spec: HostSpec, name: str, command: str, extra: str, wait: int, group: bool, why: str
+) -> str:
+    # no `current` exists before the first deploy: Lab.kinds.start() starts them
+    log = "%(program_name)s_%(process_num)02d" if extra else name
+    as_group = str(group).lower()
+    return f"""
+[program:{name}]
+command={command}
+{extra}directory={DEPLOY_PATH}/current
 user={DEPLOY_USER}
 environment={ENVIRONMENT}
-; no `current` exists before the first deploy: Lab.start_workers() starts them
 autostart=false
 autorestart=true
 startsecs=1
-; TERM lets the worker finish its job; stopwaitsecs stays above the worker's --timeout=30
+; {why}
 stopsignal=TERM
-stopwaitsecs=40
-stopasgroup=true
-killasgroup=true
+stopwaitsecs={wait}
+stopasgroup={as_group}
+killasgroup={as_group}
 redirect_stderr=true
-stdout_logfile={log}/%(program_name)s_%(process_num)02d.log
-
-[program:scheduler]
-command={SCHEDULER_COMMAND}
-directory={DEPLOY_PATH}/current
-user={DEPLOY_USER}
-environment={ENVIRONMENT}
-autostart=false
-autorestart=true
-startsecs=1
-; TERM ends schedule:work at once (it traps nothing). Not as a group: the `schedule:run` it
-; started and that command's `ledger:long` live on, from the release they started in, as
-; commands started by cron do when the scheduler is restarted.
-stopsignal=TERM
-stopwaitsecs=10
-stopasgroup=false
-killasgroup=false
-redirect_stderr=true
-stdout_logfile={log}/scheduler.log
-
-[program:daemon]
-command={DAEMON_COMMAND}
-directory={DEPLOY_PATH}/current
-user={DEPLOY_USER}
-environment={ENVIRONMENT}
-autostart=false
-autorestart=true
-startsecs=1
-; TERM: lab:daemon finishes its unit of work ({DAEMON_UNIT_SECONDS} s), then exits 0
-stopsignal=TERM
-stopwaitsecs=30
-stopasgroup=true
-killasgroup=true
-redirect_stderr=true
-stdout_logfile={log}/daemon.log
+stdout_logfile={spec.log_dir}/{log}.log
 """
