@@ -424,10 +424,10 @@ class Lab:
         # scheduled long command) ended, by pid; the web tier gets the lab's settings back and an
         # empty opcache, which would otherwise serve a deleted release reusing the same path.
         def reset(h: LabHost) -> None:
-            for program in ("scheduler", "daemon"):
-                if self.kinds.status(h, program).get(program, ("STOPPED",))[0] != "STOPPED":
+            if self.kinds.release_processes(h):  # the workers are stopped: what else runs?
+                for program in ("scheduler", "daemon"):
                     self.kinds.stop(program, [h])
-            self.kinds.stop_release_processes(h)
+                self.kinds.stop_release_processes(h)
             self.web.reset([h])
 
         with ThreadPoolExecutor(len(self.hosts)) as pool:

@@ -121,7 +121,9 @@ def _on_demand_programs(spec: HostSpec) -> list[tuple[str, str, str, int, bool, 
 def _on_demand(
     spec: HostSpec, name: str, command: str, extra: str, wait: int, group: bool, why: str
 ) -> str:
-    # no `current` exists before the first deploy: Lab.kinds.start() starts them
+    # No `current` exists before the first deploy: Lab.kinds.start() starts them. Priority 5:
+    # supervisord's shutdown stops one group per loop turn, highest priority first, and a turn
+    # on an already stopped group idles a full second; stopped last, they cost nothing.
     log = "%(program_name)s_%(process_num)02d" if extra else name
     as_group = str(group).lower()
     return f"""
@@ -132,6 +134,7 @@ user={DEPLOY_USER}
 environment={ENVIRONMENT}
 autostart=false
 autorestart=true
+priority=5
 startsecs=1
 ; {why}
 stopsignal=TERM
