@@ -4,7 +4,7 @@ import pytest
 
 from tests.lab import Lab
 from tests.lab.fixtures import clean_lab, lab  # noqa: F401
-from tests.lab_smoke.releases import prepare_release, switch
+from tests.lab.handmade import prepare_release, switch
 
 R1, R2 = "20260101000001", "20260101000002"  # v1 and v2, made by hand on h1
 

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from tests.lab import Lab
+from tests.lab.handmade import switch
 from tests.lab_smoke.conftest import R1, R2
-from tests.lab_smoke.releases import switch
 
 pytestmark = pytest.mark.lab
 

@@ -15,9 +15,9 @@ import pytest
 import testinfra
 
 from tests.lab import Lab
+from tests.lab.handmade import prepare_release, ssh
 from tests.lab.host import ssh_banner
 from tests.lab.procs import wait_until
-from tests.lab_smoke.releases import prepare_release, ssh
 
 pytestmark = pytest.mark.lab
 

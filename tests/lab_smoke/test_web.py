@@ -11,11 +11,11 @@ import time
 import pytest
 
 from tests.lab import Lab
+from tests.lab.handmade import ssh, switch
 from tests.lab.http_load import HttpLoad, Summary
 from tests.lab.procs import wait_until
 from tests.lab.web import FASTCGI_CLIENT
 from tests.lab_smoke.conftest import R1, R2
-from tests.lab_smoke.releases import ssh, switch
 
 pytestmark = pytest.mark.lab
 

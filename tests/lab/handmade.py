@@ -1,10 +1,12 @@
-"""Releases made by hand on a lab host, the way deploytool makes them, for the smoke tests."""
+"""Releases made by hand on a lab host, the way deploytool makes them (the smoke tests and
+measure_web.py use them; the e2e ring ships with deploytool itself)."""
 
 from __future__ import annotations
 
 import subprocess
 
-from tests.lab import Lab
+from .lab import Lab
+from .procs import LabError
 
 
 def ssh(lab: Lab, host: str, command: str, **kw) -> subprocess.CompletedProcess:
@@ -30,8 +32,7 @@ php artisan route:cache
 php artisan event:cache
 php artisan view:cache
 """
-    done = ssh(lab, host, "bash -s", input=script)
-    assert done.returncode == 0, done.stdout + done.stderr
+    _check(host, ssh(lab, host, "bash -s", input=script))
     if link:
         switch(lab, host, release)
 
@@ -39,9 +40,12 @@ php artisan view:cache
 def switch(lab: Lab, host: str, release: str) -> None:
     """`current` -> releases/<release> as deploytool's switch does it: a temp symlink renamed
     over `current` (never a moment without one)."""
-    done = ssh(
-        lab,
-        host,
-        f"cd /var/www/app && ln -sfn releases/{release} .current.tmp && mv -T .current.tmp current",
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    command = f"cd /var/www/app && ln -sfn releases/{release} .current.tmp"
+    _check(host, ssh(lab, host, f"{command} && mv -T .current.tmp current"))
+
+
+def _check(host: str, done: subprocess.CompletedProcess) -> None:
+    if done.returncode != 0:
+        raise LabError(
+            f"{host}: {' '.join(done.args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+        )
