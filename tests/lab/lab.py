@@ -100,15 +100,22 @@ class Lab:
         self.web_root = web_root or os.environ.get("DEPLOYTOOL_LAB_WEB_ROOT") or "realpath"
         web_conf.WebSettings(web_root=self.web_root)  # validates it
         self.web, self.kinds = WebTier(self), Kinds(self)
-        self._redis = Redis(self.root / "redis", redis_port)
-        self._mariadb = MariaDB(self.root / "mariadb", mariadb_port)
         self._origin = Origin(self.root)
         self._popen: list[subprocess.Popen] = []  # children of this process, kept to be reaped
-        self._requested = (hosts, workers, self.web_root)
+        self._requested = (hosts, workers, self.web_root, address_prefix, redis_port, mariadb_port)
         self._state = state.load(self.root)
-        if self._state:  # a lab already at this root defines the fleet's shape
-            self.n_hosts, self.n_workers = self._state.hosts, self._state.workers
-            self.web_root = self._state.web_root
+        if self._state:  # a lab already at this root defines the fleet's shape and addresses
+            self._adopt(self._state)
+        self._services()
+
+    def _adopt(self, st: state.LabState) -> None:
+        self.n_hosts, self.n_workers, self.web_root = st.hosts, st.workers, st.web_root
+        self.address_prefix, self.ssh_port = st.address_prefix, st.ssh_port
+        self.redis_port, self.mariadb_port = st.redis_port, st.mariadb_port
+
+    def _services(self) -> None:
+        self._redis = Redis(self.root / "redis", self.redis_port)
+        self._mariadb = MariaDB(self.root / "mariadb", self.mariadb_port)
 
     # ----------------------------------------------------------------- paths and shape
     @property
@@ -184,7 +191,6 @@ class Lab:
         with self._locked():
             existing = state.load(self.root)
             if existing and all(p.alive() for p in existing.procs()):
-                wanted = (*self._requested, self.address_prefix, self.redis_port, self.mariadb_port)
                 have = (
                     existing.hosts,
                     existing.workers,
@@ -193,7 +199,7 @@ class Lab:
                     existing.redis_port,
                     existing.mariadb_port,
                 )
-                if wanted != have:
+                if self._requested != have:
                     raise LabError(
                         f"a lab with {existing.hosts} host(s) x {existing.workers} worker(s) "
                         f"(web root {existing.web_root}) "
@@ -201,10 +207,15 @@ class Lab:
                         f"`python -m tests.lab down --root {self.root}` first"
                     )
                 self._state = existing
+                self._adopt(existing)
+                self._services()
                 return self
             if existing:
                 self._stop(existing)
-            self.n_hosts, self.n_workers, self.web_root = self._requested
+            self.n_hosts, self.n_workers, self.web_root = self._requested[:3]
+            self.address_prefix = self._requested[3]
+            self.redis_port, self.mariadb_port = self._requested[4:]
+            self._services()
             self._wipe_root()
             try:
                 self._start(timeout, owner)

@@ -135,20 +135,20 @@ def test_a_reload_cuts_requests_in_flight_without_process_control_timeout(two_re
     assert [r.status for r in kept.responses] == [200], kept.text()
 
 
-def test_usr2_reloads_under_load_fail_no_request(two_releases: Lab):
+def test_usr2_reloads_under_load_fail_no_request_with_process_control_timeout(two_releases: Lab):
     lab = two_releases
     serving(lab, R1)
     assert lab.web.settings("h1").process_control_timeout == 10
     with HttpLoad(lab.web.targets(["h1"]), rate=20, duration=120, path="/sleep/200") as load:
-        for _ in range(5):
+        for _ in range(3):
             responses_after(load, time.time(), 5)
             lab.web.reload_fpm("h1")
         responses_after(load, time.time(), 5)
     summary = load.summary()
     pids = {r.pid for r in summary.responses}
     assert summary.failed == [], summary.text()
-    assert summary.total >= 30 and len(pids) >= 6  # every reload brought new workers
-    print(f"5 USR2 reloads under load: {summary.text()}")
+    assert summary.total >= 20 and len(pids) >= 4  # every reload brought new workers
+    print(f"3 USR2 reloads under load: {summary.text()}")
 
 
 def test_opcache_settings_change_live_on_one_host(two_releases: Lab):
