@@ -91,7 +91,8 @@ def _print_status(status: dict) -> None:
     for h in status["hosts"]:
         print(
             f"  {h['name']}  {h['address']}  pid {h['pid']}  "
-            f"{'alive' if h['alive'] else 'DEAD'}  ssh {'ok' if h['ssh'] else 'DOWN'}"
+            f"{'alive' if h['alive'] else 'DEAD'}  ssh {'ok' if h['ssh'] else 'DOWN'}  "
+            f"web {'ok' if h.get('web') else 'DOWN'}"
         )
     for svc in ("redis", "mariadb"):
         s = status[svc]

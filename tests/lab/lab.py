@@ -259,6 +259,7 @@ class Lab:
                     "pid": n.init.pid,
                     "alive": n.init.alive(),
                     "ssh": hostns.ssh_banner(n.address, n.port),
+                    "web": web_conf.listening(n.address),
                 }
                 for n in st.nodes
             ],

@@ -99,3 +99,21 @@ def test_a_cron_style_schedule_run_and_what_a_reset_ends(two_releases: Lab):
     lab.kinds.stop_release_processes("h1")
     assert lab.kinds.release_processes("h1") == []
     assert not [r for r in lab.kinds.runs("h1", "long") if r.event == "finish" and r.at > started]
+
+
+def test_a_daemon_signalled_by_pid_comes_back_on_the_new_release(two_releases: Lab):
+    # what deploytool's "signal" restart does: TERM to the pid, as deploy; supervisord
+    # (autorestart) starts the program again from `current`, now the new release
+    lab = two_releases
+    switch(lab, "h1", R1)
+    lab.kinds.start("daemon", ["h1"])
+    old = lab.kinds.pid("h1", "daemon")
+    switch(lab, "h1", R2)
+    signalled = time.time()
+    lab.run("h1", ["kill", "-s", "TERM", str(old)], check=True)
+    exited = lab.kinds.wait_for_run("h1", "daemon", "exit", timeout=20, after=signalled)
+    assert (exited.pid, exited.release) == (old, R1)
+    started = lab.kinds.wait_for_run("h1", "daemon", "start", timeout=20, after=exited.at)
+    assert started.release == R2 and started.pid != old
+    assert cwd(lab, started.pid) == f"/var/www/app/releases/{R2}"
+    lab.kinds.stop("daemon", ["h1"])

@@ -177,14 +177,21 @@ def test_down_leaves_no_process_behind(tmp_path: Path):
     ]
     cwd = Path(__file__).resolve().parents[2]
     up = subprocess.run(
-        [*cli[:3], "up", *cli[3:]], cwd=cwd, capture_output=True, text=True, timeout=120
+        [*cli[:3], "up", *cli[3:], "--web-root", "document"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert up.returncode == 0, up.stdout + up.stderr
     try:
         mini = Lab(root)
         procs = mini.processes()
-        assert len(procs) >= 5  # unshare, supervisord, sshd, redis, mariadb
+        assert len(procs) >= 9  # unshare, supervisord, sshd, php-fpm x3, nginx x2, redis, mariadb
         assert subprocess.run(mini.ssh_argv("h1", "true"), timeout=30).returncode == 0
+        # built with nginx on $document_root; nothing deployed yet, so 404
+        answer = mini.web.get("h1", "/health")
+        assert (answer.status, answer.headers["x-lab-web-root"]) == (404, "document")
         status = subprocess.run(
             [*cli[:3], "status", "--root", str(root)],
             cwd=cwd,
