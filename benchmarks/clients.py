@@ -1,7 +1,7 @@
 """The clients under test, each able to run workloads 1-3 on the same hosts and commands.
 
 deploytool goes through its real code: the inventory loader, a Context, run_steps() and
-Context.each for the playbook, steps/drain.census_all for the census. The baselines are what a
+Context.each for the playbook, drain/census.CensusSource for the census. The baselines are what a
 team could use instead: a bare asyncssh loop (the fastest fan-out measured in issue 8),
 OpenSSH with ControlMaster driven by `xargs -P`, and Ansible ad-hoc with pipelining.
 Every client verifies host keys against the same known_hosts file.
@@ -62,7 +62,7 @@ class Deploytool(Client):
         self.use_watch, self.watch = (
             watch,
             None,
-        )  # workload 3 through CensusStream (the watcher probe)
+        )  # workload 3 through CensusSource's watchers
         self.inv = load_inventory(Path(s.inventory) / f"inventory-{transport}.yml")
         self.ctx = None
 
@@ -84,9 +84,9 @@ class Deploytool(Client):
         self.ctx = self._context()
         self.ctx.each("connect", lambda h: self.ctx.run(h, cmd("true"), "connect"))
         if self.use_watch:
-            from deploytool.census_stream import CensusStream
+            from deploytool.drain.census import CensusSource
 
-            self.watch = CensusStream(self.ctx, lifetime=600)
+            self.watch = CensusSource(self.ctx, lifetime=600)
 
     def cold(self) -> None:
         from deploytool.shell import cmd
@@ -114,12 +114,12 @@ class Deploytool(Client):
         if self.watch is not None:
             got = self.watch.round()
         else:
-            from deploytool.steps.drain import census_all
+            from deploytool.drain.census import CensusSource
 
-            got = census_all(self.ctx)
+            got = CensusSource(self.ctx, watch=False).round()
         missing = [h.name for h in self.s.hosts if not (h.name in got and got[h.name].workers)]
         assert not missing, f"no census from {missing}" + (
-            f": {self.watch.closed}" if self.watch else ""
+            f": {self.watch.lost}" if self.watch else ""
         )
 
     def close(self) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import DeployError
 from .events import Warning as WarningEvent
+from .redaction import redact
 from .shell import script
 
 APPEND = 'mkdir -p "$(dirname "$1")" && printf "%s\\n" "$2" >> "$1"'
@@ -28,14 +28,8 @@ def local_path() -> Path:
     return Path(base) / "deploytool" / "audit.log"
 
 
-def _redact(text: str, secrets) -> str:
-    for s in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(s, "***")
-    return text
-
-
 def write(ctx, entry: dict, hosts=None) -> None:
-    line = _redact(json.dumps(entry, sort_keys=True, default=str), ctx.inventory.secrets())
+    line = redact(json.dumps(entry, sort_keys=True, default=str), ctx.inventory.secrets())
     try:
         p = local_path()
         p.parent.mkdir(parents=True, exist_ok=True)
@@ -57,13 +51,8 @@ def write(ctx, entry: dict, hosts=None) -> None:
         except DeployError as e:
             ctx.bus.emit(WarningEvent(f"could not append to {remote}: {e.message}", h.name))
 
-    threads = [
-        threading.Thread(target=one, args=(h,), daemon=True) for h in (hosts or ctx.live_hosts)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(6)
+    # a dead host must not hold up the end of a run: wait at most 6 s for every append
+    ctx.fanout.map(one, list(hosts or ctx.live_hosts), timeout=6)
 
 
 def base(ctx, action: str) -> dict:

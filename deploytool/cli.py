@@ -1,6 +1,10 @@
-"""Entry point: parse argv, dispatch to a command, turn every error into a message and an exit
-code. The error boundary lives here and only here: a DeployError prints its message and hint
-(never a traceback); anything else is a bug, whose traceback goes to a file we name."""
+"""Entry point: parse argv, run a command, show its answer, turn every error into a message and an
+exit code. The error boundary lives here and only here: a DeployError prints its message and hint
+(never a traceback); anything else is a bug, whose traceback goes to a file we name.
+
+A command's `run(args, env)` returns an exit code (ship and rollback, whose views subscribe to
+their events) or a ui.document.Document, which the one output layer shows on `env`.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import traceback
 
 from . import __version__
 from .errors import DeployError, ExitCode
+from .ui.document import Document, show
+from .ui.env import Env
 
 COMMANDS = (
     "ship",
@@ -49,26 +55,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, env: Env | None = None) -> int:
+    env = env or Env()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args._modules[args.command].run(args)
+        answer = args._modules[args.command].run(args, env)
+        if isinstance(answer, Document):
+            return show(env, answer, bool(getattr(args, "json", False)))
+        return answer
     except DeployError as e:
-        sys.stderr.write(f"deploytool: {e.message}\n")
-        if e.hint:
-            sys.stderr.write(f"hint: {e.hint}\n")
+        env.error(e.message, e.hint)
         return int(e.exit_code)
     except KeyboardInterrupt:
-        sys.stderr.write("deploytool: interrupted\n")
+        env.error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except Exception:
         fd, path = tempfile.mkstemp(prefix="deploytool-crash-", suffix=".txt")
         with os.fdopen(fd, "w") as f:
             traceback.print_exc(file=f)
-        sys.stderr.write(
-            f"deploytool: internal error (a bug, not your config); traceback written to {path}\n"
-        )
+        env.error(f"internal error (a bug, not your config); traceback written to {path}")
         return int(ExitCode.INTERNAL)
 
 

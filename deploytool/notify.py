@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 
 from . import events as ev
 from .config.durations import format_duration
+from .redaction import redact
 from .ui.summary import Summary
 
 TIMEOUT = 5.0
@@ -136,7 +137,7 @@ class Webhook:
             text = str(e.reason)
         else:
             text = str(e) or type(e).__name__
-        return text.replace(self.url, "***")
+        return redact(text, [self.url])
 
     def close(self) -> None:
         for t in self.pending:

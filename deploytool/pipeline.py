@@ -2,7 +2,8 @@
 
 A step is a function `run(ctx, options) -> str` (a one-line detail) registered in steps/. The
 runner emits StepStarted/StepFinished, stops at the first failure, and then runs the playbook's
-failure list (discarding a half-built release; a switch is never left half done: see steps/switch).
+`on_failure` list (by default `discard`, which removes a half-built release; a switch is never left
+half done: see steps/switch).
 Steps never print: they return, raise DeployError, or emit events through ctx.
 """
 
@@ -18,7 +19,9 @@ from typing import TypeVar
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
+from .events import Warning as WarningEvent
 from .fanout import Fanout
+from .redaction import redact
 from .shell import Command, render
 from .transport.base import Result, Transport
 
@@ -96,6 +99,10 @@ class ShipState:
     lost_hosts: set[str] = field(default_factory=set)
     token: str = ""  # marks our remote processes
     in_switch: bool = False  # never stop commands mid-switch
+    built: bool = (
+        False  # this run created releases/<release> (pull): only then may discard remove it
+    )
+    failed_step: str = ""  # the step whose failure (or cancel) started the on_failure list
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,24 @@ class Context:
     fanout: Fanout = field(
         default_factory=Fanout, repr=False, compare=False
     )  # each()'s thread pool
+
+    def close(self) -> None:
+        """Close the connections and the run's thread pool (every command's last act)."""
+        try:
+            self.transport.close()
+        finally:
+            self.fanout.close()
+
+    @property
+    def worker_pattern(self) -> str:
+        """What a worker's command line matches: the playbook's (Horizon), else workers.pattern."""
+        pb = self.playbook
+        return (pb.worker_pattern if pb is not None else None) or self.app.worker_pattern
+
+    @property
+    def keep_releases(self) -> int:
+        pb = self.playbook
+        return (pb.keep_releases if pb is not None else None) or self.app.keep_releases
 
     @property
     def app(self) -> Application:
@@ -153,7 +178,7 @@ class Context:
             # a cancelled ship starts nothing new before the switch (the stopper already ran)
             raise Interrupted(self.cancel.signum, step)
         kw = {}
-        if self.verbose and getattr(self.transport, "supports_streaming", False):
+        if self.verbose:
             secrets = self.inventory.secrets()
             kw["on_output"] = lambda stream, line: self.bus.emit(
                 CommandOutput(host.name, step, stream, redact(line, secrets))
@@ -207,12 +232,6 @@ class Context:
         return results
 
 
-def redact(text: str, secrets: Sequence[str]) -> str:
-    for s in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(s, "***")
-    return text
-
-
 StepFn = Callable[[Context, Mapping[str, object]], str]
 
 
@@ -225,17 +244,17 @@ def run_steps(
     ctx: Context,
     specs: Sequence[StepSpec],
     registry: Mapping[str, StepFn],
-    on_failure: Callable[[Context, str], None] | None = None,
+    on_failure: Sequence[StepSpec] = (),
 ) -> None:
-    """The loop: start, run, finish, stop at the first failure (or at a cancel)."""
+    """The loop: start, run, finish, stop at the first failure (or at a cancel), then run the
+    playbook's failure list."""
     for spec in specs:
         if not (ctx.state.switched and spec.name in FINISH_AFTER_SWITCH):
             try:
                 ctx.cancel.check(f"before {spec.name}")
             except Interrupted:
                 # a cancel that landed between steps cleans up like one inside a step
-                if on_failure is not None:
-                    on_failure(ctx, spec.name)
+                run_failure_list(ctx, on_failure, registry, spec.name)
                 raise
         ctx.bus.emit(StepStarted(spec.name, tuple(h.name for h in ctx.live_hosts)))
         t0 = time.monotonic()
@@ -249,9 +268,21 @@ def run_steps(
                 e = Interrupted(ctx.cancel.signum, spec.name)
             msg = e.message if isinstance(e, DeployError) else f"{type(e).__name__}: {e}"
             ctx.bus.emit(StepFinished(spec.name, False, dt, msg))
-            if on_failure is not None:
-                on_failure(ctx, spec.name)
+            run_failure_list(ctx, on_failure, registry, spec.name)
             raise e
         dt = time.monotonic() - t0
         ctx.state.step_durations.append((spec.name, dt))
         ctx.bus.emit(StepFinished(spec.name, True, dt, detail or ""))
+
+
+def run_failure_list(
+    ctx: Context, specs: Sequence[StepSpec], registry: Mapping[str, StepFn], failed: str
+) -> None:
+    """The playbook's `on_failure` steps, each best effort: one failing does not skip the next,
+    and none hides the failure that started them (the caller re-raises it)."""
+    ctx.state.failed_step = failed
+    for spec in specs:
+        try:
+            registry[spec.name](ctx, spec.options)
+        except DeployError as e:
+            ctx.bus.emit(WarningEvent(f"on_failure: {spec.name}: {e.message}"))

@@ -20,6 +20,7 @@ from .config.durations import format_duration
 from .errors import DeployError, ExitCode, Interrupted
 from .events import Escalated, ShipFinished, ShipStarted
 from .events import Warning as WarningEvent
+from .fanout import Fanout
 from .lock import DeployLock, describe
 from .pipeline import Context, run_steps
 from .stopper import stop_command
@@ -73,17 +74,18 @@ def stop_remote(ctx: Context) -> None:
                 except DeployError:
                     pass
 
-            threads = [threading.Thread(target=one, args=(h,), daemon=True) for h in ctx.live_hosts]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(6)
+            # its own pool: the run's may be full of the very commands this is about to stop
+            stopper = Fanout()
+            try:
+                stopper.map(one, ctx.live_hosts, timeout=6)
+            finally:
+                stopper.close()
     finally:
         ctx.cancel.stopped.set()
 
 
 def run_session(
-    ctx: Context, command: str, specs, registry, on_failure, lock_wait: float = 0.0
+    ctx: Context, command: str, specs, registry, on_failure=(), lock_wait: float = 0.0
 ) -> int:
     """Run `specs` as one locked, audited, cancellable session. Returns the exit code."""
     bus, stage = ctx.bus, ctx.stage

@@ -11,6 +11,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from .redaction import redact as redact_secrets
+
 
 @dataclass(frozen=True)
 class Cmd:
@@ -78,10 +80,7 @@ def render(command: Command, redact: Sequence[str] = ()) -> str:
         text = "bash -o pipefail -c " + shlex.quote(inner)
     else:
         text = " && ".join(render(p, redact) for p in command.parts)
-    # Quoted form first: it contains the bare value.
-    for secret in sorted((s for s in redact if s), key=len, reverse=True):
-        text = text.replace(shlex.quote(secret), "***").replace(secret, "***")
-    return text
+    return redact_secrets(text, redact)
 
 
 MARKER = "DEPLOYTOOL_RUN"

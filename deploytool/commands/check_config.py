@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..ui.document import Document
 from . import common
 
 
@@ -11,14 +12,19 @@ def add(sub) -> None:
     p.add_argument("stage", nargs="?")
 
 
-def run(args) -> int:
+def run(args, env) -> Document:
     inv = common.load(args.inventory)
     stages = [common.stage_of(inv, args.stage)] if args.stage else list(inv.stages.values())
     pb = common.playbook_of(inv)
-    for s in stages:
-        print(
-            f"{inv.path}: stage {s.name}: {len(s.hosts)} host(s), migrations on {s.migration_host.name}, "
-            f"playbook {pb.name} ({' -> '.join(x.name for x in pb.steps)})"
-        )
-    print("configuration OK")
-    return 0
+    return Document(
+        "check-config",
+        {
+            "inventory": str(inv.path),
+            "playbook": pb.name,
+            "steps": [s.name for s in pb.steps],
+            "stages": [
+                {"name": s.name, "hosts": len(s.hosts), "migration_host": s.migration_host.name}
+                for s in stages
+            ],
+        },
+    )

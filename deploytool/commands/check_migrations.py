@@ -1,14 +1,20 @@
-"""`deploytool check-migrations`: the migration gate on its own.
+"""`deploytool check-migrations`: the migration gate on its own, through the gate's one entry.
 
-Offline: `--sql FILE --dialect mysql|pgsql|sqlite` checks a file of statements. Against a stage:
-prepares the new release on the migration host (pull + install only), pretends, reports, and
-removes what it created.
+Against a stage: the new release is prepared on the migration host only (pull + install), its
+pending migrations gathered and judged, and everything it created removed; nothing is migrated
+or switched and no worker is touched. Offline: `--sql FILE --dialect D` judges a file of
+statements. Exit 0 when clean (warnings included), MIGRATION_BLOCKED (6) when a blocking finding
+is not allowed; an unreadable file is a config error (3).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import dataclasses
 
+from .. import gate
+from ..errors import ExitCode, UsageError
+from ..ui.document import Document
+from ..ui.gate_view import GateResult
 from . import common
 
 
@@ -21,23 +27,55 @@ def add(sub) -> None:
     p.add_argument("--ref")
     p.add_argument("--sql", help="check this file of SQL statements offline")
     p.add_argument("--dialect", choices=("mysql", "pgsql", "sqlite"), default="mysql")
-    p.add_argument("--policy", choices=("block", "warn"), default="block")
+    p.add_argument(
+        "--policy",
+        choices=("block", "warn"),
+        default=None,
+        help="override the policy (default: the inventory's, or block offline)",
+    )
     p.add_argument("--json", action="store_true")
 
 
-def run(args) -> int:
-    from rich.console import Console
-
-    from ..errors import UsageError
-    from ..migrations.offline import run_offline
-    from ..migrations.policy import MigrationPolicy
-
+def run(args, env) -> Document:
     if args.sql:
-        return run_offline(
-            Path(args.sql), args.dialect, MigrationPolicy(args.policy), args.json, Console()
-        )
+        from ..gate.offline import read_sql
+        from ..migrations.policy import MigrationPolicy
+
+        pending = read_sql(args.sql, args.dialect)
+        return answer(gate.evaluate(pending, MigrationPolicy(args.policy or "block")), "")
     if not args.stage:
         raise UsageError("check-migrations needs a stage, or --sql FILE for an offline check")
-    from .check_migrations_stage import run_stage
+    return against_stage(args)
 
-    return run_stage(args)
+
+def against_stage(args) -> Document:
+    from ..gate.gather import from_release
+    from ..steps import REGISTRY
+
+    inv = common.load(args.inventory)
+    stage = common.stage_of(inv, args.stage)
+    host = stage.migration_host
+    only = dataclasses.replace(
+        inv, stages={**inv.stages, stage.name: dataclasses.replace(stage, hosts=(host,))}
+    )
+    with common.open_stage(
+        only, stage.name, ref=args.ref or inv.application.branch, deployer=common.deployer()
+    ) as ctx:
+        try:
+            ctx.transport.connect(host)
+            REGISTRY["pull"](ctx, {})
+            REGISTRY["install"](ctx, {})
+            pending = from_release(ctx, host, ctx.release_dir)
+        finally:
+            REGISTRY["discard"](ctx, {})
+    settings = inv.application.migrations
+    # policy: off switches the gate off in a ship; asked for explicitly, it still reports
+    mode = args.policy or ("block" if settings.policy == "off" else None)
+    report = gate.evaluate(pending, gate.policy_for(settings, mode))
+    heading = f"{len(pending.migrations)} pending migration(s) on {host.name} for {ctx.ref} ({pending.dialect})"
+    return answer(report, heading)
+
+
+def answer(report, heading: str) -> Document:
+    code = ExitCode.MIGRATION_BLOCKED if report.blocked else ExitCode.OK
+    return Document("gate", GateResult(report, heading), int(code))

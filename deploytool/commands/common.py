@@ -1,16 +1,18 @@
-"""What every command needs: the inventory, the stage, the playbook, an event bus with a UI."""
+"""What every command needs: the inventory, the stage, the playbook, and `open_stage`, the one way
+a command reaches a fleet (a Context with the stage's transport, as `ssh.transport` chooses)."""
 
 from __future__ import annotations
 
 import getpass
 import os
 import socket
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
-from .. import ui
 from ..config import load_inventory
-from ..config.loader import find_playbook, load_playbook
 from ..config.model import Inventory, Playbook, Stage
+from ..config.playbook import find_playbook, load_playbook
 from ..config.schema import _did_you_mean
 from ..errors import UsageError
 from ..events import Bus
@@ -53,6 +55,31 @@ def playbook_of(inv: Inventory) -> Playbook:
     return load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY))
 
 
+@contextmanager
+def open_stage(
+    inv: Inventory, stage_name: str, *, bus: Bus | None = None, ref: str = "", **context
+) -> Iterator:
+    """A Context for one stage of `inv`: its playbook, its transport, an event bus. The
+    connections (and the run's thread pool) are closed when the block ends."""
+    from ..pipeline import Context
+    from ..transport import open_transport
+
+    stage = stage_of(inv, stage_name)
+    ctx = Context(
+        inventory=inv,
+        stage=stage,
+        playbook=playbook_of(inv),
+        transport=open_transport(stage.ssh),
+        bus=bus or Bus(),
+        ref=ref,
+        **context,
+    )
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
 def deployer() -> str:
     """Who is deploying: user@machine, plus the CI job URL when the CI environment gives one."""
     try:
@@ -69,8 +96,10 @@ def deployer() -> str:
     return who + (f" ({url})" if url else "")
 
 
-def bus_with_ui(json_mode: bool):
+def bus_with_ui(json_mode: bool, env=None):
+    from .. import ui
+
     bus = Bus()
-    view = ui.choose(json_mode)
+    view = ui.choose(json_mode, env.stdout if env is not None else None)
     bus.subscribe(view)
     return bus, view

@@ -10,7 +10,6 @@ nothing on any error (a completion must never spill errors into the prompt).
 from __future__ import annotations
 
 import argparse
-import sys
 
 import yaml
 
@@ -218,14 +217,14 @@ def stages(inventory: str | None) -> list[str]:
     return []
 
 
-def run(args) -> int:
+def run(args, env) -> int:
     if args.shell == "stages":
         names = stages(args.inventory)
         if names:
-            sys.stdout.write("\n".join(names) + "\n")
+            env.stdout.write("\n".join(names) + "\n")
         return 0
     from ..cli import build_parser
 
     parser = build_parser()
-    sys.stdout.write(bash(parser) if args.shell == "bash" else zsh(parser))
+    env.stdout.write(bash(parser) if args.shell == "bash" else zsh(parser))
     return 0

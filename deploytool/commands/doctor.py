@@ -1,13 +1,12 @@
 """`deploytool doctor <stage>` and `deploytool doctor --files PATH...`: the graceful-shutdown
 checklist, read-only. Exit 0 when nothing fails (warnings allowed; --strict fails on them too),
 DOCTOR_FAILED (10) otherwise. This module only wires: facts (doctor/inspect), rules
-(doctor/checks, doctor/files), output (doctor/render)."""
+(doctor/checks, doctor/files), output (ui/doctor_view)."""
 
 from __future__ import annotations
 
-import sys
-
 from ..errors import ExitCode, UsageError
+from ..ui.document import Document
 from . import common
 
 
@@ -37,7 +36,7 @@ def add(sub) -> None:
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
 
 
-def run(args) -> int:
+def run(args, env) -> Document:
     if args.files and args.stage:
         raise UsageError("give a stage or --files, not both")
     if args.files:
@@ -48,44 +47,15 @@ def run(args) -> int:
         report = check_stage(args)
     else:
         raise UsageError("doctor needs a stage, or --files PATH...", "deploytool doctor production")
-    show(report, args.json)
     bad = report.failed or (args.strict and report.warned)
-    return int(ExitCode.DOCTOR_FAILED if bad else ExitCode.OK)
+    return Document("doctor", report, int(ExitCode.DOCTOR_FAILED if bad else ExitCode.OK))
 
 
 def check_stage(args):
     from ..doctor.checks import diagnose
     from ..doctor.inspect import gather_all
-    from ..events import Bus
-    from ..pipeline import Context
-    from ..transport import open_transport
 
     inv = common.load(args.inventory)
-    stage = common.stage_of(inv, args.stage)
-    ctx = Context(
-        inventory=inv,
-        stage=stage,
-        playbook=common.playbook_of(inv),
-        transport=open_transport(stage.ssh),
-        bus=Bus(),
-        ref="",
-    )
-    try:
+    with common.open_stage(inv, args.stage) as ctx:
         facts = gather_all(ctx)
-    finally:
-        ctx.transport.close()
-    return diagnose(f"stage {stage.name}", facts, {h.name: h.roles for h in stage.hosts})
-
-
-def show(report, as_json: bool) -> None:
-    from ..doctor import render
-    from ..ui import plain_wanted
-
-    if as_json:
-        sys.stdout.write(render.json_text(report) + "\n")
-    elif plain_wanted(sys.stdout):
-        sys.stdout.write("\n".join(render.plain_lines(report)) + "\n")
-    else:
-        from rich.console import Console
-
-        Console().print(render.tables(report))
+        return diagnose(f"stage {ctx.stage.name}", facts, {h.name: h.roles for h in ctx.hosts})

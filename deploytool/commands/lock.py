@@ -6,11 +6,9 @@ log on every host: an operator must be able to unblock a team, visibly."""
 from __future__ import annotations
 
 from .. import audit
-from ..errors import DeployError, ExitCode, LockHeld
-from ..events import Bus
+from ..errors import LockHeld
 from ..lock import DeployLock, describe
-from ..pipeline import Context
-from ..transport import open_transport
+from ..ui.document import Document
 from . import common
 
 
@@ -24,36 +22,31 @@ def add(sub) -> None:
     )
 
 
-def run(args) -> int:
+def answer(stage: str, message: str, state: str, owner: dict | None = None) -> Document:
+    return Document("lock", {"stage": stage, "state": state, "owner": owner, "message": message})
+
+
+def run(args, env) -> Document:
     inv = common.load(args.inventory)
-    stage = common.stage_of(inv, args.stage)
-    transport = open_transport(stage.ssh)
-    ctx = Context(
-        inventory=inv,
-        stage=stage,
-        playbook=None,
-        transport=transport,
-        bus=Bus(),
-        ref="",
-        deployer=common.deployer(),
-    )
-    lock = DeployLock(transport, stage.migration_host, ctx.path(".deploytool"), stage.name)
-    try:
-        transport.connect(stage.migration_host)
+    with common.open_stage(inv, args.stage, deployer=common.deployer()) as ctx:
+        name, host = ctx.stage.name, ctx.stage.migration_host
+        lock = DeployLock(ctx.transport, host, ctx.path(".deploytool"), name)
+        ctx.transport.connect(host)
         st = lock.status()
-        if args.action == "status":
-            if st.status == "FREE":
-                print(f"stage {stage.name}: unlocked")
-            else:
-                state = "live" if st.seconds_left > 0 else f"expired {-st.seconds_left}s ago"
-                print(f"stage {stage.name}: locked by {describe(st.owner)} (lease {state})")
-            return 0
         if st.status == "FREE":
-            print(f"stage {stage.name}: unlocked; nothing to release")
-            return 0
+            tail = "" if args.action == "status" else "; nothing to release"
+            return answer(name, f"stage {name}: unlocked{tail}", "free")
+        if args.action == "status":
+            state = "live" if st.seconds_left > 0 else f"expired {-st.seconds_left}s ago"
+            return answer(
+                name,
+                f"stage {name}: locked by {describe(st.owner)} (lease {state})",
+                "held" if st.seconds_left > 0 else "expired",
+                st.owner,
+            )
         if st.seconds_left > 0 and not args.force:
             raise LockHeld(
-                f"stage {stage.name} is locked by {describe(st.owner)} and its lease is live "
+                f"stage {name} is locked by {describe(st.owner)} and its lease is live "
                 f"({st.seconds_left}s left)",
                 "if that deploy is truly gone, add --force (audited)",
             )
@@ -62,12 +55,11 @@ def run(args) -> int:
             ctx,
             "lock-release-forced" if args.force else "lock-release-expired",
             {"previous_owner": forced.owner},
-            hosts=stage.hosts,
+            hosts=ctx.stage.hosts,
         )
-        print(f"stage {stage.name}: released the lock held by {describe(forced.owner)}")
-        return 0
-    except DeployError:
-        raise
-    finally:
-        transport.close()
-    return int(ExitCode.OK)
+        return answer(
+            name,
+            f"stage {name}: released the lock held by {describe(forced.owner)}",
+            "released",
+            forced.owner,
+        )

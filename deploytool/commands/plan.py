@@ -3,7 +3,7 @@
 Per host: the current release and its commit, the commit the ref names now (`git ls-remote`,
 see probes/git_ref), the workers running now (the census), and the releases cleanup would delete
 after the ship. On the migration host: the pending migrations of the target commit with the
-gate's verdict, pretended in memory from the current release (probes/pending_migrations). Nothing
+gate's verdict, pretended in memory from the current release (gate/gather.from_mirror). Nothing
 is written anywhere; `--fetch` is the one opt-in exception: it updates each host's cached git
 mirror (<deploy_path>/.deploytool/repo.git, which the next ship fetches into anyway) so a commit
 pushed since the last ship can be shown.
@@ -14,14 +14,12 @@ cannot be reached; FAILED (1) when the ref cannot be resolved or the hosts disag
 
 from __future__ import annotations
 
-import json
-import sys
-from concurrent.futures import ThreadPoolExecutor
-
-from ..errors import DeployError, ExitCode
-from ..probes.census import census_command, parse_census
+from .. import gate
+from ..drain.census import census_of
+from ..drain.decide import verdict
+from ..errors import ConfigError, DeployError, ExitCode
+from ..gate.gather import from_mirror
 from ..probes.git_ref import parse_ref, ref_command
-from ..probes.pending_migrations import parse_pending, pending_command
 from ..probes.releases import (
     ReleaseInfo,
     Releases,
@@ -30,8 +28,8 @@ from ..probes.releases import (
     select_for_deletion,
 )
 from ..shell import script
-from ..steps.drain import worker_pattern
 from ..steps.pull import MIRROR_FETCH
+from ..ui.document import Document
 from . import common
 
 STEP = "plan"
@@ -73,13 +71,6 @@ def cleanup_preview(rel: Releases, keep: int, worker_pids: set[int]) -> dict:
     return {"keep": keep, "delete": list(doomed), "kept_in_use": spared}
 
 
-def keep_of(ctx) -> int:
-    for spec in ctx.playbook.steps if ctx.playbook else ():
-        if spec.name == "cleanup" and spec.options.get("keep"):
-            return int(spec.options["keep"])
-    return ctx.app.keep_releases
-
-
 def host_plan(ctx, host, fetch: bool) -> dict:
     app, mirror = ctx.app, ctx.path(".deploytool", "repo.git")
     out = {"host": host.name, "migrate": host.migrate, "error": ""}
@@ -95,12 +86,7 @@ def host_plan(ctx, host, fetch: bool) -> dict:
         rel = parse_releases(
             ctx.run(host, releases_command(app.deploy_path), STEP).stdout, app.deploy_path
         )
-        census = parse_census(
-            ctx.run(
-                host, census_command(worker_pattern(app, ctx.playbook), app.deploy_path), STEP
-            ).stdout,
-            app.deploy_path,
-        )
+        census = census_of(ctx, host, STEP)
         target = parse_ref(
             ctx.run(
                 host, ref_command(app.repository, ctx.ref, mirror), STEP, timeout=60, check=False
@@ -123,17 +109,19 @@ def host_plan(ctx, host, fetch: bool) -> dict:
         else None
     )
     out["target"] = {"commit": target.commit, "source": target.source, "error": target.error}
+    old, new = verdict(census)  # the drain's own definition, against this host's `current`
     out["workers"] = [
         {
             "pid": w.pid,
             "release": w.release,
-            "current": w.release == census.current,
+            "current": w in new,
             "state": w.state,
             "age": round(w.age, 1),
         }
         for w in census.workers
+        if w in old or w in new
     ]
-    out["cleanup"] = cleanup_preview(rel, keep_of(ctx), {w.pid for w in census.workers})
+    out["cleanup"] = cleanup_preview(rel, ctx.keep_releases, {w.pid for w in census.workers})
     return out
 
 
@@ -158,45 +146,28 @@ def migrations_plan(ctx, host: dict, commit: str) -> dict:
         return out
     if settings.sql_dir:
         out["why"] = (
-            f"raw .sql migrations ({settings.sql_dir}): plan previews Laravel migrations only; "
-            "`deploytool check-migrations STAGE` builds the release and gives the gate's verdict"
+            f"raw .sql migrations ({settings.sql_dir}): plan previews Laravel migrations "
+            "only; `deploytool check-migrations STAGE` builds the release and gives the "
+            "gate's verdict"
         )
         return out
     h = next(x for x in ctx.hosts if x.name == host["host"])
-    r = ctx.run(
-        h,
-        pending_command(
-            ctx.path(".deploytool", "repo.git"), commit, ctx.app.php, ctx.path("current")
-        ),
-        STEP,
-        timeout=120,
-        check=False,
-    )
-    p = parse_pending(r.exit_code, r.stdout, r.stderr)
-    out.update(known=p.known, why=p.why, pending=[f.removesuffix(".php") for f in p.files])
-    if not p.known or not p.files or settings.policy == "off":
-        return out
-    from ..migrations.check import check
-    from ..migrations.dialect import UnsupportedDialect, dialect_from_driver
-    from ..migrations.policy import MigrationPolicy
-    from ..migrations.pretend import migrations_from_pretend
-
     try:
-        dialect = settings.dialect if settings.dialect != "auto" else dialect_from_driver(p.driver)
-    except UnsupportedDialect as e:
-        out["why"] = str(e)
+        pending = from_mirror(ctx, h, commit, STEP)
+    except ConfigError as e:  # dialect auto on a driver the gate does not read
+        out["why"] = e.problems[0]
         return out
-    pending = migrations_from_pretend(p.pretend, list(p.files), p.sources)
-    out["gate"] = check(
-        pending, dialect, MigrationPolicy(settings.policy, dict(settings.rules))
-    ).to_dict()
+    if isinstance(pending, str):
+        out["why"] = pending
+        return out
+    out.update(known=True, pending=[m.name for m in pending.migrations])
+    if pending.migrations and settings.policy != "off":
+        out["gate"] = gate.evaluate(pending, gate.policy_for(settings)).to_dict()
     return out
 
 
 def plan(ctx, fetch: bool = False) -> dict:
-    hosts = ctx.hosts
-    with ThreadPoolExecutor(max_workers=min(16, len(hosts))) as pool:
-        per_host = list(pool.map(lambda h: host_plan(ctx, h, fetch), hosts))
+    per_host = ctx.fanout.map(lambda h: host_plan(ctx, h, fetch), ctx.hosts)
     commits = {h["target"]["commit"] for h in per_host if h.get("target") and h["target"]["commit"]}
     commit = next(iter(commits)) if len(commits) == 1 else ""
     mig_host = next(h for h in per_host if h["migrate"])
@@ -216,34 +187,14 @@ def exit_code(p: dict) -> int:
         return int(ExitCode.UNREACHABLE)
     if not p["target"]["commit"]:
         return int(ExitCode.FAILED)
-    gate = p["migrations"]["gate"]
-    if gate and gate["blocked"] and p["migrations"]["policy"] == "block":
+    gate_doc = p["migrations"]["gate"]
+    if gate_doc and gate_doc["blocked"] and p["migrations"]["policy"] == "block":
         return int(ExitCode.MIGRATION_BLOCKED)
     return int(ExitCode.OK)
 
 
-def run(args) -> int:
-    from ..events import Bus
-    from ..pipeline import Context
-    from ..transport import open_transport
-    from ..ui import plan_view
-
+def run(args, env) -> Document:
     inv = common.load(args.inventory)
-    stage = common.stage_of(inv, args.stage)
-    ctx = Context(
-        inventory=inv,
-        stage=stage,
-        playbook=common.playbook_of(inv),
-        transport=open_transport(stage.ssh),
-        bus=Bus(),
-        ref=args.ref or inv.application.branch,
-    )
-    try:
+    with common.open_stage(inv, args.stage, ref=args.ref or inv.application.branch) as ctx:
         p = plan(ctx, fetch=args.fetch)
-    finally:
-        ctx.transport.close()
-    if args.json:
-        sys.stdout.write(json.dumps(p, indent=2, sort_keys=True) + "\n")
-    else:
-        plan_view.show(p)
-    return exit_code(p)
+    return Document("plan", p, exit_code(p))

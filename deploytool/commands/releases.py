@@ -3,16 +3,8 @@ deployed it and when, and which live processes still run from it (read-only)."""
 
 from __future__ import annotations
 
-import json
-import sys
-
-from rich.console import Console
-from rich.table import Table
-
-from ..events import Bus
-from ..pipeline import Context
 from ..probes.releases import parse_releases, releases_command
-from ..transport import open_transport
+from ..ui.document import Document
 from . import common
 
 
@@ -51,35 +43,8 @@ def collect(ctx) -> dict:
     return out
 
 
-def run(args) -> int:
+def run(args, env) -> Document:
     inv = common.load(args.inventory)
-    stage = common.stage_of(inv, args.stage)
-    transport = open_transport(stage.ssh)
-    ctx = Context(inventory=inv, stage=stage, playbook=None, transport=transport, bus=Bus(), ref="")
-    try:
-        ctx.each("connect", transport.connect)
-        data = collect(ctx)
-    finally:
-        transport.close()
-    if args.json:
-        json.dump({"stage": stage.name, "hosts": data}, sys.stdout, indent=2, sort_keys=True)
-        sys.stdout.write("\n")
-        return 0
-    t = Table(title=f"releases of {stage.name}", title_justify="left")
-    for col in ("host", "release", "", "commit", "ref", "deployed by", "at", "in use by"):
-        t.add_column(col)
-    for host, rels in data.items():
-        for r in reversed(rels):
-            t.add_row(
-                host,
-                r["release"],
-                "current" if r["current"] else "",
-                r["commit"][:12],
-                r["ref"],
-                r["deployed_by"],
-                r["deployed_at"],
-                " ".join(map(str, r["in_use_by"][:6]))
-                + (" ..." if len(r["in_use_by"]) > 6 else ""),
-            )
-    Console().print(t)
-    return 0
+    with common.open_stage(inv, args.stage) as ctx:
+        ctx.each("connect", ctx.transport.connect)
+        return Document("releases", {"stage": ctx.stage.name, "hosts": collect(ctx)})

@@ -4,7 +4,6 @@ Migrations are not reverted: the output says so."""
 
 from __future__ import annotations
 
-from ..errors import ConfigError
 from . import common
 from .ship import add_session_args, launch
 
@@ -17,12 +16,7 @@ def add(sub) -> None:
     add_session_args(p)
 
 
-def run(args) -> int:
+def run(args, env) -> int:
     inv = common.load(args.inventory)
-    playbook = common.playbook_of(inv)
-    if not playbook.rollback:
-        raise ConfigError([f"{playbook.path}: rollback: the playbook has no `rollback:` step list"])
     ref = f"rollback{' to ' + args.to if args.to else ''}"
-    return launch(
-        args, inv, playbook, "rollback", playbook.rollback, lambda c, s: None, ref, target=args.to
-    )
+    return launch(args, env, inv, "rollback", ref, target=args.to)

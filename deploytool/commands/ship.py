@@ -1,6 +1,6 @@
 """`deploytool ship <stage>`: the playbook's steps as one locked, audited, cancellable session.
 
-A failure before the switch discards the half-built release; `current` is only ever changed by
+A failure before the switch runs the playbook's `on_failure` list (discard the half-built release); `current` is only ever changed by
 the switch step, all or nothing. See session.py for locking, signals and the audit line.
 """
 
@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from .. import notify
 from ..config.durations import parse_duration
-from ..errors import UsageError
-from ..pipeline import Context
+from ..errors import ConfigError, UsageError
 from ..session import run_session
-from ..steps import REGISTRY, discard
-from ..transport import open_transport
+from ..steps import REGISTRY
 from ..ui.confirm import confirm_stage
 from . import common
 
@@ -53,46 +51,40 @@ def lock_wait(args) -> float:
         raise UsageError(f"--wait-lock: {e}") from None
 
 
-def on_failure(ctx, step: str) -> None:
-    if not ctx.state.switched:
-        discard.run(ctx)
-
-
-def run(args) -> int:
+def run(args, env) -> int:
     if args.dry_run:
         from . import plan
 
         args.fetch = False
-        return plan.run(args)
+        return plan.run(args, env)
     inv = common.load(args.inventory)
-    playbook = common.playbook_of(inv)
-    return launch(
-        args, inv, playbook, "ship", playbook.steps, on_failure, args.ref or inv.application.branch
-    )
+    return launch(args, env, inv, "ship", args.ref or inv.application.branch)
 
 
-def launch(args, inv, playbook, command: str, specs, failure, ref: str, target: str = "") -> int:
+def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
     """What ship and rollback share around run_session: confirm, the UI, notifications."""
     stage = common.stage_of(inv, args.stage)
     wait = lock_wait(args)
     confirm_stage(stage, args.yes)
-    bus, view = common.bus_with_ui(args.json)
+    bus, view = common.bus_with_ui(args.json, env)
     view.verbose = args.verbose
-    ctx = Context(
-        inventory=inv,
-        stage=stage,
-        playbook=playbook,
-        transport=open_transport(stage.ssh),
+    with common.open_stage(
+        inv,
+        stage.name,
         bus=bus,
         ref=ref,
         deployer=common.deployer(),
         verbose=args.verbose,
         target=target,
-    )
-    hook = notify.subscribe(bus, inv, ctx.deployer)
-    try:
-        return run_session(ctx, command, specs, REGISTRY, failure, wait)
-    finally:
-        view.close()
-        if hook is not None:
-            hook.close()
+    ) as ctx:
+        pb = ctx.playbook
+        if command == "rollback" and not pb.rollback:
+            raise ConfigError([f"{pb.path}: rollback: the playbook has no `rollback:` step list"])
+        specs, failure = (pb.rollback, ()) if command == "rollback" else (pb.steps, pb.on_failure)
+        hook = notify.subscribe(bus, inv, ctx.deployer)
+        try:
+            return run_session(ctx, command, specs, REGISTRY, failure, wait)
+        finally:
+            view.close()
+            if hook is not None:
+                hook.close()

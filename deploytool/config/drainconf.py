@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import yaml
 
 from .model import DrainPolicy, Host, Rung
-from .schema import Checker, F, _did_you_mean
+from .schema import Checker, F, _did_you_mean, child
 
 ACTIONS = ("term", "supervisor-restart", "kill", "cont")
 _RUNG = {"after": F("duration", required=True), "action": F("str", required=True, choices=ACTIONS)}
@@ -75,14 +75,6 @@ class Level:
     key_node: yaml.Node | None = None  # where the mapping is named (`long-jobs:`)
 
 
-def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for kn, vn in node.value:
-            if kn.value == key:
-                return vn
-    return None
-
-
 def levels(
     ck: Checker, node: yaml.Node | None, values: Mapping[str, object] | None, keypath: str
 ) -> tuple[Level, dict[str, Level]]:
@@ -90,7 +82,7 @@ def levels(
     values = dict(values or {})
     values.pop("roles", None)
     roles: dict[str, Level] = {}
-    roles_node = _child(node, "roles")
+    roles_node = child(node, "roles")
     if roles_node is not None and isinstance(roles_node, yaml.MappingNode):
         for kn, vn in roles_node.value:
             kp = f"{keypath}.roles.{kn.value}"
@@ -214,7 +206,7 @@ def _validate(
         lv = origin.get("on_timeout")
         _error(
             ck,
-            _child(lv.node, "on_timeout") if lv else None,
+            child(lv.node, "on_timeout") if lv else None,
             f"{lv.keypath}.on_timeout" if lv else "drain",
             f"on_timeout: escalate needs a ladder{whose}, e.g. ladder: [{{after: 2m, action: term}}]",
         )
@@ -222,12 +214,12 @@ def _validate(
     lv = origin["ladder"]
     for i, rung in enumerate(v["ladder"]):
         if rung and "after" in rung and rung["after"] >= p.deadline:
-            rn = _child(lv.node, "ladder")
+            rn = child(lv.node, "ladder")
             item = rn.value[i] if isinstance(rn, yaml.SequenceNode) and i < len(rn.value) else rn
             dl = origin.get("deadline")
             _error(
                 ck,
-                _child(item, "after") or item,
+                child(item, "after") or item,
                 f"{lv.keypath}.ladder[{i}].after",
                 f"this rung never fires{whose}: {rung['after']:g}s is not before the deadline {p.deadline:g}s"
                 + (f" ({dl.keypath}.deadline)" if dl else " (the default)"),

@@ -22,13 +22,11 @@ from .model import (
     Inventory,
     MigrationSettings,
     Notify,
-    Playbook,
     Secret,
     SSHSettings,
     Stage,
-    StepSpec,
 )
-from .schema import _SECRET_REF, Checker, F
+from .schema import _SECRET_REF, Checker, F, child, compose
 
 
 def _secret_or(check, expected: str):
@@ -147,37 +145,18 @@ INVENTORY = {
     "application": F("obj", required=True, sub=APPLICATION),
     "stages": F("any", required=True),
 }
-PLAYBOOK_STEP = {"step": F("str", required=True), "with": F("any")}
-
-
-def _compose(path: Path) -> yaml.Node:
-    try:
-        text = path.read_text()
-    except OSError as e:
-        raise ConfigError(
-            [f"{path}: cannot read: {e.strerror}"], "pass the inventory with -i PATH"
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError([f"{where}: YAML syntax: {e.problem}"]) from None
-    if node is None:
-        raise ConfigError([f"{path}:1:1: the file is empty"])
-    return node
 
 
 def load_inventory(path: Path | str) -> Inventory:
     path = Path(path)
-    root = _compose(path)
+    root = compose(path)
     ck = Checker(str(path))
     raw = ck.obj(root, INVENTORY, "") or {}
     stages: dict[str, Stage] = {}
-    stages_node = _child(root, "stages")
+    stages_node = child(root, "stages")
     app_drain = drainconf.levels(
         ck,
-        _child(_child(root, "application"), "drain"),
+        child(child(root, "application"), "drain"),
         (raw.get("application") or {}).get("drain"),
         "application.drain",
     )
@@ -198,7 +177,7 @@ def load_inventory(path: Path | str) -> Inventory:
         )
     _check_raw_migrations(
         ck,
-        _child(_child(root, "application"), "migrations"),
+        child(child(root, "application"), "migrations"),
         (raw.get("application") or {}).get("migrations") or {},
     )
     if ck.problems:
@@ -216,7 +195,7 @@ def _check_raw_migrations(ck: Checker, node: yaml.Node | None, m: dict) -> None:
     tell pending from applied, and a silently ignored sql_dir would let every file through."""
     if m.get("sql_dir") and not m.get("database_url"):
         ck.error(
-            _child(node, "sql_dir") or node,
+            child(node, "sql_dir") or node,
             "application.migrations.sql_dir",
             "needs application.migrations.database_url (the database whose sql_table records "
             "applied versions), e.g. postgres://app@db/app with the password from ${env:NAME}",
@@ -224,19 +203,11 @@ def _check_raw_migrations(ck: Checker, node: yaml.Node | None, m: dict) -> None:
     ref = _SECRET_REF.match(str(m.get("database_url") or ""))
     if ref and ref.group(1) in os.environ and not raw_dialect_of(os.environ[ref.group(1)]):
         ck.error(
-            _child(node, "database_url") or node,
+            child(node, "database_url") or node,
             "application.migrations.database_url",
             f"environment variable {ref.group(1)} does not hold a mysql://, mariadb://, postgres://, "
             "postgresql:// or sqlite:/// URL (its value is not shown: it is a secret)",
         )
-
-
-def _child(node: yaml.Node, key: str) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for kn, vn in node.value:
-            if kn.value == key:
-                return vn
-    return None
 
 
 def _application(a: dict) -> Application:
@@ -281,7 +252,7 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
         return None
     hosts = []
     seen: dict[str, int] = {}
-    hosts_node = _child(node, "hosts")
+    hosts_node = child(node, "hosts")
     for i, h in enumerate(s["hosts"]):
         if not h or "address" not in h:
             continue
@@ -313,9 +284,7 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
     if "user" not in s["ssh"]:  # already reported (missing or not a string)
         return None
     ssh = SSHSettings(**{k: v for k, v in s["ssh"].items()})
-    stage_drain = drainconf.levels(
-        ck, _child(node, "drain"), s.get("drain"), f"stages.{name}.drain"
-    )
+    stage_drain = drainconf.levels(ck, child(node, "drain"), s.get("drain"), f"stages.{name}.drain")
     drain, host_drain = drainconf.stage_policies(
         ck, app_drain, stage_drain, name, hosts, hosts_node
     )
@@ -327,78 +296,3 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
         drain=drain,
         host_drain=host_drain,
     )
-
-
-def builtin_playbooks() -> Path:
-    """The playbooks shipped with deploytool. The source is the top-level playbooks/ folder; a
-    wheel carries it as deploytool/playbooks (pyproject.toml maps one onto the other)."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "playbooks"
-    return installed if installed.is_dir() else package.parent / "playbooks"
-
-
-def find_playbook(name: str, inventory_path: Path) -> Path:
-    """A playbook named in the inventory: a path, or a name looked up next to the inventory
-    (playbooks/NAME.yml) and then among the built-in playbooks."""
-    if name.endswith((".yml", ".yaml")) or "/" in name:
-        p = Path(os.path.expanduser(name))
-        return p if p.is_absolute() else inventory_path.parent / p
-    for base in (inventory_path.parent / "playbooks", builtin_playbooks()):
-        if (base / f"{name}.yml").is_file():
-            return base / f"{name}.yml"
-    raise ConfigError(
-        [f"{inventory_path}: application.playbook: no playbook named {name!r}"],
-        f"built-in playbooks: {', '.join(sorted(p.stem for p in builtin_playbooks().glob('*.yml')))}",
-    )
-
-
-def load_playbook(path: Path, known_steps: tuple[str, ...]) -> Playbook:
-    root = _compose(path)
-    ck = Checker(str(path))
-    lists: dict[str, tuple[StepSpec, ...]] = {}
-    fields = {"name", "description", "steps", "rollback"}
-    name = path.stem
-    if not isinstance(root, yaml.MappingNode):
-        ck.error(root, "", "a playbook is a mapping with `steps:`")
-    else:
-        for kn, vn in root.value:
-            key = kn.value
-            if key not in fields:
-                ck.error(kn, key, "unknown key" + _dym(key, tuple(fields)))
-            elif key in ("name", "description"):
-                if key == "name":
-                    name = str(ck.value(vn, F("str"), key) or name)
-            else:
-                lists[key] = _steps(ck, vn, key, known_steps)
-        if "steps" not in lists:
-            ck.error(root, "steps", "required key is missing")
-    if ck.problems:
-        raise ConfigError(ck.problems)
-    return Playbook(name=name, path=path, steps=lists["steps"], rollback=lists.get("rollback", ()))
-
-
-def _dym(word: str, options: tuple[str, ...]) -> str:
-    from .schema import _did_you_mean
-
-    return _did_you_mean(word, options)
-
-
-def _steps(ck: Checker, node: yaml.Node, key: str, known: tuple[str, ...]) -> tuple[StepSpec, ...]:
-    if not isinstance(node, yaml.SequenceNode):
-        ck.error(node, key, "expected a list of steps")
-        return ()
-    out = []
-    for i, item in enumerate(node.value):
-        kp = f"{key}[{i}]"
-        if isinstance(item, yaml.ScalarNode):
-            spec = StepSpec(str(item.value))
-        else:
-            d = ck.obj(item, PLAYBOOK_STEP, kp)
-            if not d or "step" not in d:
-                continue
-            spec = StepSpec(d["step"], d.get("with", {}))
-        if spec.name not in known:
-            ck.error(item, kp, f"unknown step {spec.name!r}{_dym(spec.name, known)}")
-            continue
-        out.append(spec)
-    return tuple(out)

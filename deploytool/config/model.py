@@ -175,7 +175,15 @@ class StepSpec:
 
 @dataclass(frozen=True)
 class Playbook:
+    """A pipeline as data: the ship's steps, what runs when one of them fails, the rollback's
+    steps. Settings that more than one step (or command) reads are resolved when the playbook
+    loads (config/playbook.py), so nothing outside the runner needs to look inside a step."""
+
     name: str
     path: Path
     steps: tuple[StepSpec, ...]
     rollback: tuple[StepSpec, ...] = ()
+    on_failure: tuple[StepSpec, ...] = ()  # after a failure (or a cancel) in `steps`
+    worker_pattern: str | None = None  # the drain step's `pattern` (Horizon), else workers.pattern
+    restart_scope: str = "once"  # restart-queue `scope`: once (a shared cache) | every host
+    keep_releases: int | None = None  # cleanup `keep`, else application.keep_releases

@@ -11,9 +11,11 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
+from ..errors import ConfigError
 from .durations import parse_duration
 from .model import Secret
 
@@ -203,3 +205,31 @@ def _kind(node: yaml.Node) -> str:
 
 def _show(node: yaml.Node) -> str:
     return repr(node.value) if isinstance(node, yaml.ScalarNode) else f"a {_kind(node)}"
+
+
+def compose(path: Path) -> yaml.Node:
+    """A YAML file as nodes that keep their marks (every error can name its file:line:col)."""
+    try:
+        text = path.read_text()
+    except OSError as e:
+        raise ConfigError(
+            [f"{path}: cannot read: {e.strerror}"], "pass the inventory with -i PATH"
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise ConfigError([f"{where}: YAML syntax: {e.problem}"]) from None
+    if node is None:
+        raise ConfigError([f"{path}:1:1: the file is empty"])
+    return node
+
+
+def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    """The value node of `key` in a mapping node, or None."""
+    if isinstance(node, yaml.MappingNode):
+        for kn, vn in node.value:
+            if kn.value == key:
+                return vn
+    return None

@@ -11,10 +11,8 @@ becomes a fact too, so one dead host does not hide the others' findings.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
+from ..drain.census import census_of
 from ..errors import DeployError
-from ..probes.census import census_command, parse_census
 from ..probes.laravel_config import config_command, parse_config
 from ..probes.php_runtime import parse_php, php_command
 from ..probes.supervisor_conf import (
@@ -29,7 +27,6 @@ from ..probes.supervisor_conf import (
 from ..probes.systemd_unit import from_properties, parse_units, units_command
 from ..probes.worker_command import parse_worker_command
 from ..shell import Cmd
-from ..steps.drain import worker_pattern
 from .facts import Current, HostFacts
 from .testinfra_host import testinfra_host
 
@@ -39,8 +36,7 @@ TESTINFRA_ERRORS = (AssertionError, RuntimeError, ValueError, NotImplementedErro
 
 def gather_all(ctx) -> list[HostFacts]:
     hosts = ctx.hosts
-    with ThreadPoolExecutor(max_workers=min(16, len(hosts))) as pool:
-        return list(pool.map(lambda h: gather(ctx, h), hosts))
+    return ctx.fanout.map(lambda h: gather(ctx, h), hosts)
 
 
 def gather(ctx, host) -> HostFacts:
@@ -75,9 +71,7 @@ def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
         if current.exists
         else None
     )
-    census = parse_census(
-        _run(ctx, host, census_command(worker_pattern(ctx.app, ctx.playbook), deploy))[1], deploy
-    )
+    census = census_of(ctx, host, STEP)
     return HostFacts(
         host.name,
         deploy,

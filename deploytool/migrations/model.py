@@ -67,6 +67,10 @@ class Finding:
             "allow_reason": self.allow_reason,
         }
 
+    @property
+    def label(self) -> str:
+        return "ALLOWED" if self.allowed else self.severity.upper()
+
 
 @dataclass(frozen=True)
 class Report:
@@ -80,6 +84,36 @@ class Report:
 
     def for_migration(self, name: str) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.migration == name)
+
+    def headline(self) -> str:
+        active = [f for f in self.findings if not f.allowed]
+        blocking = sum(f.severity == "block" for f in active)
+        warnings = len(active) - blocking
+        allowed = len(self.findings) - len(active)
+        verdict = "BLOCKED" if self.blocked else "ok"
+        n = len(self.migrations)
+        return (
+            f"migration gate ({self.dialect}): {verdict}: {blocking} blocking, {warnings} "
+            f"warning(s), {allowed} allowed in {n} pending migration{'s' if n != 1 else ''}"
+        )
+
+    def lines(self) -> list[str]:
+        """The report as plain text: CI logs and the ship's event stream show these lines."""
+        lines = [self.headline()]
+        for name in self.migrations:
+            found = self.for_migration(name)
+            if not found:
+                continue
+            lines.append(f"{name}:")
+            for f in found:
+                where = f"#{f.statement_index} " if f.statement_index else ""
+                lines.append(f"  {f.label} {f.rule} [{f.category}] {where}{f.excerpt}")
+                lines.append(f"    why: {f.why}")
+                if f.allowed:
+                    lines.append(f"    allowed: {f.allow_reason}")
+                else:
+                    lines.append(f"    instead: {f.alternative}")
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         active = [f for f in self.findings if not f.allowed]

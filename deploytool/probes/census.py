@@ -21,7 +21,8 @@ _SCRIPT = r"""
 S=$(printf '\037')
 read -r up _ < /proc/uptime
 btime=; while read -r k v; do [ "$k" = btime ] && { btime=$v; break; }; done < /proc/stat
-printf 'H%s%s%s%s%s%s\n' "$S" "$up" "$S" "$btime" "$S" "$(readlink "$2/current" 2>/dev/null)"
+printf 'H%s%s%s%s%s%s%s%s\n' "$S" "$up" "$S" "$btime" "$S" "$(readlink "$2/current" 2>/dev/null)" \
+  "$S" "$(stat -c %Y "$2/current" 2>/dev/null)"
 pgrep -a -f -- "$1" | while read -r p args; do
   [ "$p" = "$$" ] && continue
   read -r stat < "/proc/$p/stat" 2>/dev/null || continue
@@ -103,6 +104,7 @@ class Census:
     uptime: float
     current: str  # release id `current` points at ("" when missing)
     workers: tuple[Worker, ...]
+    switched_at: float = 0.0  # when `current` was last replaced (the symlink's mtime, host clock)
 
 
 _RELEASE = re.compile(r"/releases/([^/]+)")
@@ -119,7 +121,7 @@ def release_of(path: str, deploy_path: str) -> str:
 
 
 def parse_census(text: str, deploy_path: str, clk_tck: int = 100) -> Census:
-    uptime, btime, current = 0.0, 0.0, ""
+    uptime, btime, current, switched_at = 0.0, 0.0, "", 0.0
     workers = []
     for line in text.splitlines():
         parts = line.split(SEP)
@@ -129,9 +131,11 @@ def parse_census(text: str, deploy_path: str, clk_tck: int = 100) -> Census:
             current = release_of(parts[3], deploy_path) if parts[3] else ""
             if current == "?" and parts[3]:
                 current = parts[3].rstrip("/").rsplit("/", 1)[-1]
+            if len(parts) >= 5 and parts[4].isdigit():
+                switched_at = float(parts[4])
         elif parts[0] == "P" and len(parts) >= 7:
             workers.append(_worker(parts, deploy_path, uptime, btime, clk_tck))
-    return Census(uptime, current, tuple(workers))
+    return Census(uptime, current, tuple(workers), switched_at)
 
 
 def _worker(

@@ -10,6 +10,9 @@ watcher pays that once. It then waits on stdin with stream_select() for at most 
     H... P... E<S>n     on the n-th request `S` (one byte): a fresh snapshot in the polled census's
                         format, so probes.census.parse_census() reads it unchanged
 
+PHP caches stat() and realpath() answers per process, and the watcher lives for the whole drain:
+it clears both before each snapshot, or a switch would show up to realpath_cache_ttl late.
+
 PHP because every host that runs Laravel workers has it and it forks nothing here (an earlier
 bash version lost requests: `read -t` drops a byte its timer interrupts). The pattern travels as
 hex, so the watcher's own command line never matches it.
@@ -75,7 +78,8 @@ function scan() {
 function snapshot($n) {
   global $W, $S, $dp, $btime;
   $up = explode(' ', file_get_contents('/proc/uptime'))[0];
-  $o = "H$S$up$S$btime$S" . (realpath("$dp/current") ?: '') . "\n";
+  clearstatcache(true); $st = @lstat("$dp/current");
+  $o = "H$S$up$S$btime$S" . (realpath("$dp/current") ?: '') . $S . ($st ? $st['mtime'] : '') . "\n";
   foreach ($W as $p => $_) { $l = pline($p); if ($l !== null) $o .= $l; }
   return $o . "E$S$n\n";
 }

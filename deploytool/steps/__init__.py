@@ -6,6 +6,7 @@ from . import (
     cache,
     check_migrations,
     cleanup,
+    discard,
     drain,
     install,
     migrate,
@@ -26,4 +27,5 @@ REGISTRY = {
     "drain": drain.run,
     "cleanup": cleanup.run,
     "select-rollback": select_rollback.run,
+    "discard": discard.run,
 }

@@ -101,6 +101,7 @@ def run(ctx, options: Mapping[str, object]) -> str:
         sort_keys=True,
     )
     shared = [f"d:{p}" for p in app.shared_dirs] + [f"f:{p}" for p in app.shared_files]
+    ctx.state.built = True  # from here on a failure leaves a (partial) release to discard
     ctx.each(
         "pull",
         lambda h: ctx.run(

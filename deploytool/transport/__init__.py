@@ -14,9 +14,9 @@ def open_transport(ssh: SSHSettings) -> Transport:
     ship's overhead 2.3-2.7 s vs 3.8-4.7 s, and census watchers: docs/performance.md); Fabric, the
     design card's SSH layer, stays selectable (`ssh.transport: fabric`) with the same guarantees."""
     if ssh.transport == "fabric":
-        from .ssh import SSHTransport
+        from .fabric import FabricTransport
 
-        return SSHTransport(ssh)
+        return FabricTransport(ssh)
     from .asyncssh import AsyncSSHTransport
 
     return AsyncSSHTransport(ssh)

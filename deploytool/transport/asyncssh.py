@@ -1,6 +1,6 @@
 """SSH transport on asyncssh: one connection per host, driven by one event loop in one thread.
 
-Same seam and guarantees as transport/ssh.py (Fabric): host keys are checked against the stage's
+Same seam and guarantees as transport/fabric.py: host keys are checked against the stage's
 known_hosts only (an unknown or changed key is a HostKeyError naming the host, before any command
 runs there), every command is a deploytool.shell.render() text with a per-command deadline, a
 lost or timed-out connection is an UnreachableError. What differs is the cost: a command is a
@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 import asyncssh
 
 from ..config.model import Host, SSHSettings
-from ..errors import HostKeyError, UnreachableError
+from ..errors import UnreachableError
 from ..shell import Command, render, with_marker
+from . import common
 from .base import Result
 
 T = TypeVar("T")
@@ -118,8 +119,6 @@ class Stream:
 
 
 class AsyncSSHTransport:
-    supports_streaming = True  # run(on_output=...) hands over output lines as they come (--verbose)
-
     def __init__(self, ssh: SSHSettings):
         self.ssh = ssh
         self.marker = ""  # set per session: tags our remote processes (see stopper.py)
@@ -173,7 +172,6 @@ class AsyncSSHTransport:
         return opts
 
     async def _open(self, host: Host) -> asyncssh.SSHClientConnection:
-        where = f"{host.address}:{host.port}"
         try:
             tunnel = await self._jump() if self.ssh.jump_host else None
             return await asyncssh.connect(
@@ -185,42 +183,20 @@ class AsyncSSHTransport:
             )
         except asyncssh.HostKeyNotVerifiable:
             if self._known.match(host.address, host.address, host.port)[0]:
-                raise HostKeyError(
-                    host.name,
-                    "connect",
-                    f"the host key of {where} has CHANGED since it was "
-                    f"recorded in {self.ssh.known_hosts}",
-                    "if the host was rebuilt on purpose, "
-                    "replace its line in known_hosts; otherwise treat this as an attack",
-                ) from None
-            raise HostKeyError(
-                host.name,
-                "connect",
-                f"the host key of {where} is not in {self.ssh.known_hosts}",
-                f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
-                f"{self.ssh.known_hosts}",
-            ) from None
+                raise common.changed_key(host, self.ssh) from None
+            raise common.unknown_key(host, self.ssh) from None
         except TimeoutError:
-            raise UnreachableError(
-                host.name,
-                "connect",
-                f"SSH to {where} timed out after {self.ssh.connect_timeout:g}s",
-            ) from None
+            raise common.connect_timeout(host, self.ssh) from None
         except (asyncssh.Error, OSError) as e:
             detail = (
                 getattr(e, "reason", "") or getattr(e, "strerror", "") or str(e) or type(e).__name__
             )
-            raise UnreachableError(
-                host.name, "connect", f"SSH to {where} failed: {detail}"
-            ) from None
+            raise common.connect_failed(host, detail) from None
 
     async def _jump(self) -> asyncssh.SSHClientConnection:
         if self._tunnel is None:
-            user, _, rest = self.ssh.jump_host.rpartition("@")
-            jhost, _, jport = rest.partition(":")
-            self._tunnel = await asyncssh.connect(
-                jhost, int(jport or 22), username=user or self.ssh.user, **self._auth()
-            )
+            user, jhost, jport = common.parse_jump(self.ssh.jump_host, self.ssh.user)
+            self._tunnel = await asyncssh.connect(jhost, jport, username=user, **self._auth())
         return self._tunnel
 
     async def connection(self, host: Host) -> asyncssh.SSHClientConnection:

@@ -1,12 +1,21 @@
-"""The transport seam: what every transport offers and what a command run returns."""
+"""The transport seam: what every transport offers, what a streaming one adds, what a run returns.
+
+`Transport` is all a step needs: connect, run one command with a deadline, close. A
+`StreamingTransport` (asyncssh) also hands over a command's output line by line while it runs
+(`--verbose`) and keeps long-lived commands open (`open_stream`, the census watchers); callers
+ask `isinstance(t, StreamingTransport)`, never probe attributes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from ..config.model import Host
 from ..shell import Command
+
+OnOutput = Callable[[str, str], None]  # (stdout | stderr, line)
 
 
 @dataclass(frozen=True)
@@ -27,17 +36,48 @@ class Result:
         return "\n".join(text.splitlines()[-lines:])
 
 
+@runtime_checkable
 class Transport(Protocol):
+    marker: str  # the session's token: marked commands carry it (see stopper.py)
+
     def connect(self, host: Host) -> None:
         """Open (or reuse) the connection; raise UnreachableError / HostKeyError."""
 
-    marker: str
-
     def run(
-        self, host: Host, command: Command, *, timeout: float, step: str = "", marked: bool = True
+        self,
+        host: Host,
+        command: Command,
+        *,
+        timeout: float,
+        step: str = "",
+        marked: bool = True,
+        on_output: OnOutput | None = None,
     ) -> Result:
-        """Run one command; never raises for a non-zero exit, raises UnreachableError on
-        a lost connection or a timeout. `marked` tags it with `marker` (see stopper.py)."""
+        """Run one command; never raises for a non-zero exit, raises UnreachableError on a lost
+        connection or a timeout. `on_output`, where the transport streams, gets each line."""
 
     def close(self) -> None:
         """Close every connection (and anything opened for them, such as jump tunnels)."""
+
+
+class Stream(Protocol):
+    """The channel of a long-lived remote command."""
+
+    def send(self, text: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class StreamingTransport(Transport, Protocol):
+    def open_stream(
+        self,
+        host: Host,
+        command: Command,
+        on_line: Callable[[str], None],
+        on_close: Callable[[Exception | None], None],
+        *,
+        step: str = "",
+    ) -> Stream:
+        """Start a long-lived command; stdout lines go to on_line, the channel's end to on_close
+        (both on the transport's own thread)."""

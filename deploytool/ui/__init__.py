@@ -1,4 +1,6 @@
-"""Subscribers that show events to people and scripts: terminal (rich), plain (CI), jsonl.
+"""The output layer. Event views for ship and rollback (terminal: rich, plain: CI, jsonl: --json,
+chosen by `choose()`); documents for every other command (document.py, one renderer module per
+kind: *_view.py); env.py holds the injected streams and the one plain-or-rich rule.
 
 `choose()` picks the view; under GitHub Actions it also writes the job's step summary
 ($GITHUB_STEP_SUMMARY), whatever the view, so a `--json` ship still gets one.
@@ -10,6 +12,8 @@ import os
 import sys
 from typing import TextIO
 
+from .env import Env
+
 
 def choose(json_mode: bool, stream: TextIO | None = None, verbose: bool = False):
     """JSON lines with --json; plain lines in CI or without a TTY; the rich live view otherwise."""
@@ -18,7 +22,7 @@ def choose(json_mode: bool, stream: TextIO | None = None, verbose: bool = False)
         from .jsonl import JsonLines
 
         view = JsonLines(stream)
-    elif plain_wanted(stream):
+    elif Env(stdout=stream).plain:
         from .plain import Plain
 
         view = Plain(stream, verbose=verbose)
@@ -32,12 +36,6 @@ def choose(json_mode: bool, stream: TextIO | None = None, verbose: bool = False)
 
         return Views(view, StepSummary(summary_path))
     return view
-
-
-def plain_wanted(stream: TextIO | None = None) -> bool:
-    """Plain lines rather than the live view: in CI (CI set) or when the output is not a terminal."""
-    stream = stream or sys.stdout
-    return bool(os.environ.get("CI")) or not (hasattr(stream, "isatty") and stream.isatty())
 
 
 class Views:

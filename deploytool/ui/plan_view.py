@@ -4,9 +4,7 @@ Plain lines (CI, pipes) and a rich rendering (terminal) of the same plan documen
 
 from __future__ import annotations
 
-import sys
-
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -134,11 +132,4 @@ def rich(p: dict):
     return Group(t, mig, Text("nothing was changed", style="dim"))
 
 
-def show(p: dict, stream=None) -> None:
-    from . import plain_wanted
-
-    stream = stream or sys.stdout
-    if plain_wanted(stream):
-        stream.write("\n".join(plain_lines(p)) + "\n")
-    else:
-        Console(file=stream).print(rich(p))
+plain = plain_lines

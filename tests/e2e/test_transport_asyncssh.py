@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from deploytool.census_stream import CensusStream
 from deploytool.config import load_inventory
+from deploytool.drain.census import CensusSource
 from deploytool.errors import HostKeyError, UnreachableError
 from deploytool.events import Bus
 from deploytool.pipeline import Context
 from deploytool.shell import cmd
-from deploytool.steps.drain import census_all
 from deploytool.transport import open_transport
 from tests.lab.procs import wait_until
 
@@ -138,8 +137,8 @@ def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_c
 ):
     c = context(write_inventory(lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh"}))
     try:
-        watch = CensusStream(c, lifetime=120)
-        polled = census_all(c)
+        watch = CensusSource(c, lifetime=120)
+        polled = CensusSource(c, watch=False).round()
         streamed = watch.round()
         assert set(streamed) == {"h1", "h2", "h3"}
         for h in streamed:
@@ -156,7 +155,7 @@ def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_c
             lambda: not any(watchers(lab).values()), 10, "the watchers to exit after close()"
         )
 
-        CensusStream(c, lifetime=120)  # never closed: the connection's end must end it
+        CensusSource(c, lifetime=120)  # never closed: the connection's end must end it
         assert sum(watchers(lab).values()) == 3
     finally:
         c.transport.close()

@@ -21,7 +21,7 @@ class RecordingTransport:
 
     marker: str = ""
 
-    def run(self, host, command, *, timeout, step="", marked=True):
+    def run(self, host, command, *, timeout, step="", marked=True, on_output=None):
         text = render(command)
         self.log.append((host.name, text))
         code, out = self.answer(host.name, text)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from deploytool.commands.ship import on_failure
-from deploytool.config.loader import builtin_playbooks, load_playbook
 from deploytool.config.model import Application, DrainPolicy, Host, Inventory, SSHSettings, Stage
+from deploytool.config.playbook import builtin_playbooks, load_playbook
 from deploytool.errors import DeployError, HostError, Interrupted
 from deploytool.events import Bus, Recorder, StepFinished, StepStarted
 from deploytool.pipeline import Context, run_steps
@@ -72,7 +71,7 @@ def happy(host, text):
 
 def test_success_runs_every_step_in_order_on_the_right_hosts():
     ctx, tr, rec = make(happy)
-    run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+    run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
     started = [e.step for e in rec.of(StepStarted)]
     assert started == [
         "pull",
@@ -106,7 +105,7 @@ def test_failure_before_switch_stops_and_discards_the_release(failing):
 
     ctx, tr, rec = make(answer)
     with pytest.raises(HostError) as e:
-        run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
     assert e.value.host == "h1"
     assert tr.ran("mv -T") == []  # current untouched everywhere
     assert sorted(tr.ran("rm -rf -- /app/releases/")) == ["h1", "h2", "h3"]
@@ -121,7 +120,7 @@ def test_switch_failure_on_one_host_puts_the_others_back():
 
     ctx, tr, rec = make(answer)
     with pytest.raises(HostError):
-        run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
     restores = [(h, t) for h, t in tr.log if "mv -T" in t and "20200101T000000Z-1111111" in t]
     assert sorted(h for h, _ in restores) == [
         "h1",
@@ -141,7 +140,7 @@ def test_interrupt_stops_at_the_next_safe_point():
 
     tr.answer = answer
     with pytest.raises(Interrupted) as e:
-        run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
     assert e.value.exit_code == 130
     assert tr.ran("migrate --force") == [] and tr.ran("mv -T") == []
 
@@ -154,7 +153,7 @@ def test_hosts_resolving_different_commits_fail_the_pull():
 
     ctx, tr, rec = make(answer)
     with pytest.raises(DeployError, match="different commits"):
-        run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
 
 
 def test_a_cancel_between_steps_still_discards_the_half_built_release():
@@ -167,6 +166,6 @@ def test_a_cancel_between_steps_still_discards_the_half_built_release():
 
     tr.answer = answer
     with pytest.raises(Interrupted):
-        run_steps(ctx, ctx.playbook.steps, REGISTRY, on_failure)
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
     assert sorted(tr.ran("rm -rf -- /app/releases/")) == ["h1", "h2", "h3"]
     assert tr.ran("mv -T") == []

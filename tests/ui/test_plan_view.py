@@ -8,6 +8,8 @@ import io
 from rich.console import Console
 
 from deploytool.ui import plan_view
+from deploytool.ui.document import Document, show
+from deploytool.ui.env import Env
 
 from .snapshot import snapshot
 
@@ -111,5 +113,5 @@ def test_rich_plan_shows_hosts_the_unreachable_one_and_the_verdict():
 
 def test_show_picks_plain_lines_off_a_terminal():
     out = io.StringIO()
-    plan_view.show(PLAN, out)
+    show(Env(stdout=out), Document("plan", PLAN))
     assert out.getvalue().splitlines()[0] == "plan production: ship v2 (e3bbaff86aae) to 3 host(s)"

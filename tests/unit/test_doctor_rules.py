@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from deploytool.doctor import render
 from deploytool.doctor.checks import diagnose
 from deploytool.doctor.facts import Current, HostFacts
 from deploytool.doctor.model import FAIL, PASS, WARN
@@ -18,6 +17,7 @@ from deploytool.probes.laravel_config import parse_config
 from deploytool.probes.php_runtime import PhpRuntime
 from deploytool.probes.supervisor_conf import parse_status, parse_supervisor
 from deploytool.probes.systemd_unit import parse_units
+from deploytool.ui import doctor_view as render
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "fixtures" / "doctor" / "snapshots"
 CONF = "/etc/supervisor/conf.d/worker.conf"

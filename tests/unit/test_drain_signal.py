@@ -12,10 +12,10 @@ import sys
 import pytest
 
 from deploytool.drain import OldWorker
+from deploytool.drain.signal import parse_outcomes, signal_command
 from deploytool.probes.census import Worker
 from deploytool.probes.queues import parse_queues, queues_command
 from deploytool.probes.restart_reach import RestartView, parse_reach, reach_command, reached
-from deploytool.steps.drain_signal import parse_outcomes, signal_command
 
 IGNORE_TERM = (
     "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "

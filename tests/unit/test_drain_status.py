@@ -1,9 +1,10 @@
 """drain-status without a fleet: the JSON document, the exit codes, the summary and --watch's loop
 (injected clock, no sleeping)."""
 
-from deploytool.commands.drain_status import exit_code, queue_line, snapshot, summary, watch
+from deploytool.drain.status import exit_code, snapshot, watch
 from deploytool.probes.census import Census, Worker
 from deploytool.probes.queues import QueueFigures
+from deploytool.ui.drain_status_view import queue_line, summary
 
 
 def w(pid, release, state="sleeping", age=10.0):

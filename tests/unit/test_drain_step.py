@@ -8,7 +8,6 @@ import threading
 
 import pytest
 
-from deploytool.config.loader import builtin_playbooks, load_playbook
 from deploytool.config.model import (
     Application,
     DrainPolicy,
@@ -18,6 +17,9 @@ from deploytool.config.model import (
     SSHSettings,
     Stage,
 )
+from deploytool.config.playbook import builtin_playbooks, load_playbook
+from deploytool.drain import census as census_source
+from deploytool.drain.run import StageDrain
 from deploytool.errors import DrainTimeout
 from deploytool.events import Bus, DrainNotice, DrainProgress, Escalated, Recorder
 from deploytool.pipeline import Cancel, Context
@@ -338,7 +340,7 @@ def make_watching(fleet, policy, silent=()):
 
 
 def test_with_watchers_every_round_is_read_from_them_and_they_are_closed_after(monkeypatch):
-    monkeypatch.setattr(drain, "WATCH_ANSWER", 0.05)
+    monkeypatch.setattr(census_source, "WATCH_ANSWER", 0.05)
     fleet = Fleet(
         {
             "h1": [census_text(proc(11, OLD)), census_text(proc(12, NEW))],
@@ -356,7 +358,7 @@ def test_with_watchers_every_round_is_read_from_them_and_they_are_closed_after(m
 
 
 def test_a_watcher_that_does_not_answer_has_its_host_polled_from_then_on(monkeypatch):
-    monkeypatch.setattr(drain, "WATCH_ANSWER", 0.05)
+    monkeypatch.setattr(census_source, "WATCH_ANSWER", 0.05)
     fleet = Fleet(
         {
             "h1": [census_text(proc(11, OLD))] * 2 + [census_text()],
@@ -376,14 +378,14 @@ def test_a_worker_exiting_ends_the_sleep_between_rounds_at_once():
         Fleet({"h1": [census_text()], "h2": [census_text()], "h3": [census_text()]}),
         DrainPolicy(deadline=60, poll=30),
     )
-    dr = drain.Drain(ctx)
-    dr.open_watchers()
-    dr.stream._line("h2", f"-{S}4242")  # h2's watcher: pid 4242 exited
+    dr = StageDrain(ctx)
+    dr.open()
+    dr.census._line("h2", f"-{S}4242")  # h2's watcher: pid 4242 exited
     dr.sleep(30)
     assert ctx.clock.t == 0  # woke at once, not after the 30 s poll
     dr.sleep(30)
     assert ctx.clock.t == 30  # nothing changed since: the whole interval
-    dr.close_watchers()
+    dr.census.close()
 
 
 def test_the_real_clock_wakes_on_the_event_and_on_a_cancel():

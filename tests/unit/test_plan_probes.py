@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from deploytool.commands.plan import NEW, cleanup_preview
 from deploytool.probes.git_ref import parse_ref, resolve
-from deploytool.probes.pending_migrations import parse_pending
+from deploytool.probes.laravel_migrations import parse as parse_pending
 from deploytool.probes.releases import ReleaseInfo, Releases
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40

@@ -16,7 +16,7 @@ from deploytool.errors import ConfigError
 from deploytool.shell import cmd, render
 from deploytool.transport import open_transport
 from deploytool.transport.asyncssh import CIPHERS, AsyncSSHTransport, _Collect, _Lines
-from deploytool.transport.ssh import SSHTransport
+from deploytool.transport.fabric import FabricTransport
 
 INVENTORY = """\
 application: {{name: app, repository: /srv/app.git, deploy_path: /var/www/app}}
@@ -37,7 +37,7 @@ def test_asyncssh_is_the_default_and_fabric_is_chosen_by_the_inventory(tmp_path)
     t = open_transport(stage(tmp_path).ssh)
     assert isinstance(t, AsyncSSHTransport)
     t.close()  # never started a loop: a no-op
-    assert isinstance(open_transport(stage(tmp_path, ", transport: fabric").ssh), SSHTransport)
+    assert isinstance(open_transport(stage(tmp_path, ", transport: fabric").ssh), FabricTransport)
 
 
 def test_an_unknown_transport_is_a_located_config_error(tmp_path):

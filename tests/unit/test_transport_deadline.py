@@ -18,7 +18,7 @@ import pytest
 from deploytool.config.model import Host, SSHSettings
 from deploytool.errors import UnreachableError
 from deploytool.shell import cmd
-from deploytool.transport.ssh import SSHTransport
+from deploytool.transport.fabric import FabricTransport
 
 
 class _SilentExec(paramiko.ServerInterface):
@@ -71,7 +71,7 @@ def silent_server(tmp_path):
 
 def test_a_host_that_never_answers_exec_times_out_as_unreachable(silent_server):
     port, key_file, known = silent_server
-    transport = SSHTransport(
+    transport = FabricTransport(
         SSHSettings(
             user="deploy", identity_file=str(key_file), known_hosts=str(known), connect_timeout=5
         )

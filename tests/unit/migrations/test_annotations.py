@@ -76,8 +76,6 @@ def test_unknown_statement_can_be_allowed():
 
 
 def test_report_lines_show_the_reason():
-    from deploytool.migrations.render import report_lines
-
     report, _ = run("<?php\n// deploytool: allow drop-column -- unused since release 41\n")
-    text = "\n".join(report_lines(report))
+    text = "\n".join(report.lines())
     assert "ALLOWED drop-column" in text and "allowed: unused since release 41" in text

@@ -8,14 +8,30 @@ import json
 import pytest
 from rich.console import Console
 
+from deploytool.cli import main
 from deploytool.errors import ExitCode
 from deploytool.migrations.check import check
 from deploytool.migrations.dialect import UnsupportedDialect, dialect_from_driver
 from deploytool.migrations.model import CATEGORIES, PendingMigration
-from deploytool.migrations.offline import run_offline
 from deploytool.migrations.policy import MigrationPolicy
-from deploytool.migrations.render import report_lines, report_table
 from deploytool.migrations.rules import RULES
+from deploytool.ui.env import Env
+from deploytool.ui.gate_view import report_table
+
+
+def report_lines(report):
+    return report.lines()
+
+
+def offline(path, dialect, *flags):
+    """`deploytool check-migrations --sql PATH --dialect D`: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["check-migrations", "--sql", str(path), "--dialect", dialect, *flags],
+        Env(stdout=out, stderr=err),
+    )
+    return code, out.getvalue(), err.getvalue()
+
 
 PENDING = [
     PendingMigration(
@@ -75,37 +91,33 @@ def test_report_lines_and_table():
 
 
 def test_offline_exit_codes(tmp_path):
-    console = Console(file=io.StringIO(), width=120)
     unsafe = tmp_path / "unsafe.sql"
     unsafe.write_text('alter table "users" drop column "legacy";\n')
     safe = tmp_path / "safe.sql"
     safe.write_text('alter table "users" add column "nick" text;\n')
-    assert (
-        run_offline(unsafe, "pgsql", MigrationPolicy(), False, console)
-        == ExitCode.MIGRATION_BLOCKED
-        == 6
-    )
-    assert run_offline(safe, "pgsql", MigrationPolicy(), False, console) == ExitCode.OK
-    assert run_offline(unsafe, "pgsql", MigrationPolicy("warn"), False, console) == ExitCode.OK
+    assert offline(unsafe, "pgsql")[0] == ExitCode.MIGRATION_BLOCKED == 6
+    assert offline(safe, "pgsql")[0] == ExitCode.OK
+    assert offline(unsafe, "pgsql", "--policy", "warn")[0] == ExitCode.OK
 
 
 def test_offline_json(tmp_path):
-    console = Console(file=io.StringIO(), width=80)
     path = tmp_path / "m.sql"
     path.write_text("truncate table `users`;")
-    assert run_offline(path, "mysql", MigrationPolicy(), True, console) == 6
-    assert json.loads(console.file.getvalue())["findings"][0]["rule"] == "truncate"
+    code, out, _ = offline(path, "mysql", "--json")
+    assert code == 6
+    assert json.loads(out)["findings"][0]["rule"] == "truncate"
 
 
 def test_offline_unreadable_file(tmp_path):
-    console = Console(file=io.StringIO(), width=200)
     missing = tmp_path / "missing.sql"
-    assert run_offline(missing, "mysql", MigrationPolicy(), False, console) == ExitCode.CONFIG == 3
-    assert console.file.getvalue() == f"{missing}: cannot read: No such file or directory\n"
+    code, _, err = offline(missing, "mysql")
+    assert code == ExitCode.CONFIG == 3
+    assert f"{missing}: cannot read: No such file or directory\n" in err
     binary = tmp_path / "bin.sql"
     binary.write_bytes(b"\xff\xfe\x00")
-    assert run_offline(binary, "mysql", MigrationPolicy(), False, console) == 3
-    assert "Traceback" not in console.file.getvalue()
+    code, out, err = offline(binary, "mysql")
+    assert code == 3
+    assert "Traceback" not in out + err
 
 
 def test_dialect_from_driver():

@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from .model import FAIL, PASS, WARN, Report
+from ..doctor.model import FAIL, PASS, WARN, Report
 
 LABEL = {PASS: "PASS", WARN: "WARN", FAIL: "FAIL"}
 STYLE = {PASS: "green", WARN: "yellow", FAIL: "bold red"}
@@ -77,3 +77,7 @@ def tables(report: Report):
         parts += [t, Text("")]
     parts.append(Text(summary(report), style="bold red" if report.failed else "bold green"))
     return Group(*parts)
+
+
+plain = plain_lines
+rich = tables

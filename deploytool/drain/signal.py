@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..drain import OldWorker
 from ..shell import Cmd, script
+from .decide import OldWorker
 
 SEP = "\x1f"
 

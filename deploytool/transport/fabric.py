@@ -17,8 +17,9 @@ import paramiko
 from fabric import Config, Connection
 
 from ..config.model import Host, SSHSettings
-from ..errors import HostKeyError, UnreachableError
+from ..errors import UnreachableError
 from ..shell import Command, render, with_marker
+from . import common
 from .base import Result
 
 
@@ -29,13 +30,7 @@ def _client_setup(conn: Connection, known_hosts: str) -> None:
         conn.client.load_host_keys(path)
 
 
-def _parse_jump(spec: str, default_user: str) -> tuple[str, str, int]:
-    user, _, rest = spec.rpartition("@")
-    host, _, port = rest.partition(":")
-    return (user or default_user), host, int(port or 22)
-
-
-class SSHTransport:
+class FabricTransport:
     def __init__(self, ssh: SSHSettings):
         self.ssh = ssh
         self._conns: dict[str, Connection] = {}
@@ -57,7 +52,7 @@ class SSHTransport:
                     kwargs["key_filename"] = os.path.expanduser(self.ssh.identity_file)
                 gateway = None
                 if self.ssh.jump_host:
-                    juser, jhost, jport = _parse_jump(self.ssh.jump_host, self.ssh.user)
+                    juser, jhost, jport = common.parse_jump(self.ssh.jump_host, self.ssh.user)
                     gateway = Connection(
                         jhost,
                         user=juser,
@@ -84,42 +79,20 @@ class SSHTransport:
         conn = self._connection(host)
         if conn.is_connected:
             return
-        where = f"{host.address}:{host.port}"
         try:
             conn.open()
             # A keepalive lets a blackholed connection fail instead of hanging forever.
             conn.transport.set_keepalive(5)
         except paramiko.BadHostKeyException:
-            raise HostKeyError(
-                host.name,
-                "connect",
-                f"the host key of {where} has CHANGED since it was recorded in "
-                f"{self.ssh.known_hosts}",
-                "if the host was rebuilt on purpose, replace its line "
-                "in known_hosts; otherwise treat this as an attack",
-            ) from None
+            raise common.changed_key(host, self.ssh) from None
         except paramiko.SSHException as e:
             if "not found in known_hosts" in str(e):
-                raise HostKeyError(
-                    host.name,
-                    "connect",
-                    f"the host key of {where} is not in {self.ssh.known_hosts}",
-                    f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> "
-                    f"{self.ssh.known_hosts}",
-                ) from None
-            raise UnreachableError(host.name, "connect", f"SSH to {where} failed: {e}") from None
+                raise common.unknown_key(host, self.ssh) from None
+            raise common.connect_failed(host, e) from None
         except TimeoutError:
-            raise UnreachableError(
-                host.name,
-                "connect",
-                f"SSH to {where} timed out after {self.ssh.connect_timeout:g}s",
-            ) from None
+            raise common.connect_timeout(host, self.ssh) from None
         except OSError as e:
-            raise UnreachableError(
-                host.name, "connect", f"SSH to {where} failed: {e.strerror or e}"
-            ) from None
-
-    supports_streaming = True
+            raise common.connect_failed(host, e.strerror or e) from None
 
     def run(
         self,

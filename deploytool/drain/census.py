@@ -1,0 +1,167 @@
+"""The one census source: which workers run on which hosts, from which release, right now.
+
+Ship, rollback, drain-status, plan and doctor all read the worker census through `CensusSource`.
+Where the transport streams (asyncssh), one watcher per host (probes/census_watch.py) answers a
+round with a line each way on a channel that is already open, and a worker's exit or start wakes
+`wait_change()` at once; everywhere else, and for any host whose watcher cannot start, ends or
+does not answer within `WATCH_ANSWER`, the host is polled: one round trip with the constant
+script of probes/census.py. A host that cannot be reached is left out of the round and named in
+`lost` with the transport's message; the caller decides what that means (the drain reports it and
+drains the others, drain-status shows it UNREACHABLE).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+from ..config.model import Host
+from ..errors import DeployError, UnreachableError
+from ..probes.census import Census, census_command, parse_census
+from ..probes.census_watch import parse_line, sync_request, watch_command
+from ..transport.base import StreamingTransport
+
+WATCH_ANSWER = 5.0  # seconds a watcher may take to answer a round before its host is polled
+
+
+class CensusSource:
+    def __init__(
+        self,
+        ctx,
+        hosts: Sequence[Host] | None = None,
+        *,
+        step: str = "drain",
+        watch: bool = True,
+        lifetime: float = 3600,
+        tick: float = 0.05,
+    ):
+        self.ctx, self.step = ctx, step
+        self.hosts = {h.name: h for h in (hosts if hosts is not None else ctx.live_hosts)}
+        self.pattern, self.deploy_path = ctx.worker_pattern, ctx.app.deploy_path
+        self.poll_command = census_command(self.pattern, self.deploy_path)
+        self.lost: dict[str, str] = {}  # host -> why it could not be read
+        self.rounds = {"watch": 0, "poll": 0}
+        self.changed = threading.Event()  # a watcher saw a worker appear or exit
+        self._cond = threading.Condition()
+        self._blocks: dict[str, list[str]] = {}
+        self._answers: dict[str, tuple[int, Census]] = {}
+        self._ended: dict[str, str] = {}  # watchers that ended, and why
+        self._asked: dict[str, int] = {}  # requests sent per host: its n-th answer is "E n"
+        self._streams: dict = {}
+        if watch and isinstance(ctx.transport, StreamingTransport):
+            self._start_watchers(lifetime, tick)
+
+    # -- a round ---------------------------------------------------------------------------------
+    def round(self, names: Sequence[str] | None = None) -> dict[str, Census]:
+        """A fresh census of `names` (default: every host not lost)."""
+        names = [n for n in (names if names is not None else self.hosts) if n not in self.lost]
+        got = self._watched_round([n for n in names if self.watching(n)])
+        rest = [n for n in names if n not in got]
+        if rest:
+            got.update(self._poll(rest))
+        self.rounds["watch" if len(rest) < len(names) else "poll"] += 1
+        return got
+
+    def watching(self, name: str) -> bool:
+        return name in self._streams and name not in self._ended
+
+    def wait_change(self, seconds: float, cancel=None) -> bool:
+        """Sleep up to `seconds`; with watchers, a worker appearing or exiting ends it early."""
+        clock = self.ctx.clock
+        if not any(self.watching(n) for n in self.hosts):
+            clock.sleep(seconds, cancel)
+            return False
+        hit = clock.wait_for(self.changed, seconds, cancel)
+        self.changed.clear()
+        return hit
+
+    def close(self) -> None:
+        for s in self._streams.values():
+            s.close()
+
+    # -- polling ---------------------------------------------------------------------------------
+    def _poll(self, names: list[str]) -> dict[str, Census]:
+        timeout = max(10.0, self.ctx.stage.ssh.connect_timeout)
+
+        def one(h: Host) -> Census | None:
+            try:
+                r = self.ctx.transport.run(h, self.poll_command, timeout=timeout, step=self.step)
+            except UnreachableError as e:
+                self.lost[h.name] = e.message
+                return None
+            return parse_census(r.stdout, self.deploy_path)
+
+        hosts = [self.hosts[n] for n in names]
+        return {h.name: c for h, c in zip(hosts, self.ctx.fanout.map(one, hosts)) if c is not None}
+
+    # -- watchers --------------------------------------------------------------------------------
+    def _start_watchers(self, lifetime: float, tick: float) -> None:
+        command = watch_command(
+            self.pattern, self.deploy_path, tick, lifetime, php=self.ctx.app.php
+        )
+
+        def start(h: Host):
+            try:
+                return self.ctx.transport.open_stream(
+                    h,
+                    command,
+                    lambda line: self._line(h.name, line),
+                    lambda exc: self._closed(h.name, exc),
+                    step=self.step,
+                )
+            except DeployError as e:  # that host only: it is polled (and found lost, if it is)
+                self._closed(h.name, e)
+                return None
+
+        hosts = list(self.hosts.values())
+        for h, stream in zip(hosts, self.ctx.fanout.map(start, hosts)):
+            if stream is not None:
+                self._streams[h.name] = stream
+
+    def _watched_round(self, names: list[str]) -> dict[str, Census]:
+        for n in names:
+            self._asked[n] = self._asked.get(n, 0) + 1
+            self._streams[n].send(sync_request())
+
+        def fresh(n: str) -> bool:
+            return self._answers.get(n, (0,))[0] >= self._asked[n]
+
+        with self._cond:
+            self._cond.wait_for(
+                lambda: all(fresh(n) or n in self._ended for n in names), WATCH_ANSWER
+            )
+            late = [n for n in names if not fresh(n) and n not in self._ended]
+            for n in late:  # did not answer in time: poll that host from now on
+                self._ended[n] = f"no answer within {WATCH_ANSWER:g}s"
+            return {n: self._answers[n][1] for n in names if n not in self._ended and fresh(n)}
+
+    # called on the transport's thread
+    def _line(self, host: str, line: str) -> None:
+        change = parse_line(line)
+        if change is None:
+            self._blocks.setdefault(host, []).append(line)
+        elif change.kind == "snapshot-end":
+            census = parse_census("\n".join(self._blocks.pop(host, [])), self.deploy_path)
+            with self._cond:
+                self._answers[host] = (change.seq, census)
+                self._cond.notify_all()
+        else:
+            self.changed.set()
+
+    def _closed(self, host: str, exc: Exception | None) -> None:
+        with self._cond:
+            self._ended[host] = str(exc or "the watcher ended")
+            self._cond.notify_all()
+        self.changed.set()
+
+
+def census_of(ctx, host: Host, step: str) -> Census:
+    """One host's census, polled (doctor reads it host by host); raises UnreachableError."""
+    r = ctx.run(
+        host,
+        census_command(ctx.worker_pattern, ctx.app.deploy_path),
+        step,
+        check=False,
+        timeout=max(10.0, ctx.stage.ssh.connect_timeout),
+    )
+    return parse_census(r.stdout, ctx.app.deploy_path)

@@ -1,0 +1,101 @@
+"""Finding the pending migrations on a host: what the gate is asked to judge.
+
+`from_release` reads a built release (the ship's step, `check-migrations STAGE`): its files and
+live schema from the one Laravel probe, its SQL from that release's own `migrate --pretend`; apps
+that are not Laravel set `migrations.sql_dir` and get their pending `.sql` files instead, read
+with the host's own database client. `from_mirror` reads a commit from the host's cached mirror
+without building anything (`plan`). Remote I/O only: the judging is verdict.evaluate().
+"""
+
+from __future__ import annotations
+
+from ..migrations.model import PendingMigration
+from ..migrations.schema import COLUMNS_QUERY, LiveSchema
+from ..probes import laravel_migrations as laravel
+from ..probes import raw_migrations as raw
+from .verdict import Pending, dialect_for
+
+QUERIES = (COLUMNS_QUERY["mysql"], COLUMNS_QUERY["pgsql"])
+
+
+def from_release(ctx, host, release_dir: str, step: str = "check-migrations") -> Pending:
+    if ctx.app.migrations.sql_dir:
+        return _from_sql_dir(ctx, host, release_dir, step)
+    from ..migrations.pretend import migrations_from_pretend
+
+    app = ctx.app
+    r = ctx.run(
+        host,
+        laravel.release_command(app.php, release_dir, app.env, QUERIES),
+        step,
+        what="reading the pending migrations",
+    )
+    found = laravel.parse(r.exit_code, r.stdout, r.stderr)
+    if not found.known:
+        raise_unknown(host, step, found.why)
+    dialect = dialect_for(app.migrations.dialect, found.driver, host.name)
+    if not found.files:
+        return Pending(dialect, (), _schema(found), host.name)
+    # A failing pretend (e.g. renameColumn without doctrine/dbal) still printed what it could: the
+    # parser turns the error into an "unknown" statement for the migration that was running.
+    out = ctx.run(
+        host,
+        laravel.pretend_command(app.php, release_dir, app.env),
+        step,
+        what="migrate --pretend",
+        check=False,
+    )
+    migrations = migrations_from_pretend(out.stdout + out.stderr, list(found.files), found.sources)
+    return Pending(dialect, tuple(migrations), _schema(found), host.name)
+
+
+def from_mirror(ctx, host, commit: str, step: str = "plan") -> Pending | str:
+    """The pending migrations of `commit`, pretended from the current release; or why not."""
+    from ..migrations.pretend import migrations_from_pretend
+
+    app = ctx.app
+    command = laravel.mirror_command(
+        ctx.path(".deploytool", "repo.git"), commit, app.php, ctx.path("current"), QUERIES
+    )
+    r = ctx.run(host, command, step, timeout=120, check=False)
+    found = laravel.parse(r.exit_code, r.stdout, r.stderr)
+    if not found.known:
+        return found.why
+    dialect = dialect_for(app.migrations.dialect, found.driver, host.name)
+    migrations = migrations_from_pretend(found.pretend, list(found.files), found.sources)
+    return Pending(dialect, tuple(migrations), _schema(found), host.name)
+
+
+def _schema(found: laravel.LaravelMigrations) -> LiveSchema | None:
+    return LiveSchema.from_rows(found.schema_rows) if found.schema_rows else None
+
+
+def _from_sql_dir(ctx, host, release_dir: str, step: str) -> Pending:
+    """Raw .sql migrations: the pending files read from the release and the versions recorded in
+    the app's table, in one round trip (probes/raw_migrations.py)."""
+    from ..migrations.sqlfiles import split_statements
+
+    m = ctx.app.migrations
+    client = raw.client(str(m.database_url), m.sql_table, m.sql_column)
+    dialect = client.dialect if m.dialect == "auto" else m.dialect
+    found = raw.parse(
+        ctx.run(
+            host,
+            raw.command(m.sql_dir, client, release_dir, ctx.app.env),
+            step,
+            what=f"reading {m.sql_dir}/*.sql and {m.sql_table}",
+        ).stdout
+    )
+    pending = tuple(
+        PendingMigration(name, f"{m.sql_dir}/{name}", tuple(split_statements(text, dialect)), text)
+        for name, text in found.pending()
+    )
+    return Pending(dialect, pending, None, host.name)
+
+
+def raise_unknown(host, step: str, why: str):
+    from ..errors import HostError
+
+    raise HostError(
+        host.name, step, why, "run `php artisan migrate:status` in the new release to see why"
+    )

@@ -1,0 +1,146 @@
+"""How drain-status looks: one table of workers grouped by host (old ones first, in red), a summary
+line with the queue figures; with --watch, a live table on a terminal, a timestamped summary line
+per change in CI logs, JSON lines with --json."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from ..config.durations import format_duration
+from .env import Env
+from .text import as_lines
+
+
+def table(snap: dict) -> Table:
+    t = Table(
+        title=f"workers of stage {snap['stage']}, by host",
+        title_justify="left",
+        header_style="bold",
+    )
+    for col, just in (
+        ("host", "left"),
+        ("pid", "right"),
+        ("kind", "left"),
+        ("release", "left"),
+        ("", "left"),
+        ("state", "left"),
+        ("age", "right"),
+        ("cpu", "right"),
+        ("signals", "left"),
+    ):
+        t.add_column(col, justify=just, no_wrap=col != "signals")
+    for h in snap["hosts"]:
+        if not h["reachable"]:
+            t.add_row(
+                h["host"],
+                "-",
+                "",
+                "",
+                Text("UNREACHABLE", style="bold red"),
+                "",
+                "",
+                "",
+                h["error"] or "",
+            )
+        elif not h["workers"]:
+            t.add_row(
+                h["host"], "-", "", h["current"] or "(no current)", "", "no workers", "", "", ""
+            )
+        for w in sorted(h["workers"], key=lambda w: (not w["old"], w["pid"])):
+            flags = ", ".join(
+                x
+                for x, on in (
+                    ("ignores TERM", w["ignores_term"]),
+                    ("TERM pending", w["term_pending"]),
+                )
+                if on
+            )
+            style = "bold red" if w["old"] else ""
+            t.add_row(
+                Text(h["host"], style=style),
+                Text(str(w["pid"]), style=style),
+                w["kind"].replace("horizon-", "h-"),
+                Text(w["release"], style=style),
+                Text("OLD", style="bold red") if w["old"] else Text("current", style="green"),
+                Text(w["state"], style="red" if w["state"] == "stopped" else ""),
+                format_duration(w["age"]),
+                f"{w['cpu']:.1f}s",
+                flags,
+            )
+        t.add_section()
+    return t
+
+
+def summary(snap: dict) -> str:
+    per = ", ".join(f"{h['host']}: {h['old']}" for h in snap["hosts"] if h["reachable"])
+    if snap["old_workers"]:
+        line = f"{snap['old_workers']} old worker(s) ({per}); oldest {format_duration(snap['oldest_age'])}"
+    elif snap["unreachable"]:
+        line = "no old worker on the hosts that answered"
+    else:
+        line = "drained: every worker runs the current release of its host"
+    if snap["unreachable"]:
+        line += f"; UNREACHABLE: {', '.join(snap['unreachable'])}"
+    return line + ("\n" + queue_line(snap["queues"]) if snap["queues"] else "")
+
+
+def queue_line(q: dict) -> str:
+    if q.get("error") and not q.get("queues"):
+        head = f"queues: not available ({q['error']})"
+    else:
+        parts = [
+            f"{name} {v['pending']} pending, {v['delayed']} delayed, {v['reserved']} reserved"
+            for name, v in q["queues"].items()
+        ]
+        head = f"queues ({q['connection']}, {q['driver']} on {q.get('host', '?')}): " + "; ".join(
+            parts
+        )
+    failed = (
+        f"failed jobs: {q['failed']}"
+        if q.get("failed") is not None
+        else f"failed jobs: not counted ({q.get('failed_error') or 'unknown'})"
+    )
+    return head + "; " + failed
+
+
+# -- reading the fleet ------------------------------------------------------------------------------
+
+
+def plain(snap: dict) -> list[str]:
+    return as_lines(table(snap)) + summary(snap).split("\n")
+
+
+def rich(snap: dict):
+    return Group(table(snap), Text(summary(snap)))
+
+
+class Watching:
+    """--watch: what each refresh shows, and what is left on screen at the end."""
+
+    def __init__(self, env: Env, as_json: bool):
+        self.env, self.as_json = env, as_json
+        self.live: Live | None = None
+        self.last = ""
+        if not as_json and not env.plain:
+            self.live = Live(console=env.console(), refresh_per_second=4, transient=False)
+            self.live.start()
+
+    def __call__(self, snap: dict) -> None:
+        if self.as_json:
+            self.env.json(snap, indent=None)
+        elif self.live is not None:
+            self.live.update(rich(snap))
+        elif summary(snap) != self.last:
+            self.last = summary(snap)
+            self.env.lines([time.strftime("%H:%M:%S ") + self.last])
+
+    def close(self, snap: dict | None) -> None:
+        if self.live is not None:
+            self.live.stop()
+        elif snap is not None and not self.as_json:
+            self.env.lines(as_lines(table(snap)))
