@@ -123,7 +123,7 @@ class DrainNotice(Event):
 
 @dataclass(frozen=True)
 class Escalated(Event):
-    """One ladder action on one old worker (or the rolling signal mode's SIGTERM: action `signal`)."""
+    """One ladder action on one old worker (or rolling signal mode's SIGTERM: action `signal`)."""
 
     action: str  # term | cont | supervisor-restart | kill | signal
     host: str

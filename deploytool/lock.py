@@ -48,7 +48,8 @@ case $1 in
     if [ "$tok" = "$3" ]; then echo $((now + $4)) > "$L/expires"; echo "RENEWED $((now + $4)) $now"
     else echo "LOST $exp $now"; owner; fi ;;
   release)
-    if [ "$tok" = "$3" ]; then rm -rf "$L"; echo "RELEASED 0 $now"; else echo "NOTMINE $exp $now"; fi ;;
+    if [ "$tok" = "$3" ]; then rm -rf "$L"; echo "RELEASED 0 $now"
+    else echo "NOTMINE $exp $now"; fi ;;
   force)
     if [ -d "$L" ]; then echo "FORCED $exp $now"; owner; rm -rf "$L"; else echo "FREE 0 $now"; fi ;;
   status)

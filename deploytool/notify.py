@@ -127,7 +127,8 @@ class Webhook:
             self.post(self.url, payload(kind, self.summary, self.deployer))
         except Exception as e:  # a notification never fails the ship
             self.warn(
-                f"the {kind} notification was not delivered ({self._describe(e)}); the ship is not affected"
+                f"the {kind} notification was not delivered ({self._describe(e)}); the ship is "
+                "not affected"
             )
 
     def _describe(self, e: Exception) -> str:

@@ -184,7 +184,8 @@ def take_lock(ctx: Context, wait: float) -> DeployLock:
     if st.status == "TAKEOVER":
         msg = (
             f"took over the stage lock from {describe(st.owner)}: its lease expired "
-            f"{format_duration(max(0, st.host_now - st.expires))} ago (that deploy died or lost its network)"
+            f"{format_duration(max(0, st.host_now - st.expires))} ago (that deploy died or lost "
+            "its network)"
         )
         ctx.bus.emit(WarningEvent(msg, ctx.stage.migration_host.name))
         audit.record_event(ctx, "lock-takeover", {"previous_owner": st.owner})
@@ -206,8 +207,8 @@ def where_next(ctx: Context, e: DeployError) -> str:
     if isinstance(e, Interrupted):
         if ctx.state.switched:
             return (
-                "every host is switched to the new release and the queue restart was sent; the drain was not "
-                "verified: run `deploytool drain-status " + ctx.stage.name + "`"
+                "every host is switched to the new release and the queue restart was sent; the "
+                "drain was not verified: run `deploytool drain-status " + ctx.stage.name + "`"
             )
         return (
             "nothing was switched and the lock is released; run the same command again to continue"

@@ -72,7 +72,8 @@ def against_stage(args) -> Document:
     # policy: off switches the gate off in a ship; asked for explicitly, it still reports
     mode = args.policy or ("block" if settings.policy == "off" else None)
     report = gate.evaluate(pending, gate.policy_for(settings, mode))
-    heading = f"{len(pending.migrations)} pending migration(s) on {host.name} for {ctx.ref} ({pending.dialect})"
+    n = len(pending.migrations)
+    heading = f"{n} pending migration(s) on {host.name} for {ctx.ref} ({pending.dialect})"
     return answer(report, heading)
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..config import load_inventory
 from ..config.model import Inventory, Playbook, Stage

@@ -60,7 +60,8 @@ def bash(parser: argparse.ArgumentParser) -> str:
         valued = _words(o for a in options(p) if a.nargs != 0 for o in a.option_strings)
         kinds = _words(_kind(a) for a in positionals(p))
         cases.append(
-            f"    {name}) opts={_quote_bash(opts)}; valued={_quote_bash(valued)}; kinds={_quote_bash(kinds)} ;;"
+            f"    {name}) opts={_quote_bash(opts)}; valued={_quote_bash(valued)}; "
+            f"kinds={_quote_bash(kinds)} ;;"
         )
     return BASH.format(
         commands=_quote_bash(_words(cmds)),
@@ -79,11 +80,13 @@ _deploytool_stages() {{
   for (( i = 2; i < COMP_CWORD; i++ )); do
     case "${{COMP_WORDS[i]}}" in -i|--inventory) inv="${{COMP_WORDS[i+1]}}" ;; esac
   done
-  if [ -n "$inv" ]; then deploytool completion stages -i "$inv" 2>/dev/null; else deploytool completion stages 2>/dev/null; fi
+  if [ -n "$inv" ]; then deploytool completion stages -i "$inv" 2>/dev/null
+  else deploytool completion stages 2>/dev/null; fi
 }}
 
 _deploytool() {{
-  local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}" opts="" valued="" kinds=""
+  local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
+  local opts="" valued="" kinds=""
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=( $(compgen -W {commands}' --version --help' -- "$cur") )
     return
@@ -182,7 +185,8 @@ _deploytool() {{
   commands=(
 {commands}
   )
-  _arguments -C '(- *)--version[show the version]' '(- *)'{{-h,--help}}'[show help]' '1: :->command' '*:: :->args'
+  _arguments -C '(- *)--version[show the version]' '(- *)'{{-h,--help}}'[show help]' \
+    '1: :->command' '*:: :->args'
   case $state in
     command) _describe -t commands 'deploytool command' commands ;;
     args)

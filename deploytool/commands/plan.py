@@ -50,7 +50,8 @@ def add_plan_args(p) -> None:
     p.add_argument(
         "--fetch",
         action="store_true",
-        help="update each host's cached git mirror first (the only write: a cache the ship fetches into)",
+        help="update each host's cached git mirror first (the only write: a cache the ship "
+        "fetches into)",
     )
     p.add_argument("--json", action="store_true", help="one JSON document on stdout")
 

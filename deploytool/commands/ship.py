@@ -1,7 +1,8 @@
 """`deploytool ship <stage>`: the playbook's steps as one locked, audited, cancellable session.
 
-A failure before the switch runs the playbook's `on_failure` list (discard the half-built release); `current` is only ever changed by
-the switch step, all or nothing. See session.py for locking, signals and the audit line.
+A failure before the switch runs the playbook's `on_failure` list (discard the half-built
+release); `current` is only ever changed by the switch step, all or nothing. See session.py for
+locking, signals and the audit line.
 """
 
 from __future__ import annotations

@@ -190,7 +190,8 @@ def _conflicts(
                 ck,
                 node,
                 f"stages.{stage_name}.hosts[{i}].roles",
-                f"roles {a} and {b} set drain.{k} differently for host {h.name}: give the host one drain policy",
+                f"roles {a} and {b} set drain.{k} differently for host {h.name}: give the host "
+                "one drain policy",
             )
 
 
@@ -208,7 +209,8 @@ def _validate(
             ck,
             child(lv.node, "on_timeout") if lv else None,
             f"{lv.keypath}.on_timeout" if lv else "drain",
-            f"on_timeout: escalate needs a ladder{whose}, e.g. ladder: [{{after: 2m, action: term}}]",
+            f"on_timeout: escalate needs a ladder{whose}, e.g. "
+            "ladder: [{after: 2m, action: term}]",
         )
         return
     lv = origin["ladder"]
@@ -221,6 +223,6 @@ def _validate(
                 ck,
                 child(item, "after") or item,
                 f"{lv.keypath}.ladder[{i}].after",
-                f"this rung never fires{whose}: {rung['after']:g}s is not before the deadline {p.deadline:g}s"
-                + (f" ({dl.keypath}.deadline)" if dl else " (the default)"),
+                f"this rung never fires{whose}: {rung['after']:g}s is not before the deadline "
+                f"{p.deadline:g}s" + (f" ({dl.keypath}.deadline)" if dl else " (the default)"),
             )

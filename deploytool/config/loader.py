@@ -47,7 +47,7 @@ def _secret_or(check, expected: str):
 
 
 def _secret(value: object) -> Secret:
-    """A credential either way: the variable's value for ${env:NAME}, else the value written inline."""
+    """A credential either way: the variable's value for ${env:NAME}, else the value inline."""
     m = _SECRET_REF.match(str(value))
     return Secret(os.environ[m.group(1)] if m else str(value))
 
@@ -89,7 +89,8 @@ NOTIFY = {
         check=lambda v: (
             None
             if set(v) <= set(NOTIFY_ON)
-            else f"expected some of {', '.join(NOTIFY_ON)}, got {', '.join(sorted(set(v) - set(NOTIFY_ON)))}"
+            else f"expected some of {', '.join(NOTIFY_ON)}, got "
+            f"{', '.join(sorted(set(v) - set(NOTIFY_ON)))}"
         ),
     ),
 }
@@ -205,8 +206,8 @@ def _check_raw_migrations(ck: Checker, node: yaml.Node | None, m: dict) -> None:
         ck.error(
             child(node, "database_url") or node,
             "application.migrations.database_url",
-            f"environment variable {ref.group(1)} does not hold a mysql://, mariadb://, postgres://, "
-            "postgresql:// or sqlite:/// URL (its value is not shown: it is a secret)",
+            f"environment variable {ref.group(1)} does not hold a mysql://, mariadb://, "
+            "postgres://, postgresql:// or sqlite:/// URL (its value is not shown: it is a secret)",
         )
 
 
@@ -243,7 +244,7 @@ def _migrations(m: dict) -> MigrationSettings:
 
 
 def _notify(n: dict) -> Notify:
-    """The webhook URL is a credential either way: a Secret, from the environment or written inline."""
+    """The webhook URL is a credential either way: a Secret, from the environment or inline."""
     return Notify(_secret(n["webhook"]), tuple(n.get("on") or NOTIFY_ON))
 
 
@@ -279,7 +280,8 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
         ck.error(
             hosts_node,
             f"stages.{name}.hosts",
-            f"exactly one host must have `migrate: true` (found {n}): migrations run once, from one host",
+            f"exactly one host must have `migrate: true` (found {n}): migrations run once, "
+            "from one host",
         )
     if "user" not in s["ssh"]:  # already reported (missing or not a string)
         return None

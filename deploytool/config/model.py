@@ -152,7 +152,8 @@ class Inventory:
             found.append(str(self.application.notify.webhook))
         url = self.application.migrations.database_url
         if url:
-            # the whole URL, and its password alone (it travels as the client's MYSQL_PWD/PGPASSWORD)
+            # the whole URL, and its password alone (it travels as the client's
+            # MYSQL_PWD/PGPASSWORD)
             found.append(str(url))
             password = unquote(urlsplit(str(url)).password or "")
             if password:

@@ -72,7 +72,8 @@ class Checker:
                 self.error(
                     node,
                     keypath,
-                    f"expected one of {', '.join(spec.choices)}, got {v!r}{_did_you_mean(v, spec.choices, list_all=False)}",
+                    f"expected one of {', '.join(spec.choices)}, got {v!r}"
+                    f"{_did_you_mean(v, spec.choices, list_all=False)}",
                 )
                 return None
         elif k == "int":

@@ -4,7 +4,8 @@ The census saw a pid a poll ago; by now that worker may have exited and its pid 
 the new worker supervisord started. So the script re-checks every target on the host just before
 acting, in the same round trip: same pid AND same kernel start time (the process's identity), the
 app user's uid, and a cwd that is not the current release. Anything else is skipped and said so.
-One command per host per action: `sh -c SCRIPT deploytool-signal ACTION DEPLOY_PATH UID [PID TICKS RELEASE]...`.
+One command per host per action:
+`sh -c SCRIPT deploytool-signal ACTION DEPLOY_PATH UID [PID TICKS RELEASE]...`.
 
 ACTION is TERM, KILL or CONT (sent with kill(1); if the kernel refuses because the worker runs as
 another user, `supervisorctl signal` is tried for a supervisord process), or `restart`:
@@ -28,25 +29,34 @@ S=$(printf '\037')
 act=$1 base=$2 want=$3; shift 3
 cur=$(cd -P "$base/current" 2>/dev/null && pwd)
 start_of() { set -f; set -- $1; set +f; echo "${20}"; }
-name_of() { supervisorctl status 2>/dev/null | awk -v p="$1" '$3 == "pid" && $4 == p"," {print $1; exit}'; }
+name_of() {
+  supervisorctl status 2>/dev/null | awk -v p="$1" '$3 == "pid" && $4 == p"," {print $1; exit}'
+}
 say() { echo "R$S$1$S$2$S$3"; }
 while [ $# -ge 3 ]; do
   pid=$1 ticks=$2 rel=$3; shift 3
   st=; read -r st < "/proc/$pid/stat" 2>/dev/null
   if [ -z "$st" ]; then say "$pid" gone "exited before the action"; continue; fi
-  if [ "$(start_of "${st##*) }")" != "$ticks" ]; then say "$pid" gone "exited; the pid now belongs to another process"; continue; fi
+  if [ "$(start_of "${st##*) }")" != "$ticks" ]; then
+    say "$pid" gone "exited; the pid now belongs to another process"; continue
+  fi
   uid=; while read -r k v rest; do [ "$k" = Uid: ] && { uid=$v; break; }; done < "/proc/$pid/status"
-  if [ -n "$want" ] && [ "$uid" != "$want" ]; then say "$pid" refused "owned by uid $uid, not the app user ($want)"; continue; fi
+  if [ -n "$want" ] && [ "$uid" != "$want" ]; then
+    say "$pid" refused "owned by uid $uid, not the app user ($want)"; continue
+  fi
   if cd -P "/proc/$pid/cwd" 2>/dev/null; then
     cwd=$PWD; cd /
-    if [ -n "$cur" ] && [ "$cwd" = "$cur" ]; then say "$pid" refused "runs the current release"; continue; fi
+    if [ -n "$cur" ] && [ "$cwd" = "$cur" ]; then
+      say "$pid" refused "runs the current release"; continue
+    fi
     case $rel in '?') ;; *) case $cwd in */releases/"$rel"|*/releases/"$rel"/*) ;; *)
       say "$pid" refused "runs from $cwd, not release $rel"; continue ;; esac ;; esac
   fi
   if [ "$act" = restart ]; then
     name=$(name_of "$pid")
     if [ -z "$name" ]; then say "$pid" failed "not a supervisord process"; continue; fi
-    ( if out=$(supervisorctl restart "$name" 2>&1); then say "$pid" ok "supervisorctl restart $name: $(echo $out)"
+    ( if out=$(supervisorctl restart "$name" 2>&1); then
+        say "$pid" ok "supervisorctl restart $name: $(echo $out)"
       else say "$pid" failed "supervisorctl restart $name: $(echo $out)"; fi ) &
     continue
   fi

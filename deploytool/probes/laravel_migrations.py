@@ -40,7 +40,9 @@ $app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
 $m = $app->make('migrator');
 if ($mode !== 'stdin') {
   $paths = array_merge($m->paths(), [database_path('migrations')]);
-  foreach ($m->getMigrationFiles($paths) as $path) { $files[basename($path)] = (string) file_get_contents($path); }
+  foreach ($m->getMigrationFiles($paths) as $path) {
+    $files[basename($path)] = (string) file_get_contents($path);
+  }
 }
 $ran = $m->repositoryExists() ? $m->getRepository()->getRan() : [];
 $pending = [];
@@ -70,7 +72,9 @@ foreach ($pending as $file => $src) {
     $migration = class_exists($class, false) ? null : eval('?>' . $src);
     if (!is_object($migration)) { $migration = new $class; }
     $db = $app['db']->connection($migration->getConnection());
-    $up = function () use ($migration) { if (method_exists($migration, 'up')) { $migration->up(); } };
+    $up = function () use ($migration) {
+      if (method_exists($migration, 'up')) { $migration->up(); }
+    };
     foreach ($db->pretend($up) as $query) { echo $stem, ': ', $query['query'], PHP_EOL; }
   } catch (Throwable $e) {
     echo $stem, ': failed to dump queries. ', str_replace("\n", ' ', $e->getMessage()), PHP_EOL;
@@ -83,7 +87,9 @@ _MIRROR = r"""
 m=$1 c=$2 php=$3 code=$4; shift 4
 git --git-dir="$m" cat-file -e "$c^{commit}" 2>/dev/null || { echo NOT_IN_MIRROR; exit 0; }
 git --git-dir="$m" ls-tree --name-only "$c" database/migrations/ | while read -r f; do
-  case $f in *.php) printf '\036%s\n' "${f##*/}"; git --git-dir="$m" show "$c:$f"; printf '\n' ;; esac
+  case $f in
+    *.php) printf '\036%s\n' "${f##*/}"; git --git-dir="$m" show "$c:$f"; printf '\n' ;;
+  esac
 done | "$php" -r "$code" -- stdin "$@"
 """
 

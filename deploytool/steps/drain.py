@@ -1,4 +1,6 @@
-"""drain: wait until no worker runs old code, escalating or giving up per policy (deploytool/drain)."""
+"""drain: wait until no worker runs old code, escalating or giving up per policy.
+
+All of it lives in deploytool/drain (run.py); this is the pipeline's adapter."""
 
 from __future__ import annotations
 

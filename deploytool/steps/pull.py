@@ -16,7 +16,10 @@ from ..release_id import unique_release_id
 from ..shell import script
 
 # The mirror ($1) follows the origin exactly: forced, pruned, branches and tags (plan --fetch too).
-MIRROR_FETCH = "git --git-dir=\"$1\" fetch --quiet --prune --force origin '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'"
+MIRROR_FETCH = (
+    'git --git-dir="$1" fetch --quiet --prune --force origin '
+    "'+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'"
+)
 
 # $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
 FETCH = (
@@ -31,7 +34,8 @@ if [ -d "$1" ]; then
 else
   git clone --quiet --mirror "$2" "$1"
 fi
-git --git-dir="$1" rev-parse --verify --quiet "$3^{commit}" || { echo "ref not found in the repository: $3" >&2; exit 3; }
+git --git-dir="$1" rev-parse --verify --quiet "$3^{commit}" \
+  || { echo "ref not found in the repository: $3" >&2; exit 3; }
 ls -1 "$4/releases"
 """
 )

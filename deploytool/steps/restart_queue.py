@@ -15,7 +15,10 @@ from ..shell import Cmd
 def run(ctx, options: Mapping[str, object]) -> str:
     policy = ctx.inventory.drain_policy(ctx.stage)
     if policy.restart_mode == "signal":
-        return f"signal mode: nothing sent; the drain sends SIGTERM host by host (batch {policy.batch})"
+        return (
+            f"signal mode: nothing sent; the drain sends SIGTERM host by host "
+            f"(batch {policy.batch})"
+        )
     command = tuple(options.get("command") or ("queue:restart",))
     hosts = ctx.live_hosts if options.get("scope") == "every" else (ctx.stage.migration_host,)
     argv = (ctx.app.php, "artisan", *command)

@@ -31,8 +31,9 @@ from .base import Result
 
 T = TypeVar("T")
 KEEPALIVE = 5.0  # seconds between keepalives: a blackholed connection fails after ~3 of them
-# AES-GCM first: one C call per packet, where asyncssh's chacha20-poly1305 makes several Python-level
-# cipher objects per packet (60% of the client CPU of a fan-out at 50 hosts); then the defaults.
+# AES-GCM first: one C call per packet, where asyncssh's chacha20-poly1305 makes several
+# Python-level cipher objects per packet (60% of the client CPU of a fan-out at 50 hosts); then
+# the defaults.
 CIPHERS = [
     "aes128-gcm@openssh.com",
     "aes256-gcm@openssh.com",
@@ -282,30 +283,6 @@ class AsyncSSHTransport:
             )
         )
 
-    def run_many(
-        self,
-        jobs: list[tuple[Host, Command]],
-        *,
-        timeout: float,
-        step: str = "",
-        on_done: Callable[[Host, Result | BaseException], None] | None = None,
-    ) -> list[Result | BaseException]:
-        """One command per host, all at once on the loop (no thread per host): a fan-out in one hop."""
-
-        async def one(h: Host, c: Command):
-            try:
-                r: Result | BaseException = await self.run_async(h, c, timeout=timeout, step=step)
-            except Exception as e:  # noqa: BLE001 - handed back to the caller per host
-                r = e
-            if on_done is not None:
-                on_done(h, r)
-            return r
-
-        async def all_of():
-            return await asyncio.gather(*(one(h, c) for h, c in jobs))
-
-        return self.call(all_of())
-
     def open_stream(
         self,
         host: Host,
@@ -316,7 +293,7 @@ class AsyncSSHTransport:
         step: str = "",
     ) -> Stream:
         """Start a long-lived command (a watcher) on the open connection; its stdout lines go to
-        on_line and the end of its channel to on_close, both called on the transport's loop thread."""
+        on_line and the end of its channel to on_close, both on the transport's loop thread."""
 
         async def start() -> Stream:
             conn = await self.connection(host)

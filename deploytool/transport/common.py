@@ -36,7 +36,8 @@ def unknown_key(host: Host, ssh: SSHSettings) -> HostKeyError:
         host.name,
         "connect",
         f"the host key of {where(host)} is not in {ssh.known_hosts}",
-        f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} >> {ssh.known_hosts}",
+        f"verify the key and add it: ssh-keyscan -p {host.port} {host.address} "
+        f">> {ssh.known_hosts}",
     )
 
 

@@ -1,7 +1,8 @@
 """What CI systems add to plain log lines: GitLab's collapsible sections, GitHub Actions' groups
 and annotations, and GitHub's step summary file.
 
-    GitLab:  \\e[0Ksection_start:<unix time>:<name>\\r\\e[0K<header> ... \\e[0Ksection_end:<unix time>:<name>\\r\\e[0K
+    GitLab:  \\e[0Ksection_start:<unix time>:<name>\\r\\e[0K<header> ...
+             \\e[0Ksection_end:<unix time>:<name>\\r\\e[0K
     GitHub:  ::group::<title> ... ::endgroup::, ::error title=T::message, ::warning::message
 
 Chosen from the environment the CI runner sets (GITLAB_CI, GITHUB_ACTIONS). Annotation text is

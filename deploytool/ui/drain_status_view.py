@@ -79,7 +79,8 @@ def table(snap: dict) -> Table:
 def summary(snap: dict) -> str:
     per = ", ".join(f"{h['host']}: {h['old']}" for h in snap["hosts"] if h["reachable"])
     if snap["old_workers"]:
-        line = f"{snap['old_workers']} old worker(s) ({per}); oldest {format_duration(snap['oldest_age'])}"
+        oldest = format_duration(snap["oldest_age"])
+        line = f"{snap['old_workers']} old worker(s) ({per}); oldest {oldest}"
     elif snap["unreachable"]:
         line = "no old worker on the hosts that answered"
     else:
@@ -106,9 +107,6 @@ def queue_line(q: dict) -> str:
         else f"failed jobs: not counted ({q.get('failed_error') or 'unknown'})"
     )
     return head + "; " + failed
-
-
-# -- reading the fleet ------------------------------------------------------------------------------
 
 
 def plain(snap: dict) -> list[str]:

@@ -62,7 +62,10 @@ class Plain:
 
     def render(self, e: ev.Event) -> str | None:
         if isinstance(e, ev.ShipStarted):
-            return f"{e.command} {e.stage} ref={e.ref} hosts={','.join(e.hosts)} steps={','.join(e.steps)}"
+            return (
+                f"{e.command} {e.stage} ref={e.ref} hosts={','.join(e.hosts)} "
+                f"steps={','.join(e.steps)}"
+            )
         if isinstance(e, ev.ReleaseResolved):
             return f"release {e.release} (commit {e.commit[:12]})"
         if isinstance(e, ev.StepStarted):
@@ -80,7 +83,8 @@ class Plain:
             return "\n".join(e.lines)
         if isinstance(e, ev.CommandRan):
             return (
-                f"   $ {e.host}: {brief(e.command)} (exit {e.exit_code}, {format_duration(e.duration)})"
+                f"   $ {e.host}: {brief(e.command)} (exit {e.exit_code}, "
+                f"{format_duration(e.duration)})"
                 if self.verbose
                 else None
             )

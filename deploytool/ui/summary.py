@@ -89,7 +89,8 @@ class Summary:
         if self.ok:
             return f"{what}: shipped {self.release} in {format_duration(self.duration)}"
         where = f" at {self.failed_step}" if self.failed_step else ""
-        return f"{what}: FAILED{where} (exit {self.exit_code}): {self.message.splitlines()[0] if self.message else ''}"
+        first = self.message.splitlines()[0] if self.message else ""
+        return f"{what}: FAILED{where} (exit {self.exit_code}): {first}"
 
     def markdown(self) -> str:
         """A GitHub step summary (Markdown)."""

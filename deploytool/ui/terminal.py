@@ -89,7 +89,7 @@ class Terminal:
         if self.live:
             self.live.refresh()
 
-    # -- events ---------------------------------------------------------------------------------------
+    # -- events ----------------------------------------------------------------------------------
     def __call__(self, e: ev.Event) -> None:
         self.summary(e)
         c = self.console
@@ -133,7 +133,8 @@ class Terminal:
             if self.verbose:
                 c.print(
                     Text(
-                        f"  $ {e.host}: {brief(e.command)} (exit {e.exit_code}, {format_duration(e.duration)})",
+                        f"  $ {e.host}: {brief(e.command)} (exit {e.exit_code}, "
+                        f"{format_duration(e.duration)})",
                         style="dim",
                     )
                 )
