@@ -20,8 +20,8 @@ from sqlglot import exp
 
 from deploytool.migrations import ops, read_pglast, read_sqlglot
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import PendingMigration
 from deploytool.migrations.sqlfiles import split_statements
 
 ROOT = Path(__file__).resolve().parent.parent

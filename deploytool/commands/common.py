@@ -13,7 +13,7 @@ from pathlib import Path
 from ..config import load_inventory
 from ..config.model import Inventory, Playbook, Stage
 from ..config.playbook import find_playbook, load_playbook
-from ..config.schema import _did_you_mean
+from ..config.validate import _did_you_mean
 from ..errors import UsageError
 from ..events import Bus
 

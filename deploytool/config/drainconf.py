@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import yaml
 
 from .model import DrainPolicy, Host, Rung
-from .schema import Checker, F, _did_you_mean, child
+from .validate import Checker, F, _did_you_mean, child
 
 ACTIONS = ("term", "supervisor-restart", "kill", "cont")
 _RUNG = {"after": F("duration", required=True), "action": F("str", required=True, choices=ACTIONS)}

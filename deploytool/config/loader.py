@@ -26,7 +26,7 @@ from .model import (
     SSHSettings,
     Stage,
 )
-from .schema import _SECRET_REF, Checker, F, child, compose
+from .validate import _SECRET_REF, Checker, F, child, compose
 
 
 def _secret_or(check, expected: str):

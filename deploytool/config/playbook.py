@@ -15,7 +15,7 @@ import yaml
 
 from ..errors import ConfigError
 from .model import Playbook, StepSpec
-from .schema import Checker, F, _did_you_mean, compose
+from .validate import Checker, F, _did_you_mean, compose
 
 STEP = {"step": F("str", required=True), "with": F("any")}
 LISTS = ("steps", "on_failure", "rollback")

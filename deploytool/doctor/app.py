@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..probes.worker_command import WorkerCommand, parse_worker_command
 from .facts import HostFacts
-from .model import Finding, failed, passed, warned
+from .report import Finding, failed, passed, warned
 from .supervisor import worker_programs
 
 SHARED = ("redis", "memcached", "database", "dynamodb")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from .app import cache_rule, current_rule, pcntl_rules, retry_after_rules
 from .facts import HostFacts
 from .fleet import shared_cache_rule, worker_present_rule
-from .model import Finding, Report, failed
+from .report import Finding, Report, failed
 from .supervisor import supervisor_rules
 from .systemd import systemd_rules
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .app import workers
 from .facts import HostFacts
-from .model import Finding, failed, passed, warned
+from .report import Finding, failed, passed, warned
 
 
 def shared_cache_rule(all_facts: Sequence[HostFacts]) -> Finding | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..probes.supervisor_conf import Program
 from ..probes.worker_command import WorkerCommand, parse_worker_command
 from .facts import HostFacts
-from .model import Finding, failed, passed, warned
+from .report import Finding, failed, passed, warned
 from .worker import grace_rule, signal_rule, suggested, worker_rules
 
 APPLY = "then `supervisorctl reread && supervisorctl update`"

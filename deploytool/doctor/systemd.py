@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..probes.systemd_unit import Unit
 from ..probes.worker_command import parse_worker_command
 from .facts import HostFacts
-from .model import Finding, failed, passed, warned
+from .report import Finding, failed, passed, warned
 from .supervisor import job_timeout
 from .worker import grace_rule, signal_rule, suggested, worker_rules
 

@@ -8,7 +8,7 @@ SIGKILLed in the middle. Pure functions over parsed values.
 from __future__ import annotations
 
 from ..probes.worker_command import DEFAULT_MEMORY, WorkerCommand
-from .model import Finding, failed, passed, warned
+from .report import Finding, failed, passed, warned
 
 GRACEFUL = ("TERM", "QUIT")  # what Laravel's worker traps (pcntl): finish the job, then exit
 MARGIN = 10  # seconds of headroom suggested above the job timeout

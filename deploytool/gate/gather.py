@@ -9,8 +9,8 @@ without building anything (`plan`). Remote I/O only: the judging is verdict.eval
 
 from __future__ import annotations
 
-from ..migrations.model import PendingMigration
-from ..migrations.schema import COLUMNS_QUERY, LiveSchema
+from ..migrations.live_schema import COLUMNS_QUERY, LiveSchema
+from ..migrations.report import PendingMigration
 from ..probes import laravel_migrations as laravel
 from ..probes import raw_migrations as raw
 from .verdict import Pending, dialect_for

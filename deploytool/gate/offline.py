@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..migrations.model import PendingMigration
+from ..migrations.report import PendingMigration
 from ..migrations.sqlfiles import split_statements
 from .verdict import Pending
 

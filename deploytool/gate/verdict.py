@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from ..config.model import MigrationSettings
 from ..errors import ConfigError, MigrationBlocked
 from ..migrations.dialect import UnsupportedDialect, dialect_from_driver
-from ..migrations.model import PendingMigration, Report
+from ..migrations.live_schema import LiveSchema
 from ..migrations.policy import MigrationPolicy
-from ..migrations.schema import LiveSchema
+from ..migrations.report import PendingMigration, Report
 
 
 @dataclass(frozen=True)

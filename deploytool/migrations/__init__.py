@@ -8,11 +8,11 @@ allow annotations, and renders the report. Everything here is pure except offlin
 
 from .check import check
 from .dialect import dialect_from_driver
-from .model import Finding, PendingMigration, Report
+from .live_schema import LiveSchema
 from .policy import MigrationPolicy
 from .pretend import PendingStatement, class_to_file, migrations_from_pretend, parse_pretend
+from .report import Finding, PendingMigration, Report
 from .rules import RULES
-from .schema import LiveSchema
 
 __all__ = [
     "check",

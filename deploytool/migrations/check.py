@@ -13,13 +13,13 @@ from collections.abc import Sequence
 
 from . import ops
 from .annotations import Allow, find_allows
-from .model import Finding, PendingMigration, Report
+from .live_schema import LiveSchema
 from .ops import key
 from .phpfacts import SourceFacts, read_facts
 from .policy import MigrationPolicy
+from .report import Finding, PendingMigration, Report
 from .rules import RULES, Rule, Scope, rules_for
 from .rules.meta import BAD_ANNOTATION
-from .schema import LiveSchema
 from .sqlscan import pieces
 from .statements import read_statement
 

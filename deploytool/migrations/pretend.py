@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .model import PendingMigration
+from .report import PendingMigration
 
 FAILED_DUMP = "failed to dump queries"
 UNATTRIBUTED = "(pretend error)"

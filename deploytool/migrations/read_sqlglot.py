@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from . import ops
 from .coltypes import from_datatype
-from .commands import command_ops
+from .read_tokens import command_ops
 from .copies import mysql_alter_copy, mysql_text_copy, sqlglot_drop_default
 from .keys import sqlglot_columns, sqlglot_pinned
 from .readable import raw_index, readable
@@ -22,7 +22,7 @@ _READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
 
 
 class _QuietFallback(logging.Filter):
-    """sqlglot warns when it falls back to Command; the gate handles those itself (commands.py)."""
+    """sqlglot warns when it falls back to Command; the gate reads those itself (read_tokens.py)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "Falling back to parsing as a 'Command'" not in record.getMessage()

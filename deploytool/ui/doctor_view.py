@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..doctor.model import FAIL, PASS, WARN, Report
+from ..doctor.report import FAIL, PASS, WARN, Report
 
 LABEL = {PASS: "PASS", WARN: "WARN", FAIL: "FAIL"}
 STYLE = {PASS: "green", WARN: "yellow", FAIL: "bold red"}

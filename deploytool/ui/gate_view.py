@@ -14,7 +14,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ..migrations.model import Report
+from ..migrations.report import Report
 
 _STYLE = {"BLOCK": "bold red", "WARN": "yellow", "ALLOWED": "green"}
 

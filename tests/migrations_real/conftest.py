@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from deploytool.migrations.schema import COLUMNS_QUERY, LiveSchema
+from deploytool.migrations.live_schema import COLUMNS_QUERY, LiveSchema
 
 from . import servers
 

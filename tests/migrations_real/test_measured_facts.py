@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import PendingMigration
 
 MARIADB_TABLE = (
     "create table t (id int primary key, a varchar(50), b varchar(100), c varchar(50) character "

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from deploytool.doctor.files import check_files
-from deploytool.doctor.model import FAIL, WARN
+from deploytool.doctor.report import FAIL, WARN
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "doctor"
 GOOD = sorted(p for p in (FIX / "good").iterdir() if not p.name.endswith(".sh"))

@@ -11,7 +11,7 @@ import pytest
 
 from deploytool.doctor.checks import diagnose
 from deploytool.doctor.facts import Current, HostFacts
-from deploytool.doctor.model import FAIL, PASS, WARN
+from deploytool.doctor.report import FAIL, PASS, WARN
 from deploytool.probes.census import Census, Worker
 from deploytool.probes.laravel_config import parse_config
 from deploytool.probes.php_runtime import PhpRuntime

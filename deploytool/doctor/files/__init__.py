@@ -16,7 +16,7 @@ import yaml
 from ...probes.supervisor_conf import parse_supervisor
 from ...probes.systemd_unit import parse_units
 from ...probes.worker_command import parse_worker_command
-from ..model import Finding, Report, failed, warned
+from ..report import Finding, Report, failed, warned
 from ..supervisor import program_rules
 from ..systemd import unit_rules
 from .compose import check_compose, is_compose

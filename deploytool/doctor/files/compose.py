@@ -12,7 +12,7 @@ from pathlib import Path
 from ...config.durations import parse_duration
 from ...probes.supervisor_conf import signal_name
 from ...probes.worker_command import SHELLS, parse_worker_command, split
-from ..model import Finding, failed, passed, warned
+from ..report import Finding, failed, passed, warned
 from ..worker import GRACEFUL, grace_rule, suggested, worker_rules
 from .yamlmarks import line_of
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ...probes.supervisor_conf import signal_name
 from ...probes.worker_command import SHELLS, parse_worker_command, split
-from ..model import Finding, failed, passed, warned
+from ..report import Finding, failed, passed, warned
 from ..worker import GRACEFUL, worker_rules
 
 INITS = ("tini", "dumb-init", "catatonit", "s6-svscan", "init", "supervisord", "runsvdir")

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from ...probes.worker_command import SHELLS, parse_worker_command, split
-from ..model import Finding, failed, passed, warned
+from ..report import Finding, failed, passed, warned
 from ..worker import grace_rule, suggested, worker_rules
 from .yamlmarks import line_of
 

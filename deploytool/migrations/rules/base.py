@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..live_schema import ColumnInfo, LiveSchema
 from ..ops import Op, key
-from ..schema import ColumnInfo, LiveSchema
 
 ALL = frozenset({"mysql", "pgsql", "sqlite"})
 MYSQL_PG = frozenset({"mysql", "pgsql"})

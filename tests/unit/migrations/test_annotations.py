@@ -4,8 +4,8 @@ literals."""
 from __future__ import annotations
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import PendingMigration
 
 DROP = ('alter table "users" drop column "legacy"',)
 

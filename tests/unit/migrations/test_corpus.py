@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
+from deploytool.migrations.live_schema import ColumnInfo, LiveSchema
 from deploytool.migrations.policy import MigrationPolicy
-from deploytool.migrations.schema import ColumnInfo, LiveSchema
+from deploytool.migrations.report import PendingMigration
 from deploytool.migrations.sqlfiles import split_statements
 
 from .corpus import CASES, Case

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import PendingMigration
 
 SQL = (
     'alter table "users" drop column "legacy"',

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
 from deploytool.migrations.pretend import parse_pretend
+from deploytool.migrations.report import PendingMigration
 from deploytool.migrations.sqlfiles import split_statements
 
 # SQL-shaped noise: keywords and the characters that open and close literals and comments.

@@ -12,8 +12,8 @@ from deploytool.cli import main
 from deploytool.errors import ExitCode
 from deploytool.migrations.check import check
 from deploytool.migrations.dialect import UnsupportedDialect, dialect_from_driver
-from deploytool.migrations.model import CATEGORIES, PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import CATEGORIES, PendingMigration
 from deploytool.migrations.rules import RULES
 from deploytool.ui.env import Env
 from deploytool.ui.gate_view import report_table
