@@ -12,8 +12,7 @@ from deploytool.config import load_inventory
 from deploytool.errors import ConfigError
 from deploytool.probes import raw_migrations as raw
 from deploytool.shell import render
-
-from .test_config import GOOD, write
+from tests.unit.config.test_inventory import GOOD, write
 
 S = "\x1f"
 

@@ -12,7 +12,7 @@ from deploytool.config import load_inventory
 from deploytool.config.durations import parse_duration
 from deploytool.doctor.files import check_files
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "ci.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "ci.md"
 
 
 def blocks(lang: str) -> list[str]:

@@ -19,7 +19,7 @@ from deploytool.probes.supervisor_conf import parse_status, parse_supervisor
 from deploytool.probes.systemd_unit import parse_units
 from deploytool.ui import doctor_view as render
 
-SNAPSHOTS = Path(__file__).resolve().parent.parent / "fixtures" / "doctor" / "snapshots"
+SNAPSHOTS = Path(__file__).resolve().parents[2] / "fixtures" / "doctor" / "snapshots"
 CONF = "/etc/supervisor/conf.d/worker.conf"
 COMMAND = (
     "php /var/www/app/current/artisan queue:work redis --timeout=30 --max-time=3600 --memory=256"

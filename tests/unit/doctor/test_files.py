@@ -10,7 +10,7 @@ import pytest
 from deploytool.doctor.files import check_files
 from deploytool.doctor.report import FAIL, WARN
 
-FIX = Path(__file__).resolve().parent.parent / "fixtures" / "doctor"
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "doctor"
 GOOD = sorted(p for p in (FIX / "good").iterdir() if not p.name.endswith(".sh"))
 
 
