@@ -72,6 +72,23 @@ def cleanup_preview(rel: Releases, keep: int, worker_pids: set[int]) -> dict:
     return {"keep": keep, "delete": list(doomed), "kept_in_use": spared}
 
 
+def workers_doc(census) -> list[dict]:
+    """The workers running now; `current` by the drain's own definition of old (drain/decide.py),
+    judged against this host's `current` release."""
+    old, new = verdict(census)
+    return [
+        {
+            "pid": w.pid,
+            "release": w.release,
+            "current": w in new,
+            "state": w.state,
+            "age": round(w.age, 1),
+        }
+        for w in census.workers
+        if w in old or w in new
+    ]
+
+
 def host_plan(ctx, host, fetch: bool) -> dict:
     app, mirror = ctx.app, ctx.path(".deploytool", "repo.git")
     out = {"host": host.name, "migrate": host.migrate, "error": ""}
@@ -110,18 +127,7 @@ def host_plan(ctx, host, fetch: bool) -> dict:
         else None
     )
     out["target"] = {"commit": target.commit, "source": target.source, "error": target.error}
-    old, new = verdict(census)  # the drain's own definition, against this host's `current`
-    out["workers"] = [
-        {
-            "pid": w.pid,
-            "release": w.release,
-            "current": w in new,
-            "state": w.state,
-            "age": round(w.age, 1),
-        }
-        for w in census.workers
-        if w in old or w in new
-    ]
+    out["workers"] = workers_doc(census)
     out["cleanup"] = cleanup_preview(rel, ctx.keep_releases, {w.pid for w in census.workers})
     return out
 
