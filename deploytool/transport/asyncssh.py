@@ -27,6 +27,7 @@ from ..config.model import Host, SSHSettings
 from ..errors import UnreachableError
 from ..shell import Command, render, with_marker
 from . import common
+from .asyncssh_sessions import Collect, Lines, Stream
 from .base import Result
 
 T = TypeVar("T")
@@ -42,81 +43,6 @@ CIPHERS = [
     "aes192-ctr",
     "aes256-ctr",
 ]
-
-
-class _Collect(asyncssh.SSHClientSession):
-    """Collects one command's output and its exit status; resolves `done` when the channel closes.
-    With on_output (--verbose), whole lines are also handed over as they arrive."""
-
-    def __init__(self, done: asyncio.Future, on_output: Callable[[str, str], None] | None = None):
-        self.out: list[bytes] = []
-        self.err: list[bytes] = []
-        self.done = done
-        self.on_output = on_output
-        self.partial = {"stdout": b"", "stderr": b""}
-
-    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        stream = "stderr" if datatype == asyncssh.EXTENDED_DATA_STDERR else "stdout"
-        (self.err if stream == "stderr" else self.out).append(data)
-        if self.on_output is not None:
-            *lines, self.partial[stream] = (self.partial[stream] + data).split(b"\n")
-            for line in lines:
-                self.on_output(stream, line.decode("utf-8", "replace").rstrip("\r"))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.on_output is not None:
-            for stream, rest in self.partial.items():
-                if rest:
-                    self.on_output(stream, rest.decode("utf-8", "replace"))
-        if not self.done.done():
-            if exc is None:
-                self.done.set_result(None)
-            else:
-                self.done.set_exception(exc)
-
-
-class _Lines(asyncssh.SSHClientSession):
-    """A long-lived command's stdout, handed over line by line (on the transport's loop thread)."""
-
-    def __init__(
-        self, on_line: Callable[[str], None], on_close: Callable[[Exception | None], None]
-    ):
-        self.buf = b""
-        self.on_line, self.on_close = on_line, on_close
-
-    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        if datatype == asyncssh.EXTENDED_DATA_STDERR:
-            return
-        *lines, self.buf = (self.buf + data).split(b"\n")
-        for line in lines:
-            self.on_line(line.decode("utf-8", "replace"))
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.on_close(exc)
-
-
-class Stream:
-    """The channel of a long-lived remote command: send() writes to its stdin, close() ends it
-    (the remote side sees EOF and, if it still writes, SIGPIPE)."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, chan: asyncssh.SSHClientChannel):
-        self._loop, self._chan = loop, chan
-
-    def _do(self, fn: Callable[[], None]) -> None:
-        def safe() -> None:
-            try:
-                fn()
-            except (asyncssh.Error, OSError, BrokenPipeError):
-                pass  # the channel is gone; on_close already said so
-
-        if not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(safe)
-
-    def send(self, text: str) -> None:
-        self._do(lambda: self._chan.write(text.encode()))
-
-    def close(self) -> None:
-        self._do(self._chan.close)
 
 
 class AsyncSSHTransport:
@@ -240,7 +166,7 @@ class AsyncSSHTransport:
         try:
             chan, session = await asyncio.wait_for(
                 conn.create_session(
-                    lambda: _Collect(done, on_output), self.text(command, marked), encoding=None
+                    lambda: Collect(done, on_output), self.text(command, marked), encoding=None
                 ),
                 min(timeout, 30),
             )
@@ -298,7 +224,7 @@ class AsyncSSHTransport:
         async def start() -> Stream:
             conn = await self.connection(host)
             chan, _ = await conn.create_session(
-                lambda: _Lines(on_line, on_close), self.text(command), encoding=None
+                lambda: Lines(on_line, on_close), self.text(command), encoding=None
             )
             return Stream(asyncio.get_running_loop(), chan)
 

@@ -15,7 +15,9 @@ from deploytool.config.model import SSHSettings
 from deploytool.errors import ConfigError
 from deploytool.shell import cmd, render
 from deploytool.transport import open_transport
-from deploytool.transport.asyncssh import CIPHERS, AsyncSSHTransport, _Collect, _Lines
+from deploytool.transport.asyncssh import CIPHERS, AsyncSSHTransport
+from deploytool.transport.asyncssh_sessions import Collect as _Collect
+from deploytool.transport.asyncssh_sessions import Lines as _Lines
 from deploytool.transport.fabric import FabricTransport
 
 INVENTORY = """\
