@@ -261,7 +261,8 @@ def parse_supervisor(files: Mapping[str, str], main: str) -> SupervisorConfig:
             programs[name] = Program(
                 name, path, lines.get(section, 0), settings, key_lines.get(section, {})
             )
-    return SupervisorConfig(main, tuple(files), tuple(programs.values()), groups, tuple(problems))
+    read = (main, *sorted(f for f in files if f != main)) if main in files else tuple(sorted(files))
+    return SupervisorConfig(main, read, tuple(programs.values()), groups, tuple(problems))
 
 
 # -- supervisorctl status -------------------------------------------------------------------------
