@@ -13,9 +13,9 @@ from sqlglot import exp
 
 from . import ops
 from .coltypes import from_datatype
-from .read_tokens import command_ops
 from .copies import mysql_alter_copy, mysql_text_copy, sqlglot_drop_default
 from .keys import sqlglot_columns, sqlglot_pinned
+from .read_tokens import command_ops
 from .readable import raw_index, readable
 
 _READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}

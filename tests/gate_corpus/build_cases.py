@@ -17,9 +17,9 @@ import hashlib
 import json
 from pathlib import Path
 
+from deploytool.migrations.live_schema import LiveSchema
 from deploytool.migrations.phpfacts import SourceFacts, read_facts
 from deploytool.migrations.pretend import parse_pretend
-from deploytool.migrations.schema import LiveSchema
 
 from .label import label
 

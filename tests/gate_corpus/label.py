@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import re
 
+from deploytool.migrations.live_schema import LiveSchema
 from deploytool.migrations.phpfacts import SourceFacts
-from deploytool.migrations.schema import LiveSchema
 
 from .label_alter import AlterLabels
 

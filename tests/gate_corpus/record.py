@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from deploytool.migrations.schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_QUERY
+from deploytool.migrations.live_schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_QUERY
 from tests.migrations_real import laravel_app, servers
 from tests.migrations_real.conftest import Database
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration, Report
 from deploytool.migrations.phpfacts import SourceFacts
 from deploytool.migrations.policy import MigrationPolicy
 from deploytool.migrations.pretend import migrations_from_pretend
+from deploytool.migrations.report import PendingMigration, Report
 
 from .build_cases import schema_of
 

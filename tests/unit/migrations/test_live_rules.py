@@ -11,10 +11,10 @@ from __future__ import annotations
 import pytest
 
 from deploytool.migrations.check import check
-from deploytool.migrations.model import PendingMigration
+from deploytool.migrations.live_schema import LiveSchema
 from deploytool.migrations.phpfacts import SourceFacts, read_facts
 from deploytool.migrations.policy import MigrationPolicy
-from deploytool.migrations.schema import LiveSchema
+from deploytool.migrations.report import PendingMigration
 
 USERS = [("users", "id", "bigint(20) unsigned", "NO"), ("users", "email", "varchar(255)", "NO")]
 CONFIGS = [("configs", "id", "int", "NO"), ("configs", "key", "varchar(50)", "NO")]
