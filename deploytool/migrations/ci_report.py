@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 
 from .locate import line_of
-from .model import Finding, PendingMigration, Report
+from .report import Finding, PendingMigration, Report
 
 
 def _located(report: Report, migrations: Sequence[PendingMigration]):

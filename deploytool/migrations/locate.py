@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .model import Finding, PendingMigration
+from .report import Finding, PendingMigration
 
 _IDENT = re.compile(r'[`"]([^`"]+)[`"]')
 _UP = re.compile(r"\bfunction\s+up\s*\(")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from .schema import ColumnInfo, LiveSchema
+from .live_schema import ColumnInfo, LiveSchema
 from .sqlfiles import split_statements
 
 # pg_dump's data sections (`COPY … FROM stdin;` … `\.`) are not SQL the parser reads.

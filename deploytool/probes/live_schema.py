@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from ..migrations.schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_QUERY, LiveSchema
+from ..migrations.live_schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_QUERY, LiveSchema
 from ..shell import Cmd, script
 from .raw_migrations import Client
 

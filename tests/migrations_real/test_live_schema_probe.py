@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from deploytool.migrations.schema import UNIQUE_QUERY
+from deploytool.migrations.live_schema import UNIQUE_QUERY
 from deploytool.probes import live_schema, raw_migrations
 
 from . import laravel_app

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from deploytool.migrations.coltypes import read_type
-from deploytool.migrations.schema import UNIQUE_QUERY, LiveSchema
+from deploytool.migrations.live_schema import UNIQUE_QUERY, LiveSchema
 from deploytool.migrations.schema_file import load_schema_file
 
 from . import laravel_app, servers

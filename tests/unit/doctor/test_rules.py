@@ -3,7 +3,6 @@ caught with a fix, a correct host passes, and the plain and JSON reports match t
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from deploytool.probes.laravel_config import parse_config
 from deploytool.probes.php_runtime import PhpRuntime
 from deploytool.probes.supervisor_conf import parse_status, parse_supervisor
 from deploytool.probes.systemd_unit import parse_units
-from deploytool.ui import doctor_view as render
 
 SNAPSHOTS = Path(__file__).resolve().parents[2] / "fixtures" / "doctor" / "snapshots"
 CONF = "/etc/supervisor/conf.d/worker.conf"
@@ -282,39 +280,3 @@ def test_no_worker_on_a_worker_host_is_a_warning():
         facts(supervisor=parse_supervisor({CONF: "[program:web]\ncommand=php-fpm\n"}, CONF))
     )
     assert statuses(report)["worker.present"] == WARN
-
-
-# -- snapshots: what people and scripts read -------------------------------------------------------
-def snapshot(name: str, text: str) -> None:
-    from tests.ui.snapshot import snapshot as compare
-
-    compare(name, text, SNAPSHOTS)
-
-
-def sample_report():
-    return run(
-        facts("h1", program={"stopwaitsecs": None, "autorestart": None}),
-        facts("h2", app=APP.replace("3d8e2923e513", "ffff0000aaaa")),
-    )
-
-
-def test_plain_report_snapshot():
-    snapshot("stage.txt", "\n".join(render.plain_lines(sample_report())) + "\n")
-
-
-def test_json_report_snapshot():
-    text = render.json_text(sample_report()) + "\n"
-    snapshot("stage.json", text)
-    doc = json.loads(text)
-    assert doc["ok"] is False and doc["counts"] == {"pass": 24, "warn": 0, "fail": 3}
-    assert {f["host"] for f in doc["findings"]} == {"h1", "h2", ""}
-
-
-def test_rich_report_renders_every_finding():
-    from rich.console import Console
-
-    console = Console(record=True, width=120, force_terminal=False)
-    console.print(render.tables(sample_report()))
-    text = console.export_text()
-    assert "[program:worker]" in text and "FAIL" in text and "fix: set autorestart=true" in text
-    assert "doctor stage lab: FAILED: 3 failed" in text

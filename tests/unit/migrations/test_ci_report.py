@@ -6,8 +6,8 @@ import json
 
 from deploytool.migrations.check import check
 from deploytool.migrations.ci_report import github_annotations, gitlab_code_quality
-from deploytool.migrations.model import PendingMigration
 from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import PendingMigration
 
 SRC = """<?php
 use Illuminate\\Database\\Migrations\\Migration;
