@@ -19,6 +19,7 @@ from ..drain.census import census_of
 from ..drain.decide import verdict
 from ..errors import ConfigError, DeployError, ExitCode
 from ..gate.gather import from_mirror
+from ..mirror import MIRROR_FETCH
 from ..probes.git_ref import parse_ref, ref_command
 from ..probes.releases import (
     ReleaseInfo,
@@ -28,7 +29,6 @@ from ..probes.releases import (
     select_for_deletion,
 )
 from ..shell import script
-from ..steps.pull import MIRROR_FETCH
 from ..ui.document import Document
 from . import common
 

@@ -12,14 +12,9 @@ from collections.abc import Mapping
 
 from ..errors import DeployError
 from ..events import ReleaseResolved
+from ..mirror import MIRROR_FETCH
 from ..release_id import unique_release_id
 from ..shell import script
-
-# The mirror ($1) follows the origin exactly: forced, pruned, branches and tags (plan --fetch too).
-MIRROR_FETCH = (
-    'git --git-dir="$1" fetch --quiet --prune --force origin '
-    "'+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'"
-)
 
 # $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
 FETCH = (
