@@ -146,11 +146,14 @@ class Webhook:
         self.pending = []
 
 
-def subscribe(bus, inventory, deployer: str = "") -> Webhook | None:
-    """Subscribe the inventory's webhook, if it has one."""
+def subscribe(
+    bus, inventory, deployer: str = "", warn: Callable[[str], None] | None = None
+) -> Webhook | None:
+    """Subscribe the inventory's webhook, if it has one. `warn` is where a failed delivery is
+    said (the command's stderr: not an event, since it is said from inside a bus callback)."""
     n = inventory.application.notify
     if n is None:
         return None
-    hook = Webhook(str(n.webhook), n.on, deployer)
+    hook = Webhook(str(n.webhook), n.on, deployer, warn=warn)
     bus.subscribe(hook)
     return hook

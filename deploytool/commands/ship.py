@@ -82,7 +82,7 @@ def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
         if command == "rollback" and not pb.rollback:
             raise ConfigError([f"{pb.path}: rollback: the playbook has no `rollback:` step list"])
         specs, failure = (pb.rollback, ()) if command == "rollback" else (pb.steps, pb.on_failure)
-        hook = notify.subscribe(bus, inv, ctx.deployer)
+        hook = notify.subscribe(bus, inv, ctx.deployer, lambda m: env.error(f"warning: {m}"))
         try:
             return run_session(ctx, command, specs, REGISTRY, failure, wait)
         finally:
