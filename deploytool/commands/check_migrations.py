@@ -10,6 +10,7 @@ is not allowed; an unreadable file is a config error (3).
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from .. import gate
 from ..errors import ExitCode, UsageError
@@ -26,6 +27,32 @@ def add(sub) -> None:
     p.add_argument("stage", nargs="?")
     p.add_argument("--ref")
     p.add_argument("--sql", help="check this file of SQL statements offline")
+    p.add_argument(
+        "--app",
+        metavar="PATH",
+        help="CI mode: check this Laravel app's pending migrations against its database "
+        "(migrated to the running release), with the app's own migrate --pretend",
+    )
+    p.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="with --app: the database to pretend against (sets DATABASE_URL and DB_CONNECTION)",
+    )
+    p.add_argument(
+        "--schema",
+        metavar="FILE",
+        help="judge against this schema dump (schema:dump, mysqldump --no-data, pg_dump -s)",
+    )
+    p.add_argument(
+        "--github-annotations",
+        action="store_true",
+        help="also print each finding as a GitHub Actions annotation at its file:line",
+    )
+    p.add_argument(
+        "--gitlab-report",
+        metavar="FILE",
+        help="also write a GitLab Code Quality report (the codequality artifact) to FILE",
+    )
     p.add_argument("--dialect", choices=("mysql", "pgsql", "sqlite"), default="mysql")
     p.add_argument(
         "--policy",
@@ -37,12 +64,24 @@ def add(sub) -> None:
 
 
 def run(args, env) -> Document:
-    if args.sql:
+    if args.sql or args.app:
+        from ..gate import local
         from ..gate.offline import read_sql
         from ..migrations.policy import MigrationPolicy
 
-        pending = read_sql(args.sql, args.dialect)
-        return answer(gate.evaluate(pending, MigrationPolicy(args.policy or "block")), "")
+        if args.app:
+            pending = local.from_app(Path(args.app), args.database_url)
+        else:
+            pending = read_sql(args.sql, args.dialect)
+        if args.schema:
+            pending = local.with_schema(pending, Path(args.schema))
+        report = gate.evaluate(pending, MigrationPolicy(args.policy or "block"))
+        heading = (
+            f"{len(pending.migrations)} pending migration(s) in {args.app} ({pending.dialect})"
+            if args.app
+            else ""
+        )
+        return answer(report, heading, pending, args)
     if not args.stage:
         raise UsageError("check-migrations needs a stage, or --sql FILE for an offline check")
     return against_stage(args)
@@ -77,6 +116,17 @@ def against_stage(args) -> Document:
     return answer(report, heading)
 
 
-def answer(report, heading: str) -> Document:
+def answer(report, heading: str, pending=None, args=None) -> Document:
     code = ExitCode.MIGRATION_BLOCKED if report.blocked else ExitCode.OK
-    return Document("gate", GateResult(report, heading), int(code))
+    annotations = ""
+    if pending is not None and args is not None:
+        from ..migrations.ci_report import github_annotations, gitlab_code_quality
+
+        if args.github_annotations:
+            annotations = github_annotations(report, pending.migrations)
+        if args.gitlab_report:
+            try:
+                Path(args.gitlab_report).write_text(gitlab_code_quality(report, pending.migrations))
+            except OSError as exc:
+                raise UsageError(f"--gitlab-report {args.gitlab_report}: {exc.strerror}") from None
+    return Document("gate", GateResult(report, heading, annotations), int(code))

@@ -3,7 +3,9 @@
 `from_release` reads a built release (the ship's step, `check-migrations STAGE`): its files and
 live schema from the one Laravel probe, its SQL from that release's own `migrate --pretend`; apps
 that are not Laravel set `migrations.sql_dir` and get their pending `.sql` files instead, read
-with the host's own database client. `from_mirror` reads a commit from the host's cached mirror
+with the host's own database client. With something pending, the live schema's unique keys and row
+estimates are read too (probes/live_schema), through the app's connection or the client.
+`from_mirror` reads a commit from the host's cached mirror
 without building anything (`plan`). Remote I/O only: the judging is verdict.evaluate().
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 from ..migrations.live_schema import COLUMNS_QUERY, LiveSchema
 from ..migrations.report import PendingMigration
 from ..probes import laravel_migrations as laravel
+from ..probes import live_schema
 from ..probes import raw_migrations as raw
 from .verdict import Pending, dialect_for
 
@@ -46,7 +49,26 @@ def from_release(ctx, host, release_dir: str, step: str = "check-migrations") ->
         check=False,
     )
     migrations = migrations_from_pretend(out.stdout + out.stderr, list(found.files), found.sources)
-    return Pending(dialect, tuple(migrations), _schema(found), host.name)
+    return Pending(
+        dialect, tuple(migrations), _full_schema(ctx, host, release_dir, step, found), host.name
+    )
+
+
+def _full_schema(ctx, host, release_dir: str, step: str, found) -> LiveSchema | None:
+    """Unique keys and row estimates too (probes/live_schema), read only when something is
+    pending; the Laravel probe's columns stand in if that read fails."""
+    app = ctx.app
+    r = ctx.run(
+        host,
+        live_schema.php_command(app.php, release_dir, app.env),
+        step,
+        what="reading the live schema",
+        check=False,
+    )
+    _driver, schema, _error = (
+        live_schema.parse(r.stdout) if r.exit_code == 0 else (None, None, None)
+    )
+    return schema or _schema(found)
 
 
 def from_mirror(ctx, host, commit: str, step: str = "plan") -> Pending | str:
@@ -90,7 +112,17 @@ def _from_sql_dir(ctx, host, release_dir: str, step: str) -> Pending:
         PendingMigration(name, f"{m.sql_dir}/{name}", tuple(split_statements(text, dialect)), text)
         for name, text in found.pending()
     )
-    return Pending(dialect, pending, None, host.name)
+    schema = None
+    if pending:
+        r = ctx.run(
+            host,
+            live_schema.client_command(client, release_dir, ctx.app.env),
+            step,
+            what="reading the live schema",
+            check=False,
+        )
+        schema = live_schema.parse(r.stdout)[1] if r.exit_code == 0 else None
+    return Pending(dialect, pending, schema, host.name)
 
 
 def raise_unknown(host, step: str, why: str):

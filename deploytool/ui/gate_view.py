@@ -54,15 +54,20 @@ class GateResult:
 
     report: Report
     heading: str = ""
+    annotations: str = ""  # GitHub Actions workflow commands, printed after the report
 
     def to_dict(self) -> dict:
         return self.report.to_dict()
 
 
 def plain(result: GateResult) -> list[str]:
-    return ([result.heading] if result.heading else []) + result.report.lines()
+    head = [result.heading] if result.heading else []
+    return head + result.report.lines() + result.annotations.splitlines()
 
 
 def rich(result: GateResult):
-    table = report_table(result.report)
-    return Group(Text(result.heading), table) if result.heading else table
+    parts = [Text(result.heading)] if result.heading else []
+    parts.append(report_table(result.report))
+    if result.annotations:  # GitHub reads them from the log as they are: no markup
+        parts.append(Text(result.annotations.rstrip("\n")))
+    return Group(*parts)

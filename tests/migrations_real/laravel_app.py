@@ -30,6 +30,13 @@ $kernel->terminate($input, $status);
 exit($status);
 """
 
+VENDOR_AUTOLOAD = (
+    "<?php\nif (getenv('DT_WITH_DBAL') !== '1') "
+    "{ set_include_path(dirname(__DIR__).'/php-without-dbal'); }\n"
+    f"require '{AUTOLOAD}';\n"
+    f"if (getenv('DT_WITH_DBAL') === '1') {{ require '{DBAL_AUTOLOAD}'; }}\n"
+)
+
 BOOTSTRAP = """<?php
 $app = new Illuminate\\Foundation\\Application(dirname(__DIR__));
 $app->singleton(
@@ -64,11 +71,13 @@ return [
     'migrations' => 'migrations',
     'connections' => [
         'mysql' => ['driver' => 'mysql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'),
-            'database' => env('DB_DATABASE'), 'username' => 'root', 'password' => '',
+            'url' => env('DATABASE_URL'), 'database' => env('DB_DATABASE'), 'username' => 'root',
+            'password' => '',
             'charset' => 'utf8mb4', 'collation' => 'utf8mb4_unicode_ci',
             'prefix' => '', 'strict' => true, 'engine' => null],
         'pgsql' => ['driver' => 'pgsql', 'host' => '127.0.0.1', 'port' => env('DB_PORT'),
-            'database' => env('DB_DATABASE'), 'username' => 'postgres', 'password' => '',
+            'url' => env('DATABASE_URL'), 'database' => env('DB_DATABASE'),
+            'username' => 'postgres', 'password' => '',
             'charset' => 'utf8', 'prefix' => '', 'schema' => 'public',
             'sslmode' => 'disable'],
         'sqlite' => ['driver' => 'sqlite', 'database' => env('DB_DATABASE'), 'prefix' => '',
@@ -95,6 +104,10 @@ def write_app(root: Path) -> Path:
     ):
         (root / sub).mkdir(parents=True, exist_ok=True)
     (root / "artisan").write_text(ARTISAN)
+    # What composer would have made: the framework's autoloader (PHP that boots the app itself,
+    # like deploytool's probes, requires vendor/autoload.php), with the same DBAL switch.
+    (root / "vendor").mkdir(exist_ok=True)
+    (root / "vendor/autoload.php").write_text(VENDOR_AUTOLOAD)
     (root / "bootstrap/app.php").write_text(BOOTSTRAP)
     (root / "config/app.php").write_text(CONFIG_APP)
     (root / "config/database.php").write_text(CONFIG_DATABASE)
