@@ -57,11 +57,6 @@ def _check(schema, dialect: str) -> None:
 def _app(tmp_path, connection, port, database):
     root = tmp_path / "app"
     (laravel_app.write_app(root) / "2024_01_01_000000_create_accounts.php").write_text(TABLES)
-    (root / "vendor").mkdir()
-    (root / "vendor/autoload.php").write_text(
-        "<?php set_include_path(__DIR__.'/../php-without-dbal');\n"
-        f"require '{laravel_app.AUTOLOAD}';\n"
-    )
     done = laravel_app.artisan(root, connection, port, database, "migrate", "--force")
     assert done.returncode == 0, done.stdout + done.stderr
     return root, {"DB_CONNECTION": connection, "DB_PORT": str(port), "DB_DATABASE": database}

@@ -46,10 +46,19 @@ def test_the_inventory_loads(tmp_path, monkeypatch):
 
 
 def test_the_ci_recipes_queue_never_cancel_and_outlast_the_drain():
-    inventory, gitlab, github = (yaml.safe_load(b) for b in blocks("yaml"))
+    inventory, gitlab, github, *_gate = (yaml.safe_load(b) for b in blocks("yaml"))
     deadline = parse_duration(inventory["application"]["drain"]["deadline"])
     ship = gitlab["ship"]
     assert ship["resource_group"] == "production" and ship["interruptible"] is False
     assert parse_duration(ship["timeout"]) > deadline + 300
     assert github["concurrency"]["cancel-in-progress"] is False
     assert github["jobs"]["ship"]["timeout-minutes"] * 60 > deadline + 300
+
+
+def test_the_migration_gate_recipes_run_ci_mode_and_publish_its_reports():
+    *_ship, github, gitlab = (yaml.safe_load(b) for b in blocks("yaml"))
+    steps = [s.get("run", "") for s in github["jobs"]["gate"]["steps"]]
+    assert any("check-migrations --app ." in s and "--github-annotations" in s for s in steps)
+    job = gitlab["migrations"]
+    assert any("--gitlab-report gl-code-quality.json" in s for s in job["script"])
+    assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
