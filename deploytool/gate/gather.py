@@ -58,17 +58,13 @@ def _full_schema(ctx, host, release_dir: str, step: str, found) -> LiveSchema | 
     """Unique keys and row estimates too (probes/live_schema), read only when something is
     pending; the Laravel probe's columns stand in if that read fails."""
     app = ctx.app
-    r = ctx.run(
-        host,
-        live_schema.php_command(app.php, release_dir, app.env),
-        step,
-        what="reading the live schema",
-        check=False,
-    )
-    _driver, schema, _error = (
-        live_schema.parse(r.stdout) if r.exit_code == 0 else (None, None, None)
-    )
-    return schema or _schema(found)
+    command = live_schema.php_command(app.php, release_dir, app.env)
+    return _live(ctx, host, command, step) or _schema(found)
+
+
+def _live(ctx, host, command, step: str) -> LiveSchema | None:
+    r = ctx.run(host, command, step, what="reading the live schema", check=False)
+    return live_schema.parse(r.stdout)[1] if r.exit_code == 0 else None
 
 
 def from_mirror(ctx, host, commit: str, step: str = "plan") -> Pending | str:
@@ -112,16 +108,8 @@ def _from_sql_dir(ctx, host, release_dir: str, step: str) -> Pending:
         PendingMigration(name, f"{m.sql_dir}/{name}", tuple(split_statements(text, dialect)), text)
         for name, text in found.pending()
     )
-    schema = None
-    if pending:
-        r = ctx.run(
-            host,
-            live_schema.client_command(client, release_dir, ctx.app.env),
-            step,
-            what="reading the live schema",
-            check=False,
-        )
-        schema = live_schema.parse(r.stdout)[1] if r.exit_code == 0 else None
+    command = live_schema.client_command(client, release_dir, ctx.app.env)
+    schema = _live(ctx, host, command, step) if pending else None
     return Pending(dialect, pending, schema, host.name)
 
 
