@@ -29,7 +29,7 @@ def local_path() -> Path:
 
 
 def write(ctx, entry: dict, hosts=None) -> None:
-    line = redact(json.dumps(entry, sort_keys=True, default=str), ctx.inventory.secrets())
+    line = redact(json.dumps(entry, sort_keys=True, default=str), ctx.secrets)
     try:
         p = local_path()
         p.parent.mkdir(parents=True, exist_ok=True)

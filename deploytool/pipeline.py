@@ -24,6 +24,8 @@ from .fanout import Fanout
 from .redaction import redact
 from .shell import Command, render
 from .transport.base import Result, Transport
+from .transport.local import HOST as LOCAL_HOST
+from .transport.local import LocalTransport
 
 T = TypeVar("T")
 
@@ -120,6 +122,10 @@ class Context:
     deployer: str = ""
     verbose: bool = False
     target: str = ""  # rollback --to RELEASE
+    no_migrate: bool = False  # ship --no-migrate: check-migrations and migrate skip themselves
+    local: LocalTransport = field(  # `local: true` user steps: the machine running deploytool
+        default_factory=LocalTransport, repr=False, compare=False
+    )
     fanout: Fanout = field(
         default_factory=Fanout, repr=False, compare=False
     )  # each()'s thread pool
@@ -128,8 +134,15 @@ class Context:
         """Close the connections and the run's thread pool (every command's last act)."""
         try:
             self.transport.close()
+            self.local.close()
         finally:
             self.fanout.close()
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every value to redact: the inventory's secrets and the playbook's (user steps' env)."""
+        pb = self.playbook
+        return self.inventory.secrets() + (pb.secrets() if pb is not None else ())
 
     @property
     def worker_pattern(self) -> str:
@@ -173,17 +186,20 @@ class Context:
         check: bool = True,
         what: str = "",
         marked: bool = True,
+        via: Transport | None = None,
     ) -> Result:
+        """Run `command` on `host` (through `via` instead of the stage's transport: ctx.local),
+        with its deadline, the ship's marker, events, --verbose streaming and redaction."""
         if marked and self.cancel.tripped and not self.state.switched:
             # a cancelled ship starts nothing new before the switch (the stopper already ran)
             raise Interrupted(self.cancel.signum, step)
         kw = {}
         if self.verbose:
-            secrets = self.inventory.secrets()
+            secrets = self.secrets
             kw["on_output"] = lambda stream, line: self.bus.emit(
                 CommandOutput(host.name, step, stream, redact(line, secrets))
             )
-        r = self.transport.run(
+        r = (via or self.transport).run(
             host,
             command,
             timeout=timeout or self.app.command_timeout,
@@ -192,12 +208,10 @@ class Context:
             **kw,
         )
         self.bus.emit(
-            CommandRan(
-                host.name, step, render(command, self.inventory.secrets()), r.exit_code, r.duration
-            )
+            CommandRan(host.name, step, render(command, self.secrets), r.exit_code, r.duration)
         )
         if check and not r.ok:
-            tail = redact(r.tail(), self.inventory.secrets())
+            tail = redact(r.tail(), self.secrets)
             raise HostError(
                 host.name,
                 step,
@@ -207,10 +221,15 @@ class Context:
         return r
 
     def each(
-        self, step: str, fn: Callable[[Host], T], hosts: Sequence[Host] | None = None
+        self,
+        step: str,
+        fn: Callable[[Host], T],
+        hosts: Sequence[Host] | None = None,
+        detail: Callable[[T], str] | None = None,
     ) -> dict[str, T]:
         """Run fn on every host in parallel (a barrier); raise the first host's error after all
-        hosts finished, so no host is left mid-command when the step fails."""
+        hosts finished, so no host is left mid-command when the step fails. `detail` turns a
+        host's result into its HostStepFinished detail (a skip and why)."""
         hosts = tuple(hosts if hosts is not None else self.live_hosts)
         results: dict[str, T] = {}
         errors: list[BaseException] = []
@@ -219,7 +238,8 @@ class Context:
             t0 = time.monotonic()
             try:
                 results[h.name] = fn(h)
-                self.bus.emit(HostStepFinished(step, h.name, True, time.monotonic() - t0))
+                said = detail(results[h.name]) if detail is not None else ""
+                self.bus.emit(HostStepFinished(step, h.name, True, time.monotonic() - t0, said))
             except BaseException as e:  # collected and re-raised below
                 errors.append(e)
                 msg = e.message if isinstance(e, DeployError) else repr(e)
@@ -232,7 +252,20 @@ class Context:
         return results
 
 
-StepFn = Callable[[Context, Mapping[str, object]], str]
+StepFn = Callable[[Context, Mapping[str, object]], str]  # a user step's gets its StepSpec
+
+
+def call(ctx: Context, spec: StepSpec, registry: Mapping[str, StepFn]) -> str:
+    return registry[spec.verb](ctx, spec if spec.user is not None else spec.options)
+
+
+def hosts_of(ctx: Context, spec: StepSpec) -> tuple[str, ...]:
+    """The hosts a step runs on, as StepStarted names them."""
+    if spec.user is None:
+        return tuple(h.name for h in ctx.live_hosts)
+    if spec.user.local:
+        return (LOCAL_HOST.name,)
+    return tuple(h.name for h in spec.user.hosts_of(ctx.live_hosts))
 
 
 # Once every host is switched, these still run after a cancel: stopping between the switch and
@@ -256,10 +289,10 @@ def run_steps(
                 # a cancel that landed between steps cleans up like one inside a step
                 run_failure_list(ctx, on_failure, registry, spec.name)
                 raise
-        ctx.bus.emit(StepStarted(spec.name, tuple(h.name for h in ctx.live_hosts)))
+        ctx.bus.emit(StepStarted(spec.name, hosts_of(ctx, spec)))
         t0 = time.monotonic()
         try:
-            detail = registry[spec.name](ctx, spec.options)
+            detail = call(ctx, spec, registry)
         except BaseException as e:
             dt = time.monotonic() - t0
             ctx.state.step_durations.append((spec.name, dt))
@@ -283,6 +316,6 @@ def run_failure_list(
     ctx.state.failed_step = failed
     for spec in specs:
         try:
-            registry[spec.name](ctx, spec.options)
+            call(ctx, spec, registry)
         except DeployError as e:
             ctx.bus.emit(WarningEvent(f"on_failure: {spec.name}: {e.message}"))

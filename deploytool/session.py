@@ -65,6 +65,7 @@ def stop_remote(ctx: Context) -> None:
                 return
             if attempt:
                 time.sleep(0.5)
+            ctx.local.stop()  # `local: true` user steps: their process groups, here
 
             def one(h):
                 try:
@@ -90,7 +91,7 @@ def run_session(
     """Run `specs` as one locked, audited, cancellable session. Returns the exit code."""
     bus, stage = ctx.bus, ctx.stage
     ctx.state.token = uuid.uuid4().hex
-    ctx.transport.marker = ctx.state.token
+    ctx.transport.marker = ctx.local.marker = ctx.state.token
     escalations: list[dict] = []
     bus.subscribe(lambda e: escalations.append(e.to_dict()) if isinstance(e, Escalated) else None)
     t0 = time.monotonic()

@@ -52,7 +52,8 @@ def stage_of(inv: Inventory, name: str) -> Stage:
 def playbook_of(inv: Inventory) -> Playbook:
     from ..steps import REGISTRY
 
-    return load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY))
+    roles = frozenset(r for st in inv.stages.values() for h in st.hosts for r in h.roles)
+    return load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY), roles)
 
 
 @contextmanager
@@ -63,6 +64,7 @@ def open_stage(
     connections (and the run's thread pool) are closed when the block ends."""
     from ..pipeline import Context
     from ..transport import open_transport
+    from ..transport.local import LocalTransport
 
     stage = stage_of(inv, stage_name)
     ctx = Context(
@@ -72,6 +74,7 @@ def open_stage(
         transport=open_transport(stage.ssh),
         bus=bus or Bus(),
         ref=ref,
+        local=LocalTransport(inv.path.parent),
         **context,
     )
     try:

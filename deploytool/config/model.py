@@ -134,10 +134,17 @@ class Stage:
     host_drain: Mapping[str, DrainPolicy] = field(
         default_factory=dict
     )  # host name -> policy with its roles'
+    # `--limit`: the stage's hosts left out. Nothing touches them, except that the deploy lock
+    # lives on the migration host wherever it is (commands/common.py:open_stage).
+    outside: tuple[Host, ...] = ()
 
     @property
     def migration_host(self) -> Host:
-        return next(h for h in self.hosts if h.migrate)
+        return next(h for h in self.hosts + self.outside if h.migrate)
+
+    @property
+    def migration_host_selected(self) -> bool:
+        return any(h.migrate for h in self.hosts)
 
 
 @dataclass(frozen=True)
@@ -167,11 +174,45 @@ class Inventory:
 
 
 @dataclass(frozen=True)
+class UserStep:
+    """A command the playbook's author wrote (config/user_steps.py reads it, steps/user.py runs
+    it): `run:` an argv, or `artisan:` the arguments of `php artisan`. Arguments may hold the
+    placeholders of PLACEHOLDERS, checked when the playbook loads."""
+
+    argv: tuple[str, ...]
+    artisan: bool = False  # argv follows `<application.php> artisan`
+    roles: tuple[str, ...] = ()  # only hosts with one of these roles (empty: every host)
+    once: bool = False  # one host: the migration host if it qualifies, else the first that does
+    cwd: str = "release"  # release | current (on_failure steps: current)
+    timeout: float | None = None  # else application.command_timeout
+    env: Mapping[str, str] = field(default_factory=dict)  # added to application.env; secrets ok
+    local: bool = False  # on the machine running deploytool, from the inventory's directory
+    when_changed: tuple[str, ...] = ()  # run only where these paths differ from the previous
+    ignore_failure: bool = False  # a failing command warns; the ship goes on
+
+    def hosts_of(self, hosts: tuple[Host, ...]) -> tuple[Host, ...]:
+        chosen = tuple(h for h in hosts if not self.roles or set(h.roles) & set(self.roles))
+        if self.once and chosen:
+            return (next((h for h in chosen if h.migrate), chosen[0]),)
+        return chosen
+
+
+PLACEHOLDERS = ("release", "commit", "stage", "step", "host")
+
+
+@dataclass(frozen=True)
 class StepSpec:
-    """One entry of a playbook: a step name and its options."""
+    """One entry of a playbook: a built-in step's name and its options, or a user step (its
+    `name` is the one it was given or derived from its argv)."""
 
     name: str
     options: Mapping[str, object] = field(default_factory=dict)
+    user: UserStep | None = None
+
+    @property
+    def verb(self) -> str:
+        """The registry entry that runs this step (steps/__init__.py)."""
+        return "user" if self.user is not None else self.name
 
 
 @dataclass(frozen=True)
@@ -184,7 +225,19 @@ class Playbook:
     path: Path
     steps: tuple[StepSpec, ...]
     rollback: tuple[StepSpec, ...] = ()
+    extends: Path | None = None  # the playbook this one was built on (`extends:`)
     on_failure: tuple[StepSpec, ...] = ()  # after a failure (or a cancel) in `steps`
     worker_pattern: str | None = None  # the drain step's `pattern` (Horizon), else workers.pattern
     restart_scope: str = "once"  # restart-queue `scope`: once (a shared cache) | every host
     keep_releases: int | None = None  # cleanup `keep`, else application.keep_releases
+
+    def secrets(self) -> tuple[str, ...]:
+        """${env:NAME} values of the user steps' `env:` (redacted like the inventory's)."""
+        specs = self.steps + self.rollback + self.on_failure
+        return tuple(
+            str(v)
+            for s in specs
+            if s.user is not None
+            for v in s.user.env.values()
+            if isinstance(v, Secret)
+        )

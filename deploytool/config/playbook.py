@@ -1,9 +1,12 @@
 """Load a playbook: YAML in, a frozen Playbook out, every error located at file:line:col.
 
 A playbook names its steps in order (`steps:`), what runs when one of them fails before the
-switch (`on_failure:`, by default `[discard]`: the half-built release is removed) and the
-rollback's steps (`rollback:`). Built-in playbooks live in the top-level playbooks/ folder and
-ship inside the wheel as deploytool/playbooks.
+switch (`on_failure:`, always after `discard`, which removes the half-built release) and the
+rollback's steps (`rollback:`). Or it builds on another (`extends: laravel`, a built-in name, a
+name next to it or a path) and adds user steps `before:`/`after:` the steps it names. User steps
+(`run:`/`artisan:`, config/user_steps.py) may also be listed in `steps:` themselves. Built-in
+playbooks live in the top-level playbooks/ folder and ship inside the wheel as
+deploytool/playbooks.
 """
 
 from __future__ import annotations
@@ -14,12 +17,14 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
+from . import user_steps
 from .model import Playbook, StepSpec
 from .validate import Checker, F, _did_you_mean, compose
 
 STEP = {"step": F("str", required=True), "with": F("any")}
 LISTS = ("steps", "on_failure", "rollback")
-FIELDS = ("name", "description", *LISTS)
+HOOKS = ("before", "after")
+FIELDS = ("name", "description", "extends", *LISTS, *HOOKS)
 DEFAULT_ON_FAILURE = (StepSpec("discard"),)
 
 
@@ -47,39 +52,138 @@ def find_playbook(name: str, inventory_path: Path) -> Path:
     )
 
 
-def load_playbook(path: Path, known_steps: tuple[str, ...]) -> Playbook:
+def load_playbook(
+    path: Path,
+    known_steps: tuple[str, ...],
+    roles: frozenset[str] | None = None,
+    _chain: tuple[Path, ...] = (),
+) -> Playbook:
+    """The playbook at `path`. `known_steps` are the built-in step names; `roles`, when given
+    (the inventory's), is what a user step's `roles:` may name."""
     root = compose(path)
     ck = Checker(str(path))
+    known = tuple(k for k in known_steps if k != "user")
     lists: dict[str, tuple[StepSpec, ...]] = {}
-    name = path.stem
+    nodes: dict[str, yaml.Node] = {}
+    name, base = path.stem, None
     if not isinstance(root, yaml.MappingNode):
-        ck.error(root, "", "a playbook is a mapping with `steps:`")
-    else:
-        for kn, vn in root.value:
-            key = kn.value
-            if key not in FIELDS:
-                ck.error(kn, key, "unknown key" + _did_you_mean(key, FIELDS))
-            elif key == "name":
-                name = str(ck.value(vn, F("str"), key) or name)
-            elif key in LISTS:
-                lists[key] = _steps(ck, vn, key, known_steps)
-        if "steps" not in lists:
-            ck.error(root, "steps", "required key is missing")
+        ck.error(root, "", "a playbook is a mapping with `steps:` or `extends:`")
+        raise ConfigError(ck.problems)
+    for kn, vn in root.value:
+        key = kn.value
+        nodes[key] = vn
+        if key not in FIELDS:
+            ck.error(kn, key, "unknown key" + _did_you_mean(key, FIELDS))
+        elif key == "name":
+            name = str(ck.value(vn, F("str"), key) or name)
+        elif key == "extends":
+            base = _base(ck, vn, path, known, roles, _chain + (path.resolve(),))
+        elif key in LISTS:
+            lists[key] = _steps(ck, vn, key, known, roles)
+    if "steps" in lists and "extends" in nodes:
+        ck.error(nodes["steps"], "steps", "give `extends:` or `steps:`, not both")
+    elif "steps" not in lists and "extends" not in nodes:
+        ck.error(root, "steps", "required key is missing (or build on one: `extends: laravel`)")
+    steps = base.steps if base is not None else lists.get("steps", ())
+    for key in HOOKS:
+        if key in nodes:
+            steps = _hooks(ck, nodes[key], key, steps, known, roles)
+    rollback = lists.get("rollback", base.rollback if base is not None else ())
+    on_failure = _failure_list(
+        base.on_failure if base is not None else DEFAULT_ON_FAILURE, lists.get("on_failure", ())
+    )
+    _unique(ck, nodes, steps, rollback)
     if ck.problems:
         raise ConfigError(ck.problems)
-    steps = lists["steps"]
     return Playbook(
         name=name,
         path=path,
         steps=steps,
-        rollback=lists.get("rollback", ()),
-        on_failure=lists.get("on_failure", DEFAULT_ON_FAILURE),
+        rollback=rollback,
+        on_failure=on_failure,
+        extends=base.path if base is not None else None,
         worker_pattern=_option(steps, "drain", "pattern"),
-        restart_scope=str(
-            _option(steps + lists.get("rollback", ()), "restart-queue", "scope") or "once"
-        ),
+        restart_scope=str(_option(steps + rollback, "restart-queue", "scope") or "once"),
         keep_releases=_int(_option(steps, "cleanup", "keep")),
     )
+
+
+def _base(ck, node, path, known, roles, chain) -> Playbook | None:
+    """The playbook `extends:` names: a path, a name next to this one, or a built-in."""
+    ref = ck.value(node, F("str"), "extends")
+    if ref is None:
+        return None
+    ref = str(ref)
+    if ref.endswith((".yml", ".yaml")) or "/" in ref:
+        p = Path(os.path.expanduser(ref))
+        candidates = [p if p.is_absolute() else path.parent / p]
+    else:
+        candidates = [path.parent / f"{ref}.yml", builtin_playbooks() / f"{ref}.yml"]
+    found = next((c for c in candidates if c.is_file() and c.resolve() != path.resolve()), None)
+    if found is None:
+        names = ", ".join(sorted(p.stem for p in builtin_playbooks().glob("*.yml")))
+        ck.error(
+            node,
+            "extends",
+            f"no playbook {ref!r} (looked for {', '.join(map(str, candidates))}; "
+            f"built-in: {names})",
+        )
+        return None
+    if found.resolve() in chain:
+        ck.error(
+            node, "extends", f"{found} extends itself (through {' -> '.join(map(str, chain))})"
+        )
+        return None
+    try:
+        return load_playbook(found, known, roles, chain)
+    except ConfigError as e:
+        ck.problems.extend(e.problems)
+        return None
+
+
+def _failure_list(base: tuple[StepSpec, ...], own: tuple[StepSpec, ...]) -> tuple[StepSpec, ...]:
+    """A playbook's `on_failure:` runs after its base's list (which discards the half-built
+    release), unless it names `discard` itself: then it is the whole list, in its order."""
+    if any(s.name == "discard" for s in own):
+        return own
+    return base + own
+
+
+def _hooks(ck, node, key, steps, known, roles) -> tuple[StepSpec, ...]:
+    """`before:`/`after:` a step of the pipeline, by its name: user steps placed around it."""
+    if not isinstance(node, yaml.MappingNode):
+        ck.error(node, key, "expected a mapping: step name -> list of steps")
+        return steps
+    names = [s.name for s in steps]
+    out = list(steps)
+    for kn, vn in node.value:
+        target = str(kn.value)
+        added = _steps(ck, vn, f"{key}.{target}", known, roles)
+        if target not in names:
+            ck.error(
+                kn,
+                f"{key}.{target}",
+                f"no step named {target!r} in the pipeline{_did_you_mean(target, tuple(names))}",
+            )
+            continue
+        at = next(i for i, s in enumerate(out) if s.name == target)
+        out[at + (key == "after") : at + (key == "after")] = added
+    return tuple(out)
+
+
+def _unique(ck, nodes, steps, rollback) -> None:
+    """Events, `--from` and hooks name steps: a name used twice in one list would be ambiguous."""
+    for key, specs in (("steps", steps), ("rollback", rollback)):
+        seen: set[str] = set()
+        for s in specs:
+            if s.name in seen:
+                where = nodes.get(key) or nodes.get("before") or nodes.get("after")
+                ck.error(
+                    where,
+                    key,
+                    f"the step name {s.name!r} is used twice; give user steps distinct `name:`s",
+                )
+            seen.add(s.name)
 
 
 def _option(specs: tuple[StepSpec, ...], step: str, key: str) -> object | None:
@@ -90,13 +194,24 @@ def _int(value: object | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _steps(ck: Checker, node: yaml.Node, key: str, known: tuple[str, ...]) -> tuple[StepSpec, ...]:
+def _steps(
+    ck: Checker,
+    node: yaml.Node,
+    key: str,
+    known: tuple[str, ...],
+    roles: frozenset[str] | None = None,
+) -> tuple[StepSpec, ...]:
     if not isinstance(node, yaml.SequenceNode):
         ck.error(node, key, "expected a list of steps")
         return ()
     out = []
     for i, item in enumerate(node.value):
         kp = f"{key}[{i}]"
+        if isinstance(item, yaml.MappingNode) and not any(k.value == "step" for k, _ in item.value):
+            spec = user_steps.parse(ck, item, kp, roles, failure_list=key == "on_failure")
+            if spec is not None:
+                out.append(spec)
+            continue
         if isinstance(item, yaml.ScalarNode):
             spec = StepSpec(str(item.value))
         else:

@@ -1,4 +1,6 @@
-"""One module per verb. Each exposes `run(ctx, options) -> str`: small, never prints."""
+"""One module per verb. Each exposes `run(ctx, options) -> str`: small, never prints.
+`user` runs the playbook's own steps (`run:`/`artisan:`): it gets the StepSpec, whose `user` says
+what to run."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from . import (
     restart_queue,
     select_rollback,
     switch,
+    user,
 )
 
 REGISTRY = {
@@ -28,4 +31,5 @@ REGISTRY = {
     "cleanup": cleanup.run,
     "select-rollback": select_rollback.run,
     "discard": discard.run,
+    "user": user.run,  # a playbook's own steps (run:/artisan:), never named in `steps:`
 }

@@ -72,7 +72,7 @@ class Plain:
             return f"-> {e.step}"
         if isinstance(e, ev.HostStepFinished):
             return f"   {e.host}: {'ok' if e.ok else 'FAILED'} {format_duration(e.duration)}" + (
-                "" if e.ok or not e.detail else f" {e.detail}"
+                f" {e.detail}" if e.detail else ""
             )
         if isinstance(e, ev.StepFinished):
             mark = "ok" if e.ok else "FAILED"
