@@ -9,18 +9,18 @@ Steps never print: they return, raise DeployError, or emit events through ctx.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from .clock import Cancel, Clock
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .events import Warning as WarningEvent
-from .fanout import Fanout
+from .fanout import Fanout, per_batch
 from .redaction import redact
 from .shell import Command, render
 from .transport.base import Result, Transport
@@ -28,62 +28,6 @@ from .transport.local import HOST as LOCAL_HOST
 from .transport.local import LocalTransport
 
 T = TypeVar("T")
-
-
-class Clock:
-    """Wall and monotonic time plus sleep, injected so drain tests run without sleeping."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def time(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float, cancel: Cancel | None = None) -> None:
-        if cancel is not None:
-            cancel.wait(seconds)
-        else:
-            time.sleep(seconds)
-
-    def wait_for(
-        self, event: threading.Event, seconds: float, cancel: Cancel | None = None
-    ) -> bool:
-        """Sleep until `event` is set (True) or `seconds` pass (False); a cancel ends it too."""
-        end = time.monotonic() + seconds
-        while cancel is None or not cancel.tripped:
-            left = end - time.monotonic()
-            if left <= 0:
-                return False
-            if event.wait(min(left, 0.2)):  # slices: a cancel is seen within 0.2 s
-                return True
-        return False
-
-
-class Cancel:
-    """Set by the signal handler; checked at safe points between (and inside long) steps."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self.stopping = threading.Event()  # a stopper is ending our remote commands...
-        self.stopped = threading.Event()  # ...and has finished
-        self.signum = 0
-        self.count = 0
-
-    def trip(self, signum: int) -> None:
-        self.signum = signum
-        self.count += 1
-        self._event.set()
-
-    @property
-    def tripped(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> None:
-        self._event.wait(seconds)
-
-    def check(self, where: str) -> None:
-        if self._event.is_set():
-            raise Interrupted(self.signum, where)
 
 
 @dataclass
@@ -126,6 +70,7 @@ class Context:
     local: LocalTransport = field(  # `local: true` user steps: the machine running deploytool
         default_factory=LocalTransport, repr=False, compare=False
     )
+    batch: str = ""  # rolling window per step: `10` or `10%` of the hosts; "" = all at once
     fanout: Fanout = field(
         default_factory=Fanout, repr=False, compare=False
     )  # each()'s thread pool
@@ -226,10 +171,14 @@ class Context:
         fn: Callable[[Host], T],
         hosts: Sequence[Host] | None = None,
         detail: Callable[[T], str] | None = None,
+        *,
+        rolling: bool = True,
     ) -> dict[str, T]:
         """Run fn on every host in parallel (a barrier); raise the first host's error after all
         hosts finished, so no host is left mid-command when the step fails. `detail` turns a
-        host's result into its HostStepFinished detail (a skip and why)."""
+        host's result into its HostStepFinished detail (a skip and why). With a `batch`, at most
+        that many hosts run at once and no new host starts after one failed (`rolling=False`: the
+        switch, which must flip every host as close together as it can)."""
         hosts = tuple(hosts if hosts is not None else self.live_hosts)
         results: dict[str, T] = {}
         errors: list[BaseException] = []
@@ -245,10 +194,20 @@ class Context:
                 msg = e.message if isinstance(e, DeployError) else repr(e)
                 self.bus.emit(HostStepFinished(step, h.name, False, time.monotonic() - t0, msg))
 
-        self.fanout.map(one, hosts)
+        window = per_batch(self.batch, len(hosts)) if rolling and self.batch else None
+        self.fanout.map(one, hosts, window=window, stop=lambda: bool(errors))
         if errors:
             errors.sort(key=lambda e: 0 if isinstance(e, HostError) else 1)
-            raise errors[0]
+            first = errors[0]
+            others = sorted(
+                {e.host for e in errors[1:] if isinstance(e, HostError)}
+                - {getattr(first, "host", "")}
+            )
+            if others and isinstance(first, DeployError):
+                # 5 dead hosts out of 500: the summary names them all, not just the first
+                shown = ", ".join(others[:10]) + (", ..." if len(others) > 10 else "")
+                first.message += f"\n({len(others)} more host(s) failed in {step}: {shown})"
+            raise first
         return results
 
 

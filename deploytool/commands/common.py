@@ -65,8 +65,10 @@ def open_stage(
     from ..pipeline import Context
     from ..transport import open_transport
     from ..transport.local import LocalTransport
+    from ..transport.limits import preflight
 
     stage = stage_of(inv, stage_name)
+    preflight(stage.name, len(stage.hosts), stage.ssh.transport)  # room for every connection
     ctx = Context(
         inventory=inv,
         stage=stage,

@@ -8,6 +8,7 @@ locking, signals and the audit line.
 from __future__ import annotations
 
 from .. import notify
+from ..config.drainconf import batch_ok
 from ..config.durations import parse_duration
 from ..errors import ConfigError, UsageError
 from ..session import run_session
@@ -42,7 +43,24 @@ def add_session_args(p) -> None:
         default="0",
         help="wait this long for another deploy's lock (e.g. 5m) instead of failing at once",
     )
+    p.add_argument(
+        "--batch",
+        metavar="N|N%",
+        help="rolling batches: each step runs on at most this many hosts at a time (10 or 10%%; "
+        "default: application.batch / the stage's batch, else every host at once); the switch "
+        "stays all at once",
+    )
     p.add_argument("-v", "--verbose", action="store_true")
+
+
+def batch_of(args, inv, stage) -> str:
+    """--batch, else the stage's `batch`, else application.batch ("" = every host at once)."""
+    if args.batch:
+        problem = batch_ok(args.batch)
+        if problem:
+            raise UsageError(f"--batch: {problem}")
+        return args.batch
+    return stage.batch or inv.application.batch
 
 
 def lock_wait(args) -> float:
@@ -77,6 +95,7 @@ def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
         deployer=common.deployer(),
         verbose=args.verbose,
         target=target,
+        batch=batch_of(args, inv, stage),
     ) as ctx:
         pb = ctx.playbook
         if command == "rollback" and not pb.rollback:

@@ -22,7 +22,7 @@ ACTIONS = ("term", "supervisor-restart", "kill", "cont")
 _RUNG = {"after": F("duration", required=True), "action": F("str", required=True, choices=ACTIONS)}
 
 
-def _batch_ok(v: object) -> str | None:
+def batch_ok(v: object) -> str | None:
     return (
         None
         if re.fullmatch(r"[1-9]\d*%?", str(v))
@@ -60,7 +60,7 @@ ROLE = {
 DRAIN = {
     **_BASE,
     "restart_mode": F("str", choices=("cache", "signal")),
-    "batch": F("str", check=_batch_ok),
+    "batch": F("str", check=batch_ok),
     "roles": F("any"),
 }  # validated below, with ROLE, node by node
 

@@ -6,74 +6,16 @@ All problems are collected and raised together as one ConfigError, each line
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import yaml
 
 from ..errors import ConfigError
-from ..probes.raw_migrations import IDENT
-from ..probes.raw_migrations import dialect_of as raw_dialect_of
-from . import drainconf
-from .drainconf import DRAIN
-from .model import (
-    Application,
-    Host,
-    Inventory,
-    MigrationSettings,
-    Notify,
-    Secret,
-    SSHSettings,
-    Stage,
-)
-from .validate import _SECRET_REF, Checker, F, child, compose
+from . import drainconf, migrationsconf
+from .drainconf import DRAIN, batch_ok
+from .model import Application, Host, Inventory, Notify, SSHSettings, Stage
+from .validate import Checker, F, child, compose, secret, secret_or
 
-
-def _secret_or(check, expected: str):
-    """A validator for a credential written inline or as ${env:NAME}: the variable must be set,
-    an inline value must pass `check`."""
-
-    def ok(v: object) -> str | None:
-        m = _SECRET_REF.match(str(v))
-        if m:
-            return (
-                None
-                if m.group(1) in os.environ
-                else f"environment variable {m.group(1)} is not set"
-            )
-        return None if check(str(v)) else f"expected {expected} or ${{env:NAME}}"
-
-    return ok
-
-
-def _secret(value: object) -> Secret:
-    """A credential either way: the variable's value for ${env:NAME}, else the value inline."""
-    m = _SECRET_REF.match(str(value))
-    return Secret(os.environ[m.group(1)] if m else str(value))
-
-
-def _ident_ok(v: object) -> str | None:
-    return (
-        None
-        if IDENT.match(str(v))
-        else "expected a table or column name (letters, digits, _; schema.table)"
-    )
-
-
-MIGRATIONS = {
-    "policy": F("str", choices=("block", "warn", "off")),
-    "dialect": F("str", choices=("auto", "mysql", "pgsql", "sqlite")),
-    "rules": F("map"),
-    "sql_dir": F("str"),
-    "sql_table": F("str", check=_ident_ok),
-    "sql_column": F("str", check=_ident_ok),
-    "database_url": F(
-        "str",
-        check=_secret_or(
-            raw_dialect_of, "mysql://, mariadb://, postgres://, postgresql:// or sqlite:///"
-        ),
-    ),
-}
 NOTIFY_ON = ("start", "success", "failure")
 
 
@@ -81,7 +23,7 @@ NOTIFY = {
     "webhook": F(
         "str",
         required=True,
-        check=_secret_or(lambda v: v.startswith(("https://", "http://")), "an http(s) URL"),
+        check=secret_or(lambda v: v.startswith(("https://", "http://")), "an http(s) URL"),
     ),
     "on": F(
         "strlist",
@@ -116,9 +58,10 @@ APPLICATION = {
         "obj", sub={"pattern": F("str"), "user": F("str"), "queues": F("strlist", scalar_ok=True)}
     ),
     "drain": F("obj", sub=DRAIN),
-    "migrations": F("obj", sub=MIGRATIONS),
+    "migrations": F("obj", sub=migrationsconf.MIGRATIONS),
     "env": F("secretmap"),
     "notify": F("obj", sub=NOTIFY),
+    "batch": F("str", check=batch_ok),  # rolling window per step (`ship --batch`)
 }
 SSH = {
     "user": F("str", required=True),
@@ -127,6 +70,7 @@ SSH = {
     "connect_timeout": F("duration"),
     "jump_host": F("str"),
     "transport": F("str", choices=("fabric", "asyncssh")),
+    "max_concurrent_connects": F("int", minimum=1),
 }
 HOST = {
     "address": F("str", required=True),
@@ -141,6 +85,7 @@ STAGE = {
     "hosts": F("list", required=True, sub=HOST),
     "confirm": F("bool"),
     "drain": F("obj", sub=DRAIN),
+    "batch": F("str", check=batch_ok),
 }
 INVENTORY = {
     "application": F("obj", required=True, sub=APPLICATION),
@@ -176,7 +121,7 @@ def load_inventory(path: Path | str) -> Inventory:
             sorted({r for st in stages.values() for h in st.hosts for r in h.roles}),
             "of any stage",
         )
-    _check_raw_migrations(
+    migrationsconf.check_raw(
         ck,
         child(child(root, "application"), "migrations"),
         (raw.get("application") or {}).get("migrations") or {},
@@ -189,26 +134,6 @@ def load_inventory(path: Path | str) -> Inventory:
     return Inventory(
         path=path.resolve(), application=_application(raw["application"]), stages=stages
     )
-
-
-def _check_raw_migrations(ck: Checker, node: yaml.Node | None, m: dict) -> None:
-    """Raw .sql migrations need the database that records them; without it the gate could not
-    tell pending from applied, and a silently ignored sql_dir would let every file through."""
-    if m.get("sql_dir") and not m.get("database_url"):
-        ck.error(
-            child(node, "sql_dir") or node,
-            "application.migrations.sql_dir",
-            "needs application.migrations.database_url (the database whose sql_table records "
-            "applied versions), e.g. postgres://app@db/app with the password from ${env:NAME}",
-        )
-    ref = _SECRET_REF.match(str(m.get("database_url") or ""))
-    if ref and ref.group(1) in os.environ and not raw_dialect_of(os.environ[ref.group(1)]):
-        ck.error(
-            child(node, "database_url") or node,
-            "application.migrations.database_url",
-            f"environment variable {ref.group(1)} does not hold a mysql://, mariadb://, "
-            "postgres://, postgresql:// or sqlite:/// URL (its value is not shown: it is a secret)",
-        )
 
 
 def _application(a: dict) -> Application:
@@ -225,7 +150,7 @@ def _application(a: dict) -> Application:
     if a.get("drain") is not None:
         kw["drain"] = drainconf.policy({k: v for k, v in a["drain"].items() if k != "roles"})
     if a.get("migrations") is not None:
-        kw["migrations"] = _migrations(a["migrations"])
+        kw["migrations"] = migrationsconf.settings(a["migrations"])
     kw["env"] = dict(a.get("env") or {})
     if a.get("notify") and "webhook" in a["notify"]:
         kw["notify"] = _notify(a["notify"])
@@ -234,18 +159,9 @@ def _application(a: dict) -> Application:
     return Application(**kw)
 
 
-def _migrations(m: dict) -> MigrationSettings:
-    """database_url is a credential either way (like the webhook): a Secret, from the environment
-    or written inline."""
-    m = dict(m)
-    if m.get("database_url") is not None:
-        m["database_url"] = _secret(m["database_url"])
-    return MigrationSettings(**m)
-
-
 def _notify(n: dict) -> Notify:
     """The webhook URL is a credential either way: a Secret, from the environment or inline."""
-    return Notify(_secret(n["webhook"]), tuple(n.get("on") or NOTIFY_ON))
+    return Notify(secret(n["webhook"]), tuple(n.get("on") or NOTIFY_ON))
 
 
 def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage | None:
@@ -295,6 +211,7 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
         hosts=tuple(hosts),
         ssh=ssh,
         confirm=s.get("confirm", False),
+        batch=s.get("batch"),
         drain=drain,
         host_drain=host_drain,
     )

@@ -28,6 +28,8 @@ class SSHSettings:
     connect_timeout: float = 10.0
     jump_host: str | None = None  # user@host:port of a bastion (ProxyJump)
     transport: str = "asyncssh"  # asyncssh | fabric (transport/__init__.py: open_transport)
+    # SSH handshakes in flight at once: Kamal saw DNS failures and fd exhaustion at 90+
+    max_concurrent_connects: int = 30
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Application:
     migrations: MigrationSettings = MigrationSettings()
     env: Mapping[str, str] = field(default_factory=dict)
     notify: Notify | None = None
+    batch: str = ""  # rolling window per step: `10` or `10%` of the hosts ("" = all at once)
 
     @property
     def install_argv(self) -> tuple[str, ...]:
@@ -130,6 +133,7 @@ class Stage:
     hosts: tuple[Host, ...]
     ssh: SSHSettings
     confirm: bool = False
+    batch: str | None = None  # overrides application.batch
     drain: DrainPolicy | None = None  # application.drain merged with stages.S.drain
     host_drain: Mapping[str, DrainPolicy] = field(
         default_factory=dict

@@ -22,6 +22,29 @@ from .model import Secret
 _SECRET_REF = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
+def secret_or(check, expected: str):
+    """A validator for a credential written inline or as ${env:NAME}: the variable must be set,
+    an inline value must pass `check`."""
+
+    def ok(v: object) -> str | None:
+        m = _SECRET_REF.match(str(v))
+        if m:
+            return (
+                None
+                if m.group(1) in os.environ
+                else f"environment variable {m.group(1)} is not set"
+            )
+        return None if check(str(v)) else f"expected {expected} or ${{env:NAME}}"
+
+    return ok
+
+
+def secret(value: object) -> Secret:
+    """A credential either way: the variable's value for ${env:NAME}, else the value inline."""
+    m = _SECRET_REF.match(str(value))
+    return Secret(os.environ[m.group(1)] if m else str(value))
+
+
 @dataclass(frozen=True)
 class F:
     """A field: kind is str|int|bool|duration|strlist|map|secretmap|list|obj; sub for list/obj."""

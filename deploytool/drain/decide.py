@@ -11,11 +11,11 @@ docs/drain.md; keep the two in step.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..config.model import DrainPolicy
+from ..fanout import per_batch
 from ..probes.census import Census, Worker
 
 # A new worker counts as capacity once it has stayed up this long (supervisord's default
@@ -151,14 +151,10 @@ def decide(
     return Wait()
 
 
-def _requested(batch: str, hosts: int) -> int:
-    return math.ceil(hosts * int(batch[:-1]) / 100) if batch.endswith("%") else int(batch)
-
-
 def batch_size(batch: str, hosts: int) -> int:
     """`1` or `25%` of the hosts with old workers, at least 1 and, with more than one host, at
     most all but one: a rolling restart never takes every host's capacity at once."""
-    return max(1, min(_requested(batch, hosts), hosts - 1 if hosts > 1 else 1))
+    return min(per_batch(batch, hosts), max(1, hosts - 1))
 
 
 def plan_batches(hosts: Sequence[str], batch: str) -> list[tuple[str, ...]]:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..config.model import DrainPolicy
+from ..fanout import per_batch
 from ..probes.census import Census
 from .decide import (
     Decision,
@@ -18,7 +19,6 @@ from .decide import (
     GiveUp,
     OldWorker,
     Wait,
-    _requested,
     classify,
     decide,
     live_new_roots,
@@ -173,7 +173,7 @@ class Drainer:
                 t.status = "drained"
         if self.mode == "signal":
             self.batches = plan_batches(with_old, self.batch) if with_old else []
-            if len(with_old) > 1 and len(self.batches[0]) < _requested(self.batch, len(with_old)):
+            if len(with_old) > 1 and len(self.batches[0]) < per_batch(self.batch, len(with_old)):
                 self.clamped_from = self.batch
             return
         self.batches = []

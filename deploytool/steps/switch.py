@@ -43,7 +43,7 @@ def previous_targets(ctx, step: str = "switch") -> dict[str, str]:
         out = ctx.run(h, cmd("readlink", ctx.path("current")), step, check=False).stdout.strip()
         return out.rstrip("/").rsplit("/", 1)[-1] if out else ""
 
-    return ctx.each(step, read)
+    return ctx.each(step, read, rolling=False)
 
 
 def switch_all(ctx, release: str, step: str = "switch") -> None:
@@ -56,7 +56,8 @@ def switch_all(ctx, release: str, step: str = "switch") -> None:
 
     ctx.state.in_switch = True
     try:
-        times = ctx.each(step, one)
+        # never in rolling batches (--batch): every host flips as close together as it can
+        times = ctx.each(step, one, rolling=False)
     except DeployError:
         undo(ctx, step)
         raise

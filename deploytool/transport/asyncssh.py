@@ -51,7 +51,8 @@ class AsyncSSHTransport:
         self.marker = ""  # set per session: tags our remote processes (see stopper.py)
         self._conns: dict[str, asyncssh.SSHClientConnection] = {}
         self._pending: dict[str, asyncio.Future] = {}
-        self._tunnel: asyncssh.SSHClientConnection | None = None
+        self._tunnel: asyncio.Future | None = None  # the jump host's connection, opened once
+        self._handshakes: asyncio.Semaphore | None = None  # ssh.max_concurrent_connects
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -99,15 +100,21 @@ class AsyncSSHTransport:
         return opts
 
     async def _open(self, host: Host) -> asyncssh.SSHClientConnection:
+        if self._handshakes is None:  # made on the loop that uses it (a closed transport's is gone)
+            self._handshakes = asyncio.Semaphore(self.ssh.max_concurrent_connects)
         try:
             tunnel = await self._jump() if self.ssh.jump_host else None
-            return await asyncssh.connect(
-                host.address,
-                host.port,
-                username=host.user or self.ssh.user,
-                tunnel=tunnel,
-                **self._auth(),
-            )
+            # At most max_concurrent_connects handshakes (TCP, key exchange, auth) at once: at
+            # 500 hosts an unbounded burst costs a socket and a DNS lookup each at the same
+            # moment, and the hosts' sshd (MaxStartups) drop what they cannot take.
+            async with self._handshakes:
+                return await asyncssh.connect(
+                    host.address,
+                    host.port,
+                    username=host.user or self.ssh.user,
+                    tunnel=tunnel,
+                    **self._auth(),
+                )
         except asyncssh.HostKeyNotVerifiable:
             if self._known.match(host.address, host.address, host.port)[0]:
                 raise common.changed_key(host, self.ssh) from None
@@ -121,10 +128,16 @@ class AsyncSSHTransport:
             raise common.connect_failed(host, detail) from None
 
     async def _jump(self) -> asyncssh.SSHClientConnection:
-        if self._tunnel is None:
+        """The jump host's connection, opened once however many hosts ask for it at once."""
+        if self._tunnel is None or (self._tunnel.done() and self._tunnel.exception()):
             user, jhost, jport = common.parse_jump(self.ssh.jump_host, self.ssh.user)
-            self._tunnel = await asyncssh.connect(jhost, jport, username=user, **self._auth())
-        return self._tunnel
+
+            async def open_jump() -> asyncssh.SSHClientConnection:
+                async with self._handshakes:
+                    return await asyncssh.connect(jhost, jport, username=user, **self._auth())
+
+            self._tunnel = asyncio.ensure_future(open_jump())
+        return await asyncio.shield(self._tunnel)
 
     async def connection(self, host: Host) -> asyncssh.SSHClientConnection:
         """The open connection to `host`, opening it once even when many callers ask at once."""
@@ -249,8 +262,10 @@ class AsyncSSHTransport:
             return
 
         async def close_all():
-            conns = list(self._conns.values()) + ([self._tunnel] if self._tunnel else [])
-            self._conns, self._tunnel = {}, None
+            tunnel = self._tunnel
+            jump = [tunnel.result()] if tunnel and tunnel.done() and not tunnel.exception() else []
+            conns = list(self._conns.values()) + jump
+            self._conns, self._tunnel, self._handshakes = {}, None, None
             for c in conns:
                 c.close()
             await asyncio.gather(*(c.wait_closed() for c in conns), return_exceptions=True)

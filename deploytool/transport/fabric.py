@@ -37,6 +37,8 @@ class FabricTransport:
         self._lock = threading.Lock()
         self.marker = ""  # set per session: tags our remote processes (see stopper.py)
         self._config = Config(overrides={"load_ssh_configs": False})
+        # at most ssh.max_concurrent_connects handshakes at once (see transport/asyncssh.py)
+        self._handshakes = threading.BoundedSemaphore(ssh.max_concurrent_connects)
 
     def _connection(self, host: Host) -> Connection:
         with self._lock:
@@ -80,7 +82,8 @@ class FabricTransport:
         if conn.is_connected:
             return
         try:
-            conn.open()
+            with self._handshakes:
+                conn.open()
             # A keepalive lets a blackholed connection fail instead of hanging forever.
             conn.transport.set_keepalive(5)
         except paramiko.BadHostKeyException:
