@@ -64,8 +64,8 @@ def open_stage(
     connections (and the run's thread pool) are closed when the block ends."""
     from ..pipeline import Context
     from ..transport import open_transport
-    from ..transport.local import LocalTransport
     from ..transport.limits import preflight
+    from ..transport.local import LocalTransport
 
     stage = stage_of(inv, stage_name)
     preflight(stage.name, len(stage.hosts), stage.ssh.transport)  # room for every connection

@@ -69,6 +69,16 @@ def make(answer, batch: str):
     return ctx, tr
 
 
+def failing_ship(answer, batch: str):
+    ctx, tr = make(answer, batch)
+    try:
+        with pytest.raises(HostError) as e:
+            run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
+    finally:
+        ctx.close()
+    return e, tr
+
+
 @pytest.mark.parametrize("batch,window", [("25%", 5), ("3", 3)])
 def test_each_step_runs_on_at_most_the_window_and_the_switch_on_every_host(batch, window):
     ctx, tr = make(happy, batch)
@@ -97,12 +107,7 @@ def test_a_failed_host_stops_the_rollout_before_the_switch():
             return 1, ""
         return happy(host, text)
 
-    ctx, tr = make(answer, "2")
-    try:
-        with pytest.raises(HostError) as e:
-            run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
-    finally:
-        ctx.close()
+    e, tr = failing_ship(answer, "2")
     assert e.value.host == "h02"
     installed = tr.ran("composer install")
     assert "h02" in installed and len(installed) < len(HOSTS)  # later hosts never started
@@ -138,12 +143,7 @@ def test_a_few_failed_hosts_out_of_many_are_all_named():
             return 1, ""
         return happy(host, text)
 
-    ctx, tr = make(answer, "")
-    try:
-        with pytest.raises(HostError) as e:
-            run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
-    finally:
-        ctx.close()
+    e, tr = failing_ship(answer, "")
     assert e.value.host == "h04" or e.value.host in ("h11", "h17")
     others = {"h04", "h11", "h17"} - {e.value.host}
     assert f"(2 more host(s) failed in install: {', '.join(sorted(others))})" in e.value.message
