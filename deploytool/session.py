@@ -172,6 +172,14 @@ def take_lock(ctx: Context, wait: float) -> DeployLock:
         "pid": os.getpid(),
         "stage": ctx.stage.name,
     }
+    if not ctx.stage.migration_host_selected:
+        ctx.bus.emit(
+            WarningEvent(
+                "--limit leaves out the migration host, where the stage's deploy lock lives: "
+                "deploytool connects to it for the lock only",
+                ctx.stage.migration_host.name,
+            )
+        )
     deadline = ctx.clock.monotonic() + wait
     while True:
         try:

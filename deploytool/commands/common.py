@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import hostlimit
 from ..config import load_inventory
 from ..config.model import Inventory, Playbook, Stage
 from ..config.playbook import find_playbook, load_playbook
@@ -22,6 +23,14 @@ DEFAULT_INVENTORY = ("inventory.yml", "deploy.yml", "deploytool.yml")
 
 def add_inventory(p) -> None:
     p.add_argument("-i", "--inventory", help="inventory file (default: ./inventory.yml)")
+
+
+def add_limit(p) -> None:
+    p.add_argument(
+        "--limit",
+        metavar="HOSTS",
+        help="only these hosts: names and role:ROLE, comma separated (e.g. h1,role:worker)",
+    )
 
 
 def inventory_path(arg: str | None) -> Path:
@@ -58,21 +67,31 @@ def playbook_of(inv: Inventory) -> Playbook:
 
 @contextmanager
 def open_stage(
-    inv: Inventory, stage_name: str, *, bus: Bus | None = None, ref: str = "", **context
+    inv: Inventory,
+    stage_name: str,
+    *,
+    bus: Bus | None = None,
+    ref: str = "",
+    limit: str | None = None,
+    **context,
 ) -> Iterator:
-    """A Context for one stage of `inv`: its playbook, its transport, an event bus. The
-    connections (and the run's thread pool) are closed when the block ends."""
+    """A Context for one stage of `inv`: its playbook, its transport, an event bus, and only the
+    hosts `limit` (--limit) selects (hostlimit.py). The connections (and the run's thread pool)
+    are closed when the block ends."""
     from ..pipeline import Context
     from ..transport import open_transport
     from ..transport.limits import preflight
     from ..transport.local import LocalTransport
 
-    stage = stage_of(inv, stage_name)
-    preflight(stage.name, len(stage.hosts), stage.ssh.transport)  # room for every connection
+    playbook = playbook_of(inv)
+    stage = hostlimit.limit(inv, stage_of(inv, stage_name), limit, playbook.restart_scope)
+    # room for every connection: the selected hosts, and the lock's host outside a --limit
+    connections = len(stage.hosts) + (0 if stage.migration_host_selected else 1)
+    preflight(stage.name, connections, stage.ssh.transport)
     ctx = Context(
         inventory=inv,
         stage=stage,
-        playbook=playbook_of(inv),
+        playbook=playbook,
         transport=open_transport(stage.ssh),
         bus=bus or Bus(),
         ref=ref,

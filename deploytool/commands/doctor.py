@@ -17,6 +17,7 @@ def add(sub) -> None:
         "or Dockerfiles, compose files and manifests with --files (read-only)",
     )
     common.add_inventory(p)
+    common.add_limit(p)
     p.add_argument("stage", nargs="?")
     p.add_argument(
         "--files",
@@ -56,6 +57,6 @@ def check_stage(args):
     from ..doctor.inspect import gather_all
 
     inv = common.load(args.inventory)
-    with common.open_stage(inv, args.stage) as ctx:
+    with common.open_stage(inv, args.stage, limit=args.limit) as ctx:
         facts = gather_all(ctx)
         return diagnose(f"stage {ctx.stage.name}", facts, {h.name: h.roles for h in ctx.hosts})

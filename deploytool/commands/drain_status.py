@@ -23,6 +23,7 @@ def add(sub) -> None:
         "the queues (read-only); exit 0 drained, 9 not drained",
     )
     common.add_inventory(p)
+    common.add_limit(p)
     p.add_argument("stage")
     p.add_argument(
         "--json",
@@ -59,7 +60,7 @@ def run(args, env) -> Document | int:
     stage = common.stage_of(inv, args.stage)
     interval = max(1.0, _duration(args.interval, "--interval", inv.drain_policy(stage).poll))
     timeout = _duration(args.timeout, "--timeout", 0.0) or None
-    with common.open_stage(inv, stage.name) as ctx:
+    with common.open_stage(inv, stage.name, limit=args.limit) as ctx:
         reader = Reader(ctx, not args.no_queues, watch=args.watch, lifetime=(timeout or 86400) + 60)
         try:
             if not args.watch:

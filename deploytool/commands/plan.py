@@ -41,6 +41,7 @@ FETCH = '[ -d "$1" ] || exit 0\n' + MIRROR_FETCH + "\n"
 def add(sub) -> None:
     p = sub.add_parser("plan", help="show what a ship would do on each host, changing nothing")
     common.add_inventory(p)
+    common.add_limit(p)
     p.add_argument("stage")
     add_plan_args(p)
 
@@ -132,9 +133,19 @@ def host_plan(ctx, host, fetch: bool) -> dict:
     return out
 
 
-def migrations_plan(ctx, host: dict, commit: str) -> dict:
+def migrations_plan(ctx, host: dict | None, commit: str) -> dict:
     """Pending migrations of `commit` and the gate's verdict, pretended on the migration host."""
     settings = ctx.app.migrations
+    if host is None:  # --limit left it out
+        return {
+            "host": ctx.stage.migration_host.name,
+            "policy": settings.policy,
+            "known": False,
+            "why": f"the migration host {ctx.stage.migration_host.name} is outside --limit: a "
+            "ship with this --limit refuses to migrate unless given --no-migrate",
+            "pending": [],
+            "gate": None,
+        }
     out = {
         "host": host["host"],
         "policy": settings.policy,
@@ -177,7 +188,7 @@ def plan(ctx, fetch: bool = False) -> dict:
     per_host = ctx.fanout.map(lambda h: host_plan(ctx, h, fetch), ctx.hosts)
     commits = {h["target"]["commit"] for h in per_host if h.get("target") and h["target"]["commit"]}
     commit = next(iter(commits)) if len(commits) == 1 else ""
-    mig_host = next(h for h in per_host if h["migrate"])
+    mig_host = next((h for h in per_host if h["migrate"]), None)
     return {
         "version": 1,
         "stage": ctx.stage.name,
@@ -202,6 +213,8 @@ def exit_code(p: dict) -> int:
 
 def run(args, env) -> Document:
     inv = common.load(args.inventory)
-    with common.open_stage(inv, args.stage, ref=args.ref or inv.application.branch) as ctx:
+    with common.open_stage(
+        inv, args.stage, ref=args.ref or inv.application.branch, limit=args.limit
+    ) as ctx:
         p = plan(ctx, fetch=args.fetch)
     return Document("plan", p, exit_code(p))

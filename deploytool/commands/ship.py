@@ -12,7 +12,7 @@ from ..config.drainconf import batch_ok
 from ..config.durations import parse_duration
 from ..errors import ConfigError, UsageError
 from ..session import run_session
-from ..steps import REGISTRY
+from ..steps import REGISTRY, migrate
 from ..ui.confirm import confirm_stage
 from . import common
 
@@ -26,6 +26,11 @@ def add(sub) -> None:
         "--dry-run",
         action="store_true",
         help="show what the ship would do (`deploytool plan`); change nothing",
+    )
+    p.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="neither check nor run migrations (needed when --limit leaves out the migration host)",
     )
     add_session_args(p)
 
@@ -51,6 +56,7 @@ def add_session_args(p) -> None:
         "stays all at once",
     )
     p.add_argument("-v", "--verbose", action="store_true")
+    common.add_limit(p)
 
 
 def batch_of(args, inv, stage) -> str:
@@ -96,11 +102,15 @@ def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
         verbose=args.verbose,
         target=target,
         batch=batch_of(args, inv, stage),
+        limit=args.limit,
+        no_migrate=getattr(args, "no_migrate", False),
     ) as ctx:
         pb = ctx.playbook
         if command == "rollback" and not pb.rollback:
             raise ConfigError([f"{pb.path}: rollback: the playbook has no `rollback:` step list"])
         specs, failure = (pb.rollback, ()) if command == "rollback" else (pb.steps, pb.on_failure)
+        if any(s.name == "migrate" for s in specs):
+            migrate.refuse_outside_limit(ctx)  # before connecting anywhere
         hook = notify.subscribe(bus, inv, ctx.deployer, lambda m: env.error(f"warning: {m}"))
         try:
             return run_session(ctx, command, specs, REGISTRY, failure, wait)

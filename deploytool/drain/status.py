@@ -73,6 +73,10 @@ def snapshot(
         else:
             hosts.append(host_doc(name, census[name]))
     olds = [w for h in hosts for w in h["workers"] if w["old"]]
+    releases: dict[str, list[str]] = {}
+    for h in hosts:
+        if h["reachable"]:
+            releases.setdefault(h["current"] or "", []).append(h["host"])
     return {
         "schema": SCHEMA,
         "stage": stage,
@@ -81,6 +85,8 @@ def snapshot(
         "old_workers": len(olds),
         "oldest_age": round(max([0.0] + [w["age"] for w in olds]), 1),
         "unreachable": sorted(unreachable),
+        # which hosts run which release: more than one after a ship with --limit (a mixed fleet)
+        "releases": releases,
         "hosts": hosts,
         "queues": queues.to_dict() if queues else None,
     }
@@ -106,8 +112,14 @@ class Reader:
         app = ctx.app
         self.queue_cmd = queues_command(app.php, ctx.path("current"), app.worker_queues, app.env)
 
+    @property
+    def queue_host(self):
+        """The migration host; with a --limit that leaves it out, the first selected host."""
+        stage = self.ctx.stage
+        return stage.migration_host if stage.migration_host_selected else stage.hosts[0]
+
     def _queues(self) -> QueueFigures:
-        mh = self.ctx.stage.migration_host
+        mh = self.queue_host
         if mh.name in self.census.lost:
             return QueueFigures(error=f"{mh.name} (the migration host) is unreachable")
         try:
@@ -127,7 +139,8 @@ class Reader:
             self.ctx.stage.name, census, unreachable, q, [h.name for h in self.ctx.hosts]
         )
         if snap["queues"] is not None:
-            snap["queues"]["host"] = self.ctx.stage.migration_host.name
+            snap["queues"]["host"] = self.queue_host.name
+        snap["outside_limit"] = [h.name for h in self.ctx.stage.outside]
         return snap
 
     def close(self) -> None:

@@ -19,6 +19,8 @@ from ..gate.gather import from_release
 
 def run(ctx, options: Mapping[str, object]) -> str:
     settings = ctx.app.migrations
+    if ctx.no_migrate:
+        return "skipped (--no-migrate: nothing is migrated)"
     if settings.policy == "off":
         return "off (migrations.policy: off)"
     # The gate's SQL parsers take 0.3-0.8 s to import: load them while the host answers.

@@ -15,8 +15,13 @@ from ..shell import Cmd
 def run(ctx, options: Mapping[str, object]) -> str:
     policy = ctx.inventory.drain_policy(ctx.stage)
     if policy.restart_mode == "signal":
+        why = (
+            " (--limit: a queue:restart would reach the workers outside it too)"
+            if ctx.stage.outside and ctx.playbook.restart_scope == "once"
+            else ""
+        )
         return (
-            f"signal mode: nothing sent; the drain sends SIGTERM host by host "
+            f"signal mode{why}: nothing sent; the drain sends SIGTERM host by host "
             f"(batch {policy.batch})"
         )
     command = tuple(options.get("command") or ("queue:restart",))

@@ -87,7 +87,23 @@ def summary(snap: dict) -> str:
         line = "drained: every worker runs the current release of its host"
     if snap["unreachable"]:
         line += f"; UNREACHABLE: {', '.join(snap['unreachable'])}"
+    line += fleet_line(snap)
     return line + ("\n" + queue_line(snap["queues"]) if snap["queues"] else "")
+
+
+def fleet_line(snap: dict) -> str:
+    """Which hosts run which release, when that is not one release everywhere (a ship with
+    --limit leaves the other hosts on theirs: expected, not a fault), and what --limit hid."""
+    releases = snap.get("releases") or {}
+    out = ""
+    if len(releases) > 1:
+        out += "\nmixed fleet: " + "; ".join(
+            f"{rel or '(no current)'} on {', '.join(hosts)}"
+            for rel, hosts in sorted(releases.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        )
+    if snap.get("outside_limit"):
+        out += f"\nnot shown (outside --limit): {', '.join(snap['outside_limit'])}"
+    return out
 
 
 def queue_line(q: dict) -> str:
