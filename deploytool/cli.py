@@ -31,6 +31,7 @@ COMMANDS = (
     "doctor",
     "plan",
     "completion",
+    "init",
 )
 
 

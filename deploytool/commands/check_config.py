@@ -13,18 +13,19 @@ def add(sub) -> None:
 
 
 def run(args, env) -> Document:
-    inv = common.load(args.inventory)
-    stages = [common.stage_of(inv, args.stage)] if args.stage else list(inv.stages.values())
+    return Document("check-config", report(common.load(args.inventory), args.stage))
+
+
+def report(inv, stage: str | None = None) -> dict:
+    """What check-config says about a loaded inventory (and its playbook, loaded here)."""
+    stages = [common.stage_of(inv, stage)] if stage else list(inv.stages.values())
     pb = common.playbook_of(inv)
-    return Document(
-        "check-config",
-        {
-            "inventory": str(inv.path),
-            "playbook": pb.name,
-            "steps": [s.name for s in pb.steps],
-            "stages": [
-                {"name": s.name, "hosts": len(s.hosts), "migration_host": s.migration_host.name}
-                for s in stages
-            ],
-        },
-    )
+    return {
+        "inventory": str(inv.path),
+        "playbook": pb.name,
+        "steps": [s.name for s in pb.steps],
+        "stages": [
+            {"name": s.name, "hosts": len(s.hosts), "migration_host": s.migration_host.name}
+            for s in stages
+        ],
+    }

@@ -19,6 +19,7 @@ RENDERERS = {
     "drain-status": "drain_status_view",
     "doctor": "doctor_view",
     "gate": "gate_view",
+    "init": "init_view",
     "lock": "lock_view",
     "plan": "plan_view",
     "releases": "releases_view",
