@@ -17,6 +17,7 @@ import traceback
 
 from . import __version__
 from .errors import DeployError, ExitCode
+from .redaction import made, redact
 from .ui.document import Document, show
 from .ui.env import Env
 
@@ -72,9 +73,10 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         env.error("interrupted")
         return int(ExitCode.INTERRUPTED)
     except Exception:
-        fd, path = tempfile.mkstemp(prefix="deploytool-crash-", suffix=".txt")
+        fd, path = tempfile.mkstemp(prefix="deploytool-crash-", suffix=".txt")  # 0600
         with os.fdopen(fd, "w") as f:
-            traceback.print_exc(file=f)
+            # an exception's message may quote a value: no secret this process made is written
+            f.write(redact(traceback.format_exc(), made()))
         env.error(f"internal error (a bug, not your config); traceback written to {path}")
         return int(ExitCode.INTERNAL)
 

@@ -3,23 +3,26 @@
 Every remote command of a ship carries the ship's token in its environment (shell.with_marker).
 On cancel, this script finds the processes whose environment holds that token and sends SIGTERM
 to their process groups (each SSH session is its own group), then SIGKILL to what is left after
-a short grace. Workers are never touched: supervisord starts them, not us, so they never carry
-the token.
+a short grace, and removes the secrets directories those commands had (envelope.py). Workers are
+never touched: supervisord starts them, not us, so they never carry the token.
 """
 
 from __future__ import annotations
 
 from .shell import MARKER, script
 
-# $1 marker=token. Prints the pids it signalled.
+# $1 marker=token. Prints the pids it signalled. Then removes the secrets directories of that
+# session's commands (envelope.py): a command killed by SIGKILL could not remove its own.
 STOP = r"""
+sweep() { rm -rf "${TMPDIR:-/tmp}/deploytool-env-${1#*=}".* 2>/dev/null; exit 0; }
 found=
 for f in /proc/[0-9]*/environ; do
   p=${f#/proc/}; p=${p%/environ}
   [ "$p" = "$$" ] && continue
   if tr '\0' '\n' < "$f" 2>/dev/null | grep -qxF -- "$1"; then found="$found $p"; fi
 done
-[ -z "$found" ] && exit 0
+[ -z "$found" ] && sweep "$1"
+m=$1
 for p in $found; do
   read -r stat < "/proc/$p/stat" 2>/dev/null || continue
   set -- ${stat##*) }; pg=$3
@@ -29,10 +32,11 @@ done
 i=0
 while [ $i -lt 20 ]; do
   alive=; for p in $found; do [ -d "/proc/$p" ] && alive="$alive $p"; done
-  [ -z "$alive" ] && exit 0
+  [ -z "$alive" ] && sweep "$m"
   sleep 0.1; i=$((i + 1))
 done
 for p in $alive; do kill -KILL "$p" 2>/dev/null || true; done
+sweep "$m"
 """
 
 

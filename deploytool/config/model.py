@@ -11,13 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-
-class Secret(str):
-    """A value resolved from the environment. str() of it is the value (commands need it);
-    repr() and format specs show *** and every output path redacts it by value."""
-
-    def __repr__(self) -> str:  # pragma: no cover - trivial
-        return "Secret('***')"
+from ..redaction import Secret  # noqa: F401 - re-exported: config values are Secrets
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from ..envelope import PHP_PROLOGUE
 from ..shell import Cmd, script
 
 # argv: mode (disk | stdin), the schema query for MySQL/MariaDB, for PostgreSQL. Run from a release.
-PHP = r"""
+# PHP_PROLOGUE: the command's secrets reach `php -r` code too (envelope.py)
+PHP = (
+    PHP_PROLOGUE
+    + r"""
 [, $mode, $myq, $pgq] = $argv;
 $files = [];
 if ($mode === 'stdin') {
@@ -81,6 +85,7 @@ foreach ($pending as $file => $src) {
   }
 }
 """
+)
 
 # $1 mirror, $2 commit, $3 php, $4 the PHP above, then its argv. Run from the current release.
 _MIRROR = r"""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from ..envelope import PHP_PROLOGUE
 from ..migrations.live_schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_QUERY, LiveSchema
 from ..shell import Cmd, script
 from .raw_migrations import Client
@@ -28,7 +29,10 @@ QUERIES = {
 _DRIVERS = {"mysql": "mysql", "mariadb": "mysql", "pgsql": "pgsql", "sqlite": "sqlite"}
 
 # argv[1]: the queries as JSON, per dialect. Prints D<TAB>driver first.
-PHP = r"""
+# PHP_PROLOGUE: the command's secrets reach `php -r` code too (envelope.py)
+PHP = (
+    PHP_PROLOGUE
+    + r"""
 require "vendor/autoload.php"; $app = require "bootstrap/app.php";
 $app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
 $c = config("database.default"); $d = config("database.connections.$c.driver");
@@ -48,6 +52,7 @@ foreach ($all[$map[$d]] as $tag => $q) {
   } catch (Throwable $e) { echo "E\t", str_replace("\n", " ", $e->getMessage()), "\n"; }
 }
 """
+)
 
 
 def php_command(php: str, release_dir: str, env: dict | None = None) -> Cmd:

@@ -15,9 +15,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ..envelope import PHP_PROLOGUE
 from ..shell import Cmd
 
-_PHP = r"""
+# PHP_PROLOGUE: the command's secrets reach `php -r` code too (envelope.py)
+_PHP = (
+    PHP_PROLOGUE
+    + r"""
 require getcwd().'/vendor/autoload.php';
 $app = require getcwd().'/bootstrap/app.php';
 $app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
@@ -61,6 +65,7 @@ try {
 } catch (Throwable $e) { $out['failed_error'] = get_class($e).': '.$e->getMessage(); }
 echo json_encode($out), "\n";
 """
+)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ is in the table. A table that does not exist yet means nothing is applied (a fir
 
 The database is reached with its own command-line client on the migration host (`mysql`, `psql`,
 `sqlite3`), from `migrations.database_url`; the password travels in the client's environment
-variable (MYSQL_PWD, PGPASSWORD), never on a command line, and is redacted like every secret.
+variable (MYSQL_PWD, PGPASSWORD: an ExportedSecret, handed over on stdin by envelope.py), never on
+a command line, and is redacted like every secret.
 `client()` and `parse()` are pure; `command()` is the one remote script.
 """
 
@@ -19,6 +20,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from ..redaction import ExportedSecret
 from ..shell import Cmd, script
 
 SEP = "\x1f"
@@ -86,7 +88,7 @@ def client(url: str, table: str, column: str) -> Client:
         return Client(dialect, ("sqlite3", "-batch", "-noheader", path, query), {}, "no such table")
     db = unquote(u.path.lstrip("/"))
     env = (
-        {"MYSQL_PWD" if dialect == "mysql" else "PGPASSWORD": unquote(u.password)}
+        {"MYSQL_PWD" if dialect == "mysql" else "PGPASSWORD": ExportedSecret(unquote(u.password))}
         if u.password
         else {}
     )

@@ -15,11 +15,15 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..envelope import PHP_PROLOGUE
 from ..shell import Cmd, script
 
 SEP = "\x1f"
 
-_PHP = r"""
+# PHP_PROLOGUE: the command's secrets reach `php -r` code too (envelope.py)
+_PHP = (
+    PHP_PROLOGUE
+    + r"""
 require getcwd().'/vendor/autoload.php';
 $app = require getcwd().'/bootstrap/app.php';
 $app->make(Illuminate\Contracts\Console\Kernel::class)->bootstrap();
@@ -31,6 +35,7 @@ try {
 } catch (Throwable $e) { $out['error'] = get_class($e).': '.$e->getMessage(); }
 echo json_encode($out), "\n";
 """
+)
 
 # $1 php binary, $2 the PHP code, then directories: one JSON line per directory, tagged with it.
 _SCRIPT = r"""

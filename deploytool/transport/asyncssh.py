@@ -2,8 +2,9 @@
 
 Same seam and guarantees as transport/fabric.py: host keys are checked against the stage's
 known_hosts only (an unknown or changed key is a HostKeyError naming the host, before any command
-runs there), every command is a deploytool.shell.render() text with a per-command deadline, a
-lost or timed-out connection is an UnreachableError. What differs is the cost: a command is a
+runs there), every command is what envelope.wire() makes of it (a shell.render() text, and its
+secrets for stdin) with a per-command deadline, a lost or timed-out connection is an
+UnreachableError. What differs is the cost: a command is a
 channel on an open connection read by a coroutine, not a paramiko channel polled from a thread,
 so a fan-out to 100 hosts costs one thread and a few ms of CPU per step (docs/performance.md).
 
@@ -24,8 +25,9 @@ from typing import Any, TypeVar
 import asyncssh
 
 from ..config.model import Host, SSHSettings
+from ..envelope import Wire, wire
 from ..errors import UnreachableError
-from ..shell import Command, render, with_marker
+from ..shell import Command
 from . import common
 from .asyncssh_sessions import Collect, Lines, Stream
 from .base import Result
@@ -159,9 +161,11 @@ class AsyncSSHTransport:
         self.call(self.connection(host))
 
     # -- running -------------------------------------------------------------------------------
+    def wire(self, command: Command, marked: bool = True) -> Wire:
+        return wire(command, self.marker if marked else "")
+
     def text(self, command: Command, marked: bool = True) -> str:
-        text = render(command)
-        return with_marker(text, self.marker) if marked and self.marker else text
+        return self.wire(command, marked).text
 
     async def run_async(
         self,
@@ -176,14 +180,15 @@ class AsyncSSHTransport:
         conn = await self.connection(host)
         start = time.monotonic()
         done = asyncio.get_running_loop().create_future()
+        sent = self.wire(command, marked)
         try:
             chan, session = await asyncio.wait_for(
-                conn.create_session(
-                    lambda: Collect(done, on_output), self.text(command, marked), encoding=None
-                ),
+                conn.create_session(lambda: Collect(done, on_output), sent.text, encoding=None),
                 min(timeout, 30),
             )
-            chan.write_eof()  # no stdin: a command waiting for input gets EOF at once
+            if sent.stdin:
+                chan.write(sent.stdin)  # the command's secrets (envelope.py), never its argv
+            chan.write_eof()  # then EOF: a command waiting for input gets it at once
             await asyncio.wait_for(done, max(0.0, timeout - (time.monotonic() - start)))
         except TimeoutError:
             self._drop(
@@ -234,10 +239,14 @@ class AsyncSSHTransport:
         """Start a long-lived command (a watcher) on the open connection; its stdout lines go to
         on_line and the end of its channel to on_close, both on the transport's loop thread."""
 
+        sent = self.wire(command)
+        if sent.stdin:  # a stream's stdin carries its requests: it cannot also carry secrets
+            raise ValueError("a long-lived command cannot be given secrets")
+
         async def start() -> Stream:
             conn = await self.connection(host)
             chan, _ = await conn.create_session(
-                lambda: Lines(on_line, on_close), self.text(command), encoding=None
+                lambda: Lines(on_line, on_close), sent.text, encoding=None
             )
             return Stream(asyncio.get_running_loop(), chan)
 

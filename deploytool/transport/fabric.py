@@ -17,8 +17,9 @@ import paramiko
 from fabric import Config, Connection
 
 from ..config.model import Host, SSHSettings
+from ..envelope import wire
 from ..errors import UnreachableError
-from ..shell import Command, render, with_marker
+from ..shell import Command
 from . import common
 from .base import Result
 
@@ -109,12 +110,10 @@ class FabricTransport:
     ) -> Result:
         self.connect(host)
         conn = self._connection(host)
-        text = render(command)
-        if marked and self.marker:
-            text = with_marker(text, self.marker)
+        sent = wire(command, self.marker if marked else "")
         start = time.monotonic()
         try:
-            code, out, err = _exec(conn.transport, text, timeout, on_output)
+            code, out, err = _exec(conn.transport, sent.text, timeout, on_output, sent.stdin)
         except _Timeout:
             conn.close()  # the connection may be wedged (a blackhole); a later command reconnects
             raise UnreachableError(
@@ -148,6 +147,7 @@ def _exec(
     text: str,
     timeout: float,
     on_output: Callable[[str, str], None] | None = None,
+    stdin: bytes = b"",
 ) -> tuple[int, str, str]:
     """One command on a new channel of the open connection, with a hard deadline.
 
@@ -158,7 +158,9 @@ def _exec(
     chan = transport.open_session(timeout=min(timeout, 30))
     try:
         _exec_request(transport, chan, text, deadline)
-        chan.shutdown_write()  # no stdin: a command waiting for input gets EOF at once
+        if stdin:
+            chan.sendall(stdin)  # the command's secrets (envelope.py), never its argv
+        chan.shutdown_write()  # then EOF: a command waiting for input gets it at once
         out, err = bytearray(), bytearray()
         lines = _LineSplitter(on_output) if on_output else None
         while True:

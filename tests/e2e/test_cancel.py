@@ -15,7 +15,7 @@ import pytest
 from tests.lab.procs import wait_until
 
 from .conftest import current_of, releases_of, ship, write_inventory
-from .test_faults import SLOW_INSTALL, finish, lock_status, our_processes, read_until, start_ship
+from .running import SLOW_INSTALL, finish, lock_status, our_processes, read_until, start_ship
 
 pytestmark = pytest.mark.lab
 

@@ -101,5 +101,5 @@ def test_lines_splits_stdout_and_ignores_stderr():
 
 def test_no_remote_text_is_built_outside_render():
     src = textwrap.dedent(open(AsyncSSHTransport.__module__.replace(".", "/") + ".py").read())
-    # the only shell text is render(command), optionally wrapped by shell.with_marker
-    assert "render(command)" in src and "shlex" not in src and 'f"cd ' not in src
+    # the only shell text is envelope.wire(command): render() plus the marker and the secrets
+    assert "wire(command" in src and "shlex" not in src and 'f"cd ' not in src

@@ -1,0 +1,85 @@
+"""Host faults on the real lab: an sshd killed mid-step, a host blackholed at connect or after the
+switch, a worker killed mid-drain."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.lab.procs import wait_until
+
+from .conftest import current_of, ship, write_inventory
+from .running import SLOW_INSTALL, finish, iptables, lock_status, read_until, start_ship
+
+pytestmark = pytest.mark.lab
+
+
+def test_sshd_killed_mid_step_aborts_before_any_switch_naming_host_and_step(lab, fresh, tmp_path):
+    inv = write_inventory(lab, tmp_path / "inv.yml", install_command=SLOW_INSTALL)
+    before = current_of(lab)
+    proc = start_ship(inv, "--ref", "v2")
+    seen = read_until(proc, lambda e: e["event"] == "StepStarted" and e["step"] == "install")
+    h2 = lab.hosts[1]
+    # every sshd of h2 (listener and sessions) dies; supervisord brings the listener back later
+    lab.run(h2, ["sh", "-c", "kill -KILL $(pgrep -x sshd) $(pgrep -f 'sshd: ')"], user="root")
+    result = finish(proc, seen)
+    assert result.code == 4, result
+    assert result.of("ShipFinished")[0]["message"].startswith("h2: install:")
+    assert current_of(lab) == before
+    wait_until(
+        lambda: lab.run(h2, ["pgrep", "-x", "sshd"], user="root").returncode == 0,
+        30,
+        "sshd back on h2",
+    )
+    assert "unlocked" in lock_status(inv)
+
+
+def test_a_blackholed_host_fails_at_connect_within_the_timeout(lab, fresh, tmp_path):
+    inv = write_inventory(lab, tmp_path / "inv.yml", ssh={"connect_timeout": "3s"})
+    h3 = lab.hosts[2]
+    rule = ["INPUT", "-d", h3.address, "-p", "tcp", "--dport", str(h3.port), "-j", "DROP"]
+    before = current_of(lab)
+    iptables("-I", *rule)
+    try:
+        t0 = time.monotonic()
+        result = ship(inv, "--ref", "v2", timeout=60)
+        took = time.monotonic() - t0
+    finally:
+        iptables("-D", *rule)
+    assert result.code == 4, result
+    assert result.of("ShipFinished")[0]["message"].startswith("h3: connect:")
+    assert took < 30  # bounded by connect_timeout, not by TCP's minutes-long retries
+    assert current_of(lab) == before
+
+
+def test_a_host_blackholed_after_the_switch_is_reported_while_the_rest_drain(lab, fresh, tmp_path):
+    inv = write_inventory(lab, tmp_path / "inv.yml")
+    h3 = lab.hosts[2]
+    rule = ["INPUT", "-d", h3.address, "-p", "tcp", "--dport", str(h3.port), "-j", "DROP"]
+    lab.dispatch(6, 10.0, start=700)  # every worker busy: the drain lasts ~10 s
+    wait_until(lambda: len(lab.ledger()) >= 6, 30, "all six jobs to start")
+    proc = start_ship(inv, "--ref", "v2")
+    seen = read_until(proc, lambda e: e["event"] == "StepStarted" and e["step"] == "drain")
+    iptables("-I", *rule)
+    try:
+        result = finish(proc, seen, timeout=180)
+    finally:
+        iptables("-D", *rule)
+    assert result.code == 4, result
+    assert any(w["host"] == "h3" and "lost" in w["message"] for w in result.of("Warning"))
+    assert result.of("DrainFinished")[-1]["ok"]  # the others drained
+    assert len(set(current_of(lab).values())) == 1
+
+
+def test_a_worker_killed_mid_drain_does_not_wedge_the_drain(lab, fresh, tmp_path):
+    inv = write_inventory(lab, tmp_path / "inv.yml")
+    lab.dispatch(1, 20.0, start=800)
+    row = wait_until(
+        lambda: next((r for r in lab.ledger() if r.seq == 800), None), 30, "the job to start"
+    )
+    proc = start_ship(inv, "--ref", "v2")
+    seen = read_until(proc, lambda e: e["event"] == "DrainProgress" and e["old"])
+    lab.run(row.host, ["kill", "-KILL", str(row.pid)], user="root")
+    result = finish(proc, seen)
+    assert result.code == 0, result
