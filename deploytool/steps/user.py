@@ -16,7 +16,7 @@ from ..config.model import Secret, StepSpec, UserStep
 from ..config.user_steps import expand
 from ..errors import DeployError, HostError, Interrupted
 from ..events import Warning as WarningEvent
-from ..redaction import redact
+from ..redaction import ExportedSecret, redact
 from ..shell import Cmd, script
 from ..transport.local import HOST as LOCAL_HOST
 
@@ -90,11 +90,17 @@ def command(ctx, name: str, step: UserStep, host: str, cwd: str | None, base_env
     argv = tuple(expand(a, values) for a in step.argv)
     if step.artisan:
         argv = (ctx.app.php, "artisan", *argv)
-    env = {
-        **base_env,
-        **{k: v if isinstance(v, Secret) else expand(v, values) for k, v in step.env.items()},
-    }
+    env = {**base_env, **{k: _own(v, values, step) for k, v in step.env.items()}}
     return Cmd(argv, cwd=cwd, env=env)
+
+
+def _own(value: str, values: dict, step: UserStep) -> str:
+    """A step's own env value. Its secrets are meant for the step's program, which may be anything
+    (sentry-cli, a shell script): exported into that program's environment (envelope.py; still
+    never on a command line). An artisan step's reach its PHP like the application's env."""
+    if not isinstance(value, Secret):
+        return expand(value, values)
+    return value if step.artisan else ExportedSecret(value)
 
 
 def _remote(ctx, h, name: str, step: UserStep):

@@ -1,11 +1,12 @@
 """The machine running deploytool as a transport: `local: true` user steps run here.
 
-Same seam and guarantees as the SSH transports: the command is deploytool.shell.render() text
-run by `sh -c`, carrying the session's marker (shell.with_marker) so what it starts can be told
-apart; a per-command deadline (a command past it is killed and reported like a remote timeout);
-output handed over line by line for --verbose. Each command runs in its own session (a process
-group), and `stop()` ends every group still running, as the remote stopper does on a host: the
-first SIGINT of a ship reaches the local steps too (session.stop_remote).
+Same seam and guarantees as the SSH transports: the command is what envelope.wire() makes of it
+(shell.render() text run by `sh -c`, its secrets on stdin), carrying the session's marker
+(shell.with_marker) so what it starts can be told apart; a per-command deadline (a command past
+it is killed and reported like a remote timeout); output handed over line by line for --verbose.
+Each command runs in its own session (a process group), and `stop()` ends every group still
+running, as the remote stopper does on a host: the first SIGINT of a ship reaches the local steps
+too (session.stop_remote).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import time
 from pathlib import Path
 
 from ..config.model import Host
+from ..envelope import wire
 from ..errors import UnreachableError
-from ..shell import Command, render, with_marker
+from ..shell import Command
 from .base import OnOutput, Result
 
 # What events and errors call the machine running deploytool.
@@ -47,19 +49,24 @@ class LocalTransport:
         marked: bool = True,
         on_output: OnOutput | None = None,
     ) -> Result:
-        text = render(command)
-        text = with_marker(text, self.marker) if marked and self.marker else text
+        sent = wire(command, self.marker if marked else "")
         start = time.monotonic()
         proc = subprocess.Popen(
-            ["sh", "-c", text],
+            ["sh", "-c", sent.text],
             cwd=self.cwd,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if sent.stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,  # its own process group: stop() ends it and its children
         )
         with self._lock:
             self._running.add(proc)
+        if sent.stdin:  # the command's secrets (envelope.py); then EOF
+            try:
+                proc.stdin.write(sent.stdin)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass
         out: dict[str, list[bytes]] = {"stdout": [], "stderr": []}
         readers = [
             threading.Thread(target=_read, args=(pipe, name, out[name], on_output), daemon=True)

@@ -1,7 +1,8 @@
 """session.run_session on a recording transport: what every ship and rollback gets around its
 steps. Connect, lock, steps, the failure list, the final event, the lock released, the audit line
 on every host and locally, the connections closed: on success, on a failing step, on a held lock
-and on a cancel. (The same paths on real hosts: tests/e2e/test_lock.py, test_host_faults.py, test_cancel.py.)"""
+and on a cancel. (The same paths on real hosts: tests/e2e/test_lock.py, test_host_faults.py,
+test_cancel.py.)"""
 
 from __future__ import annotations
 

@@ -9,12 +9,14 @@ import textwrap
 
 import pytest
 
-from deploytool.config.model import Host, Stage
+from deploytool.config.model import Host, Secret, Stage
 from deploytool.config.playbook import load_playbook
+from deploytool.envelope import wire
 from deploytool.errors import HostError
 from deploytool.events import HostStepFinished, StepFinished, StepStarted
 from deploytool.events import Warning as WarningEvent
 from deploytool.pipeline import run_steps
+from deploytool.redaction import ExportedSecret
 from deploytool.steps import REGISTRY
 from deploytool.transport.local import LocalTransport
 
@@ -189,3 +191,37 @@ def test_a_step_with_a_role_no_selected_host_has_is_skipped(tmp_path):
     assert tr.ran("./bin/x-step") == []
     done = next(e for e in rec.of(StepFinished) if e.step == "x-step")
     assert done.ok and "no host here has the role worker" in done.detail
+
+
+def test_a_steps_own_secrets_reach_its_program_and_an_artisan_steps_its_php(tmp_path, monkeypatch):
+    """run: may be any program (sentry-cli, a script): its env secrets are exported to it. An
+    artisan: step's reach its PHP in $_SERVER, like the application's env (envelope.py). Neither
+    is ever in the command's text."""
+    monkeypatch.setenv("HOOK_TOKEN", "hook-s3cret")
+    ctx, tr, rec = with_playbook(
+        tmp_path,
+        """\
+        extends: laravel
+        before:
+          switch:
+            - run: [./bin/tell]
+              env: {TOKEN: "${env:HOOK_TOKEN}"}
+            - artisan: [lab:tell]
+              env: {TOKEN: "${env:HOOK_TOKEN}"}
+        """,
+    )
+    sent = []
+    recorded = tr.run
+
+    def keep(host, command, **kw):
+        sent.append(command)
+        return recorded(host, command, **kw)
+
+    tr.run = keep
+    run(ctx)
+    tell = next(c for c in sent if "./bin/tell" in getattr(c, "argv", ()))
+    art = next(c for c in sent if "lab:tell" in getattr(c, "argv", ()))
+    assert isinstance(tell.env["TOKEN"], ExportedSecret)
+    assert isinstance(art.env["TOKEN"], Secret) and not isinstance(art.env["TOKEN"], ExportedSecret)
+    for c in (tell, art):
+        assert "hook-s3cret" not in wire(c).text and b"deploytool-secrets" in wire(c).stdin
