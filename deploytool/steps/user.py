@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..config.model import Secret, StepSpec, UserStep
 from ..config.user_steps import expand
+from ..config.user_steps import placeholders as placeholders_in
 from ..errors import DeployError, HostError, Interrupted
 from ..events import Warning as WarningEvent
 from ..redaction import ExportedSecret, redact
@@ -87,6 +88,15 @@ def placeholders(ctx, name: str, host: str) -> dict[str, str]:
 
 def command(ctx, name: str, step: UserStep, host: str, cwd: str | None, base_env) -> Cmd:
     values = placeholders(ctx, name, host)
+    texts = (*step.argv, *(v for v in step.env.values() if not isinstance(v, Secret)))
+    named = {n for a in texts for n in placeholders_in(a)}
+    used = [f"{{{k}}}" for k in ("release", "commit") if not values[k] and k in named]
+    if used:
+        raise DeployError(
+            f"{name}: {', '.join(used)} is not known yet: the step runs before the release "
+            "is resolved",
+            "place the step after `pull` (or `select-rollback`)",
+        )
     argv = tuple(expand(a, values) for a in step.argv)
     if step.artisan:
         argv = (ctx.app.php, "artisan", *argv)

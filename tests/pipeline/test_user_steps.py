@@ -12,7 +12,7 @@ import pytest
 from deploytool.config.model import Host, Secret, Stage
 from deploytool.config.playbook import load_playbook
 from deploytool.envelope import wire
-from deploytool.errors import HostError
+from deploytool.errors import DeployError, HostError
 from deploytool.events import HostStepFinished, StepFinished, StepStarted
 from deploytool.events import Warning as WarningEvent
 from deploytool.pipeline import run_steps
@@ -225,3 +225,13 @@ def test_a_steps_own_secrets_reach_its_program_and_an_artisan_steps_its_php(tmp_
     assert isinstance(art.env["TOKEN"], Secret) and not isinstance(art.env["TOKEN"], ExportedSecret)
     for c in (tell, art):
         assert "hook-s3cret" not in wire(c).text and b"deploytool-secrets" in wire(c).stdin
+
+
+def test_release_before_pull_is_an_error_not_an_empty_argument(tmp_path):
+    ctx, tr, rec = with_playbook(
+        tmp_path,
+        "extends: laravel\nbefore: {pull: [{run: [./bin/tag, '{release}'], cwd: current}]}\n",
+    )
+    with pytest.raises(DeployError, match=r"\{release\} is not known yet"):
+        run(ctx)
+    assert tr.ran("./bin/tag") == []
