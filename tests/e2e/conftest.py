@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -175,3 +176,19 @@ def job_stream(
         stop.set()
         for t in threads:
             t.join()
+
+
+@contextmanager
+def untouched_port():
+    """A real listening socket standing in for a host: yields its port, and the block fails if
+    anything connected to it by the end."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    srv.settimeout(0.5)
+    try:
+        yield srv.getsockname()[1]
+        with pytest.raises(socket.timeout):
+            srv.accept()
+    finally:
+        srv.close()

@@ -3,11 +3,9 @@ connection made (a real listening socket stands in for the host and must see non
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
-from .conftest import deploytool
+from .conftest import deploytool, untouched_port
 
 pytestmark = pytest.mark.lab
 
@@ -30,11 +28,11 @@ before:
 
 
 def test_a_broken_playbook_reports_every_mistake_located_and_connects_nowhere(tmp_path):
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(5)
-    srv.settimeout(0.5)
-    port = srv.getsockname()[1]
+    with untouched_port() as port:
+        check_every_mistake(tmp_path, port)
+
+
+def check_every_mistake(tmp_path, port: int) -> None:
     (tmp_path / "playbooks").mkdir()
     (tmp_path / "playbooks" / "shop.yml").write_text(BROKEN)
     (tmp_path / "playbooks" / "orphan.yml").write_text("extends: nowhere-to-be-found\n")
@@ -76,6 +74,3 @@ stages:
     assert result.code == 3 and "orphan.yml:1:10: extends: no playbook 'nowhere-to-be-found'" in (
         result.stderr
     ), result
-    with pytest.raises(socket.timeout):
-        srv.accept()
-    srv.close()

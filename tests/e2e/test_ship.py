@@ -3,8 +3,6 @@ supervisord, real Redis and MariaDB. Host state is read with testinfra over SSH 
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import testinfra
 
@@ -17,6 +15,7 @@ from .conftest import (
     job_stream,
     releases_of,
     ship,
+    untouched_port,
     write_inventory,
 )
 
@@ -110,26 +109,10 @@ def test_a_long_job_holds_the_drain_until_the_deadline_and_nothing_is_killed(lab
 
 def test_a_broken_inventory_reports_every_error_and_connects_nowhere(tmp_path):
     # A real listening socket stands in for a host: the test fails if anything connects to it.
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(5)
-    srv.settimeout(0.5)
-    port = srv.getsockname()[1]
-    inv = tmp_path / "inventory.yml"
-    inv.write_text(f"""\
-application:
-  name: shop
-  repository: /nowhere.git
-  deploy_path: /var/www/app
-  keep_releases: lots
-  drian: {{deadline: 1m}}
-stages:
-  lab:
-    ssh: {{user: deploy, connect_timeout: soon}}
-    hosts:
-      - {{address: 127.0.0.1, port: {port}, migrate: true, rolez: [web]}}
-""")
-    result = deploytool("ship", "lab", "-i", str(inv))
+    with untouched_port() as port:
+        inv = tmp_path / "inventory.yml"
+        inv.write_text(BROKEN_INVENTORY.replace("PORT", str(port)))
+        result = deploytool("ship", "lab", "-i", str(inv))
     assert result.code == 3, result
     err = result.stderr
     for expected in (
@@ -140,9 +123,21 @@ stages:
     ):
         assert expected in err, err
     assert "Traceback" not in err + result.stdout
-    with pytest.raises(socket.timeout):
-        srv.accept()
-    srv.close()
+
+
+BROKEN_INVENTORY = """\
+application:
+  name: shop
+  repository: /nowhere.git
+  deploy_path: /var/www/app
+  keep_releases: lots
+  drian: {deadline: 1m}
+stages:
+  lab:
+    ssh: {user: deploy, connect_timeout: soon}
+    hosts:
+      - {address: 127.0.0.1, port: PORT, migrate: true, rolez: [web]}
+"""
 
 
 @pytest.mark.parametrize("case", ["unknown", "changed"])

@@ -71,3 +71,11 @@ def test_per_host_policies_restart_by_signal_too():
     limited = hostlimit.limit(INV, stage, "h2")
     assert INV.drain_policy(limited, HOSTS[1]).restart_mode == "signal"
     assert INV.drain_policy(limited, HOSTS[1]).deadline == 5
+
+
+@pytest.mark.parametrize("command", ["ship", "rollback", "drain-status", "doctor", "plan"])
+def test_every_fleet_command_takes_limit(command):
+    from deploytool.cli import build_parser
+
+    args = build_parser().parse_args([command, "prod", "--limit", "h1,role:worker"])
+    assert args.limit == "h1,role:worker"
