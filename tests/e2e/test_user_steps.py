@@ -16,7 +16,7 @@ import yaml
 from tests.lab.procs import wait_until
 
 from .conftest import AUDIT_LOG, current_of, releases_of, ship, write_inventory
-from .test_faults import finish, lock_status, our_processes, read_until, start_ship
+from .running import finish, lock_status, our_processes, read_until, start_ship
 
 pytestmark = pytest.mark.lab
 
