@@ -2,17 +2,15 @@
 
 deploytool goes through its real code: the inventory loader, a Context, run_steps() and
 Context.each for the playbook, drain/census.CensusSource for the census. The baselines are what a
-team could use instead: a bare asyncssh loop (the fastest fan-out measured in issue 8),
-OpenSSH with ControlMaster driven by `xargs -P`, and Ansible ad-hoc with pipelining.
-Every client verifies host keys against the same known_hosts file.
+team could use instead: a bare asyncssh loop (the fastest fan-out measured in issue 8) and
+OpenSSH with ControlMaster driven by `xargs -P` (clients_ssh.py), Ansible ad-hoc with pipelining
+and pyinfra's operation loop (clients_tools.py). Every client verifies host keys against the same
+known_hosts file. A client runs `steps` playbook steps per repetition (the slow tools fewer:
+their figures are per step).
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,10 +35,13 @@ class Setup:
     inventory: str  # dir of deploytool inventories for these hosts, inventory-<transport>.yml
     workdir: str  # scratch space (control sockets, ansible files)
     census_text: str  # the rendered census command, the same for every client
+    ansible: str = "ansible"  # the baselines' venv's (benchmarks/baselines.py)
 
 
 class Client:
     """workload 1: cold(); 2: playbook() on open connections; 3: census_round() on open ones."""
+
+    steps = STEPS  # playbook steps per repetition
 
     def open(self) -> None: ...
     def cold(self) -> None: ...
@@ -129,217 +130,14 @@ class Deploytool(Client):
             self.ctx.transport.close()
 
 
-# ----------------------------------------------------------------------------------- asyncssh
-class BareAsyncSSH(Client):
-    """The floor: one event loop, asyncio.gather over conn.run() on every host."""
-
-    def __init__(self, s: Setup):
-        import asyncssh
-
-        self.s, self.asyncssh = s, asyncssh
-        self.loop = asyncio.new_event_loop()
-        self.conns: list = []
-
-    async def _connect(self):
-        a = self.asyncssh
-        key = [a.read_private_key(self.s.identity)]
-        return await asyncio.gather(
-            *(
-                a.connect(
-                    h.address,
-                    h.port,
-                    username="deploy",
-                    client_keys=key,
-                    known_hosts=self.s.known_hosts,
-                    config=None,
-                    agent_path=None,
-                )
-                for h in self.s.hosts
-            )
-        )
-
-    async def _fan(self, conns, text: str):
-        res = await asyncio.gather(*(c.run(text) for c in conns))
-        assert all(r.exit_status == 0 for r in res), [r.stderr for r in res if r.exit_status]
-        return res
-
-    def open(self) -> None:
-        self.conns = self.loop.run_until_complete(self._connect())
-
-    def cold(self) -> None:
-        async def go():
-            conns = await self._connect()
-            await self._fan(conns, "true")
-            for c in conns:
-                c.close()
-            await asyncio.gather(*(c.wait_closed() for c in conns))
-
-        self.loop.run_until_complete(go())
-
-    def playbook(self) -> None:
-        async def go():
-            for _ in range(STEPS):
-                await self._fan(self.conns, "true")
-
-        self.loop.run_until_complete(go())
-
-    def census_round(self) -> None:
-        self.loop.run_until_complete(self._fan(self.conns, self.s.census_text))
-
-    def close(self) -> None:
-        for c in self.conns:
-            c.close()
-        self.loop.close()
-
-
-# ----------------------------------------------------------------------------------- OpenSSH
-class OpenSSH(Client):
-    """OpenSSH with one ControlMaster per host; each step is `xargs -P N ssh -S sock host CMD`."""
-
-    def __init__(self, s: Setup):
-        self.s = s
-        self.ctl = Path(s.workdir) / "ctl"
-        self.ctl.mkdir(parents=True, exist_ok=True)
-        self.masters: list[subprocess.Popen] = []
-
-    def _ssh(self, *extra: str) -> list[str]:
-        return ["ssh", "-F", self.s.ssh_config, *extra]
-
-    def _xargs(self, text: str, master: bool) -> None:
-        opts = (
-            ["-o", f"ControlPath={self.ctl}/%n"]
-            if master
-            else ["-o", "ControlMaster=no", "-o", "ControlPath=none"]
-        )
-        names = "\n".join(h.name for h in self.s.hosts) + "\n"
-        argv = ["xargs", "-P", str(len(self.s.hosts)), "-I{}", *self._ssh(*opts), "{}", text]
-        done = subprocess.run(argv, input=names, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr[-2000:]
-
-    def open(self) -> None:
-        for h in self.s.hosts:
-            self.masters.append(
-                subprocess.Popen(
-                    self._ssh(
-                        "-M",
-                        "-N",
-                        "-o",
-                        f"ControlPath={self.ctl}/%n",
-                        "-o",
-                        "ControlPersist=no",
-                        h.name,
-                    ),
-                    stdin=subprocess.DEVNULL,
-                )
-            )
-        deadline = time.monotonic() + 60
-        for h in self.s.hosts:
-            while (
-                subprocess.run(
-                    self._ssh("-o", f"ControlPath={self.ctl}/%n", "-O", "check", h.name),
-                    capture_output=True,
-                ).returncode
-                != 0
-            ):
-                assert time.monotonic() < deadline, f"no ControlMaster for {h.name}"
-                time.sleep(0.05)
-
-    def cold(self) -> None:
-        self._xargs("true", master=False)
-
-    def playbook(self) -> None:
-        for _ in range(STEPS):
-            self._xargs("true", master=True)
-
-    def census_round(self) -> None:
-        self._xargs(self.s.census_text, master=True)
-
-    def helper_cpu(self) -> float:
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for p in self.masters:
-            try:
-                f = Path(f"/proc/{p.pid}/stat").read_text()
-                rest = f[f.rindex(")") + 2 :].split()
-                total += int(rest[11]) + int(rest[12])
-            except FileNotFoundError:
-                pass
-        return total / tick
-
-    def close(self) -> None:
-        for p in self.masters:
-            p.terminate()
-        for p in self.masters:
-            p.wait(10)
-
-
-# ----------------------------------------------------------------------------------- Ansible
-class Ansible(Client):
-    """`ansible all -m command -a CMD -f N` with pipelining and ControlPersist (Ansible's defaults
-    plus pipelining): one invocation per step, like an ad-hoc run or a play with a barrier."""
-
-    def __init__(self, s: Setup):
-        self.s = s
-        self.dir = Path(s.workdir) / "ansible"
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.cp = self.dir / "cp"
-        lines = ["[bench]"] + [
-            f"{h.name} ansible_host={h.address} ansible_port={h.port}" for h in s.hosts
-        ]
-        (self.dir / "hosts.ini").write_text("\n".join(lines) + "\n")
-        (self.dir / "ansible.cfg").write_text(
-            "[defaults]\nhost_key_checking = True\ninterpreter_python = /usr/bin/python3\n"
-            f"remote_user = deploy\nprivate_key_file = {s.identity}\nforks = {len(s.hosts)}\n"
-            "gathering = explicit\nretry_files_enabled = False\nstdout_callback = minimal\n"
-            f"local_tmp = {self.dir}/tmp\n"
-            "[ssh_connection]\npipelining = True\n"
-            "ssh_args = -o ControlMaster=auto -o ControlPersist=300s "
-            f"-o UserKnownHostsFile={s.known_hosts} "
-            "-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes -o BatchMode=yes\n"
-            f"control_path_dir = {self.cp}\n"
-        )
-        self.env = {
-            **os.environ,
-            "ANSIBLE_CONFIG": str(self.dir / "ansible.cfg"),
-            "ANSIBLE_NOCOLOR": "1",
-        }
-
-    def _adhoc(self, module: str, arg: str) -> None:
-        done = subprocess.run(
-            ["ansible", "all", "-i", str(self.dir / "hosts.ini"), "-m", module, "-a", arg],
-            capture_output=True,
-            text=True,
-            env=self.env,
-        )
-        assert done.returncode == 0, (done.stdout + done.stderr)[-2000:]
-
-    def _stop_masters(self) -> None:
-        for sock in self.cp.glob("*") if self.cp.exists() else []:
-            subprocess.run(
-                ["ssh", "-o", f"ControlPath={sock}", "-O", "exit", "x"], capture_output=True
-            )
-
-    def open(self) -> None:
-        self._adhoc("command", "true")
-
-    def cold(self) -> None:
-        self._stop_masters()
-        self._adhoc("command", "true")
-        self._stop_masters()
-
-    def playbook(self) -> None:
-        for _ in range(STEPS):
-            self._adhoc("command", "true")
-
-    def census_round(self) -> None:
-        self._adhoc("shell", self.s.census_text)
-
-    def close(self) -> None:
-        self._stop_masters()
-
-
 def make(name: str, s: Setup) -> Client:
     if name.startswith("deploytool"):
         transport, _, probe = (name.partition(":")[2] or "fabric").partition("+")
         return Deploytool(s, transport, watch=probe == "watch")
-    return {"asyncssh": BareAsyncSSH, "openssh": OpenSSH, "ansible": Ansible}[name](s)
+    if name in ("asyncssh", "openssh"):
+        from .clients_ssh import BareAsyncSSH, OpenSSH
+
+        return {"asyncssh": BareAsyncSSH, "openssh": OpenSSH}[name](s)
+    from .clients_tools import Ansible, PyInfra
+
+    return {"ansible": Ansible, "pyinfra": PyInfra}[name](s)

@@ -46,7 +46,7 @@ def main(spec: dict) -> dict:
     finally:
         client.close()
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"runs": runs, "peak_rss_mb": round(rss_kb / 1024, 1)}
+    return {"runs": runs, "peak_rss_mb": round(rss_kb / 1024, 1), "steps": client.steps}
 
 
 if __name__ == "__main__":
