@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
 
 from . import events as ev
@@ -29,6 +27,8 @@ COLOR = {"start": "#439FE0", "success": "good", "failure": "danger"}
 def post_json(url: str, payload: dict, timeout: float = TIMEOUT) -> None:
     if not url.startswith(("https://", "http://")):
         raise ValueError("the webhook must be an http(s) URL")
+    import urllib.request  # here, not at the top: 50-250 ms of every start-up, for a webhook only
+
     req = urllib.request.Request(
         url,
         data=json.dumps(payload).encode(),
@@ -132,6 +132,8 @@ class Webhook:
             )
 
     def _describe(self, e: Exception) -> str:
+        import urllib.error
+
         if isinstance(e, urllib.error.HTTPError):
             text = f"HTTP {e.code}"
         elif isinstance(e, urllib.error.URLError):

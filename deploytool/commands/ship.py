@@ -12,7 +12,7 @@ from ..config.drainconf import batch_ok
 from ..config.durations import parse_duration
 from ..errors import ConfigError, UsageError
 from ..session import run_session
-from ..steps import REGISTRY, migrate
+from ..steps import REGISTRY, check_migrations, migrate
 from ..ui.confirm import confirm_stage
 from . import common
 
@@ -111,6 +111,10 @@ def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
         specs, failure = (pb.rollback, ()) if command == "rollback" else (pb.steps, pb.on_failure)
         if any(s.name == "migrate" for s in specs):
             migrate.refuse_outside_limit(ctx)  # before connecting anywhere
+        if inv.application.migrations.policy != "off" and any(
+            s.name == "check-migrations" for s in specs
+        ):
+            check_migrations.warm()  # the gate's parsers load while we connect
         hook = notify.subscribe(bus, inv, ctx.deployer, lambda m: env.error(f"warning: {m}"))
         try:
             return run_session(ctx, command, specs, REGISTRY, failure, wait)

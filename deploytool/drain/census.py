@@ -47,6 +47,7 @@ class CensusSource:
         self._answers: dict[str, tuple[int, Census]] = {}
         self._ended: dict[str, str] = {}  # watchers that ended, and why
         self._asked: dict[str, int] = {}  # requests sent per host: its n-th answer is "E n"
+        self._pending: set[str] = set()  # hosts the round in progress still waits for
         self._streams: dict = {}
         if watch and isinstance(ctx.transport, StreamingTransport):
             self._start_watchers(lifetime, tick)
@@ -119,20 +120,22 @@ class CensusSource:
                 self._streams[h.name] = stream
 
     def _watched_round(self, names: list[str]) -> dict[str, Census]:
-        for n in names:
-            self._asked[n] = self._asked.get(n, 0) + 1
-            self._streams[n].send(sync_request())
-
         def fresh(n: str) -> bool:
             return self._answers.get(n, (0,))[0] >= self._asked[n]
 
         with self._cond:
-            self._cond.wait_for(
-                lambda: all(fresh(n) or n in self._ended for n in names), WATCH_ANSWER
-            )
-            late = [n for n in names if not fresh(n) and n not in self._ended]
-            for n in late:  # did not answer in time: poll that host from now on
+            for n in names:
+                self._asked[n] = self._asked.get(n, 0) + 1
+            # one wake-up when the last host answers, not one per host: 500 answers each
+            # re-checking 500 hosts cost more than the round itself
+            self._pending = {n for n in names if n not in self._ended}
+        for n in names:
+            self._streams[n].send(sync_request())
+        with self._cond:
+            self._cond.wait_for(lambda: not self._pending, WATCH_ANSWER)
+            for n in self._pending:  # did not answer in time: poll that host from now on
                 self._ended[n] = f"no answer within {WATCH_ANSWER:g}s"
+            self._pending = set()
             return {n: self._answers[n][1] for n in names if n not in self._ended and fresh(n)}
 
     # called on the transport's thread
@@ -144,15 +147,22 @@ class CensusSource:
             census = parse_census("\n".join(self._blocks.pop(host, [])), self.deploy_path)
             with self._cond:
                 self._answers[host] = (change.seq, census)
-                self._cond.notify_all()
+                self._arrived(host, change.seq >= self._asked.get(host, 0))
         else:
             self.changed.set()
 
     def _closed(self, host: str, exc: Exception | None) -> None:
         with self._cond:
             self._ended[host] = str(exc or "the watcher ended")
-            self._cond.notify_all()
+            self._arrived(host, True)
         self.changed.set()
+
+    def _arrived(self, host: str, done: bool) -> None:
+        """(under _cond) `host` answered the round in progress, or will never."""
+        if done and host in self._pending:
+            self._pending.discard(host)
+            if not self._pending:
+                self._cond.notify_all()
 
 
 def census_of(ctx, host: Host, step: str) -> Census:

@@ -10,6 +10,13 @@ watcher pays that once. It then waits on stdin with stream_select() for at most 
     H... P... E<S>n     on the n-th request `S` (one byte): a fresh snapshot in the polled census's
                         format, so probes.census.parse_census() reads it unchanged
 
+It wakes every `tick` only while some worker it knows runs from another release than `current`
+points at (an old worker: during a drain, when an exit must be noticed at once); otherwise every
+`idle` seconds. On a real fleet either costs nothing (4 ms of CPU a second at a 50 ms tick), but
+500 light-lab hosts share two cores, where 500 watchers ticking every 50 ms took half the machine
+and made a census round 2.3 s instead of well under 150 ms. A request is answered at once either
+way (stream_select wakes on it), from a fresh scan.
+
 PHP caches stat() and realpath() answers per process, and the watcher lives for the whole drain:
 it clears both before each snapshot, or a switch would show up to realpath_cache_ttl late.
 
@@ -31,9 +38,9 @@ from ..shell import Cmd
 
 SEP = "\x1f"
 
-# argv: hex(pattern) deploy_path tick lifetime settle
+# argv: hex(pattern) deploy_path tick lifetime settle idle
 _PHP = r"""
-[, $pat, $dp, $tick, $life, $settle] = $argv;
+[, $pat, $dp, $tick, $life, $settle, $idle] = $argv;
 $pat = hex2bin($pat); $S = "\x1f"; $me = getmypid(); $t0 = microtime(true);
 $W = []; $N = []; $asked = 0;
 preg_match('/^btime (\d+)/m', file_get_contents('/proc/stat'), $m); $btime = $m[1];
@@ -67,7 +74,7 @@ function scan() {
     $c = @file_get_contents("/proc/$p/cmdline");
     if ($c !== false && strpos(str_replace("\0", ' ', $c), $pat) !== false
         && ($l = pline($p)) !== null) {
-      $W[$p] = 1; unset($N[$p]); $out .= "+$S$l";
+      $W[$p] = (string)@readlink("/proc/$p/cwd"); unset($N[$p]); $out .= "+$S$l";
     } elseif (!isset($N[$p])) $N[$p] = $now;
   }
   foreach ($W as $p => $_)
@@ -83,12 +90,18 @@ function snapshot($n) {
   foreach ($W as $p => $_) { $l = pline($p); if ($l !== null) $o .= $l; }
   return $o . "E$S$n\n";
 }
+function hurry() {
+  global $W, $dp;
+  clearstatcache(true); $cur = realpath("$dp/current");
+  foreach ($W as $cwd) if ($cwd !== $cur) return true;
+  return false;
+}
 function put($s) { if ($s !== '' && @fwrite(STDOUT, $s) === false) exit(0); }
 stream_set_blocking(STDIN, false);
-put(scan());
+put(scan()); $fast = hurry();
 while (microtime(true) - $t0 < $life) {
   $r = [STDIN]; $w = null; $x = null;
-  $ready = @stream_select($r, $w, $x, 0, (int)($tick * 1e6));
+  $ready = @stream_select($r, $w, $x, 0, (int)(($fast ? $tick : $idle) * 1e6));
   $asks = 0;
   if ($ready) {
     $d = fread(STDIN, 4096);
@@ -96,7 +109,7 @@ while (microtime(true) - $t0 < $life) {
   }
   $out = scan();
   while ($asks-- > 0) $out .= snapshot(++$asked);
-  put($out);
+  put($out); $fast = hurry();
 }
 """
 
@@ -108,6 +121,7 @@ def watch_command(
     lifetime: float = 3600,
     settle: int = 2,
     php: str = "php",
+    idle: float = 0.5,
 ) -> Cmd:
     # -n: no php.ini, no extensions: only core functions are used, and start-up is faster.
     return Cmd(
@@ -122,6 +136,7 @@ def watch_command(
             f"{tick:g}",
             str(int(lifetime)),
             str(settle),
+            f"{idle:g}",
         )
     )
 

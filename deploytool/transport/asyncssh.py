@@ -22,13 +22,12 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-import asyncssh
-
 from ..config.model import Host, SSHSettings
 from ..envelope import Wire, wire
 from ..errors import UnreachableError
 from ..shell import Command
 from . import common
+from .asyncssh_lib import asyncssh
 from .asyncssh_sessions import Collect, Lines, Stream
 from .base import Result
 

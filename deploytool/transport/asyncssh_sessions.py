@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import asyncssh
+from .asyncssh_lib import asyncssh
 
 
 class Collect(asyncssh.SSHClientSession):

@@ -24,11 +24,12 @@ def test_the_pattern_travels_as_hex_so_the_watcher_never_matches_itself():
     )
     text = render(c)
     assert "artisan queue:work" not in text and b"artisan queue:work".hex() in text
-    assert c.argv[:3] == ("/usr/bin/php8.2", "-n", "-r") and c.argv[-4:] == (
+    assert c.argv[:3] == ("/usr/bin/php8.2", "-n", "-r") and c.argv[-5:] == (
         "/var/www/app",
         "0.05",
         "120",
         "2",
+        "0.5",
     )
 
 
@@ -48,10 +49,12 @@ php = shutil.which("php")
 
 
 @pytest.mark.skipif(php is None, reason="needs php")
-def test_the_watcher_reports_a_worker_streams_its_exit_and_ends_at_eof(tmp_path):
+@pytest.mark.parametrize("current", ["r1", "r2"])  # r2: the worker is old (the watcher hurries)
+def test_the_watcher_reports_a_worker_streams_its_exit_and_ends_at_eof(tmp_path, current):
     release = tmp_path / "releases" / "r1"
     release.mkdir(parents=True)
-    (tmp_path / "current").symlink_to(release)
+    (tmp_path / "releases" / "r2").mkdir()
+    (tmp_path / "current").symlink_to(tmp_path / "releases" / current)
     fake = subprocess.Popen(
         ["bash", "-c", "exec -a 'php /app/artisan queue:work --bench-watch' sleep 60"], cwd=release
     )
@@ -69,7 +72,7 @@ def test_the_watcher_reports_a_worker_streams_its_exit_and_ends_at_eof(tmp_path)
         watcher.stdin.flush()
         block = lines.block_until(lambda ln: ln.startswith("E"))
         census = parse_census("\n".join(block[:-1]), str(tmp_path))
-        assert parse_line(block[-1]).seq == 1 and census.current == "r1"
+        assert parse_line(block[-1]).seq == 1 and census.current == current
         assert [(w.pid, w.release, w.state) for w in census.workers] == [
             (fake.pid, "r1", "sleeping")
         ]
