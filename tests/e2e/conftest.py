@@ -21,12 +21,16 @@ import yaml
 
 from tests.lab.lab import Lab
 from tests.lab.procs import wait_until
+from tests.lab.slots import slot
 
 # Several developers (and CI) may run labs side by side: each picks its own addresses and ports.
-E2E_ROOT = Path(os.environ.get("DEPLOYTOOL_E2E_LAB", "/tmp/deploytool-e2e"))
-E2E_PREFIX = os.environ.get("DEPLOYTOOL_E2E_PREFIX", "127.22.0")
-E2E_REDIS = int(os.environ.get("DEPLOYTOOL_E2E_REDIS", "6393"))
-E2E_MARIADB = int(os.environ.get("DEPLOYTOOL_E2E_MARIADB", "3393"))
+# With pytest-xdist every worker gets its own lab (tests/lab/slots.py).
+E2E_ROOT, E2E_PREFIX, E2E_REDIS, E2E_MARIADB = slot(
+    Path(os.environ.get("DEPLOYTOOL_E2E_LAB", "/tmp/deploytool-e2e")),
+    os.environ.get("DEPLOYTOOL_E2E_PREFIX", "127.22.0"),
+    int(os.environ.get("DEPLOYTOOL_E2E_REDIS", "6393")),
+    int(os.environ.get("DEPLOYTOOL_E2E_MARIADB", "3393")),
+)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from .lab import Lab
+from .lab import Lab, default_root
+from .slots import slot
 
 
 def _int_env(name: str, default: int) -> int:
@@ -28,13 +29,20 @@ def _int_env(name: str, default: int) -> int:
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
+    root, prefix, redis, mariadb = slot(
+        default_root(),
+        os.environ.get("DEPLOYTOOL_LAB_PREFIX") or "127.20.0",
+        _int_env("DEPLOYTOOL_LAB_REDIS", 6391),
+        _int_env("DEPLOYTOOL_LAB_MARIADB", 3391),
+    )
+    # several labs side by side (each developer's, each xdist worker's): own addresses and ports
     fleet = Lab(
+        root,
         hosts=_int_env("DEPLOYTOOL_LAB_HOSTS", 3),
         workers=_int_env("DEPLOYTOOL_LAB_WORKERS", 2),
-        # several labs side by side (each developer's, each helper's): their own addresses and ports
-        address_prefix=os.environ.get("DEPLOYTOOL_LAB_PREFIX") or "127.20.0",
-        redis_port=_int_env("DEPLOYTOOL_LAB_REDIS", 6391),
-        mariadb_port=_int_env("DEPLOYTOOL_LAB_MARIADB", 3391),
+        address_prefix=prefix,
+        redis_port=redis,
+        mariadb_port=mariadb,
     )
     if fleet.is_up() and fleet.owner_alive() is False:
         fleet.down()  # orphaned by a session that was killed before its teardown
