@@ -16,8 +16,13 @@ def demo(c, keep=False):
     c.run(f"{PY} scripts/demo.py" + (" --keep" if keep else ""), pty=sys.stdout.isatty())
 
 
-@task(help={"k": "pytest -k expression", "unit": "only the fast rings (no lab)",
-            "jobs": "pytest-xdist workers (each with its own labs)"})
+@task(
+    help={
+        "k": "pytest -k expression",
+        "unit": "only the fast rings (no lab)",
+        "jobs": "pytest-xdist workers (each with its own labs)",
+    }
+)
 def test(c, k="", unit=False, jobs=2):
     """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab.
 
@@ -26,8 +31,10 @@ def test(c, k="", unit=False, jobs=2):
     # Two workers, a test file each at a time: most e2e time is waiting on real hosts (jobs,
     # drains), so two labs side by side finish the suite far sooner on two cores (lab/slots.py).
     workers = "" if unit else f" -n {jobs} --dist loadfile"
-    c.run(f"{PY} -m pytest -q -p no:cacheprovider{workers} {paths}" + (f" -k {k!r}" if k else ""),
-          pty=False)
+    c.run(
+        f"{PY} -m pytest -q -p no:cacheprovider{workers} {paths}" + (f" -k {k!r}" if k else ""),
+        pty=False,
+    )
 
 
 @task

@@ -15,10 +15,9 @@ from . import ops
 from .coltypes import from_datatype
 from .copies import mysql_alter_copy, mysql_text_copy, sqlglot_drop_default
 from .keys import sqlglot_columns, sqlglot_pinned
+from .read_sqlglot_values import READ, bounded_where, column
 from .read_tokens import command_ops
 from .readable import raw_index, readable
-
-_READ = {"mysql": "mysql", "pgsql": "postgres", "sqlite": "sqlite"}
 
 
 class _QuietFallback(logging.Filter):
@@ -44,15 +43,6 @@ _HARMLESS = (
     exp.Analyze,
     exp.Comment,
 )
-_FUNCTIONS_STABLE = {
-    "now",
-    "current_timestamp",
-    "localtimestamp",
-    "statement_timestamp",
-    "transaction_timestamp",
-    "current_date",
-    "current_time",
-}
 
 
 def read(sql: str, dialect: str) -> list[ops.Op]:
@@ -62,7 +52,7 @@ def read(sql: str, dialect: str) -> list[ops.Op]:
             return special
     sql = readable(sql, dialect)
     try:
-        trees = [t for t in sqlglot.parse(sql, read=_READ[dialect]) if t is not None]
+        trees = [t for t in sqlglot.parse(sql, read=READ[dialect]) if t is not None]
     except Exception as exc:  # ParseError, TokenError: anything it cannot read is unknown
         return [ops.Unknown(f"the {dialect} parser cannot read it: {_first_line(exc)}")]
     if not trees:
@@ -90,7 +80,7 @@ def _statement(tree: exp.Expression, dialect: str) -> list[ops.Op]:
             if isinstance(tree.expression, exp.Literal)
             else str(tree.expression or "")
         )
-        return command_ops(str(tree.this), rest, _READ[dialect])
+        return command_ops(str(tree.this), rest, READ[dialect])
     if isinstance(tree, exp.Create):
         return _create(tree, dialect)
     if isinstance(tree, exp.Drop):
@@ -270,68 +260,6 @@ def _constraint_kind(
     return [ops.Unknown(f"constraint not understood: {e.sql()[:80]}")]
 
 
-def column(cd: exp.ColumnDef, dialect: str) -> ops.Column:
-    dtype = cd.args.get("kind")
-    col = {
-        "name": cd.name,
-        "type": from_datatype(dtype, dialect) if isinstance(dtype, exp.DataType) else None,
-    }
-    for c in cd.args.get("constraints") or []:
-        kind = c.args.get("kind") if isinstance(c, exp.ColumnConstraint) else c
-        if isinstance(kind, exp.NotNullColumnConstraint):
-            col["not_null"] = not kind.args.get("allow_null")
-        elif isinstance(kind, exp.DefaultColumnConstraint):
-            col["default"] = default(kind.this, dialect)
-        elif isinstance(kind, exp.PrimaryKeyColumnConstraint):
-            col["primary_key"] = True
-        elif isinstance(kind, exp.UniqueColumnConstraint):
-            col["unique"] = True
-        elif isinstance(
-            kind, (exp.AutoIncrementColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)
-        ):
-            col["auto_increment"] = True
-        elif isinstance(kind, exp.ComputedColumnConstraint):
-            col["generated_stored"] = bool(kind.args.get("persisted"))
-        elif isinstance(kind, exp.CharacterSetColumnConstraint):
-            col["charset"] = kind.name
-        elif isinstance(kind, exp.CheckColumnConstraint):
-            col["check"] = True
-        elif isinstance(kind, exp.Reference) or isinstance(c, exp.Reference):
-            col["references"] = True
-    if (
-        dtype is not None
-        and isinstance(dtype, exp.DataType)
-        and dtype.this.name in ("SERIAL", "BIGSERIAL", "SMALLSERIAL")
-    ):
-        col["auto_increment"] = True
-    return ops.Column(**col)
-
-
-def default(e: exp.Expression, dialect: str) -> ops.Default:
-    sql = e.sql(dialect=_READ[dialect])
-    if isinstance(e, (exp.Literal, exp.Null, exp.Boolean)) or (
-        isinstance(e, exp.Neg) and isinstance(e.this, exp.Literal)
-    ):
-        return ops.Default(sql, False)
-    if isinstance(e, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime)):
-        return ops.Default(sql, False)
-    if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal):
-        return ops.Default(sql, False)
-    if dialect == "mysql":
-        # Measured on MariaDB 10.11: an expression default (`DEFAULT (uuid())`) forces
-        # ALGORITHM=COPY.
-        return ops.Default(
-            sql, True, "an expression default is computed per row, so InnoDB copies the table"
-        )
-    funcs = [f for f in e.find_all(exp.Func) if not isinstance(f, (exp.Cast, exp.Paren))]
-    unknown = [f.sql() for f in funcs if (f.sql_name() or "").lower() not in _FUNCTIONS_STABLE]
-    if unknown:
-        return ops.Default(
-            sql, True, f"{unknown[0]} may be volatile: it is evaluated for every existing row"
-        )
-    return ops.Default(sql, False)
-
-
 def _write(tree: exp.Update | exp.Delete) -> ops.Write:
     kind = "update" if isinstance(tree, exp.Update) else "delete"
     where = tree.args.get("where")
@@ -340,36 +268,3 @@ def _write(tree: exp.Update | exp.Delete) -> ops.Write:
     )
     pinned = sqlglot_pinned(where.this if where is not None else None)
     return ops.Write(kind, table_name(tree.this), where is not None, bounded, pinned)
-
-
-_KEY_COLUMNS = {"id", "uuid", "ctid", "rowid"}
-
-
-def bounded_where(cond: exp.Expression) -> bool:
-    """Does the WHERE touch a bounded set of rows: a key lookup, a key range, or a LIMITed
-    subquery?"""
-    conjuncts = list(cond.flatten()) if isinstance(cond, exp.And) else [cond]
-    lower = upper = False
-    for c in conjuncts:
-        if isinstance(c, exp.Paren):
-            if bounded_where(c.this):
-                return True
-            continue
-        col = (
-            c.this
-            if isinstance(c, (exp.EQ, exp.In, exp.Between, exp.GT, exp.GTE, exp.LT, exp.LTE))
-            else None
-        )
-        if not (isinstance(col, exp.Column) and col.name.lower() in _KEY_COLUMNS):
-            continue
-        if isinstance(c, (exp.EQ, exp.Between)):
-            return True
-        if isinstance(c, exp.In):
-            query = c.args.get("query")
-            if query is None or any(
-                s.args.get("limit") is not None for s in query.find_all(exp.Select)
-            ):
-                return True
-        lower = lower or isinstance(c, (exp.GT, exp.GTE))
-        upper = upper or isinstance(c, (exp.LT, exp.LTE))
-    return lower and upper

@@ -140,7 +140,7 @@ def _read_pg(text: str) -> Dump:
     from pglast.enums import ConstrType as CT
 
     from .keys import pglast_index_columns, pglast_key_columns
-    from .read_pglast import _sql, coltype
+    from .read_pglast_values import _sql, coltype
 
     b, skipped = _Builder(), []
     clean = _PSQL_META.sub("", _COPY_BLOCK.sub("", text))

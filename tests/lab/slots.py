@@ -23,5 +23,9 @@ def slot(root: Path, prefix: str, redis: int, mariadb: int) -> tuple[Path, str, 
     if i == 0:
         return root, prefix, redis, mariadb
     a, b, c = prefix.split(".")
-    return (root.with_name(f"{root.name}-gw{i}"), f"{a}.{b}.{int(c) + i}",
-            redis + PORT_STEP * i, mariadb + PORT_STEP * i)
+    return (
+        root.with_name(f"{root.name}-gw{i}"),
+        f"{a}.{b}.{int(c) + i}",
+        redis + PORT_STEP * i,
+        mariadb + PORT_STEP * i,
+    )
