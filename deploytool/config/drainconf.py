@@ -76,9 +76,14 @@ class Level:
 
 
 def levels(
-    ck: Checker, node: yaml.Node | None, values: Mapping[str, object] | None, keypath: str
+    ck: Checker,
+    node: yaml.Node | None,
+    values: Mapping[str, object] | None,
+    keypath: str,
+    role_fields: Mapping[str, F] = ROLE,
 ) -> tuple[Level, dict[str, Level]]:
-    """The drain mapping at `node` (already validated with DRAIN) and its roles, each a Level."""
+    """The drain mapping at `node` (already validated with DRAIN) and its roles, each a Level
+    (the web settings' too, with their own `role_fields`: config/webconf.py)."""
     values = dict(values or {})
     values.pop("roles", None)
     roles: dict[str, Level] = {}
@@ -86,7 +91,7 @@ def levels(
     if roles_node is not None and isinstance(roles_node, yaml.MappingNode):
         for kn, vn in roles_node.value:
             kp = f"{keypath}.roles.{kn.value}"
-            v = ck.obj(vn, ROLE, kp)
+            v = ck.obj(vn, dict(role_fields), kp)
             if v is not None:
                 roles[str(kn.value)] = Level(kp, vn, v, kn)
     return Level(keypath, node, values), roles
@@ -96,7 +101,7 @@ def check_roles(ck: Checker, roles: Mapping[str, Level], known: Sequence[str], w
     """A policy for a role no host has is a typo until proven otherwise."""
     for name, level in roles.items():
         if name not in known:
-            _error(
+            error_once(
                 ck,
                 level.key_node,
                 level.keypath,
@@ -104,7 +109,7 @@ def check_roles(ck: Checker, roles: Mapping[str, Level], known: Sequence[str], w
             )
 
 
-def _error(ck: Checker, node: yaml.Node | None, keypath: str, message: str) -> None:
+def error_once(ck: Checker, node: yaml.Node | None, keypath: str, message: str) -> None:
     """Merged policies are checked once per stage and host: report each located problem once."""
     before = len(ck.problems)
     ck.error(node, keypath, message)
@@ -153,14 +158,14 @@ def stage_policies(
         ]
         if not chain:
             continue
-        _conflicts(ck, h, i, hosts_node, stage_name, app_roles, st_roles)
+        role_conflicts(ck, h, i, hosts_node, stage_name, app_roles, st_roles)
         hv, ho = merge(base + chain)
         _validate(ck, hv, ho, f" (host {h.name})")
         out[h.name] = policy(hv)
     return policy(values), out
 
 
-def _conflicts(
+def role_conflicts(
     ck: Checker,
     h: Host,
     i: int,
@@ -168,6 +173,7 @@ def _conflicts(
     stage_name: str,
     app_roles: Mapping[str, Level],
     st_roles: Mapping[str, Level],
+    what: str = "drain",
 ) -> None:
     """Two roles of one host setting one key differently: which one wins would be an accident of
     the roles' order, so it is an error."""
@@ -186,12 +192,12 @@ def _conflicts(
                 else hosts_node
             )
             a, b = sorted(setters)[:2]
-            _error(
+            error_once(
                 ck,
                 node,
                 f"stages.{stage_name}.hosts[{i}].roles",
-                f"roles {a} and {b} set drain.{k} differently for host {h.name}: give the host "
-                "one drain policy",
+                f"roles {a} and {b} set {what}.{k} differently for host {h.name}: give the host "
+                f"one {what} policy",
             )
 
 
@@ -205,7 +211,7 @@ def _validate(
         return  # abort and wait disarm the ladder on purpose (docs/drain.md)
     if not p.ladder:
         lv = origin.get("on_timeout")
-        _error(
+        error_once(
             ck,
             child(lv.node, "on_timeout") if lv else None,
             f"{lv.keypath}.on_timeout" if lv else "drain",
@@ -219,7 +225,7 @@ def _validate(
             rn = child(lv.node, "ladder")
             item = rn.value[i] if isinstance(rn, yaml.SequenceNode) and i < len(rn.value) else rn
             dl = origin.get("deadline")
-            _error(
+            error_once(
                 ck,
                 child(item, "after") or item,
                 f"{lv.keypath}.ladder[{i}].after",

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
-from . import drainconf, migrationsconf
+from . import drainconf, migrationsconf, webconf
 from .drainconf import DRAIN, batch_ok
 from .model import Application, Host, Inventory, Notify, SSHSettings, Stage
 from .validate import Checker, F, child, compose, secret, secret_or
@@ -58,6 +58,7 @@ APPLICATION = {
         "obj", sub={"pattern": F("str"), "user": F("str"), "queues": F("strlist", scalar_ok=True)}
     ),
     "drain": F("obj", sub=DRAIN),
+    "web": F("obj", sub=webconf.WEB),
     "migrations": F("obj", sub=migrationsconf.MIGRATIONS),
     "env": F("secretmap"),
     "notify": F("obj", sub=NOTIFY),
@@ -85,6 +86,7 @@ STAGE = {
     "hosts": F("list", required=True, sub=HOST),
     "confirm": F("bool"),
     "drain": F("obj", sub=DRAIN),
+    "web": F("obj", sub=webconf.WEB),
     "batch": F("str", check=batch_ok),
 }
 INVENTORY = {
@@ -106,11 +108,15 @@ def load_inventory(path: Path | str) -> Inventory:
         (raw.get("application") or {}).get("drain"),
         "application.drain",
     )
+    app_node = child(root, "application")
+    app_web = webconf.web_levels(
+        ck, child(app_node, "web"), (raw.get("application") or {}).get("web"), "application.web"
+    )
     if isinstance(stages_node, yaml.MappingNode):
         for kn, vn in stages_node.value:
             s = ck.obj(vn, STAGE, f"stages.{kn.value}")
             if s is not None:
-                stage = _stage(ck, str(kn.value), s, vn, app_drain)
+                stage = _stage(ck, str(kn.value), s, vn, app_drain, app_web)
                 if stage is not None:
                     stages[stage.name] = stage
         if not stages_node.value:
@@ -118,6 +124,12 @@ def load_inventory(path: Path | str) -> Inventory:
         drainconf.check_roles(
             ck,
             app_drain[1],
+            sorted({r for st in stages.values() for h in st.hosts for r in h.roles}),
+            "of any stage",
+        )
+        drainconf.check_roles(
+            ck,
+            app_web[1],
             sorted({r for st in stages.values() for h in st.hosts for r in h.roles}),
             "of any stage",
         )
@@ -138,7 +150,9 @@ def load_inventory(path: Path | str) -> Inventory:
 
 def _application(a: dict) -> Application:
     kw = {
-        k: v for k, v in a.items() if k not in ("workers", "drain", "migrations", "env", "notify")
+        k: v
+        for k, v in a.items()
+        if k not in ("workers", "drain", "migrations", "env", "notify", "web")
     }
     workers = a.get("workers") or {}
     if "pattern" in workers:
@@ -164,7 +178,7 @@ def _notify(n: dict) -> Notify:
     return Notify(secret(n["webhook"]), tuple(n.get("on") or NOTIFY_ON))
 
 
-def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage | None:
+def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain, app_web) -> Stage | None:
     if "ssh" not in s or "hosts" not in s:
         return None
     hosts = []
@@ -206,6 +220,8 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
     drain, host_drain = drainconf.stage_policies(
         ck, app_drain, stage_drain, name, hosts, hosts_node
     )
+    stage_web = webconf.web_levels(ck, child(node, "web"), s.get("web"), f"stages.{name}.web")
+    web, rollout = webconf.stage_web(ck, app_web, stage_web, name, hosts, hosts_node)
     return Stage(
         name=name,
         hosts=tuple(hosts),
@@ -214,4 +230,6 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain) -> Stage
         batch=s.get("batch"),
         drain=drain,
         host_drain=host_drain,
+        web=web,
+        rollout=rollout,
     )

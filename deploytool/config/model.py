@@ -61,6 +61,61 @@ class DrainPolicy:
 
 
 @dataclass(frozen=True)
+class HealthCheck:
+    """One check a web host must pass after the switch, asked from the host itself (docs/web.md):
+    `url` with {address} and {name} filled in per host, or a path under web.url."""
+
+    url: str
+    status: int = 200
+    body: str = ""  # a substring the answer's body must contain ("" = any body)
+    timeout: float = 5.0
+    retries: int = 2  # attempts after the first failure, `interval` apart
+    interval: float = 1.0
+
+
+@dataclass(frozen=True)
+class AppProbe:
+    """The app's own endpoint, asked beside the built-in probe: its body must contain `expect`
+    with {release} filled in (e.g. `"release":"{release}"`)."""
+
+    url: str
+    expect: str = "{release}"
+
+
+@dataclass(frozen=True)
+class WebPolicy:
+    """A web host's settings, merged from application.web < stages.S.web < their roles, key by
+    key like the drain policy (config/webconf.py). Only hosts with the `web` role have one."""
+
+    strategy: str = "opcache-reset"  # opcache-reset | fpm-reload | none
+    socket: str = "/run/php/php-fpm.sock"  # the FPM pool's unix socket (Debian's stable name)
+    reload_command: tuple[str, ...] = ()  # fpm-reload: argv, run as the deploy user
+    pid_file: str = ""  # fpm-reload without reload_command: USR2 to the pid in this file
+    url: str = "http://127.0.0.1"  # what the host serves, asked from the host itself
+    host_header: str = ""  # the Host header of those requests ("" = the URL's host)
+    public_dir: str = "public"  # the web root inside a release: the probe goes there
+    verify: bool = True  # the built-in probe: the new release answers before the ship says done
+    probe: AppProbe | None = None
+    settle: float = 30.0  # how long a health check waits for the new release to answer first
+    health: tuple[HealthCheck, ...] = ()
+    longest_request: float = 0.0  # doctor: 0 = the pool's request_terminate_timeout
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """How the switch goes through a stage's hosts: the canary web hosts first, then the rest in
+    batches, each batch switched, reloaded and health-checked before the next (per stage)."""
+
+    canary: int = 0
+    batch: str = "100%"  # a host count or a percentage of the hosts after the canary
+    on_unhealthy: str = "rollback"  # rollback | stop
+
+    @property
+    def staged(self) -> bool:
+        return self.canary > 0 or self.batch != "100%"
+
+
+@dataclass(frozen=True)
 class MigrationSettings:
     policy: str = "block"  # block | warn | off
     dialect: str = "auto"  # auto | mysql | pgsql | sqlite
@@ -135,6 +190,8 @@ class Stage:
     # `--limit`: the stage's hosts left out. Nothing touches them, except that the deploy lock
     # lives on the migration host wherever it is (commands/common.py:open_stage).
     outside: tuple[Host, ...] = ()
+    web: Mapping[str, WebPolicy] = field(default_factory=dict)  # web-role host name -> settings
+    rollout: Rollout = Rollout()
 
     @property
     def migration_host(self) -> Host:
@@ -169,6 +226,10 @@ class Inventory:
         if host is not None and host.name in stage.host_drain:
             return stage.host_drain[host.name]
         return stage.drain or self.application.drain
+
+    def web_policy(self, stage: Stage, host: Host) -> WebPolicy | None:
+        """The host's web settings; None when it has no `web` role or no web tier is configured."""
+        return stage.web.get(host.name)
 
 
 @dataclass(frozen=True)
