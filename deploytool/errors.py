@@ -21,6 +21,9 @@ class ExitCode(enum.IntEnum):
     LOCKED = 8  # another deploy holds the stage's lock
     NOT_DRAINED = 9  # drain-status: old workers remain (not an error, a state)
     DOCTOR_FAILED = 10  # doctor found a failing check
+    UNHEALTHY_ROLLED_BACK = 11  # a health check failed; the touched hosts were rolled back
+    UNHEALTHY = 12  # a health check failed and the fleet was left as it was (or not fully back)
+    WEB_ACCESS = 13  # the deploy user cannot talk to php-fpm (its socket's permissions)
     INTERNAL = 70  # a bug in deploytool: a traceback file was written
     INTERRUPTED = 130  # SIGINT (128 + 2)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -85,6 +88,22 @@ class HostKeyError(HostError):
 
 class DrainTimeout(DeployError):
     exit_code = ExitCode.DRAIN_TIMEOUT
+
+
+class WebAccessError(HostError):
+    """The deploy user may not open the FPM socket (or FPM cannot run deploytool's helper)."""
+
+    exit_code = ExitCode.WEB_ACCESS
+
+
+class Unhealthy(DeployError):
+    """A web host failed its health check after the switch; rollout.py decides what follows."""
+
+    exit_code = ExitCode.UNHEALTHY
+
+    def __init__(self, message: str, hint: str = "", *, host: str = "", exit_code=None):
+        self.host = host
+        super().__init__(message, hint, exit_code=exit_code)
 
 
 class MigrationBlocked(DeployError):

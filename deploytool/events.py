@@ -149,6 +149,60 @@ class DrainFinished(Event):
 
 
 @dataclass(frozen=True)
+class WebView:
+    """What one web host answered in the drain's web census (a plain record)."""
+
+    host: str
+    status: str  # new | old
+    release: str  # the release deploytool's probe named ("" when it named none)
+    detail: str  # the release, or what came back (status and the first lines of the body)
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class WebProgress(Event):
+    """The web census changed: which web hosts serve the new release, which still serve old."""
+
+    elapsed: float
+    deadline: float
+    hosts: tuple[WebView, ...]
+
+
+@dataclass(frozen=True)
+class HealthChecked(Event):
+    """One health check of one web host after the switch (the last attempt, pass or fail)."""
+
+    host: str
+    url: str
+    ok: bool
+    status: int
+    detail: str  # what came back, and what was expected when it failed
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RolloutBatch(Event):
+    """A rollout batch starts: these hosts are switched, reloaded and health-checked now."""
+
+    index: int  # 1-based
+    total: int
+    hosts: tuple[str, ...]
+    canary: bool = False
+
+
+@dataclass(frozen=True)
+class RolledBack(Event):
+    """A health check failed: the touched hosts went back to their previous release (or, with
+    on_unhealthy: stop or a failed rollback, did not: ok False)."""
+
+    hosts: tuple[str, ...]
+    release: str  # the release that was unhealthy
+    to: str  # the release they went back to
+    reason: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
 class Warning(Event):  # noqa: A001 - the event's name is what people read
     message: str
     host: str = ""

@@ -16,39 +16,19 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from .clock import Cancel, Clock
-from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
+from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec, WebPolicy
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .events import Warning as WarningEvent
 from .fanout import Fanout, per_batch
 from .redaction import redact
+from .runstate import ShipState
 from .shell import Command, render
 from .transport.base import Result, Transport
 from .transport.local import HOST as LOCAL_HOST
 from .transport.local import LocalTransport
 
 T = TypeVar("T")
-
-
-@dataclass
-class ShipState:
-    """What a run learns as it goes (the release it built, who switched, when the restart went)."""
-
-    release: str = ""
-    commit: str = ""
-    previous: dict[str, str] = field(default_factory=dict)  # host -> release before the switch
-    switched: set[str] = field(default_factory=set)
-    switch_time: float = 0.0
-    restart_sent_at: float = 0.0
-    step_durations: list[tuple[str, float]] = field(default_factory=list)
-    drain: dict = field(default_factory=dict)  # figures for the summary/audit
-    lost_hosts: set[str] = field(default_factory=set)
-    token: str = ""  # marks our remote processes
-    in_switch: bool = False  # never stop commands mid-switch
-    built: bool = (
-        False  # this run created releases/<release> (pull): only then may discard remove it
-    )
-    failed_step: str = ""  # the step whose failure (or cancel) started the on_failure list
 
 
 @dataclass(frozen=True)
@@ -110,7 +90,22 @@ class Context:
 
     @property
     def live_hosts(self) -> tuple[Host, ...]:
-        return tuple(h for h in self.stage.hosts if h.name not in self.state.lost_hosts)
+        scope, lost = self.state.scope, self.state.lost_hosts
+        return tuple(
+            h for h in self.stage.hosts if h.name not in lost and (scope is None or h.name in scope)
+        )
+
+    def web_hosts(self) -> list[tuple[Host, WebPolicy]]:
+        """The live hosts that have a web tier, with their settings (config/webconf.py)."""
+        found = ((h, self.inventory.web_policy(self.stage, h)) for h in self.live_hosts)
+        return [(h, w) for h, w in found if w is not None]
+
+    def each_web(self, step: str, fn: Callable[[Host, WebPolicy], T]) -> dict[str, T]:
+        """each() over the live web hosts, fn given each host's web settings ({} if none)."""
+        web = dict((h.name, w) for h, w in self.web_hosts())
+        return self.each(
+            step, lambda h: fn(h, web[h.name]), [h for h in self.live_hosts if h.name in web]
+        )
 
     # -- paths on the hosts ---------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -228,8 +223,9 @@ def hosts_of(ctx: Context, spec: StepSpec) -> tuple[str, ...]:
 
 
 # Once every host is switched, these still run after a cancel: stopping between the switch and
-# the queue restart would leave old workers running with nobody told to recycle them.
-FINISH_AFTER_SWITCH = frozenset({"restart-queue"})
+# the queue restart would leave old workers running with nobody told to recycle them, and
+# stopping before reload-web would leave FPM serving the old code from opcache.
+FINISH_AFTER_SWITCH = frozenset({"reload-web", "restart-queue"})
 
 
 def run_steps(
@@ -239,32 +235,48 @@ def run_steps(
     on_failure: Sequence[StepSpec] = (),
 ) -> None:
     """The loop: start, run, finish, stop at the first failure (or at a cancel), then run the
-    playbook's failure list."""
-    for spec in specs:
-        if not (ctx.state.switched and spec.name in FINISH_AFTER_SWITCH):
-            try:
-                ctx.cancel.check(f"before {spec.name}")
-            except Interrupted:
-                # a cancel that landed between steps cleans up like one inside a step
-                run_failure_list(ctx, on_failure, registry, spec.name)
-                raise
-        ctx.bus.emit(StepStarted(spec.name, hosts_of(ctx, spec)))
-        t0 = time.monotonic()
+    playbook's failure list. A health-gated switch is one unit, run batch by batch (rollout.py)."""
+    from .rollout import Segment, run_segment, units
+
+    todo = units(ctx, specs)
+    names = [[s.name for s in u.specs] if isinstance(u, Segment) else [u.name] for u in todo]
+    for k, unit in enumerate(todo):
+        finishing = bool(ctx.state.switched) and set(names[k]) <= FINISH_AFTER_SWITCH
+        if ctx.cancel.tripped and not finishing:
+            if ctx.state.switched and any(set(n) <= FINISH_AFTER_SWITCH for n in names[k + 1 :]):
+                continue  # after a cancel only what must follow a switch still runs
+            # a cancel that landed between steps cleans up like one inside a step
+            run_failure_list(ctx, on_failure, registry, names[k][0])
+            raise Interrupted(ctx.cancel.signum, f"before {names[k][0]}")
         try:
-            detail = call(ctx, spec, registry)
-        except BaseException as e:
-            dt = time.monotonic() - t0
-            ctx.state.step_durations.append((spec.name, dt))
-            if ctx.cancel.tripped and not isinstance(e, Interrupted) and isinstance(e, DeployError):
-                # our own stopper ended the step's commands: report the cancel, not their exit code
-                e = Interrupted(ctx.cancel.signum, spec.name)
-            msg = e.message if isinstance(e, DeployError) else f"{type(e).__name__}: {e}"
-            ctx.bus.emit(StepFinished(spec.name, False, dt, msg))
-            run_failure_list(ctx, on_failure, registry, spec.name)
-            raise e
+            if isinstance(unit, Segment):
+                run_segment(ctx, unit, registry, run_one)
+            else:
+                run_one(ctx, unit, registry)
+        except BaseException:
+            run_failure_list(ctx, on_failure, registry, ctx.state.failed_step or names[k][0])
+            raise
+
+
+def run_one(ctx: Context, spec: StepSpec, registry: Mapping[str, StepFn]) -> None:
+    """One step: StepStarted, the step on its hosts, StepFinished; its error is raised."""
+    ctx.bus.emit(StepStarted(spec.name, hosts_of(ctx, spec)))
+    t0 = time.monotonic()
+    try:
+        detail = call(ctx, spec, registry)
+    except BaseException as e:
         dt = time.monotonic() - t0
         ctx.state.step_durations.append((spec.name, dt))
-        ctx.bus.emit(StepFinished(spec.name, True, dt, detail or ""))
+        if ctx.cancel.tripped and not isinstance(e, Interrupted) and isinstance(e, DeployError):
+            # our own stopper ended the step's commands: report the cancel, not their exit code
+            e = Interrupted(ctx.cancel.signum, spec.name)
+        msg = e.message if isinstance(e, DeployError) else f"{type(e).__name__}: {e}"
+        ctx.bus.emit(StepFinished(spec.name, False, dt, msg))
+        ctx.state.failed_step = ctx.state.failed_step or spec.name
+        raise e
+    dt = time.monotonic() - t0
+    ctx.state.step_durations.append((spec.name, dt))
+    ctx.bus.emit(StepFinished(spec.name, True, dt, detail or ""))
 
 
 def run_failure_list(

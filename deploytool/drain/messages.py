@@ -184,3 +184,13 @@ def gave_up(
         + "\n  ".join(lines)
     )
     return message, hint
+
+
+# -- the web census ---------------------------------------------------------------------------
+def web_hint(stage: str) -> str:
+    return (
+        "php-fpm still runs the old release's compiled code there: nginx passing $document_root "
+        "with opcache frozen keeps it until opcache is reset or FPM reloads. Set web.strategy: "
+        "opcache-reset (or fpm-reload), or pass $realpath_root; `deploytool doctor "
+        f"{stage}` shows which; the workers did drain"
+    )

@@ -24,6 +24,7 @@ from .census import CensusSource
 from .decide import Done, Escalate, GiveUp, OldWorker, live_new_roots
 from .drainer import Batch, Drainer, Round, watch
 from .signal import parse_outcomes, signal_command
+from .web import WebCheck
 
 
 def view(o: OldWorker) -> WorkerView:
@@ -52,6 +53,7 @@ class StageDrain:
         self.done: dict[str, int] = {}  # action -> processes it reached (for the summary)
         self.unreached: list[str] = []
         self.census: CensusSource | None = None
+        self.web = WebCheck(ctx, self.policies)  # the web census beside the workers' (web.py)
         self.drainer = Drainer(
             self.policies,
             self.stage_policy.restart_mode,
@@ -76,6 +78,7 @@ class StageDrain:
             if name not in self.ctx.state.lost_hosts:  # lost mid-drain: reported, the others drain
                 self.ctx.state.lost_hosts.add(name)
                 self.ctx.bus.emit(WarningEvent(f"host lost during drain: {why}", name))
+        self.web.poll()
         return got
 
     def sleep(self, seconds: float) -> None:
@@ -99,6 +102,7 @@ class StageDrain:
         for o in r.old:
             per_host[o.host] = per_host.get(o.host, 0) + 1
         status = tuple((h, t.status) for h, t in self.drainer.tracks.items())
+        self.web.report(r.elapsed, r.deadline or self.stage_policy.deadline)
         self.ctx.bus.emit(
             DrainProgress(
                 round(r.elapsed, 2),
@@ -220,6 +224,7 @@ def drain_stage(ctx) -> str:
     dr.open()
     try:
         result = watch(dr.drainer, dr.poll, dr.handle, ctx.clock.monotonic, dr.sleep)
+        late = dr.web.finish(t0) if isinstance(result, Done) else dr.web.overdue(1e12)
     finally:
         dr.census.close()
     elapsed = ctx.clock.monotonic() - t0
@@ -239,7 +244,14 @@ def drain_stage(ctx) -> str:
                 False, round(elapsed, 2), tuple(view(o) for o in result.left), tuple(rounds.items())
             )
         )
-        raise dr.give_up(result, elapsed)
+        error = dr.give_up(result, elapsed)
+        if late:  # what the web hosts served too, when the workers did not drain either
+            error.message += "\n" + dr.web.message(late)
+        raise error
+    if late:
+        ctx.state.drain.update(ok=False, web_late=late)
+        ctx.bus.emit(DrainFinished(False, round(elapsed, 2), census=tuple(rounds.items())))
+        raise DrainTimeout(dr.web.message(late), messages.web_hint(ctx.stage.name))
     ctx.bus.emit(DrainFinished(True, round(elapsed, 2), census=tuple(rounds.items())))
     if ctx.state.lost_hosts:
         raise UnreachableError(
@@ -248,7 +260,8 @@ def drain_stage(ctx) -> str:
             "host(s) lost after the switch; the others drained",
         )
     how = f", {', '.join(f'{a} x{n}' for a, n in sorted(dr.done.items()))}" if dr.done else ""
-    return f"no worker runs old code ({format_duration(elapsed)}{how})"
+    web = f"; the new release answers on {', '.join(sorted(dr.web.hosts))}" if dr.web.hosts else ""
+    return f"no worker runs old code ({format_duration(elapsed)}{how}){web}"
 
 
 def owner_uids(ctx) -> dict[str, int] | None:

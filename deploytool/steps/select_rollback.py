@@ -28,14 +28,15 @@ def run(ctx, options: Mapping[str, object]) -> str:
             ctx.app.deploy_path,
         ),
     )
-    if ctx.target:
-        missing = sorted(h for h, rel in found.items() if ctx.target not in rel.ids)
+    wanted = ctx.target or ctx.state.back_to  # --to, or where an unhealthy rollout came from
+    if wanted:
+        missing = sorted(h for h, rel in found.items() if wanted not in rel.ids)
         if missing:
             raise DeployError(
-                f"select-rollback: release {ctx.target} does not exist on {', '.join(missing)}",
+                f"select-rollback: release {wanted} does not exist on {', '.join(missing)}",
                 "`deploytool releases " + ctx.stage.name + "` lists what each host has",
             )
-        target = ctx.target
+        target = wanted
     else:
         wanted = {h: previous(rel.ids, rel.current) for h, rel in found.items()}
         distinct = set(wanted.values())

@@ -273,7 +273,8 @@ def test_horizon_playbook_terminates_on_every_host_and_graceful_rungs_go_to_the_
             "playbook": load_playbook(builtin_playbooks() / "laravel-horizon.yml", tuple(REGISTRY)),
         }
     )
-    restart_queue.run(ctx, ctx.playbook.steps[6].options)
+    spec = next(s for s in ctx.playbook.steps if s.name == "restart-queue")
+    restart_queue.run(ctx, spec.options)
     assert sorted(tr.ran("artisan horizon:terminate")) == ["h1", "h2", "h3"]
     drain.run(ctx, {})
     assert all("[a]rtisan horizon" in t for _, t in tr.log if "deploytool-census" in t)

@@ -44,24 +44,29 @@ def test_the_documented_example_playbook_loads(monkeypatch):
         "check-migrations",
         "migrate",
         "cache",
+        "prepare-web",
         "artisan storage:link",
         "npm ci",
         "assets",
         "switch",
+        "reload-web",
+        "health",
         "restart-queue",
         "drain",
         "notify-sentry {release} {commit}",
         "cleanup",
     ]
-    sentry = pb.steps[11].user
+    by = {s.name: s for s in pb.steps}
+    sentry = by["notify-sentry {release} {commit}"].user
     assert sentry.once and sentry.ignore_failure and sentry.argv[0] == "./bin/notify-sentry"
     assert isinstance(sentry.env["SENTRY_AUTH_TOKEN"], Secret)
     assert pb.secrets() == ("sentry-s3cret",)
     assert names(pb.on_failure) == ["discard", "page-oncall {stage} {step}"]
     assert pb.on_failure[1].user.local and pb.on_failure[1].user.cwd == "current"
-    assert pb.steps[5].user.artisan and pb.steps[5].user.roles == ("web",)
-    assert pb.steps[7].user.when_changed == ("package-lock.json", "resources/", "vite.config.js")
-    assert pb.steps[6].user.timeout == 600 and pb.steps[6].user.cwd == "release"
+    assert by["artisan storage:link"].user.artisan
+    assert by["artisan storage:link"].user.roles == ("web",)
+    assert by["assets"].user.when_changed == ("package-lock.json", "resources/", "vite.config.js")
+    assert by["npm ci"].user.timeout == 600 and by["npm ci"].user.cwd == "release"
     assert names(pb.rollback)[0] == "select-rollback"  # inherited
     assert pb.restart_scope == "once" and pb.worker_pattern is None
 
