@@ -260,7 +260,7 @@ def drain_stage(ctx) -> str:
             "host(s) lost after the switch; the others drained",
         )
     how = f", {', '.join(f'{a} x{n}' for a, n in sorted(dr.done.items()))}" if dr.done else ""
-    web = f"; the new release answers on {', '.join(sorted(dr.web.hosts))}" if dr.web.hosts else ""
+    web = f"; {', '.join(sorted(dr.web.hosts))} serve {dr.web.release}" if dr.web.hosts else ""
     return f"no worker runs old code ({format_duration(elapsed)}{how}){web}"
 
 

@@ -30,6 +30,7 @@ class Plain:
         self.flavor = flavor if flavor is not None else detect()
         self.verbose = verbose
         self._last_drain: tuple[int, float] | None = None
+        self._web: ev.WebProgress | None = None
 
     def line(self, text: str, at: float | None = None) -> None:
         stamp = time.strftime("%H:%M:%S", time.localtime(at if at is not None else self.clock()))
@@ -105,7 +106,12 @@ class Plain:
         if isinstance(e, ev.DrainFinished):
             if e.ok:
                 return f"   drain: done in {format_duration(e.elapsed)}"
+            old_web = [v.host for v in (self._web.hosts if self._web else ()) if v.status != "new"]
+            if not e.left and old_web:
+                return f"   drain: the web tier of {', '.join(old_web)} still serves old code"
             return f"   drain: {len(e.left)} old worker(s) left"
+        if isinstance(e, (ev.WebProgress, ev.HealthChecked, ev.RolloutBatch, ev.RolledBack)):
+            return self._web_line(e)
         if isinstance(e, ev.Warning):
             return f"WARNING {e.host + ': ' if e.host else ''}{e.message}"
         if isinstance(e, ev.ShipFinished):
@@ -116,6 +122,25 @@ class Plain:
                 f"\nhint: {e.hint}" if e.hint else ""
             )
         return None
+
+    def _web_line(self, e: ev.Event) -> str:
+        if isinstance(e, ev.WebProgress):
+            self._web = e
+            return "   web: " + ", ".join(
+                f"{v.host} new" if v.status == "new" else f"{v.host} OLD ({v.detail})"
+                for v in e.hosts
+            )
+        if isinstance(e, ev.HealthChecked):
+            return f"   health: {e.host} GET {e.url}: " + (
+                f"ok {e.status}" if e.ok else f"FAILED {e.detail}"
+            )
+        if isinstance(e, ev.RolloutBatch):
+            kind = " (canary)" if e.canary else ""
+            return f"   rollout: batch {e.index}/{e.total}{kind}: {', '.join(e.hosts)}"
+        assert isinstance(e, ev.RolledBack)
+        if e.ok:
+            return f"ROLLED BACK {', '.join(e.hosts)} from {e.release} to {e.to}"
+        return f"NOT rolled back: {', '.join(e.hosts)} still on {e.release}"
 
     def _drain(self, e: ev.DrainProgress) -> str | None:
         n = len(e.old)

@@ -32,6 +32,8 @@ class Summary:
     old_workers: set[tuple[str, int]] = field(default_factory=set)
     busy_workers: set[tuple[str, int]] = field(default_factory=set)
     left: int = 0
+    web: tuple[ev.WebView, ...] = ()  # the last web census
+    rolled_back: ev.RolledBack | None = None
     warnings: list[str] = field(default_factory=list)
     escalations: list[str] = field(default_factory=list)
     finished: bool = False
@@ -57,6 +59,10 @@ class Summary:
                     self.busy_workers.add((w.host, w.pid))
         elif isinstance(e, ev.DrainFinished):
             self.drain_seconds, self.drain_ok, self.left = e.elapsed, e.ok, len(e.left)
+        elif isinstance(e, ev.WebProgress):
+            self.web = e.hosts
+        elif isinstance(e, ev.RolledBack):
+            self.rolled_back = e
         elif isinstance(e, ev.Warning):
             self.warnings.append((e.host + ": " if e.host else "") + e.message)
         elif isinstance(e, ev.Escalated):
@@ -81,6 +87,26 @@ class Summary:
         if self.drain_ok is False:
             text += f", {self.left} still running at the deadline"
         return text
+
+    def web_line(self) -> str:
+        """The web census's last word, and a rollback if one happened."""
+        parts = []
+        if self.web:
+            new = [v.host for v in self.web if v.status == "new"]
+            old = [f"{v.host} ({v.detail})" for v in self.web if v.status != "new"]
+            parts.append(
+                (f"{', '.join(new)} serve the new release" if new else "")
+                + ("; " if new and old else "")
+                + (f"still old: {', '.join(old)}" if old else "")
+            )
+        r = self.rolled_back
+        if r is not None:
+            parts.append(
+                f"rolled back {', '.join(r.hosts)} to {r.to}"
+                if r.ok
+                else f"NOT rolled back: {', '.join(r.hosts)} left on {r.release}"
+            )
+        return "; ".join(parts)
 
     def headline(self) -> str:
         what = f"{self.command} {self.stage} {self.ref}".strip()
@@ -108,6 +134,8 @@ class Summary:
         ]
         if self.drain_line():
             lines.append(f"| drain | {self.drain_line()} |")
+        if self.web_line():
+            lines.append(f"| web | {self.web_line()} |")
         lines.append(f"| result | {'shipped' if self.ok else f'failed, exit {self.exit_code}'} |")
         if self.steps:
             lines += ["", "| step | time | |", "|---|---:|---|"]

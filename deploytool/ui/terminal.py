@@ -16,6 +16,7 @@ from .. import events as ev
 from ..config.durations import format_duration
 from .plain import brief
 from .summary import Summary
+from .web_view import web_event, web_line
 
 STATUS_STYLE = {"ok": "green", "FAILED": "bold red", "running": "yellow", "waiting": "dim"}
 MAX_WORKER_ROWS = 12
@@ -36,6 +37,7 @@ class Terminal:
         self.hosts: dict[str, list] = {}  # host -> [step, status, since, took]
         self.step, self.step_index, self.steps = "", 0, ()
         self.drain: ev.DrainProgress | None = None
+        self.web: ev.WebProgress | None = None
         self.first_old = 0
         self.live = (
             Live(
@@ -83,6 +85,8 @@ class Terminal:
         parts = [t]
         if self.drain is not None:
             parts.append(drain_table(self.drain, self.first_old, now))
+        if self.web is not None and (self.drain is not None or self.step == "drain"):
+            parts.append(web_line(self.web))
         return Group(*parts)
 
     def _refresh(self) -> None:
@@ -145,6 +149,10 @@ class Terminal:
             if self.drain is None:
                 self.first_old = len(e.old)
             self.drain = e
+        elif isinstance(e, ev.WebProgress):
+            self.web = e
+        elif isinstance(e, (ev.HealthChecked, ev.RolloutBatch, ev.RolledBack)):
+            c.print(web_event(e))
         elif isinstance(e, ev.DrainNotice):
             c.print(Text.assemble(("drain: ", "yellow"), e.message))
         elif isinstance(e, ev.Escalated):
@@ -163,6 +171,8 @@ class Terminal:
             )
         elif isinstance(e, ev.DrainFinished):
             self.drain = None
+            if not e.ok and self.web is not None:
+                c.print(web_line(self.web))
             if not e.ok:
                 c.print(
                     drain_table(ev.DrainProgress(e.elapsed, 0, e.left, 0, ()), self.first_old, e.at)
@@ -240,6 +250,8 @@ def final_summary(s: Summary):
         parts.append(t)
     if s.drain_line():
         parts.append(Text.assemble(("drain: ", "bold"), s.drain_line()))
+    if s.web_line():
+        parts.append(Text.assemble(("web: ", "bold"), s.web_line()))
     for w in s.warnings:
         parts.append(Text.assemble(("warning ", "yellow"), w))
     if not s.ok and s.finished:

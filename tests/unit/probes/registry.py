@@ -15,6 +15,7 @@ from types import MappingProxyType
 from deploytool.probes import laravel_migrations, raw_migrations
 from deploytool.probes.census import parse_census
 from deploytool.probes.census_watch import parse_line
+from deploytool.probes.fpm import parse_fpm
 from deploytool.probes.git_ref import parse_ref
 from deploytool.probes.laravel_config import parse_config
 from deploytool.probes.php_runtime import parse_php
@@ -23,10 +24,12 @@ from deploytool.probes.releases import parse_releases
 from deploytool.probes.restart_reach import parse_reach
 from deploytool.probes.supervisor_conf import parse_status, parse_supervisor
 from deploytool.probes.systemd_unit import parse_units
+from deploytool.probes.web_probe import parse_answers
 from deploytool.probes.worker_command import parse_worker_command
 
 PARSERS = {
     "census": lambda i: parse_census(i["stdout"], i["deploy_path"]),
+    "fpm": lambda i: parse_fpm(i["exit_code"], i["stdout"], i["stderr"], i["socket"]),
     "census_watch": lambda i: [parse_line(line) for line in i["stdout"].splitlines()],
     "git_ref": lambda i: parse_ref(i["stdout"], i["ref"]),
     "laravel_config": lambda i: parse_config(i["exit_code"], i["stdout"], i["stderr"]),
@@ -42,6 +45,11 @@ PARSERS = {
     "supervisor_status": lambda i: parse_status(i["stdout"]),
     "systemd_units": lambda i: parse_units(i["stdout"]),
     "worker_command": lambda i: parse_worker_command(i["stdout"]),
+    # each answer with the release the probe's body names ("" for anything else)
+    "web_probe": lambda i: [
+        {**dataclasses.asdict(a), "release": a.release}
+        for a in parse_answers(i["exit_code"], i["stdout"], i["stderr"], i["urls"])
+    ],
 }
 
 
