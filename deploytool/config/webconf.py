@@ -102,19 +102,17 @@ WEB = {
 STAGE_WIDE = ("rollout", "on_unhealthy")
 
 
+Levels = tuple[Level, dict[str, Level]]  # a web mapping as written, and its roles'
+
+
 def web_levels(
     ck: Checker, node: yaml.Node | None, values: Mapping[str, object] | None, keypath: str
-) -> tuple[Level, dict[str, Level]]:
+) -> Levels:
     return levels(ck, node, values, keypath, ROLE)
 
 
 def stage_web(
-    ck: Checker,
-    app: tuple[Level, dict[str, Level]],
-    stage: tuple[Level, dict[str, Level]],
-    stage_name: str,
-    hosts: Sequence[Host],
-    hosts_node: yaml.Node | None,
+    ck: Checker, app: Levels, stage: Levels, stage_name: str, hosts: Sequence[Host], hosts_node
 ) -> tuple[dict[str, WebPolicy], Rollout]:
     """Every web host's settings (host name -> WebPolicy) and the stage's rollout."""
     (app_level, app_roles), (st_level, st_roles) = app, stage

@@ -79,18 +79,16 @@ def check_host(ctx, host, web) -> str:
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
-    hosts = ctx.web_hosts()
-    if not hosts:
+    found = ctx.each_web(STEP, lambda h, w: check_host(ctx, h, w))
+    if not found:
         return "no web host"
-    policies = {h.name: w for h, w in hosts}
-    found = ctx.each(STEP, lambda h: check_host(ctx, h, policies[h.name]), [h for h, _ in hosts])
     bad = {h: why for h, why in sorted(found.items()) if why}
     if bad:
         raise Unhealthy(
             "health check failed: " + "; ".join(f"{h}: {why}" for h, why in bad.items()),
             host=next(iter(bad)),
         )
-    checks = sum(len(w.health) for _, w in hosts)
+    checks = sum(len(w.health) for _, w in ctx.web_hosts())
     if not checks:
         return "no health checks set (web.health)"
     return f"{checks} check(s) passed on {', '.join(sorted(found))}"

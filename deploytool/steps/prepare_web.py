@@ -115,14 +115,10 @@ def served(ctx, host, web, step: str) -> Answer:
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
-    hosts = ctx.web_hosts()
-    if not hosts:
+    found = ctx.each_web("prepare-web", lambda h, w: prepare(ctx, h, w))
+    if not found:
         ctx.state.web = {}
         return "no web tier configured" if not ctx.stage.web else "no web host in this run"
-    policies = dict((h.name, w) for h, w in hosts)
-    found = ctx.each(
-        "prepare-web", lambda h: prepare(ctx, h, policies[h.name]), [h for h, _ in hosts]
-    )
     ctx.state.web = {"prepared": True, "before": {h: f["before"] for h, f in found.items()}}
     for name, f in sorted(found.items()):
         if not f["before"]:

@@ -58,11 +58,9 @@ def reload(ctx, host, web) -> str:
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
-    hosts = ctx.web_hosts()
-    if not hosts:
+    done = ctx.each_web(STEP, lambda h, w: reload(ctx, h, w))
+    if not done:
         return "no web host"
-    policies = {h.name: w for h, w in hosts}
-    done = ctx.each(STEP, lambda h: reload(ctx, h, policies[h.name]), [h for h, _ in hosts])
     kinds = sorted(set(done.values()))
     if len(kinds) == 1:
         return f"{kinds[0]} on {', '.join(sorted(done))}"

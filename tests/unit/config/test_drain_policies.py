@@ -1,13 +1,12 @@
 """Drain policy per stage and per role: key-by-key precedence, and located errors for merged
 policies that cannot work (escalate without a ladder, a rung after the deadline, ...)."""
 
-import textwrap
-
 import pytest
 
 from deploytool.config import load_inventory
 from deploytool.config.model import DrainPolicy, Rung
-from deploytool.errors import ConfigError
+
+from .templates import load_template, template_problems
 
 INV = """\
 application:
@@ -33,23 +32,11 @@ application:
 
 
 def load(tmp_path, app_extra="", stage_extra=""):
-    app_extra, stage_extra = (
-        x if not x or x.endswith("\n") else x + "\n" for x in (app_extra, stage_extra)
-    )
-    p = tmp_path / "inventory.yml"
-    p.write_text(
-        INV.format(
-            app_extra=textwrap.indent(textwrap.dedent(app_extra), "    "),
-            stage_extra=textwrap.indent(textwrap.dedent(stage_extra), "    "),
-        )
-    )
-    return load_inventory(p)
+    return load_template(tmp_path, INV, app_extra, stage_extra)
 
 
 def problems(tmp_path, app_extra="", stage_extra=""):
-    with pytest.raises(ConfigError) as e:
-        load(tmp_path, app_extra, stage_extra)
-    return [line.replace(str(tmp_path) + "/", "") for line in e.value.problems]
+    return template_problems(tmp_path, INV, app_extra, stage_extra)
 
 
 def test_precedence_application_stage_role_stage_role(tmp_path):

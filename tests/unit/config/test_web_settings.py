@@ -1,13 +1,9 @@
 """application.web per stage and per role: only web hosts get settings, key-by-key precedence,
 stage-wide rollout, and located errors."""
 
-import textwrap
-
-import pytest
-
-from deploytool.config import load_inventory
 from deploytool.config.model import AppProbe, HealthCheck, Rollout, WebPolicy
-from deploytool.errors import ConfigError
+
+from .templates import load_template, template_problems
 
 INV = """\
 application:
@@ -25,20 +21,11 @@ application:
 
 
 def load(tmp_path, app_extra="", stage_extra=""):
-    p = tmp_path / "inventory.yml"
-    p.write_text(
-        INV.format(
-            app_extra=textwrap.indent(textwrap.dedent(app_extra), "  "),
-            stage_extra=textwrap.indent(textwrap.dedent(stage_extra), "    "),
-        )
-    )
-    return load_inventory(p)
+    return load_template(tmp_path, INV, app_extra, stage_extra, app_indent="  ")
 
 
 def problems(tmp_path, app_extra="", stage_extra=""):
-    with pytest.raises(ConfigError) as e:
-        load(tmp_path, app_extra, stage_extra)
-    return [line.replace(str(tmp_path) + "/", "") for line in e.value.problems]
+    return template_problems(tmp_path, INV, app_extra, stage_extra, app_indent="  ")
 
 
 def test_no_web_section_means_no_web_tier(tmp_path):
@@ -110,11 +97,11 @@ def test_errors_are_located(tmp_path):
         "(expected {release})",
         "inventory.yml:11:22: application.web.roles.api.rollout: rollout is set per stage, not "
         "per role: it orders the switch of the whole stage",
-        "inventory.yml:16:39: stages.prod.web.rollout.batch: expected a host count like 1 or a "
+        "inventory.yml:17:39: stages.prod.web.rollout.batch: expected a host count like 1 or a "
         "percentage like 25%, got '0'",
         "inventory.yml:6:15: application.web.strategy: fpm-reload needs reload_command (e.g. "
         "[sudo, systemctl, reload, php8.2-fpm]) or pid_file (USR2 to the master's pid)",
-        "inventory.yml:16:29: stages.prod.web.rollout.canary: 3 canary host(s) but stage prod "
+        "inventory.yml:17:29: stages.prod.web.rollout.canary: 3 canary host(s) but stage prod "
         "has 2 web host(s)",
         "inventory.yml:12:7: application.web.roles.nosuch: no host of any stage has the role "
         "'nosuch' (expected one of: api, web, worker)",
