@@ -1,6 +1,7 @@
 """The transport seam: what every transport offers, what a streaming one adds, what a run returns.
 
-`Transport` is all a step needs: connect, run one command with a deadline, close. A
+`Transport` is all a step needs: connect, run one command with a deadline, copy a file to a host
+(`upload`, SFTP over the same connection), close. A
 `StreamingTransport` (asyncssh) also hands over a command's output line by line while it runs
 (`--verbose`) and keeps long-lived commands open (`open_stream`, the census watchers); callers
 ask `isinstance(t, StreamingTransport)`, never probe attributes.
@@ -16,6 +17,7 @@ from ..config.model import Host
 from ..shell import Command
 
 OnOutput = Callable[[str, str], None]  # (stdout | stderr, line)
+OnProgress = Callable[[int, int], None]  # (bytes sent, total): may raise to abort (a cancel)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,22 @@ class Transport(Protocol):
     ) -> Result:
         """Run one command; never raises for a non-zero exit, raises UnreachableError on a lost
         connection or a timeout. `on_output`, where the transport streams, gets each line."""
+
+    def upload(
+        self,
+        host: Host,
+        local: str,
+        remote: str,
+        *,
+        timeout: float,
+        step: str = "",
+        on_progress: OnProgress | None = None,
+    ) -> None:
+        """Copy the local file `local` to the path `remote` on the host over the open connection
+        (SFTP), reading it in blocks with a bounded number in flight, so an upload to many hosts
+        at once never holds the file in memory once per host. Raises UnreachableError on a lost
+        connection or at the deadline, HostError when the host refuses the write (a missing
+        directory, permissions, a full disk)."""
 
     def close(self) -> None:
         """Close every connection (and anything opened for them, such as jump tunnels)."""

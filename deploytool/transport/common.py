@@ -1,4 +1,5 @@
-"""What both SSH transports say and parse the same way: the jump host, host-key and connect errors.
+"""What both SSH transports say and parse the same way: the jump host, host-key, connect and upload
+errors, and the upload's block size.
 
 One wording for a changed key, an unknown key, a connect timeout and a failed connect, whichever
 SSH library met it, so the user (and a test) reads the same message from both transports.
@@ -7,7 +8,7 @@ SSH library met it, so the user (and a test) reads the same message from both tr
 from __future__ import annotations
 
 from ..config.model import Host, SSHSettings
-from ..errors import HostKeyError, UnreachableError
+from ..errors import HostError, HostKeyError, UnreachableError
 
 
 def parse_jump(spec: str, default_user: str) -> tuple[str, str, int]:
@@ -49,3 +50,22 @@ def connect_timeout(host: Host, ssh: SSHSettings) -> UnreachableError:
 
 def connect_failed(host: Host, detail: object) -> UnreachableError:
     return UnreachableError(host.name, "connect", f"SSH to {where(host)} failed: {detail}")
+
+
+# SFTP: small blocks and few in flight keep an upload to many hosts at once to a bounded buffer
+# per host (8 x 64 KiB), where asyncssh's defaults (128 x 256 KiB) could hold 32 MiB per host.
+UPLOAD_BLOCK = 64 * 1024
+UPLOAD_IN_FLIGHT = 8
+
+
+def upload_refused(host: Host, step: str, remote: str, detail: object) -> HostError:
+    return HostError(
+        host.name,
+        step or "upload",
+        f"the host refused the upload to {remote}: {detail}",
+        "check that the deploy user may write there and that the disk has room",
+    )
+
+
+def upload_timeout(host: Host, step: str, timeout: float) -> UnreachableError:
+    return UnreachableError(host.name, step or "upload", f"upload timed out after {timeout:g}s")
