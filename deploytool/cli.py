@@ -22,6 +22,7 @@ from .ui.env import Env
 
 COMMANDS = (
     "ship",
+    "build",
     "rollback",
     "releases",
     "lock",

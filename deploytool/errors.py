@@ -24,6 +24,7 @@ class ExitCode(enum.IntEnum):
     UNHEALTHY_ROLLED_BACK = 11  # a health check failed; the touched hosts were rolled back
     UNHEALTHY = 12  # a health check failed and the fleet was left as it was (or not fully back)
     WEB_ACCESS = 13  # the deploy user cannot talk to php-fpm (its socket's permissions)
+    ARTIFACT = 14  # an artifact is unreadable, or failed its checksum here or on a host
     INTERNAL = 70  # a bug in deploytool: a traceback file was written
     INTERRUPTED = 130  # SIGINT (128 + 2)
     TERMINATED = 143  # SIGTERM (128 + 15)
@@ -108,6 +109,13 @@ class Unhealthy(DeployError):
 
 class MigrationBlocked(DeployError):
     exit_code = ExitCode.MIGRATION_BLOCKED
+
+
+class ArtifactError(DeployError):
+    """A build-once artifact that cannot be trusted: unreadable, not an artifact, or bytes that
+    do not match its manifest (here, or on a host after the upload)."""
+
+    exit_code = ExitCode.ARTIFACT
 
 
 class LockHeld(DeployError):

@@ -46,6 +46,7 @@ class Context:
     deployer: str = ""
     verbose: bool = False
     target: str = ""  # rollback --to RELEASE
+    artifact: str = ""  # ship --artifact FILE
     no_migrate: bool = False  # ship --no-migrate: check-migrations and migrate skip themselves
     local: LocalTransport = field(  # `local: true` user steps: the machine running deploytool
         default_factory=LocalTransport, repr=False, compare=False
@@ -65,9 +66,11 @@ class Context:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every value to redact: the inventory's secrets and the playbook's (user steps' env)."""
+        """Every value to redact: the inventory's secrets, the playbook's (user steps' env) and
+        the run's own (the maintenance bypass)."""
         pb = self.playbook
-        return self.inventory.secrets() + (pb.secrets() if pb is not None else ())
+        own = tuple(self.state.secrets)
+        return self.inventory.secrets() + (pb.secrets() if pb is not None else ()) + own
 
     @property
     def worker_pattern(self) -> str:
@@ -151,13 +154,7 @@ class Context:
             CommandRan(host.name, step, render(command, self.secrets), r.exit_code, r.duration)
         )
         if check and not r.ok:
-            tail = redact(r.tail(), self.secrets)
-            raise HostError(
-                host.name,
-                step,
-                f"{what or 'command'} failed with exit code {r.exit_code}"
-                + (":\n    " + tail.replace("\n", "\n    ") if tail else ""),
-            )
+            raise failed(host.name, step, what, r, self.secrets)
         return r
 
     def each(
@@ -206,6 +203,17 @@ class Context:
         return results
 
 
+def failed(host: str, step: str, what: str, r: Result, secrets=()) -> HostError:
+    """A command that exited non-zero: what failed, its exit code, its last lines (redacted)."""
+    tail = redact(r.tail(), secrets)
+    return HostError(
+        host,
+        step,
+        f"{what or 'command'} failed with exit code {r.exit_code}"
+        + (":\n    " + tail.replace("\n", "\n    ") if tail else ""),
+    )
+
+
 StepFn = Callable[[Context, Mapping[str, object]], str]  # a user step's gets its StepSpec
 
 
@@ -215,6 +223,8 @@ def call(ctx: Context, spec: StepSpec, registry: Mapping[str, StepFn]) -> str:
 
 def hosts_of(ctx: Context, spec: StepSpec) -> tuple[str, ...]:
     """The hosts a step runs on, as StepStarted names them."""
+    if spec.name in LOCAL_STEPS:
+        return (LOCAL_HOST.name,)
     if spec.user is None:
         return tuple(h.name for h in ctx.live_hosts)
     if spec.user.local:
@@ -226,6 +236,8 @@ def hosts_of(ctx: Context, spec: StepSpec) -> tuple[str, ...]:
 # the queue restart would leave old workers running with nobody told to recycle them, and
 # stopping before reload-web would leave FPM serving the old code from opcache.
 FINISH_AFTER_SWITCH = frozenset({"reload-web", "restart-queue"})
+# Built-in steps that run on the machine running deploytool, not on the hosts.
+LOCAL_STEPS = frozenset({"build"})
 
 
 def run_steps(

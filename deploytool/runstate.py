@@ -5,6 +5,7 @@ who was switched from what and when, the drain's figures, the web tier's state, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -22,10 +23,14 @@ class ShipState:
     lost_hosts: set[str] = field(default_factory=set)
     token: str = ""  # marks our remote processes
     in_switch: bool = False  # never stop commands mid-switch
-    built: bool = (
-        False  # this run created releases/<release> (pull): only then may discard remove it
-    )
+    # this run created releases/<release> (pull, upload): only then may discard remove it
+    built: bool = False
     failed_step: str = ""  # the step whose failure (or cancel) started the on_failure list
     scope: frozenset[str] | None = None  # a rollout batch: the hosts steps act on (rollout.py)
     back_to: str = ""  # an unhealthy rollout going back: the release select-rollback takes
     web: dict = field(default_factory=dict)  # the web tier's run state (steps/prepare_web.py)
+    artifact: Any = None  # the artifact.envelope.Artifact this ship deploys (strategy: artifact)
+    gate: Any = None  # the gate's Report of this release's pending migrations (check-migrations)
+    down: tuple[str, ...] = ()  # hosts this run put in maintenance mode (maintenance-down)
+    # values made by this run (the bypass secret), redacted like the inventory's secrets
+    secrets: list[str] = field(default_factory=list)

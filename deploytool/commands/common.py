@@ -14,6 +14,7 @@ from .. import hostlimit
 from ..config import load_inventory
 from ..config.model import Inventory, Playbook, Stage
 from ..config.playbook import find_playbook, load_playbook
+from ..config.strategy import for_application
 from ..config.validate import _did_you_mean
 from ..errors import UsageError
 from ..events import Bus
@@ -59,10 +60,13 @@ def stage_of(inv: Inventory, name: str) -> Stage:
 
 
 def playbook_of(inv: Inventory) -> Playbook:
+    """The inventory's playbook, adapted to its strategy and maintenance mode
+    (config/strategy.py)."""
     from ..steps import REGISTRY
 
     roles = frozenset(r for st in inv.stages.values() for h in st.hosts for r in h.roles)
-    return load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY), roles)
+    pb = load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY), roles)
+    return for_application(pb, inv.application)
 
 
 @contextmanager

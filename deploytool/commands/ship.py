@@ -7,6 +7,8 @@ locking, signals and the audit line.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .. import notify
 from ..config.drainconf import batch_ok
 from ..config.durations import parse_duration
@@ -22,6 +24,12 @@ def add(sub) -> None:
     common.add_inventory(p)
     p.add_argument("stage")
     p.add_argument("--ref", help="branch, tag or commit (default: application.branch)")
+    p.add_argument(
+        "--artifact",
+        metavar="FILE",
+        help="deploy this prebuilt artifact (`deploytool build -o FILE`): its manifest gives the "
+        "commit and ref; nothing is built",
+    )
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -83,10 +91,26 @@ def run(args, env) -> int:
         args.fetch = False
         return plan.run(args, env)
     inv = common.load(args.inventory)
+    if args.artifact:
+        return ship_artifact(args, env, inv)
     return launch(args, env, inv, "ship", args.ref or inv.application.branch)
 
 
-def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
+def ship_artifact(args, env, inv) -> int:
+    """`ship --artifact FILE`: the artifact strategy whatever the inventory says, the ref from the
+    manifest (read here, so a bad file fails before any connection)."""
+    from ..artifact.envelope import open_artifact
+
+    if args.ref:
+        raise UsageError("--ref and --artifact: the artifact's manifest gives the commit and ref")
+    manifest = open_artifact(args.artifact).manifest
+    inv = dataclasses.replace(
+        inv, application=dataclasses.replace(inv.application, strategy="artifact")
+    )
+    return launch(args, env, inv, "ship", manifest.ref, artifact=args.artifact)
+
+
+def launch(args, env, inv, command: str, ref: str, target: str = "", artifact: str = "") -> int:
     """What ship and rollback share around run_session: confirm, the UI, notifications."""
     stage = common.stage_of(inv, args.stage)
     wait = lock_wait(args)
@@ -104,6 +128,7 @@ def launch(args, env, inv, command: str, ref: str, target: str = "") -> int:
         batch=batch_of(args, inv, stage),
         limit=args.limit,
         no_migrate=getattr(args, "no_migrate", False),
+        artifact=artifact,
     ) as ctx:
         pb = ctx.playbook
         if command == "rollback" and not pb.rollback:

@@ -149,6 +149,9 @@ class Application:
     composer: str = "composer"
     install_command: tuple[str, ...] | None = None
     playbook: str = "laravel"
+    strategy: str = "git"  # git (pull + install on every host) | artifact (built once here)
+    # never | auto (down when the gate lets a change the old code cannot survive through) | always
+    maintenance: str = "never"
     command_timeout: float = 900.0
     lock_lease: float = 60.0  # the deploy lock's lease; a dead holder's lock expires after it
     worker_pattern: str = "artisan queue:work"

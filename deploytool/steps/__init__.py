@@ -5,11 +5,13 @@ what to run."""
 from __future__ import annotations
 
 from . import (
+    build,
     cache,
     check_migrations,
     cleanup,
     discard,
     drain,
+    extract,
     health,
     install,
     migrate,
@@ -19,11 +21,17 @@ from . import (
     restart_queue,
     select_rollback,
     switch,
+    upload,
     user,
+    verify,
 )
 
 REGISTRY = {
     "pull": pull.run,
+    "build": build.run,
+    "upload": upload.run,
+    "verify": verify.run,
+    "extract": extract.run,
     "install": install.run,
     "check-migrations": check_migrations.run,
     "migrate": migrate.run,

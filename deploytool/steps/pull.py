@@ -14,6 +14,7 @@ from ..errors import DeployError
 from ..events import ReleaseResolved
 from ..mirror import MIRROR_FETCH
 from ..release_id import unique_release_id
+from ..shared_links import LINK_SHARED, specs
 from ..shell import script
 
 # $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
@@ -36,7 +37,8 @@ ls -1 "$4/releases"
 )
 
 # $1 release dir, $2 commit, $3 metadata JSON, $4 deploy path, then d:path / f:path shared specs.
-BUILD = r"""
+BUILD = (
+    r"""
 set -e
 R=$1; sha=$2; meta=$3; D=$4; shift 4
 mkdir "$R"
@@ -45,19 +47,9 @@ tar -x -f "$R/.deploytool-src.tar" -C "$R"
 rm -f "$R/.deploytool-src.tar"
 printf '%s\n' "$sha" > "$R/REVISION"
 printf '%s\n' "$meta" > "$R/.deploytool-release.json"
-for spec in "$@"; do
-  kind=${spec%%:*}; p=${spec#*:}
-  mkdir -p "$(dirname "$D/shared/$p")"
-  if [ ! -e "$D/shared/$p" ]; then
-    if [ -e "$R/$p" ]; then cp -a "$R/$p" "$D/shared/$p"
-    elif [ "$kind" = d ]; then mkdir -p "$D/shared/$p"
-    else : > "$D/shared/$p"; fi
-  fi
-  rm -rf "$R/$p"
-  mkdir -p "$(dirname "$R/$p")"
-  ln -s "$D/shared/$p" "$R/$p"
-done
 """
+    + LINK_SHARED
+)
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
@@ -88,18 +80,8 @@ def run(ctx, options: Mapping[str, object]) -> str:
     ctx.state.commit = distinct[0]
     ctx.state.release = unique_release_id(ctx.started, ctx.state.commit, existing)
     ctx.bus.emit(ReleaseResolved(ctx.state.release, ctx.state.commit))
-    meta = json.dumps(
-        {
-            "release": ctx.state.release,
-            "commit": ctx.state.commit,
-            "ref": ctx.ref,
-            "stage": ctx.stage.name,
-            "deployed_by": ctx.deployer,
-            "deployed_at": ctx.started.isoformat(timespec="seconds"),
-        },
-        sort_keys=True,
-    )
-    shared = [f"d:{p}" for p in app.shared_dirs] + [f"f:{p}" for p in app.shared_files]
+    meta = release_meta(ctx)
+    shared = specs(app)
     ctx.state.built = True  # from here on a failure leaves a (partial) release to discard
     ctx.each(
         "pull",
@@ -111,3 +93,20 @@ def run(ctx, options: Mapping[str, object]) -> str:
         ),
     )
     return f"{ctx.state.release} ({ctx.ref} = {ctx.state.commit[:12]})"
+
+
+def release_meta(ctx, **extra) -> str:
+    """The release's .deploytool-release.json (what `releases` shows): id, commit, ref, stage,
+    who and when, plus what the builder adds (extract: the artifact's summary)."""
+    return json.dumps(
+        {
+            "release": ctx.state.release,
+            "commit": ctx.state.commit,
+            "ref": ctx.ref,
+            "stage": ctx.stage.name,
+            "deployed_by": ctx.deployer,
+            "deployed_at": ctx.started.isoformat(timespec="seconds"),
+            **extra,
+        },
+        sort_keys=True,
+    )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .env import Env
 
 RENDERERS = {
+    "build": "build_view",
     "check-config": "config_view",
     "drain-status": "drain_status_view",
     "doctor": "doctor_view",
