@@ -15,6 +15,7 @@ from deploytool.transport.base import Result
 class RecordingTransport:
     answer: Callable[[str, str], tuple[int, str]]  # (host, shell text) -> (exit code, stdout)
     log: list[tuple[str, str]] = field(default_factory=list)
+    uploads: list[tuple[str, str, str]] = field(default_factory=list)  # (host, local, remote)
 
     def connect(self, host) -> None:
         self.log.append((host.name, "<connect>"))
@@ -26,6 +27,10 @@ class RecordingTransport:
         self.log.append((host.name, text))
         code, out = self.answer(host.name, text)
         return Result(host.name, code, out, "boom" if code else "", 0.001)
+
+    def upload(self, host, local, remote, *, timeout, step="", on_progress=None) -> None:
+        self.log.append((host.name, f"<upload {local} -> {remote}>"))
+        self.uploads.append((host.name, local, remote))
 
     def close(self) -> None:
         pass

@@ -1,0 +1,125 @@
+"""The pipeline the inventory asks for: application.strategy and application.maintenance choose
+the steps when the playbook loads (config/strategy.py), and bad values are located errors."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from deploytool.commands.common import playbook_of
+from deploytool.config import load_inventory
+from deploytool.config.model import StepSpec
+from deploytool.config.strategy import install_command
+from deploytool.errors import ConfigError
+
+INVENTORY = """\
+application:
+  name: shop
+  repository: /srv/origin.git
+  deploy_path: /var/www/app
+{extra}
+stages:
+  prod:
+    ssh: {{user: deploy}}
+    hosts:
+      - {{address: 10.0.0.1, migrate: true}}
+"""
+LARAVEL = [
+    "pull",
+    "install",
+    "check-migrations",
+    "migrate",
+    "cache",
+    "switch",
+    "restart-queue",
+    "drain",
+    "cleanup",
+]
+
+
+def inventory(tmp_path, extra="", playbook=None):
+    if playbook is not None:
+        (tmp_path / "playbooks").mkdir(exist_ok=True)
+        (tmp_path / "playbooks" / "custom.yml").write_text(textwrap.dedent(playbook))
+        extra += "\nplaybook: custom"
+    p = tmp_path / "inventory.yml"
+    p.write_text(INVENTORY.format(extra=textwrap.indent(textwrap.dedent(extra), "  ")))
+    return load_inventory(p)
+
+
+def names(specs):
+    return [s.name for s in specs]
+
+
+def test_git_is_the_default_and_leaves_the_playbook_as_written(tmp_path):
+    inv = inventory(tmp_path)
+    assert (inv.application.strategy, inv.application.maintenance) == ("git", "never")
+    pb = playbook_of(inv)
+    assert names(pb.steps) == LARAVEL and names(pb.on_failure) == ["discard"]
+
+
+def test_artifact_replaces_pull_and_install_and_keeps_the_rest(tmp_path):
+    pb = playbook_of(inventory(tmp_path, "strategy: artifact"))
+    assert names(pb.steps) == ["build", "upload", "verify", "extract", *LARAVEL[2:]]
+    assert next(s for s in pb.steps if s.name == "cache").options["commands"][0] == "config:cache"
+    assert names(pb.rollback) == ["select-rollback", "switch", "restart-queue", "drain"]
+
+
+def test_the_horizon_playbook_keeps_its_own_restart_and_drain(tmp_path):
+    pb = playbook_of(inventory(tmp_path, "strategy: artifact\nplaybook: laravel-horizon"))
+    assert names(pb.steps)[:4] == ["build", "upload", "verify", "extract"]
+    assert pb.worker_pattern == "artisan horizon"
+
+
+def test_the_install_steps_command_goes_into_the_build(tmp_path):
+    playbook = """\
+        steps:
+          - pull
+          - step: install
+            with: {command: [composer, install, --no-dev, --classmap-authoritative]}
+          - switch
+        """
+    inv = inventory(tmp_path, "strategy: artifact", playbook)
+    pb = playbook_of(inv)
+    assert pb.steps[0] == StepSpec(
+        "build", {"install": ["composer", "install", "--no-dev", "--classmap-authoritative"]}
+    )
+    assert install_command(pb, inv.application)[-1] == "--classmap-authoritative"
+    assert install_command(playbook_of(inventory(tmp_path)), inv.application)[0] == "composer"
+
+
+def test_a_playbook_without_pull_cannot_take_the_artifact_strategy(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        playbook_of(inventory(tmp_path, "strategy: artifact", "steps: [switch, drain]\n"))
+    assert "application.strategy: artifact replaces the playbook's `pull` step" in e.value.message
+    assert "build, upload, verify, extract" in e.value.hint
+
+
+def test_a_playbook_that_lists_the_artifact_steps_itself_is_left_alone(tmp_path):
+    playbook = "steps: [build, upload, verify, extract, switch]\n"
+    pb = playbook_of(inventory(tmp_path, "strategy: artifact", playbook))
+    assert names(pb.steps) == ["build", "upload", "verify", "extract", "switch"]
+
+
+@pytest.mark.parametrize("mode", ["auto", "always"])
+def test_maintenance_goes_down_before_migrate_and_up_after_the_drain(tmp_path, mode):
+    pb = playbook_of(inventory(tmp_path, f"maintenance: {mode}\nstrategy: artifact"))
+    steps = names(pb.steps)
+    assert steps[steps.index("migrate") - 1] == "maintenance-down"
+    assert steps[steps.index("drain") + 1] == "maintenance-up"
+    assert steps[-1] == "cleanup"
+    assert names(pb.on_failure) == ["discard", "maintenance-up"]
+
+
+def test_maintenance_without_migrate_or_drain_still_wraps_the_switch(tmp_path):
+    pb = playbook_of(inventory(tmp_path, "maintenance: always", "steps: [pull, switch]\n"))
+    assert names(pb.steps) == ["pull", "maintenance-down", "switch", "maintenance-up"]
+
+
+def test_bad_strategy_and_maintenance_values_are_located(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        inventory(tmp_path, "strategy: tarball\nmaintenance: sometimes")
+    text = "\n".join(e.value.problems)
+    assert "inventory.yml:5:" in text and "application.strategy" in text and "artifact" in text
+    assert "inventory.yml:6:" in text and "application.maintenance" in text and "auto" in text
