@@ -29,7 +29,7 @@ from ..shell import Command
 from . import asyncssh_sftp, common
 from .asyncssh_lib import asyncssh
 from .asyncssh_sessions import Collect, Lines, Stream
-from .base import OnProgress, Result
+from .base import Result
 
 T = TypeVar("T")
 KEEPALIVE = 5.0  # seconds between keepalives: a blackholed connection fails after ~3 of them
@@ -226,32 +226,7 @@ class AsyncSSHTransport:
             )
         )
 
-    def upload(
-        self,
-        host: Host,
-        local: str,
-        remote: str,
-        *,
-        timeout: float,
-        step: str = "",
-        on_progress: OnProgress | None = None,
-    ) -> None:
-        async def go() -> None:
-            conn = await self.connection(host)
-            try:
-                await asyncssh_sftp.upload(
-                    conn, host, local, remote, timeout=timeout, step=step, on_progress=on_progress
-                )
-            except UnreachableError:
-                self._drop(host)  # a wedged connection: a later command reconnects
-                raise
-            except (asyncssh.Error, OSError, EOFError) as e:
-                self._drop(host)
-                raise UnreachableError(
-                    host.name, step or "upload", f"connection lost: {e or type(e).__name__}"
-                ) from None
-
-        self.call(go())
+    upload = asyncssh_sftp.upload  # SFTP on the open connection (asyncssh_sftp.py)
 
     def open_stream(
         self,

@@ -1,8 +1,9 @@
 """Uploads on the asyncssh transport: one SFTP session on the host's open connection per file.
 
-Called on the transport's loop thread (asyncssh.py owns the connections and the loop). Reads the
-local file in UPLOAD_BLOCK pieces with at most UPLOAD_IN_FLIGHT of them unacknowledged, so 100
-hosts uploading the same file hold 100 small buffers, never 100 copies of it.
+`upload` is AsyncSSHTransport.upload (bound there as a method: the transport owns the connections
+and the loop; this module owns the copy). It reads the local file in UPLOAD_BLOCK pieces with at
+most UPLOAD_IN_FLIGHT of them unacknowledged, so 100 hosts uploading the same file hold 100 small
+buffers, never 100 copies of it.
 """
 
 from __future__ import annotations
@@ -13,22 +14,41 @@ import time
 import asyncssh
 
 from ..config.model import Host
+from ..errors import UnreachableError
 from . import common
 from .base import OnProgress
 
 
-async def upload(
-    conn: asyncssh.SSHClientConnection,
+def upload(
+    self,
     host: Host,
     local: str,
     remote: str,
     *,
     timeout: float,
-    step: str,
-    on_progress: OnProgress | None,
+    step: str = "",
+    on_progress: OnProgress | None = None,
 ) -> None:
-    """Copy `local` to `remote`; SFTP status errors become the host's HostError, everything else
-    (a lost connection, the deadline) propagates for the transport to turn into Unreachable."""
+    """Copy `local` to `remote` (Transport.upload); `self` is the AsyncSSHTransport."""
+
+    async def go() -> None:
+        conn = await self.connection(host)
+        try:
+            await _put(conn, host, local, remote, timeout, step, on_progress)
+        except UnreachableError:
+            self._drop(host)  # a wedged connection: a later command reconnects
+            raise
+        except (asyncssh.Error, OSError, EOFError) as e:
+            self._drop(host)
+            raise UnreachableError(
+                host.name, step or "upload", f"connection lost: {e or type(e).__name__}"
+            ) from None
+
+    self.call(go())
+
+
+async def _put(conn, host: Host, local: str, remote: str, timeout, step, on_progress) -> None:
+    """SFTP status errors become the host's HostError; the deadline is UnreachableError."""
     deadline = time.monotonic() + timeout
 
     def progress(_src: bytes, _dst: bytes, done: int, total: int) -> None:

@@ -45,8 +45,7 @@ class Plain:
 
     def __call__(self, e: ev.Event) -> None:
         if isinstance(e, ev.StepStarted):
-            where = ", ".join(e.hosts) or "this machine"  # a local step (build) names no host
-            self.raw(self.flavor.open(e.step, f"{e.step} on {where}", e.at))
+            self.raw(self.flavor.open(e.step, f"{e.step} on {', '.join(e.hosts)}", e.at))
         text = self.render(e)
         if text is not None:
             self.line(text, e.at)
