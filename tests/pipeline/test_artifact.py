@@ -9,16 +9,15 @@ import dataclasses
 import pytest
 
 from deploytool.artifact.envelope import open_artifact, pack
-from deploytool.config.model import Application, DrainPolicy, Host, Inventory, SSHSettings, Stage
-from deploytool.config.playbook import builtin_playbooks, load_playbook
+from deploytool.config.model import Host
 from deploytool.config.strategy import for_application
 from deploytool.errors import ArtifactError, ExitCode, HostError
-from deploytool.events import Bus, Recorder, ReleaseResolved, StepStarted
-from deploytool.pipeline import Context, run_steps
+from deploytool.events import ReleaseResolved, StepStarted
+from deploytool.pipeline import run_steps
 from deploytool.steps import REGISTRY
 
-from .recording import RecordingTransport
-from .test_runner import Clock, happy
+from .test_runner import happy
+from .test_runner import make as runner_make
 
 HOSTS = (Host("10.0.0.1", "h1", migrate=True), Host("10.0.0.2", "h2"), Host("10.0.0.3", "h3"))
 COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
@@ -36,28 +35,14 @@ def artifact(tmp_path):
 
 
 def make(answer, artifact_path, app_name="a"):
-    app = Application(
-        name=app_name,
-        repository="/origin.git",
-        deploy_path="/app",
-        strategy="artifact",
-        drain=DrainPolicy(deadline=30, poll=1),
-    )
-    app = dataclasses.replace(app, migrations=dataclasses.replace(app.migrations, policy="off"))
-    stage = Stage("prod", HOSTS, SSHSettings(user="deploy"))
-    inv = Inventory(path=builtin_playbooks(), application=app, stages={"prod": stage})
-    pb = for_application(load_playbook(builtin_playbooks() / "laravel.yml", tuple(REGISTRY)), app)
-    tr = RecordingTransport(answer)
-    bus, rec = Bus(), Recorder()
-    bus.subscribe(rec)
-    ctx = Context(
-        inventory=inv,
-        stage=stage,
-        playbook=pb,
-        transport=tr,
-        bus=bus,
+    """test_runner's context, with the artifact strategy's steps and `ship --artifact FILE`."""
+    ctx, tr, rec = runner_make(answer, strategy="artifact")
+    app = dataclasses.replace(ctx.app, name=app_name)
+    ctx = dataclasses.replace(
+        ctx,
+        inventory=dataclasses.replace(ctx.inventory, application=app),
+        playbook=for_application(ctx.playbook, app),
         ref="v9",
-        clock=Clock(),
         artifact=str(artifact_path),
     )
     return ctx, tr, rec

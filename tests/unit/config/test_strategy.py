@@ -10,8 +10,10 @@ import pytest
 from deploytool.commands.common import playbook_of
 from deploytool.config import load_inventory
 from deploytool.config.model import StepSpec
+from deploytool.config.playbook import builtin_playbooks, load_playbook
 from deploytool.config.strategy import install_command
 from deploytool.errors import ConfigError
+from deploytool.steps import REGISTRY
 
 INVENTORY = """\
 application:
@@ -26,15 +28,7 @@ stages:
       - {{address: 10.0.0.1, migrate: true}}
 """
 LARAVEL = [
-    "pull",
-    "install",
-    "check-migrations",
-    "migrate",
-    "cache",
-    "switch",
-    "restart-queue",
-    "drain",
-    "cleanup",
+    s.name for s in load_playbook(builtin_playbooks() / "laravel.yml", tuple(REGISTRY)).steps
 ]
 
 
