@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-import asyncssh
-
 from ..config.model import Host
 from ..errors import UnreachableError
 from . import common
+from .asyncssh_lib import asyncssh
 from .base import OnProgress
 
 
