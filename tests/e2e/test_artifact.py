@@ -157,7 +157,7 @@ def test_a_corrupted_upload_on_one_host_fails_there_before_any_extract_or_switch
         code = run_session(ctx, "ship", pb.steps, REGISTRY, pb.on_failure)
     finally:
         ctx.close()
-    assert code == 11
+    assert code == 14
     failed = [e for e in rec.of(HostStepFinished) if not e.ok]
     assert [(e.step, e.host) for e in failed] == [("verify", "h2")]
     assert doc["sha256"] in failed[0].detail and "arrived corrupted" in failed[0].detail

@@ -1,6 +1,6 @@
 """The artifact strategy on a recording transport: the steps it runs, one file uploaded to every
 host, no git or composer ever sent to a host, and a checksum that differs on one host failing
-the ship there (exit 11, both checksums) before anything is extracted or switched anywhere."""
+the ship there (exit 14, both checksums) before anything is extracted or switched anywhere."""
 
 from __future__ import annotations
 

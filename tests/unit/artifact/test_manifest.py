@@ -1,5 +1,5 @@
 """The manifest: JSON round trip, and every field a hand-edited or damaged manifest can get wrong
-refused with that field's name (exit 11), never a KeyError."""
+refused with that field's name (exit 14), never a KeyError."""
 
 from __future__ import annotations
 
