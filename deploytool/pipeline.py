@@ -154,7 +154,7 @@ class Context:
             CommandRan(host.name, step, render(command, self.secrets), r.exit_code, r.duration)
         )
         if check and not r.ok:
-            raise failed(host.name, step, what, r, self.secrets)
+            raise r.failure(step, what, self.secrets)
         return r
 
     def each(
@@ -201,17 +201,6 @@ class Context:
                 first.message += f"\n({len(others)} more host(s) failed in {step}: {shown})"
             raise first
         return results
-
-
-def failed(host: str, step: str, what: str, r: Result, secrets=()) -> HostError:
-    """A command that exited non-zero: what failed, its exit code, its last lines (redacted)."""
-    tail = redact(r.tail(), secrets)
-    return HostError(
-        host,
-        step,
-        f"{what or 'command'} failed with exit code {r.exit_code}"
-        + (":\n    " + tail.replace("\n", "\n    ") if tail else ""),
-    )
 
 
 StepFn = Callable[[Context, Mapping[str, object]], str]  # a user step's gets its StepSpec

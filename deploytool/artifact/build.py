@@ -45,12 +45,11 @@ def local_runner(
 ) -> Runner:
     """A runner without a ship (`deploytool build`): the local transport a ship uses, and the
     failure message of a step (its output redacted of `secrets`)."""
-    from ..pipeline import failed
 
     def run(command: Cmd, what: str):
         r = transport.run(HOST, command, timeout=app.command_timeout, step="build")
         if not r.ok:
-            raise failed(HOST.name, "build", what, r, secrets)
+            raise r.failure("build", what, secrets)
         return r
 
     return run

@@ -53,7 +53,6 @@ APPLICATION = {
     "install_command": F("strlist", scalar_ok=False),
     "playbook": F("str"),
     "strategy": F("str", choices=("git", "artifact")),
-    "maintenance": F("str", choices=("never", "auto", "always")),
     "command_timeout": F("duration"),
     "lock_lease": F("duration"),
     "workers": F(

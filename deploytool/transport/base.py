@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from ..config.model import Host
+from ..errors import HostError
+from ..redaction import redact
 from ..shell import Command
 
 OnOutput = Callable[[str, str], None]  # (stdout | stderr, line)
@@ -31,6 +33,17 @@ class Result:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    def failure(self, step: str, what: str, secrets=()) -> HostError:
+        """The error a command that exited non-zero is: what failed, its exit code and its last
+        lines, redacted (ctx.run's and the local build's)."""
+        tail = redact(self.tail(), secrets)
+        return HostError(
+            self.host,
+            step,
+            f"{what or 'command'} failed with exit code {self.exit_code}"
+            + (":\n    " + tail.replace("\n", "\n    ") if tail else ""),
+        )
 
     def tail(self, lines: int = 8) -> str:
         """The last lines of stderr (or stdout), for error messages."""

@@ -3,6 +3,7 @@ the steps when the playbook loads (config/strategy.py), and bad values are locat
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 
 import pytest
@@ -11,7 +12,7 @@ from deploytool.commands.common import playbook_of
 from deploytool.config import load_inventory
 from deploytool.config.model import StepSpec
 from deploytool.config.playbook import builtin_playbooks, load_playbook
-from deploytool.config.strategy import install_command
+from deploytool.config.strategy import for_application, install_command
 from deploytool.errors import ConfigError
 from deploytool.steps import REGISTRY
 
@@ -57,7 +58,8 @@ def test_artifact_replaces_pull_and_install_and_keeps_the_rest(tmp_path):
     pb = playbook_of(inventory(tmp_path, "strategy: artifact"))
     assert names(pb.steps) == ["build", "upload", "verify", "extract", *LARAVEL[2:]]
     assert next(s for s in pb.steps if s.name == "cache").options["commands"][0] == "config:cache"
-    assert names(pb.rollback) == ["select-rollback", "switch", "restart-queue", "drain"]
+    builtin = load_playbook(builtin_playbooks() / "laravel.yml", tuple(REGISTRY))
+    assert pb.rollback == builtin.rollback
 
 
 def test_the_horizon_playbook_keeps_its_own_restart_and_drain(tmp_path):
@@ -96,9 +98,14 @@ def test_a_playbook_that_lists_the_artifact_steps_itself_is_left_alone(tmp_path)
     assert names(pb.steps) == ["build", "upload", "verify", "extract", "switch"]
 
 
+def with_maintenance(inv, mode):
+    app = dataclasses.replace(inv.application, maintenance=mode)
+    return for_application(playbook_of(inv), app)
+
+
 @pytest.mark.parametrize("mode", ["auto", "always"])
 def test_maintenance_goes_down_before_migrate_and_up_after_the_drain(tmp_path, mode):
-    pb = playbook_of(inventory(tmp_path, f"maintenance: {mode}\nstrategy: artifact"))
+    pb = with_maintenance(inventory(tmp_path, "strategy: artifact"), mode)
     steps = names(pb.steps)
     assert steps[steps.index("migrate") - 1] == "maintenance-down"
     assert steps[steps.index("drain") + 1] == "maintenance-up"
@@ -107,13 +114,12 @@ def test_maintenance_goes_down_before_migrate_and_up_after_the_drain(tmp_path, m
 
 
 def test_maintenance_without_migrate_or_drain_still_wraps_the_switch(tmp_path):
-    pb = playbook_of(inventory(tmp_path, "maintenance: always", "steps: [pull, switch]\n"))
+    pb = with_maintenance(inventory(tmp_path, "", "steps: [pull, switch]\n"), "always")
     assert names(pb.steps) == ["pull", "maintenance-down", "switch", "maintenance-up"]
 
 
-def test_bad_strategy_and_maintenance_values_are_located(tmp_path):
+def test_a_bad_strategy_is_located(tmp_path):
     with pytest.raises(ConfigError) as e:
-        inventory(tmp_path, "strategy: tarball\nmaintenance: sometimes")
+        inventory(tmp_path, "strategy: tarball")
     text = "\n".join(e.value.problems)
     assert "inventory.yml:5:" in text and "application.strategy" in text and "artifact" in text
-    assert "inventory.yml:6:" in text and "application.maintenance" in text and "auto" in text
