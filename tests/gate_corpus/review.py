@@ -42,7 +42,8 @@ def _named(sql: str, table: str) -> bool:
 
 
 def schema_text(schema: dict, sql: str) -> list[str]:
-    """The schema rows of the tables the SQL names, one line per table, then its columns."""
+    """The schema rows of the tables the SQL names: size and unique keys, then the columns the SQL
+    names (the others are counted, not shown)."""
     rows = {t: n for t, n in schema.get("rows", ())}
     keys: dict[str, list[str]] = {}
     for t, _name, cols in schema.get("unique", ()):
@@ -59,7 +60,10 @@ def schema_text(schema: dict, sql: str) -> list[str]:
         if t == "migrations" or not _named(sql, t):
             continue
         out.append(f"    {t}: rows={rows.get(t, '?')} unique={' '.join(keys.get(t, [])) or '-'}")
-        out.append("      " + "; ".join(cols.get(t, ["(no columns: not in the database)"])))
+        named = [c for c in cols.get(t, []) if _named(sql, c.split()[0])]
+        rest = len(cols.get(t, [])) - len(named)
+        shown = named + ([f"(+{rest} more columns the SQL does not name)"] if rest else [])
+        out.append("      " + "; ".join(shown or ["(no columns: not in the database)"]))
     others = [t for t in tables if t != "migrations" and not _named(sql, t)]
     if others:
         out.append(f"    (other tables recorded: {', '.join(others)})")
