@@ -70,6 +70,11 @@ def schema_text(schema: dict, sql: str) -> list[str]:
     return out
 
 
+def _cut(line: str, width: int = 400) -> str:
+    """A Doctrine rebuild prints every column twice over: its start says what it is."""
+    return line if len(line) <= width else f"{line[:width]} … (+{len(line) - width} chars)"
+
+
 def show(case: dict) -> str:
     src = case["source"]
     facts = {k: v for k, v in case["facts"].items() if v}
@@ -79,7 +84,7 @@ def show(case: dict) -> str:
         sql = seen["pretend"]
         lines.append(f"  --- {dialect} (chain_ok={seen['chain_ok']})")
         body = re.sub(r"^\w+: ", "", sql, flags=re.M) if sql.strip() else "(pretend: nothing)"
-        lines += ["    | " + ln for ln in body.splitlines()]
+        lines += ["    | " + _cut(ln) for ln in body.splitlines()]
         lines += schema_text(seen["schema"], sql)
     return "\n".join(lines)
 
