@@ -7,7 +7,8 @@ The manifest lists every harvested file as {"repo", "path", "commit", "local"}; 
 written per recorded file that migrated for real on at least one dialect; a dialect where it did
 not migrate is left out (the migration does not run there). The split is fixed by a hash of
 repository and path (`split_of`), so it was chosen before any rule saw the cases. Labels come
-from label.py unless the case file already holds a label checked by hand, which is kept.
+from label.py unless the case file already holds a label checked by hand or by the held-out
+review (review.py), which is kept.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .label import label
 CASES = Path(__file__).resolve().parent / "cases"
 RECORDED_ON = {"mysql": "MariaDB 10.11", "pgsql": "PostgreSQL 15", "sqlite": "SQLite 3"}
 _NOISE = ("Migration table created successfully.", "Nothing to migrate.")
+KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebuild
 
 
 def split_of(repo: str, path: str) -> str:
@@ -83,7 +85,7 @@ def build(manifest: list[dict], recordings: Path) -> int:
             "pretend": pretend,
             "schema": rec["schema"],
         }
-        if old.get("labelled_by") == "hand":
+        if old.get("labelled_by") in KEPT:
             d.update({k: old[k] for k in ("label", "why", "labelled_by")})
         else:
             sql = [s for s in statements(pretend, Path(rec["file"]).name) if s]
@@ -97,12 +99,12 @@ def build(manifest: list[dict], recordings: Path) -> int:
     return written
 
 
-def set_hand_label(cid: str, dialects: list[str], verdict: str, why: str) -> None:
-    assert verdict in ("safe", "unsafe"), verdict
+def set_hand_label(cid: str, dialects: list[str], verdict: str, why: str, by: str = "hand") -> None:
+    assert verdict in ("safe", "unsafe") and by in KEPT, (verdict, by)
     path = CASES / f"{cid}.json"
     case = json.loads(path.read_text())
     for dialect in dialects:
-        case["dialects"][dialect].update({"label": verdict, "why": why, "labelled_by": "hand"})
+        case["dialects"][dialect].update({"label": verdict, "why": why, "labelled_by": by})
     path.write_text(json.dumps(case, indent=1, sort_keys=False) + "\n")
 
 

@@ -3,12 +3,15 @@
     python -m tests.gate_corpus.review --order            # the seeded review order (case ids)
     python -m tests.gate_corpus.review --from K --count N # cases K..K+N-1 of that order, shown
     python -m tests.gate_corpus.review --compare          # after review/heldout.json is written
+    python -m tests.gate_corpus.review --apply            # review/resolved.json into the cases
 
 What a reviewer sees per pair: the source (repository, path), the facts the gate reads from the
 PHP, the SQL `migrate --pretend` printed, and the recorded schema rows (columns, unique keys, row
 counts) for the tables that SQL names. Never the case's `label`, `why` or `labelled_by`, and the
 gate is not run: a reviewer writes their own label first (review/heldout.json), and only then
-`--compare` sets the two side by side.
+`--compare` sets the two side by side. Each disagreement, decided again from the engines'
+documented behaviour, is in review/resolved.json; `--apply` writes the decisions whose label
+differs from the case's into the case files (`labelled_by: review`, kept by later rebuilds).
 
 The order is a seeded hash of the case id (SEED), fixed before any pair was looked at, so that
 any prefix of it is a random sample of held-out cases (every dialect of a case is reviewed
@@ -25,10 +28,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from .build_cases import set_hand_label
 from .runner import load_cases
 
 SEED = "gate-labels-review-13"
 REVIEW = Path(__file__).resolve().parent / "review" / "heldout.json"
+RESOLVED = REVIEW.with_name("resolved.json")
 _HIDDEN = ("label", "why", "labelled_by")
 
 
@@ -111,16 +116,30 @@ def compare(cases: list[dict]) -> int:
     return 0
 
 
+def apply(cases: list[dict]) -> int:
+    by_id = {c["id"]: c for c in cases}
+    changed = 0
+    for r in json.loads(RESOLVED.read_text()):
+        if by_id[r["case"]]["dialects"][r["dialect"]]["label"] != r["final"]:
+            set_hand_label(r["case"], [r["dialect"]], r["final"], f"review: {r['why']}", "review")
+            changed += 1
+    print(f"{changed} labels changed")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--order", action="store_true", help="print the review order")
     ap.add_argument("--from", dest="start", type=int, default=0)
     ap.add_argument("--count", type=int, default=0)
     ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--apply", action="store_true", help="write review/resolved.json's labels")
     args = ap.parse_args(argv)
     cases = load_cases()
     if args.compare:
         return compare(cases)
+    if args.apply:
+        return apply(cases)
     todo = order(cases)
     if args.order:
         for k, c in enumerate(todo):

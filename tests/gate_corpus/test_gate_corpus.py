@@ -38,7 +38,7 @@ def test_case_is_well_formed(case):
     assert case["dialects"] and set(case["dialects"]) <= set(DIALECTS)
     for d in case["dialects"].values():
         assert d["label"] in LABELS and d["why"].strip()
-        assert d["labelled_by"] in ("rules", "hand")
+        assert d["labelled_by"] in ("rules", "hand", "review")
         assert "<?php" not in d["pretend"], "pretend SQL only, never the migration's source"
 
 
