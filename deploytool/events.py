@@ -96,7 +96,8 @@ class WorkerView:
     ignores_term: bool = False
     term_pending: bool = False
     cpu: float = 0.0  # user + system CPU seconds
-    kind: str = "worker"  # worker | horizon-master | horizon-supervisor | horizon-worker
+    kind: str = "queue"  # the configured kind (application.workers): queue, scheduler, ...
+    process: str = "worker"  # worker | horizon-master | horizon-supervisor | horizon-worker
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class DrainProgress(Event):
     new_count: int
     per_host_old: tuple[tuple[str, int], ...]
     host_status: tuple[tuple[str, str], ...] = ()  # host -> waiting | draining | drained | gave-up
+    # (host, kind, status) of every kind's own drain on every host (host_status sums them up)
+    kind_status: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,8 @@ class DrainNotice(Event):
 
 @dataclass(frozen=True)
 class Escalated(Event):
-    """One ladder action on one old worker (or rolling signal mode's SIGTERM: action `signal`)."""
+    """One ladder action on one old process, or a restart by signal (action `signal`: rolling
+    signal mode's SIGTERM, or the signal a kind is restarted with, `restart: TERM`)."""
 
     action: str  # term | cont | supervisor-restart | kill | signal
     host: str
@@ -133,9 +137,10 @@ class Escalated(Event):
     age: float
     ok: bool = True
     detail: str = ""  # what happened: `SIGKILL sent`, `skipped: exited`, the remote error
-    rung: int = -1  # index in the host's ladder (-1: the rolling signal, not a rung)
+    rung: int = -1  # index in the host's ladder (-1: a restart signal, not a rung)
     ignores_term: bool = False
     term_pending: bool = False
+    kind: str = "queue"
 
 
 @dataclass(frozen=True)
@@ -146,6 +151,9 @@ class DrainFinished(Event):
     census: tuple[
         tuple[str, int], ...
     ] = ()  # rounds read from watchers / by polling: (("watch", 12), ("poll", 0))
+    # per kind: (kind, seconds until its last host was drained, old processes at the start,
+    # processes signalled to restart); a kind not drained has seconds -1
+    kinds: tuple[tuple[str, float, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

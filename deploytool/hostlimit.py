@@ -65,5 +65,9 @@ def limit(inv: Inventory, stage: Stage, text: str | None, restart_scope: str = "
                 name: dataclasses.replace(p, restart_mode="signal")
                 for name, p in stage.host_drain.items()
             },
+            kind_drain={
+                kind: {n: dataclasses.replace(p, restart_mode="signal") for n, p in per.items()}
+                for kind, per in stage.kind_drain.items()
+            },
         )
     return limited

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 from .clock import Cancel, Clock
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec, WebPolicy
+from .config.model import WorkerKind
+from .config.workersconf import effective_kinds
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .events import Warning as WarningEvent
@@ -73,10 +75,9 @@ class Context:
         return self.inventory.secrets() + (pb.secrets() if pb is not None else ()) + own
 
     @property
-    def worker_pattern(self) -> str:
-        """What a worker's command line matches: the playbook's (Horizon), else workers.pattern."""
-        pb = self.playbook
-        return (pb.worker_pattern if pb is not None else None) or self.app.worker_pattern
+    def worker_kinds(self) -> tuple[WorkerKind, ...]:
+        """Every kind of long-running process the drain waits for (config/workersconf.py)."""
+        return effective_kinds(self.app, self.playbook)
 
     @property
     def keep_releases(self) -> int:

@@ -16,7 +16,7 @@ from ..config.model import Inventory, Playbook, Stage
 from ..config.playbook import find_playbook, load_playbook
 from ..config.strategy import for_application
 from ..config.validate import _did_you_mean
-from ..errors import UsageError
+from ..errors import ConfigError, UsageError
 from ..events import Bus
 
 DEFAULT_INVENTORY = ("inventory.yml", "deploy.yml", "deploytool.yml")
@@ -66,6 +66,16 @@ def playbook_of(inv: Inventory) -> Playbook:
 
     roles = frozenset(r for st in inv.stages.values() for h in st.hosts for r in h.roles)
     pb = load_playbook(find_playbook(inv.application.playbook, inv.path), tuple(REGISTRY), roles)
+    if pb.worker_pattern and inv.application.workers_listed:
+        raise ConfigError(
+            [
+                f"{pb.worker_pattern_at or pb.path}: drain.pattern: {inv.path} lists worker kinds "
+                "(application.workers): each kind has its own pattern there, so the playbook's "
+                "would be ignored"
+            ],
+            "drop the drain step's `pattern:` (use `playbook: laravel`) and give the kind "
+            '`{name: horizon, pattern: "artisan horizon", restart: horizon:terminate}`',
+        )
     return for_application(pb, inv.application)
 
 

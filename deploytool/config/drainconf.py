@@ -62,7 +62,8 @@ DRAIN = {
     "restart_mode": F("str", choices=("cache", "signal")),
     "batch": F("str", check=batch_ok),
     "roles": F("any"),
-}  # validated below, with ROLE, node by node
+    "kinds": F("any"),
+}  # roles validated below, with ROLE, node by node; kinds in workersconf.py
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def levels(
     (the web settings' too, with their own `role_fields`: config/webconf.py)."""
     values = dict(values or {})
     values.pop("roles", None)
+    values.pop("kinds", None)
     roles: dict[str, Level] = {}
     roles_node = child(node, "roles")
     if roles_node is not None and isinstance(roles_node, yaml.MappingNode):

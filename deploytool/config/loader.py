@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError
-from . import drainconf, migrationsconf, webconf
+from . import drainconf, migrationsconf, webconf, workersconf
 from .drainconf import DRAIN, batch_ok
 from .model import Application, Host, Inventory, Notify, SSHSettings, Stage
 from .validate import Checker, F, child, compose, secret, secret_or
@@ -55,9 +55,7 @@ APPLICATION = {
     "strategy": F("str", choices=("git", "artifact")),
     "command_timeout": F("duration"),
     "lock_lease": F("duration"),
-    "workers": F(
-        "obj", sub={"pattern": F("str"), "user": F("str"), "queues": F("strlist", scalar_ok=True)}
-    ),
+    "workers": workersconf.WORKERS,
     "drain": F("obj", sub=DRAIN),
     "web": F("obj", sub=webconf.WEB),
     "migrations": F("obj", sub=migrationsconf.MIGRATIONS),
@@ -113,11 +111,12 @@ def load_inventory(path: Path | str) -> Inventory:
     app_web = webconf.web_levels(
         ck, child(app_node, "web"), (raw.get("application") or {}).get("web"), "application.web"
     )
+    workers = workersconf.read(ck, child(root, "application"), raw.get("application") or {})
     if isinstance(stages_node, yaml.MappingNode):
         for kn, vn in stages_node.value:
             s = ck.obj(vn, STAGE, f"stages.{kn.value}")
             if s is not None:
-                stage = _stage(ck, str(kn.value), s, vn, app_drain, app_web)
+                stage = _stage(ck, str(kn.value), s, vn, app_drain, app_web, workers)
                 if stage is not None:
                     stages[stage.name] = stage
         if not stages_node.value:
@@ -145,25 +144,21 @@ def load_inventory(path: Path | str) -> Inventory:
             "fix the lines above; `deploytool check-config` re-checks without connecting",
         )
     return Inventory(
-        path=path.resolve(), application=_application(raw["application"]), stages=stages
+        path=path.resolve(), application=_application(raw["application"], workers), stages=stages
     )
 
 
-def _application(a: dict) -> Application:
+def _application(a: dict, workers) -> Application:
     kw = {
         k: v
         for k, v in a.items()
         if k not in ("workers", "drain", "migrations", "env", "notify", "web")
     }
-    workers = a.get("workers") or {}
-    if "pattern" in workers:
-        kw["worker_pattern"] = workers["pattern"]
-    if "user" in workers:
-        kw["worker_user"] = workers["user"]
-    if "queues" in workers:
-        kw["worker_queues"] = tuple(workers["queues"])
+    kw["workers"], kw["workers_listed"] = workers[:2]
     if a.get("drain") is not None:
-        kw["drain"] = drainconf.policy({k: v for k, v in a["drain"].items() if k != "roles"})
+        kw["drain"] = drainconf.policy(
+            {k: v for k, v in a["drain"].items() if k not in ("roles", "kinds")}
+        )
     if a.get("migrations") is not None:
         kw["migrations"] = migrationsconf.settings(a["migrations"])
     kw["env"] = dict(a.get("env") or {})
@@ -179,7 +174,9 @@ def _notify(n: dict) -> Notify:
     return Notify(secret(n["webhook"]), tuple(n.get("on") or NOTIFY_ON))
 
 
-def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain, app_web) -> Stage | None:
+def _stage(
+    ck: Checker, name: str, s: dict, node: yaml.Node, app_drain, app_web, workers
+) -> Stage | None:
     if "ssh" not in s or "hosts" not in s:
         return None
     hosts = []
@@ -223,6 +220,7 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain, app_web)
     )
     stage_web = webconf.web_levels(ck, child(node, "web"), s.get("web"), f"stages.{name}.web")
     web, rollout = webconf.stage_web(ck, app_web, stage_web, name, hosts, hosts_node)
+    kind_drain = workersconf.stage_kinds(ck, node, name, workers, app_drain, stage_drain, hosts)
     return Stage(
         name=name,
         hosts=tuple(hosts),
@@ -233,4 +231,5 @@ def _stage(ck: Checker, name: str, s: dict, node: yaml.Node, app_drain, app_web)
         host_drain=host_drain,
         web=web,
         rollout=rollout,
+        kind_drain=kind_drain,
     )

@@ -60,6 +60,43 @@ class DrainPolicy:
     batch: str = "1"  # signal mode: hosts per batch, a number or a percentage
 
 
+RESTART_SIGNALS = ("TERM", "INT", "QUIT", "HUP", "USR1", "USR2")
+
+
+def restart_signal(restart: str) -> str | None:
+    """The signal a `restart:` names (the drain sends it), else None."""
+    return restart if restart in RESTART_SIGNALS else None
+
+
+def restarts_via_cache(restart: str) -> bool:
+    """Restarted through the queue:restart key (horizon:terminate writes it too): the kinds a
+    rolling signal mode restarts itself instead, and whose restart reach the drain checks."""
+    return restart in ("queue:restart", "horizon:terminate")
+
+
+@dataclass(frozen=True)
+class WorkerKind:
+    """One kind of long-running process the drain waits for (config/workersconf.py reads them):
+    what its command line matches, how a ship restarts it, whose processes escalation may touch.
+    Its drain policy is resolved per host: Inventory.drain_policy(stage, host, kind)."""
+
+    name: str = "queue"
+    pattern: str = "artisan queue:work"
+    # queue:restart (the cache key, sent once) | horizon:terminate (on every host) | none (wait
+    # for it to end on its own) | a signal in RESTART_SIGNALS the drain sends to its old processes
+    restart: str = "queue:restart"
+    user: str | None = None  # escalation touches only this user's processes (else the SSH user)
+    queues: tuple[str, ...] = ()  # the queues drain-status reports figures for
+
+    @property
+    def signal(self) -> str | None:
+        return restart_signal(self.restart)
+
+    @property
+    def via_cache(self) -> bool:
+        return restarts_via_cache(self.restart)
+
+
 @dataclass(frozen=True)
 class HealthCheck:
     """One check a web host must pass after the switch, asked from the host itself (docs/web.md):
@@ -154,16 +191,22 @@ class Application:
     maintenance: str = "never"
     command_timeout: float = 900.0
     lock_lease: float = 60.0  # the deploy lock's lease; a dead holder's lock expires after it
-    worker_pattern: str = "artisan queue:work"
-    worker_user: str | None = None
-    worker_queues: tuple[
-        str, ...
-    ] = ()  # queues drain-status reports (empty: the connection's default)
+    workers: tuple[WorkerKind, ...] = (WorkerKind(),)
+    workers_listed: bool = False  # `workers:` is a list of kinds (not the single pattern form)
     drain: DrainPolicy = DrainPolicy()
     migrations: MigrationSettings = MigrationSettings()
     env: Mapping[str, str] = field(default_factory=dict)
     notify: Notify | None = None
     batch: str = ""  # rolling window per step: `10` or `10%` of the hosts ("" = all at once)
+
+    @property
+    def worker_user(self) -> str | None:
+        return self.workers[0].user
+
+    @property
+    def worker_queues(self) -> tuple[str, ...]:
+        """The queues drain-status reports (empty: the connection's default), over every kind."""
+        return tuple(dict.fromkeys(q for k in self.workers for q in k.queues))
 
     @property
     def install_argv(self) -> tuple[str, ...]:
@@ -190,6 +233,9 @@ class Stage:
     host_drain: Mapping[str, DrainPolicy] = field(
         default_factory=dict
     )  # host name -> policy with its roles'
+    # kind -> host name -> policy, for the kinds with a policy of their own (workers[K].drain,
+    # stages.S.drain.kinds.K)
+    kind_drain: Mapping[str, Mapping[str, DrainPolicy]] = field(default_factory=dict)
     # `--limit`: the stage's hosts left out. Nothing touches them, except that the deploy lock
     # lives on the migration host wherever it is (commands/common.py:open_stage).
     outside: tuple[Host, ...] = ()
@@ -225,7 +271,11 @@ class Inventory:
                 found.append(password)
         return tuple(found)
 
-    def drain_policy(self, stage: Stage, host: Host | None = None) -> DrainPolicy:
+    def drain_policy(
+        self, stage: Stage, host: Host | None = None, kind: str | None = None
+    ) -> DrainPolicy:
+        if host is not None and host.name in stage.kind_drain.get(kind or "", {}):
+            return stage.kind_drain[kind or ""][host.name]
         if host is not None and host.name in stage.host_drain:
             return stage.host_drain[host.name]
         return stage.drain or self.application.drain
@@ -290,6 +340,8 @@ class Playbook:
     extends: Path | None = None  # the playbook this one was built on (`extends:`)
     on_failure: tuple[StepSpec, ...] = ()  # after a failure (or a cancel) in `steps`
     worker_pattern: str | None = None  # the drain step's `pattern` (Horizon), else workers.pattern
+    worker_pattern_at: str = ""  # file:line:col of that `pattern` (an error with listed kinds)
+    restart_command: tuple[str, ...] = ()  # restart-queue `command` (e.g. horizon:terminate)
     restart_scope: str = "once"  # restart-queue `scope`: once (a shared cache) | every host
     keep_releases: int | None = None  # cleanup `keep`, else application.keep_releases
 

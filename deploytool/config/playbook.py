@@ -19,7 +19,7 @@ import yaml
 from ..errors import ConfigError
 from . import user_steps
 from .model import Playbook, StepSpec
-from .validate import Checker, F, _did_you_mean, compose
+from .validate import Checker, F, _did_you_mean, child, compose
 
 STEP = {"step": F("str", required=True), "with": F("any")}
 LISTS = ("steps", "on_failure", "rollback")
@@ -103,6 +103,8 @@ def load_playbook(
         on_failure=on_failure,
         extends=base.path if base is not None else None,
         worker_pattern=_option(steps, "drain", "pattern"),
+        worker_pattern_at=_where(ck, nodes, "drain", "pattern"),
+        restart_command=tuple(_option(steps, "restart-queue", "command") or ()),
         restart_scope=str(_option(steps + rollback, "restart-queue", "scope") or "once"),
         keep_releases=_int(_option(steps, "cleanup", "keep")),
     )
@@ -188,6 +190,16 @@ def _unique(ck, nodes, steps, rollback) -> None:
 
 def _option(specs: tuple[StepSpec, ...], step: str, key: str) -> object | None:
     return next((s.options[key] for s in specs if s.name == step and s.options.get(key)), None)
+
+
+def _where(ck: Checker, nodes: dict[str, yaml.Node], step: str, key: str) -> str:
+    """file:line:col of `key` in the `with:` of `step` in `steps:` ("" when not written there)."""
+    for item in getattr(nodes.get("steps"), "value", ()):
+        if isinstance(item, yaml.MappingNode) and child(item, "step") is not None:
+            if child(item, "step").value == step and child(child(item, "with"), key) is not None:
+                mark = child(child(item, "with"), key).start_mark
+                return f"{ck.path}:{mark.line + 1}:{mark.column + 1}"
+    return ""
 
 
 def _int(value: object | None) -> int | None:

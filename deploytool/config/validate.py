@@ -47,7 +47,8 @@ def secret(value: object) -> Secret:
 
 @dataclass(frozen=True)
 class F:
-    """A field: kind is str|int|bool|duration|strlist|map|secretmap|list|obj; sub for list/obj."""
+    """A field: kind is str|int|bool|duration|strlist|map|secretmap|list|obj|obj_or_list; sub
+    for list/obj (obj_or_list: `sub` for the mapping, `items` for each item of the list)."""
 
     kind: str
     required: bool = False
@@ -56,6 +57,7 @@ class F:
     minimum: int | None = None
     check: Callable[[object], str | None] | None = None
     scalar_ok: bool = False  # strlist: a single string is accepted as a one-item list
+    items: dict[str, F] | None = None
 
 
 @dataclass
@@ -164,6 +166,13 @@ class Checker:
                 return None
             v = yaml.constructor.SafeConstructor().construct_object(node, deep=True)
         elif k == "obj":
+            v = self.obj(node, spec.sub or {}, keypath)
+        elif k == "obj_or_list" and isinstance(node, yaml.SequenceNode):
+            v = self.value(node, F("list", sub=spec.items), keypath)
+        elif k == "obj_or_list":
+            if not isinstance(node, yaml.MappingNode):
+                self.error(node, keypath, f"expected a mapping or a list, got a {_kind(node)}")
+                return None
             v = self.obj(node, spec.sub or {}, keypath)
         else:  # pragma: no cover - a bug in a schema
             raise AssertionError(k)

@@ -1,5 +1,8 @@
 """The one census source: which workers run on which hosts, from which release, right now.
 
+Every kind of application.workers is in the same census (one pattern each, one round trip or one
+watcher per host for all of them) and each process comes tagged with its kind.
+
 Ship, rollback, drain-status, plan and doctor all read the worker census through `CensusSource`.
 Where the transport streams (asyncssh), one watcher per host (probes/census_watch.py) answers a
 round with a line each way on a channel that is already open, and a worker's exit or start wakes
@@ -37,8 +40,10 @@ class CensusSource:
     ):
         self.ctx, self.step = ctx, step
         self.hosts = {h.name: h for h in (hosts if hosts is not None else ctx.live_hosts)}
-        self.pattern, self.deploy_path = ctx.worker_pattern, ctx.app.deploy_path
-        self.poll_command = census_command(self.pattern, self.deploy_path)
+        # every kind's pattern in one census: one round trip (or one watcher) per host
+        self.kinds = tuple((k.name, k.pattern) for k in ctx.worker_kinds)
+        self.patterns, self.deploy_path = [p for _, p in self.kinds], ctx.app.deploy_path
+        self.poll_command = census_command(self.patterns, self.deploy_path)
         self.lost: dict[str, str] = {}  # host -> why it could not be read
         self.rounds = {"watch": 0, "poll": 0}
         self.changed = threading.Event()  # a watcher saw a worker appear or exit
@@ -90,7 +95,7 @@ class CensusSource:
             except UnreachableError as e:
                 self.lost[h.name] = e.message
                 return None
-            return parse_census(r.stdout, self.deploy_path)
+            return parse_census(r.stdout, self.deploy_path, self.kinds)
 
         hosts = [self.hosts[n] for n in names]
         return {h.name: c for h, c in zip(hosts, self.ctx.fanout.map(one, hosts)) if c is not None}
@@ -98,7 +103,7 @@ class CensusSource:
     # -- watchers --------------------------------------------------------------------------------
     def _start_watchers(self, lifetime: float, tick: float) -> None:
         command = watch_command(
-            self.pattern, self.deploy_path, tick, lifetime, php=self.ctx.app.php
+            self.patterns, self.deploy_path, tick, lifetime, php=self.ctx.app.php
         )
 
         def start(h: Host):
@@ -144,7 +149,8 @@ class CensusSource:
         if change is None:
             self._blocks.setdefault(host, []).append(line)
         elif change.kind == "snapshot-end":
-            census = parse_census("\n".join(self._blocks.pop(host, [])), self.deploy_path)
+            block = "\n".join(self._blocks.pop(host, []))
+            census = parse_census(block, self.deploy_path, self.kinds)
             with self._cond:
                 self._answers[host] = (change.seq, census)
                 self._arrived(host, change.seq >= self._asked.get(host, 0))
@@ -167,11 +173,12 @@ class CensusSource:
 
 def census_of(ctx, host: Host, step: str) -> Census:
     """One host's census, polled (doctor reads it host by host); raises UnreachableError."""
+    kinds = tuple((k.name, k.pattern) for k in ctx.worker_kinds)
     r = ctx.run(
         host,
-        census_command(ctx.worker_pattern, ctx.app.deploy_path),
+        census_command([p for _, p in kinds], ctx.app.deploy_path),
         step,
         check=False,
         timeout=max(10.0, ctx.stage.ssh.connect_timeout),
     )
-    return parse_census(r.stdout, ctx.app.deploy_path)
+    return parse_census(r.stdout, ctx.app.deploy_path, kinds)

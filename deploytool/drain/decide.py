@@ -162,8 +162,15 @@ def plan_batches(hosts: Sequence[str], batch: str) -> list[tuple[str, ...]]:
     return [tuple(hosts[i : i + size]) for i in range(0, len(hosts), size)]
 
 
-def live_new_roots(census: Census, new_release: str, switch_time: float) -> int:
+def live_new_roots(
+    census: Census, new_release: str, switch_time: float, kind: str | None = None
+) -> int:
+    """New process trees (of `kind`, or of every kind) up for at least MIN_UP."""
     ws = [
-        w for w in census.workers if not is_old(w, new_release, switch_time) and w.state != "zombie"
+        w
+        for w in census.workers
+        if not is_old(w, new_release, switch_time)
+        and w.state != "zombie"
+        and kind in (None, w.kind)
     ]
     return sum(1 for w in roots(ws) if w.state in LIVE_STATES and w.age >= MIN_UP)

@@ -1,7 +1,7 @@
 """What the drain tells a person: every sentence of notices and of the give-up error, in one place.
 
 Pure functions from decisions and census facts to text; no I/O. Kept together so the wording
-stays consistent (and reviewable) and the fleet loop (fleet.py) reads as control flow only.
+stays consistent (and reviewable) and the drain's loop (run.py) reads as control flow only.
 """
 
 from __future__ import annotations
@@ -22,9 +22,15 @@ def flags(w) -> str:
 def describe(left: Sequence[OldWorker]) -> str:
     return "\n    ".join(
         f"{o.host}: pid {o.worker.pid} release {o.worker.release} age "
-        f"{format_duration(o.worker.age)} state {o.worker.state}{flags(o.worker)}"
+        f"{format_duration(o.worker.age)} state {o.worker.state}{flags(o.worker)} "
+        f"(kind {o.worker.kind})"
         for o in left
     )
+
+
+def named(key: tuple[str, str]) -> str:
+    """A track as people read it: `h1 (scheduler)`."""
+    return f"{key[0]} ({key[1]})"
 
 
 def pids(olds: Sequence[OldWorker]) -> str:
@@ -67,10 +73,24 @@ def stopped(host: str, olds: Sequence[OldWorker]) -> str:
     )
 
 
-def reminder(host: str, elapsed: float, n: int, deadline: float) -> str:
+def reminder(host: str, elapsed: float, n: int, deadline: float, kind: str = "queue") -> str:
     return (
-        f"{host}: still waiting for {n} old worker(s) after {format_duration(elapsed)} "
+        f"{host}: still waiting for {n} old {kind} process(es) after {format_duration(elapsed)} "
         f"(on_timeout: wait; deadline was {format_duration(deadline)})"
+    )
+
+
+def restart_signal(host: str, kind: str, sig: str, olds: Sequence[OldWorker]) -> str:
+    return (
+        f"{host}: restarting {kind} (restart: {sig}): SIG{sig} to {len(olds)} old process(es) "
+        f"({pids(olds)}); the drain waits for them to exit per the kind's deadline"
+    )
+
+
+def kind_untouched(host: str, kind: str, olds: Sequence[OldWorker]) -> str:
+    return (
+        f"{host}: {len(olds)} old {kind} process(es) do not belong to the app user and get no "
+        "restart signal: " + ", ".join(f"pid {o.worker.pid} uid {o.worker.uid}" for o in olds)
     )
 
 
@@ -128,33 +148,35 @@ def maybe_not_reached(host: str, elapsed: float, why: str, then: str) -> str:
 
 # -- the end ----------------------------------------------------------------------------------
 def gave_up(
-    gave: Sequence[str],
+    gave: Sequence[tuple[str, str]],
     waiting: Sequence[str],
     left: Sequence[OldWorker],
-    short: Mapping[str, tuple[int, int]],
-    policies: Mapping[str, DrainPolicy],
+    short: Mapping[tuple[str, str], tuple[int, int]],
+    policies: Mapping[tuple[str, str], DrainPolicy],
     done: Mapping[str, int],
     elapsed: float,
 ) -> tuple[str, str]:
-    """(message, hint) of the DrainTimeout. `short`: host -> (new workers up, expected) for
-    hosts whose old workers are gone but whose new ones did not all come up."""
+    """(message, hint) of the DrainTimeout. `gave`: the (host, kind) tracks that gave up;
+    `short`: track -> (new workers up, expected) for tracks whose old workers are gone but whose
+    new ones did not all come up."""
     lines = []
-    for h in gave:
-        mine = [o for o in left if o.host == h]
-        deadline = format_duration(policies[h].deadline)
+    for key in gave:
+        h, kind = key
+        mine = [o for o in left if (o.host, o.worker.kind) == key]
+        deadline = format_duration(policies[key].deadline)
         if mine:
             lines.append(
-                f"{h}: {len(mine)} old worker(s) still running after its {deadline} "
-                "deadline:\n    " + describe(mine)
+                f"{h}: {len(mine)} old {kind} process(es) still running after the {kind} "
+                f"deadline of {deadline}:\n    " + describe(mine)
             )
         else:
-            up, expected = short.get(h, (0, 0))
+            up, expected = short.get(key, (0, 0))
             lines.append(
-                f"{h}: its old workers are gone but only {up} of {expected} new worker(s) "
+                f"{h}: its old {kind} workers are gone but only {up} of {expected} new one(s) "
                 f"came up within {deadline}: the new release's workers may fail to start "
                 "(supervisorctl status, the worker log)"
             )
-    others = [o for o in left if o.host not in gave]
+    others = [o for o in left if (o.host, o.worker.kind) not in gave]
     if others:
         lines.append("still draining elsewhere:\n    " + describe(others))
     if waiting:
@@ -169,7 +191,7 @@ def gave_up(
         "wait for these jobs to finish, then run `deploytool drain-status` to confirm; or set an "
         "escalation ladder in the inventory (drain.on_timeout: escalate)"
     )
-    if any(policies[h].on_timeout == "escalate" for h in gave):
+    if any(policies[k].on_timeout == "escalate" for k in gave):
         hint = (
             "the ladder ran out before these workers exited: see `deploytool drain-status`; a "
             "`kill` rung ends them (their jobs are retried after retry_after)"
@@ -180,8 +202,8 @@ def gave_up(
             "old release"
         )
     message = (
-        f"drain: gave up on {', '.join(gave)} after {format_duration(elapsed)} ({tail}):\n  "
-        + "\n  ".join(lines)
+        f"drain: gave up on {', '.join(map(named, gave))} after {format_duration(elapsed)} "
+        f"({tail}):\n  " + "\n  ".join(lines)
     )
     return message, hint
 

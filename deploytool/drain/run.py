@@ -1,29 +1,27 @@
 """One stage's drain in a ship or rollback: the Drainer's rounds turned into remote actions and
-events, until no worker runs old code or a policy gives up.
+events, until no process of any kind runs old code or a policy gives up.
 
-The census comes from census.CensusSource (watchers where the transport streams, polling as the
-fallback); the decisions from drainer.Drainer; the sentences from messages; signals go through
-one guarded command per host (signal.py); the restart-reach check is reach.py. Nothing here
-decides: it acts on what a Round says, in the order it says, and reports every action as an
-event. At a deadline the ship fails with DRAIN_TIMEOUT listing each old worker left; nothing is
+The census comes from census.CensusSource (every kind's processes, watchers where the transport
+streams, polling as the fallback); the decisions from drainer.Drainer (a track per host and kind);
+the sentences from messages; what is done to processes from actions.Actor (one guarded command
+per host, signal.py); the restart-reach check is reach.py. Nothing here decides: it acts on what
+a Round says, in the order it says, and reports every action as an event. At a deadline the ship
+fails with DRAIN_TIMEOUT listing each old process left (host, kind, pid, release); nothing is
 killed unless a ladder rung says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from ..config.durations import format_duration
-from ..errors import DeployError, DrainTimeout, UnreachableError
-from ..events import DrainFinished, DrainNotice, DrainProgress, Escalated, WorkerView
+from ..errors import DrainTimeout, UnreachableError
+from ..events import DrainFinished, DrainProgress, WorkerView
 from ..events import Warning as WarningEvent
 from ..probes.census import Census
-from ..shell import cmd
 from . import messages, reach
+from .actions import Actor, owner_uids
 from .census import CensusSource
-from .decide import Done, Escalate, GiveUp, OldWorker, live_new_roots
-from .drainer import Batch, Drainer, Round, watch
-from .signal import parse_outcomes, signal_command
+from .decide import Done, GiveUp, OldWorker, live_new_roots
+from .drainer import Drainer, Round, watch
 from .web import WebCheck
 
 
@@ -40,20 +38,29 @@ def view(o: OldWorker) -> WorkerView:
         w.term_pending,
         round(w.cpu, 2),
         w.kind,
+        w.process,
     )
 
 
 class StageDrain:
     def __init__(self, ctx):
         self.ctx = ctx
-        self.by_name = {h.name: h for h in ctx.hosts}
+        self.kinds = ctx.worker_kinds
         self.stage_policy = ctx.inventory.drain_policy(ctx.stage)
-        self.policies = {h.name: ctx.inventory.drain_policy(ctx.stage, h) for h in ctx.live_hosts}
-        self.uids = owner_uids(ctx)
-        self.done: dict[str, int] = {}  # action -> processes it reached (for the summary)
+        self.policies = {
+            (h.name, k.name): ctx.inventory.drain_policy(ctx.stage, h, k.name)
+            for h in ctx.live_hosts
+            for k in self.kinds
+        }
+        self.uids = owner_uids(ctx, self.kinds)
+        self.actor = Actor(ctx, self.policies, self.uids, {k.name: k.user for k in self.kinds})
         self.unreached: list[str] = []
         self.census: CensusSource | None = None
-        self.web = WebCheck(ctx, self.policies)  # the web census beside the workers' (web.py)
+        # the web census beside the workers' (web.py), under each host's own policy
+        self.web = WebCheck(
+            ctx, {h.name: ctx.inventory.drain_policy(ctx.stage, h) for h in ctx.live_hosts}
+        )
+        self.first_old: dict[str, int] = {}  # kind -> old processes at the drain's first round
         self.drainer = Drainer(
             self.policies,
             self.stage_policy.restart_mode,
@@ -62,6 +69,7 @@ class StageDrain:
             ctx.state.switch_time,
             self.uids,
             ctx.clock.monotonic(),
+            {k.name: k.restart for k in self.kinds},
         )
 
     # -- the loop's callables ---------------------------------------------------------------------
@@ -85,24 +93,26 @@ class StageDrain:
         self.census.wait_change(seconds, self.ctx.cancel)
 
     def handle(self, r: Round) -> None:
+        if not self.first_old:
+            self.first_old = {k.name: 0 for k in self.kinds}
+            for o in r.old:
+                self.first_old[o.worker.kind] = self.first_old.get(o.worker.kind, 0) + 1
         if r.check:
-            found = reach.check(self.ctx, r.check, r.old, r.elapsed, self.policies)
-            self.unreached += found.unreached
-            for host, topic, message in found.notices:
-                self.notice(message, host, topic)
+            self.check_reach(r)
+        if r.signals:
+            self.actor.restart(r.signals)
         if r.batch is not None:
-            self.start_batch(r.batch)
-        for host, esc in r.escalations:
-            self.escalate(host, esc)
-        for host, elapsed, n in r.reminders:
-            self.notice(
-                messages.reminder(host, elapsed, n, self.policies[host].deadline), host, "reminder"
-            )
+            self.actor.start_batch(r.batch, len(self.drainer.rolling.batches[0]))
+        for key, esc in r.escalations:
+            self.actor.escalate(key, esc)
+        for (host, kind), elapsed, n in r.reminders:
+            deadline = self.policies[(host, kind)].deadline
+            self.actor.notice(messages.reminder(host, elapsed, n, deadline, kind), host, "reminder")
         per_host: dict[str, int] = {}
         for o in r.old:
             per_host[o.host] = per_host.get(o.host, 0) + 1
-        status = tuple((h, t.status) for h, t in self.drainer.tracks.items())
         self.web.report(r.elapsed, r.deadline or self.stage_policy.deadline)
+        tracks = self.drainer.tracks.values()
         self.ctx.bus.emit(
             DrainProgress(
                 round(r.elapsed, 2),
@@ -110,112 +120,56 @@ class StageDrain:
                 tuple(view(o) for o in r.old),
                 r.new,
                 tuple(sorted(per_host.items())),
-                status,
+                self.drainer.host_status(),
+                tuple((t.host, t.kind, t.status) for t in tracks),
             )
         )
 
-    def notice(self, message: str, host: str = "", topic: str = "") -> None:
-        self.ctx.bus.emit(DrainNotice(message, host, topic))
-
-    # -- actions ----------------------------------------------------------------------------------
-    def act(self, action: str, chosen: Sequence[OldWorker], rung: int) -> None:
-        """One guarded command per host (signal.py), all hosts at once; one event per process."""
-        ctx = self.ctx
-        hosts = [self.by_name[h] for h in sorted({o.host for o in chosen})]
-
-        def one(h):
-            mine = [o for o in chosen if o.host == h.name]
-            uid = None if self.uids is None else self.uids.get(h.name)
-            try:
-                res = ctx.run(
-                    h,
-                    signal_command(action, ctx.app.deploy_path, uid, mine),
-                    "drain",
-                    check=False,
-                    timeout=max(120.0, ctx.stage.ssh.connect_timeout),
-                )
-                return mine, parse_outcomes(res.stdout), res.tail(2)
-            except DeployError as e:
-                return mine, {}, e.message
-
-        for mine, outcomes, tail in ctx.fanout.map(one, hosts):
-            for o in mine:
-                w, out = o.worker, outcomes.get(o.worker.pid)
-                ok = out is not None and out.ok
-                detail = (
-                    out.detail
-                    if ok
-                    else (f"{out.status}: {out.detail}" if out else f"no answer: {tail}")
-                )
-                if ok:
-                    self.done[action] = self.done.get(action, 0) + 1
-                ctx.bus.emit(
-                    Escalated(
-                        action,
-                        o.host,
-                        w.pid,
-                        w.release,
-                        w.state,
-                        round(w.age, 1),
-                        ok,
-                        detail,
-                        rung,
-                        w.ignores_term,
-                        w.term_pending,
-                    )
-                )
-
-    def escalate(self, host: str, esc: Escalate) -> None:
-        when = self.policies[host].ladder[esc.rung].after
-        if esc.untouched:
-            user = self.ctx.app.worker_user or self.ctx.stage.ssh.user
-            self.notice(
-                messages.untouched(host, esc.rung, esc.action, when, esc.untouched, user),
-                host,
-                "untouched",
-            )
-        if esc.action == "supervisor-restart" and esc.targets:
-            self.notice(
-                messages.supervisor_restart(host, esc.rung, len(esc.targets)),
-                host,
-                "supervisor-restart",
-            )
-        stopped = [o for o in esc.targets if o.worker.state in ("stopped", "traced")]
-        if esc.action == "term" and stopped:
-            self.notice(messages.stopped(host, stopped), host, "stopped")
-        if esc.targets:
-            self.act(esc.action, esc.targets, esc.rung)
-
-    def start_batch(self, b: Batch) -> None:
-        if b.clamped_from:
-            self.notice(
-                messages.batch_clamped(b.clamped_from, len(self.drainer.batches[0])), "", "batch"
-            )
-        for h in b.hosts:
-            mine = [o for o in b.targets if o.host == h]
-            self.notice(messages.batch_started(b.index, b.total, h, mine), h, "batch")
-        if b.untouched:
-            self.notice(messages.batch_untouched(b.untouched), "", "untouched")
-        if b.targets:
-            self.act("signal", b.targets, -1)
+    def check_reach(self, r: Round) -> None:
+        """Did queue:restart reach the hosts whose old queue workers did not react?"""
+        cached = {k.name for k in self.kinds if k.via_cache}
+        old = tuple(o for o in r.old if o.worker.kind in cached)
+        first = {}
+        for (h, kind), p in self.policies.items():
+            if kind in cached:
+                first.setdefault(h, p)
+        found = reach.check(self.ctx, r.check, old, r.elapsed, first)
+        self.unreached += found.unreached
+        for host, topic, message in found.notices:
+            self.actor.notice(message, host, topic)
 
     # -- the end ----------------------------------------------------------------------------------
     def give_up(self, result: GiveUp, elapsed: float) -> DrainTimeout:
         tracks, st = self.drainer.tracks, self.ctx.state
-        gave = [h for h, t in tracks.items() if t.status == "gave-up"]
-        waiting = [h for h, t in tracks.items() if t.status == "waiting"]
+        gave = [k for k, t in tracks.items() if t.status == "gave-up"]
+        waiting = list(dict.fromkeys(t.host for t in tracks.values() if t.status == "waiting"))
         short = {
-            h: (
-                live_new_roots(self.drainer.last[h], st.release, st.switch_time),
-                tracks[h].expected,
+            k: (
+                live_new_roots(self.drainer.last[k[0]], st.release, st.switch_time, k[1]),
+                tracks[k].expected,
             )
-            for h in gave
-            if h in self.drainer.last
+            for k in gave
+            if k[0] in self.drainer.last
         }
         message, hint = messages.gave_up(
-            gave, waiting, result.left, short, self.policies, self.done, elapsed
+            gave, waiting, result.left, short, self.policies, self.actor.done, elapsed
         )
         return DrainTimeout(message, hint)
+
+    def by_kind(self) -> dict[str, dict]:
+        """Per kind: when its last host was drained (None: not drained), how many of its
+        processes were old at the start, how many got its restart signal."""
+        out = {}
+        for k in self.kinds:
+            mine = [t for t in self.drainer.tracks.values() if t.kind == k.name]
+            done = [t.drained_at for t in mine if t.status in ("drained", "lost")]
+            out[k.name] = {
+                "seconds": round(max(done, default=0.0), 2) if len(done) == len(mine) else None,
+                "old": self.first_old.get(k.name, 0),
+                "signalled": self.actor.signalled.get(k.name, 0),
+                "restart": k.restart,
+            }
+        return out
 
 
 def drain_stage(ctx) -> str:
@@ -229,54 +183,46 @@ def drain_stage(ctx) -> str:
         dr.census.close()
     elapsed = ctx.clock.monotonic() - t0
     rounds = dict(dr.census.rounds)
+    done, kinds = dr.actor.done, dr.by_kind()
     ctx.state.drain = {
         "ok": isinstance(result, Done),
         "seconds": round(elapsed, 2),
         "unreached": sorted(dr.unreached),
-        "escalations": dict(dr.done),
+        "escalations": dict(done),
         "mode": dr.stage_policy.restart_mode,
         "census_rounds": rounds,
+        "kinds": kinds,
     }
+    figures = tuple(
+        (k, -1.0 if v["seconds"] is None else v["seconds"], v["old"], v["signalled"])
+        for k, v in kinds.items()
+    )
     if isinstance(result, GiveUp):
         ctx.state.drain["left"] = len(result.left)
-        ctx.bus.emit(
-            DrainFinished(
-                False, round(elapsed, 2), tuple(view(o) for o in result.left), tuple(rounds.items())
-            )
-        )
+        left = tuple(view(o) for o in result.left)
+        ctx.bus.emit(DrainFinished(False, round(elapsed, 2), left, tuple(rounds.items()), figures))
         error = dr.give_up(result, elapsed)
         if late:  # what the web hosts served too, when the workers did not drain either
             error.message += "\n" + dr.web.message(late)
         raise error
     if late:
         ctx.state.drain.update(ok=False, web_late=late)
-        ctx.bus.emit(DrainFinished(False, round(elapsed, 2), census=tuple(rounds.items())))
+        ctx.bus.emit(DrainFinished(False, round(elapsed, 2), (), tuple(rounds.items()), figures))
         raise DrainTimeout(dr.web.message(late), messages.web_hint(ctx.stage.name))
-    ctx.bus.emit(DrainFinished(True, round(elapsed, 2), census=tuple(rounds.items())))
+    ctx.bus.emit(DrainFinished(True, round(elapsed, 2), (), tuple(rounds.items()), figures))
     if ctx.state.lost_hosts:
         raise UnreachableError(
             ",".join(sorted(ctx.state.lost_hosts)),
             "drain",
             "host(s) lost after the switch; the others drained",
         )
-    how = f", {', '.join(f'{a} x{n}' for a, n in sorted(dr.done.items()))}" if dr.done else ""
+    how = f", {', '.join(f'{a} x{n}' for a, n in sorted(done.items()))}" if done else ""
     web = f"; {', '.join(sorted(dr.web.hosts))} serve {dr.web.release}" if dr.web.hosts else ""
-    return f"no worker runs old code ({format_duration(elapsed)}{how}){web}"
-
-
-def owner_uids(ctx) -> dict[str, int] | None:
-    """The app user's uid per host: workers.user, else the SSH login user. Escalation touches only
-    processes of that uid. One round trip per host, once per drain."""
-    user = ctx.app.worker_user
-    command = cmd("id", "-u", user) if user else cmd("id", "-u")
-    timeout = max(10.0, ctx.stage.ssh.connect_timeout)
-
-    def uid(h) -> int:
-        try:
-            r = ctx.transport.run(h, command, timeout=timeout, step="drain")
-        except UnreachableError:
-            return -1
-        return int(r.stdout.strip()) if r.ok and r.stdout.strip().isdigit() else -1
-
-    hosts = ctx.live_hosts
-    return dict(zip((h.name for h in hosts), ctx.fanout.map(uid, hosts)))
+    if len(kinds) == 1:
+        return f"no worker runs old code ({format_duration(elapsed)}{how}){web}"
+    held = max(kinds, key=lambda k: kinds[k]["seconds"] or 0.0)
+    per = ", ".join(f"{k} {format_duration(v['seconds'] or 0.0)}" for k, v in kinds.items())
+    return (
+        f"no process of {', '.join(kinds)} runs old code ({format_duration(elapsed)}{how}; "
+        f"per kind: {per}; held longest by {held}){web}"
+    )

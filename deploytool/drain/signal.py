@@ -7,8 +7,9 @@ app user's uid, and a cwd that is not the current release. Anything else is skip
 One command per host per action:
 `sh -c SCRIPT deploytool-signal ACTION DEPLOY_PATH UID [PID TICKS RELEASE]...`.
 
-ACTION is TERM, KILL or CONT (sent with kill(1); if the kernel refuses because the worker runs as
-another user, `supervisorctl signal` is tried for a supervisord process), or `restart`:
+ACTION is a signal name: TERM, KILL, CONT or the one a kind is restarted with (sent with kill(1);
+if the kernel refuses because the worker runs as another user, `supervisorctl signal` is tried
+for a supervisord process), or `restart`:
 `supervisorctl restart NAME` for the supervisord process owning the pid, all targets in parallel.
 supervisord's stop sends the program's stopsignal, waits up to its stopwaitsecs and then SIGKILLs:
 so `restart` may end in a SIGKILL (docs/drain.md, "supervisor-restart").
@@ -92,9 +93,14 @@ class Outcome:
 
 
 def signal_command(
-    action: str, deploy_path: str, uid: int | None, targets: Sequence[OldWorker]
+    action: str,
+    deploy_path: str,
+    uid: int | None,
+    targets: Sequence[OldWorker],
+    sig: str | None = None,
 ) -> Cmd:
-    args: list[object] = [ACTIONS[action], deploy_path, "" if uid is None else uid]
+    """`sig` (a RESTART_SIGNALS name) replaces the action's signal: a kind's `restart: QUIT`."""
+    args: list[object] = [sig or ACTIONS[action], deploy_path, "" if uid is None else uid]
     for o in targets:
         args += [o.worker.pid, o.worker.start_ticks, o.worker.release]
     return script(_SCRIPT, *args, name="deploytool-signal")

@@ -1,12 +1,13 @@
-"""drain-status's document: which workers on which hosts run which release, in what state, plus
-the queue figures the app sees. Read-only. `Reader.read()` is one refresh (a census round from
+"""drain-status's document: which processes of which kind on which hosts run which release, in
+what state (grouped by host, then kind in the configured order), plus the queue figures the app
+sees. Read-only. `Reader.read()` is one refresh (a census round from
 the one census source, and one PHP boot on the migration host for the queues); `snapshot()` and
 `exit_code()` are pure. The JSON shape is documented in docs/drain.md (SCHEMA)."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from ..errors import ExitCode, UnreachableError
 from ..probes.census import Census
@@ -14,7 +15,9 @@ from ..probes.queues import QueueFigures, parse_queues, queues_command
 from .census import CensusSource
 from .decide import verdict
 
-SCHEMA = 1  # bump when a key of the JSON document changes meaning (docs/drain.md)
+# bump when a key of the JSON document changes meaning (docs/drain.md). 2: `kind` is the
+# configured kind (application.workers: queue, scheduler, ...), `process` what `kind` was in 1
+SCHEMA = 2
 
 
 def worker_doc(w, old: bool) -> dict:
@@ -23,6 +26,7 @@ def worker_doc(w, old: bool) -> dict:
         "ppid": w.ppid,
         "uid": w.uid,
         "kind": w.kind,
+        "process": w.process,
         "release": w.release,
         "old": old,
         "state": w.state,
@@ -34,17 +38,29 @@ def worker_doc(w, old: bool) -> dict:
     }
 
 
-def host_doc(name: str, c: Census) -> dict:
+def host_doc(name: str, c: Census, kinds: Sequence[str] = ("queue",)) -> dict:
     old, new = verdict(c)  # the one definition of old, judged against this host's `current`
-    workers = [worker_doc(w, w in old) for w in c.workers if w in old or w in new]
+    order = {k: i for i, k in enumerate(kinds)}
+    listed = sorted(
+        (w for w in c.workers if w in old or w in new), key=lambda w: order.get(w.kind, len(order))
+    )
     return {
         "host": name,
         "reachable": True,
         "error": None,
         "current": c.current,
-        "workers": workers,
+        "workers": [worker_doc(w, w in old) for w in listed],
         "old": len(old),
         "new": len(new),
+        # every configured kind, also where none of its processes runs
+        "kinds": [
+            {
+                "kind": k,
+                "old": sum(1 for w in old if w.kind == k),
+                "new": sum(1 for w in new if w.kind == k),
+            }
+            for k in kinds
+        ],
     }
 
 
@@ -55,6 +71,7 @@ def snapshot(
     queues: QueueFigures | None,
     order: list[str],
     at: float | None = None,
+    kinds: Sequence[str] = ("queue",),
 ) -> dict:
     hosts = []
     for name in order:
@@ -68,10 +85,11 @@ def snapshot(
                     "workers": [],
                     "old": 0,
                     "new": 0,
+                    "kinds": [],
                 }
             )
         else:
-            hosts.append(host_doc(name, census[name]))
+            hosts.append(host_doc(name, census[name], kinds))
     olds = [w for h in hosts for w in h["workers"] if w["old"]]
     releases: dict[str, list[str]] = {}
     for h in hosts:
@@ -87,6 +105,7 @@ def snapshot(
         "unreachable": sorted(unreachable),
         # which hosts run which release: more than one after a ship with --limit (a mixed fleet)
         "releases": releases,
+        "kinds": list(kinds),
         "hosts": hosts,
         "queues": queues.to_dict() if queues else None,
     }
@@ -135,9 +154,9 @@ class Reader:
         census, *rest = self.ctx.fanout.map(lambda job: job(), jobs)
         q = rest[0] if rest else None
         unreachable = {h: why for h, why in self.census.lost.items() if h not in census}
-        snap = snapshot(
-            self.ctx.stage.name, census, unreachable, q, [h.name for h in self.ctx.hosts]
-        )
+        order = [h.name for h in self.ctx.hosts]
+        kinds = [k.name for k in self.ctx.worker_kinds]
+        snap = snapshot(self.ctx.stage.name, census, unreachable, q, order, kinds=kinds)
         if snap["queues"] is not None:
             snap["queues"]["host"] = self.queue_host.name
         snap["outside_limit"] = [h.name for h in self.ctx.stage.outside]

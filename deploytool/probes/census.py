@@ -1,14 +1,16 @@
-"""The worker census: which worker processes run on a host, from which release, in what state.
+"""The worker census: which long-running processes run on a host, from which release, in what
+state, each tagged with its kind (application.workers: queue workers, schedulers, daemons...).
 
 One probe shared by `drain` and `drain-status`: `census_command()` builds one constant sh script
-(one round trip per host per poll) and `parse_census()` is a pure parser tested on captured
-output. The script reads /proc with shell builtins only (no fork per process but pgrep), so a poll
-stays cheap on hosts whose cores are shared with the workers.
+for every kind's pattern (one round trip per host per poll) and `parse_census()` is a pure parser
+tested on captured output. The script reads /proc with shell builtins only (no fork per process
+but pgrep), so a poll stays cheap on hosts whose cores are shared with the workers.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..shell import Cmd, script
@@ -54,8 +56,16 @@ def worker_regex(pattern: str) -> str:
     return "".join(out)
 
 
-def census_command(pattern: str, deploy_path: str) -> Cmd:
-    return script(_SCRIPT, worker_regex(pattern), deploy_path, name="deploytool-census")
+def patterns_regex(patterns: str | Sequence[str]) -> str:
+    """One ERE for every kind's pattern (`[a]rtisan queue:work|[a]rtisan schedule:work`): one
+    pgrep, one round trip per host, whatever the number of kinds."""
+    return "|".join(
+        worker_regex(p) for p in ([patterns] if isinstance(patterns, str) else patterns)
+    )
+
+
+def census_command(patterns: str | Sequence[str], deploy_path: str) -> Cmd:
+    return script(_SCRIPT, patterns_regex(patterns), deploy_path, name="deploytool-census")
 
 
 STATES = {
@@ -85,10 +95,12 @@ class Worker:
     args: str
     ppid: int = 0
     start_ticks: int = 0  # kernel start time in clock ticks: with the pid, the process's identity
+    kind: str = "queue"  # the configured kind (application.workers) whose pattern it matches
 
     @property
-    def kind(self) -> str:
-        """worker (queue:work) or one of Horizon's three processes, from the command line."""
+    def process(self) -> str:
+        """worker, or one of Horizon's three processes (master, supervisor, worker): read from
+        the command line, whatever the kind is called."""
         m = _HORIZON.search(self.args)
         if not m:
             return "worker"
@@ -120,7 +132,20 @@ def release_of(path: str, deploy_path: str) -> str:
     return m.group(1).removesuffix(" (deleted)") if m else "?"
 
 
-def parse_census(text: str, deploy_path: str, clk_tck: int = 100) -> Census:
+def kind_of(args: str, kinds: Sequence[tuple[str, str]]) -> str | None:
+    """The first kind (name, pattern) whose pattern the command line holds, as pgrep matched it:
+    the patterns are literal text (worker_regex)."""
+    return next((name for name, pattern in kinds if pattern in args), None)
+
+
+def parse_census(
+    text: str,
+    deploy_path: str,
+    kinds: Sequence[tuple[str, str]] = (("queue", ""),),
+    clk_tck: int = 100,
+) -> Census:
+    """The census in `text`, each process tagged with the first of `kinds` (name, pattern) it
+    matches (default: one `queue` kind that takes every process listed)."""
     uptime, btime, current, switched_at = 0.0, 0.0, "", 0.0
     workers = []
     for line in text.splitlines():
@@ -134,12 +159,14 @@ def parse_census(text: str, deploy_path: str, clk_tck: int = 100) -> Census:
             if len(parts) >= 5 and parts[4].isdigit():
                 switched_at = float(parts[4])
         elif parts[0] == "P" and len(parts) >= 7:
-            workers.append(_worker(parts, deploy_path, uptime, btime, clk_tck))
+            kind = kind_of(parts[6], kinds)
+            if kind is not None:
+                workers.append(_worker(parts, deploy_path, uptime, btime, clk_tck, kind))
     return Census(uptime, current, tuple(workers), switched_at)
 
 
 def _worker(
-    parts: list[str], deploy_path: str, uptime: float, btime: float, clk_tck: int
+    parts: list[str], deploy_path: str, uptime: float, btime: float, clk_tck: int, kind: str
 ) -> Worker:
     _, pid, uid, cwd, sig, stat, args = parts[:7]
     fields = dict(f.split(":", 1) for f in sig.split() if ":" in f)
@@ -167,4 +194,5 @@ def _worker(
         args=args,
         ppid=ppid,
         start_ticks=start_ticks,
+        kind=kind,
     )

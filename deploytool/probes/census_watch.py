@@ -21,8 +21,8 @@ PHP caches stat() and realpath() answers per process, and the watcher lives for 
 it clears both before each snapshot, or a switch would show up to realpath_cache_ttl late.
 
 PHP because every host that runs Laravel workers has it and it forks nothing here (an earlier
-bash version lost requests: `read -t` drops a byte its timer interrupts). The pattern travels as
-hex, so the watcher's own command line never matches it.
+bash version lost requests: `read -t` drops a byte its timer interrupts). The kinds' patterns
+travel as hex (one per line), so the watcher's own command line never matches them.
 
 It never outlives the ship: it exits at EOF on stdin (the channel or the connection closed), when
 a write to the channel fails, after `lifetime` seconds, and it carries the ship's marker like
@@ -32,16 +32,17 @@ line is re-read for `settle` seconds (a fork that has not exec'd its worker yet)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..shell import Cmd
 
 SEP = "\x1f"
 
-# argv: hex(pattern) deploy_path tick lifetime settle idle
+# argv: hex(the patterns, one per line) deploy_path tick lifetime settle idle
 _PHP = r"""
 [, $pat, $dp, $tick, $life, $settle, $idle] = $argv;
-$pat = hex2bin($pat); $S = "\x1f"; $me = getmypid(); $t0 = microtime(true);
+$pats = explode("\n", hex2bin($pat)); $S = "\x1f"; $me = getmypid(); $t0 = microtime(true);
 $W = []; $N = []; $asked = 0;
 preg_match('/^btime (\d+)/m', file_get_contents('/proc/stat'), $m); $btime = $m[1];
 function gone($stat) {
@@ -64,15 +65,20 @@ function pline($p) {
   return "P$S$p$S$uid$S" . ($cwd === false ? '?' : $cwd) . "$S$sig$S" . rtrim($stat, "\n")
     . "$S$args\n";
 }
+function matches($c) {
+  global $pats;
+  foreach ($pats as $p) if (strpos($c, $p) !== false) return true;
+  return false;
+}
 function scan() {
-  global $W, $N, $pat, $me, $settle, $S;
+  global $W, $N, $me, $settle, $S;
   $out = ''; $now = microtime(true); $live = [];
   foreach (scandir('/proc') as $e) {
     if (!is_numeric($e)) continue;
     $p = (int)$e; $live[$p] = 1;
     if (isset($W[$p]) || $p === $me || (isset($N[$p]) && $now - $N[$p] > $settle)) continue;
     $c = @file_get_contents("/proc/$p/cmdline");
-    if ($c !== false && strpos(str_replace("\0", ' ', $c), $pat) !== false
+    if ($c !== false && matches(str_replace("\0", ' ', $c))
         && ($l = pline($p)) !== null) {
       $W[$p] = (string)@readlink("/proc/$p/cwd"); unset($N[$p]); $out .= "+$S$l";
     } elseif (!isset($N[$p])) $N[$p] = $now;
@@ -115,7 +121,7 @@ while (microtime(true) - $t0 < $life) {
 
 
 def watch_command(
-    pattern: str,
+    patterns: str | Sequence[str],
     deploy_path: str,
     tick: float = 0.05,
     lifetime: float = 3600,
@@ -131,7 +137,7 @@ def watch_command(
             "-r",
             _PHP.strip(),
             "--",
-            pattern.encode().hex(),
+            "\n".join([patterns] if isinstance(patterns, str) else patterns).encode().hex(),
             deploy_path,
             f"{tick:g}",
             str(int(lifetime)),

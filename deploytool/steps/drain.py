@@ -1,4 +1,5 @@
-"""drain: wait until no worker runs old code, escalating or giving up per policy.
+"""drain: wait until no process of any kind (application.workers) runs old code, escalating or
+giving up per policy.
 
 All of it lives in deploytool/drain (run.py); this is the pipeline's adapter."""
 
@@ -10,5 +11,5 @@ from ..drain.run import drain_stage
 
 
 def run(ctx, options: Mapping[str, object]) -> str:
-    # `pattern:` (Horizon's `artisan horizon`) is read when the playbook loads: ctx.worker_pattern
+    # `pattern:` (Horizon's `artisan horizon`) is read when the playbook loads: ctx.worker_kinds
     return drain_stage(ctx)

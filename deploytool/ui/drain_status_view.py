@@ -1,6 +1,6 @@
-"""How drain-status looks: one table of workers grouped by host (old ones first, in red), a summary
-line with the queue figures; with --watch, a live table on a terminal, a timestamped summary line
-per change in CI logs, JSON lines with --json."""
+"""How drain-status looks: one table of processes grouped by host, then kind (old ones first, in
+red), a summary line with the queue figures; with --watch, a live table on a terminal, a
+timestamped summary line per change in CI logs, JSON lines with --json."""
 
 from __future__ import annotations
 
@@ -16,9 +16,30 @@ from .env import Env
 from .text import as_lines
 
 
+def kind_label(w: dict) -> str:
+    """The kind, and Horizon's process type within it (`queue h-master`)."""
+    process = w.get("process", "worker")
+    return w["kind"] + ("" if process == "worker" else " " + process.replace("horizon-", "h-"))
+
+
+def grouped(h: dict, multi: bool, t: Table):
+    """A host's processes kind by kind (the configured order), old ones first; with several
+    kinds, a kind with no process on the host gets a row saying so."""
+    kinds = [k["kind"] for k in h.get("kinds", [])] or list(
+        dict.fromkeys(w["kind"] for w in h["workers"])
+    )
+    for kind in kinds:
+        mine = [w for w in h["workers"] if w["kind"] == kind]
+        if not mine and multi:
+            t.add_row(h["host"], "-", kind, h["current"] or "", "", "none running", "", "", "")
+        yield from sorted(mine, key=lambda w: (not w["old"], w["pid"]))
+
+
 def table(snap: dict) -> Table:
+    multi = len(snap.get("kinds", [])) > 1
     t = Table(
-        title=f"workers of stage {snap['stage']}, by host",
+        title=f"{'processes' if multi else 'workers'} of stage {snap['stage']}, by host"
+        + (" and kind" if multi else ""),
         title_justify="left",
         header_style="bold",
     )
@@ -47,11 +68,11 @@ def table(snap: dict) -> Table:
                 "",
                 h["error"] or "",
             )
-        elif not h["workers"]:
+        elif not h["workers"] and not multi:
             t.add_row(
                 h["host"], "-", "", h["current"] or "(no current)", "", "no workers", "", "", ""
             )
-        for w in sorted(h["workers"], key=lambda w: (not w["old"], w["pid"])):
+        for w in grouped(h, multi, t):
             flags = ", ".join(
                 x
                 for x, on in (
@@ -64,7 +85,7 @@ def table(snap: dict) -> Table:
             t.add_row(
                 Text(h["host"], style=style),
                 Text(str(w["pid"]), style=style),
-                w["kind"].replace("horizon-", "h-"),
+                kind_label(w),
                 Text(w["release"], style=style),
                 Text("OLD", style="bold red") if w["old"] else Text("current", style="green"),
                 Text(w["state"], style="red" if w["state"] == "stopped" else ""),
@@ -81,6 +102,11 @@ def summary(snap: dict) -> str:
     if snap["old_workers"]:
         oldest = format_duration(snap["oldest_age"])
         line = f"{snap['old_workers']} old worker(s) ({per}); oldest {oldest}"
+        if len(snap.get("kinds", [])) > 1:
+            by_kind = {k: 0 for k in snap["kinds"]}
+            for w in (w for h in snap["hosts"] for w in h["workers"] if w["old"]):
+                by_kind[w["kind"]] = by_kind.get(w["kind"], 0) + 1
+            line += "; by kind: " + ", ".join(f"{k}: {n}" for k, n in by_kind.items())
     elif snap["unreachable"]:
         line = "no old worker on the hosts that answered"
     else:

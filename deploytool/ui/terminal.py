@@ -216,7 +216,9 @@ def drain_table(p: ev.DrainProgress, first_old: int, now: float) -> Group:
             for x, on in (("ignores TERM", w.ignores_term), ("TERM pending", w.term_pending))
             if on
         )
-        kind = getattr(w, "kind", "worker")
+        # the kind when it is not the default queue one, Horizon's process type when it is one
+        parts = [getattr(w, "kind", "queue"), getattr(w, "process", "worker")]
+        kind = "/".join(x for x in parts if x not in ("queue", "worker")) or "worker"
         t.add_row(
             w.host,
             str(w.pid) + ("" if kind == "worker" else f" ({kind})"),

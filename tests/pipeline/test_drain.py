@@ -14,6 +14,7 @@ from deploytool.config.model import (
     Rung,
     SSHSettings,
     Stage,
+    WorkerKind,
 )
 from deploytool.config.playbook import builtin_playbooks, load_playbook
 from deploytool.errors import DrainTimeout
@@ -77,12 +78,16 @@ class Fleet:
         return 0, ""
 
 
-def make(fleet, drain_policy, host_drain=None, transport=None, **app_kw):
-    app = Application(
-        name="a", repository="/origin.git", deploy_path="/app", worker_user="deploy", **app_kw
-    )
+def make(fleet, drain_policy, host_drain=None, transport=None, kind_drain=None, **app_kw):
+    app_kw.setdefault("workers", (WorkerKind(user="deploy"),))
+    app = Application(name="a", repository="/origin.git", deploy_path="/app", **app_kw)
     stage = Stage(
-        "prod", HOSTS, SSHSettings(user="deploy"), drain=drain_policy, host_drain=host_drain or {}
+        "prod",
+        HOSTS,
+        SSHSettings(user="deploy"),
+        drain=drain_policy,
+        host_drain=host_drain or {},
+        kind_drain=kind_drain or {},
     )
     inv = Inventory(path=builtin_playbooks(), application=app, stages={"prod": stage})
     pb = load_playbook(builtin_playbooks() / "laravel.yml", tuple(REGISTRY))
@@ -282,10 +287,10 @@ def test_horizon_playbook_terminates_on_every_host_and_graceful_rungs_go_to_the_
     for e in rec.of(Escalated):
         by_action.setdefault(e.action, []).append(e.pid)
     assert by_action == {"term": [40], "kill": [40, 41, 42, 43]}
-    views = {w.pid: w.kind for p in rec.of(DrainProgress) for w in p.old}
+    views = {w.pid: (w.kind, w.process) for p in rec.of(DrainProgress) for w in p.old}
     assert views == {
-        40: "horizon-master",
-        41: "horizon-supervisor",
-        42: "horizon-worker",
-        43: "horizon-worker",
+        40: ("queue", "horizon-master"),
+        41: ("queue", "horizon-supervisor"),
+        42: ("queue", "horizon-worker"),
+        43: ("queue", "horizon-worker"),
     }

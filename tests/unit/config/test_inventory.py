@@ -6,6 +6,7 @@ import pytest
 
 from deploytool.config import load_inventory
 from deploytool.config.durations import parse_duration
+from deploytool.config.model import WorkerKind
 from deploytool.errors import ConfigError, ExitCode
 
 GOOD = """\
@@ -54,7 +55,7 @@ def test_minimal_inventory_gets_defaults(tmp_path):
     assert (
         app.branch == "main"
         and app.keep_releases == 5
-        and app.worker_pattern == "artisan queue:work"
+        and app.workers == (WorkerKind("queue", "artisan queue:work", "queue:restart"),)
     )
     assert app.install_argv[:2] == ("composer", "install")
     assert inv.stages["prod"].hosts[0].name == "10.0.0.1"

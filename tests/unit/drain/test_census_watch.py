@@ -90,6 +90,41 @@ def test_the_watcher_reports_a_worker_streams_its_exit_and_ends_at_eof(tmp_path,
                 p.wait()
 
 
+@pytest.mark.skipif(php is None, reason="needs php")
+def test_one_watcher_reports_every_kind_and_each_process_is_tagged_with_its_kind(tmp_path):
+    release = tmp_path / "releases" / "r1"
+    release.mkdir(parents=True)
+    (tmp_path / "current").symlink_to(release)
+    names = {"queue": "queue:work --kinds-watch", "daemon": "lab:daemon --kinds-watch"}
+    fakes = {
+        kind: subprocess.Popen(
+            ["bash", "-c", f"exec -a 'php /app/artisan {name}' sleep 60"], cwd=release
+        )
+        for kind, name in names.items()
+    }
+    watcher = subprocess.Popen(
+        list(watch_command(list(names.values()), str(tmp_path), tick=0.02, lifetime=60).argv),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    lines = _Reader(watcher)
+    try:
+        seen = {parse_line(lines.until(lambda ln: ln.startswith("+"))).pid for _ in names}
+        assert seen == {p.pid for p in fakes.values()}
+        watcher.stdin.write(sync_request().encode())
+        watcher.stdin.flush()
+        block = lines.block_until(lambda ln: ln.startswith("E"))
+        census = parse_census("\n".join(block[:-1]), str(tmp_path), tuple(names.items()))
+        assert sorted((w.kind, w.pid) for w in census.workers) == sorted(
+            (kind, p.pid) for kind, p in fakes.items()
+        )
+    finally:
+        for p in (*fakes.values(), watcher):
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
 class _Reader:
     def __init__(self, proc):
         self.proc, self.buf = proc, b""

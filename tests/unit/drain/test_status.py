@@ -41,7 +41,8 @@ def test_document_old_and_new_side_by_side():
         "pid": 1,
         "ppid": 1,
         "uid": 1001,
-        "kind": "worker",
+        "kind": "queue",
+        "process": "worker",
         "release": "old",
         "old": True,
         "state": "stopped",
@@ -71,6 +72,7 @@ def test_exit_codes_drained_and_unreachable():
         "workers": [],
         "old": 0,
         "new": 0,
+        "kinds": [],
     }
     assert "UNREACHABLE: h2" in summary(lost)
 
@@ -113,3 +115,48 @@ def test_watch_refreshes_until_drained_or_timeout():
         lambda s: t.__setitem__(0, t[0] + s),
     )
     assert last == {"drained": False} and t[0] == 5.0
+
+
+def test_every_kind_is_listed_per_host_and_the_table_groups_by_host_and_kind():
+    from dataclasses import replace
+
+    from deploytool.ui.drain_status_view import plain
+
+    def k(kind, pid, release):
+        return replace(w(pid, release), kind=kind)
+
+    census = {
+        "h1": Census(
+            0, "new", (k("daemon", 5, "new"), k("scheduled", 7, "old"), k("queue", 1, "new"))
+        ),
+        "h2": Census(0, "new", (k("queue", 2, "new"),)),
+    }
+    kinds = ["queue", "scheduler", "scheduled", "daemon"]
+    snap = snapshot("prod", census, {}, None, ["h1", "h2"], at=5.0, kinds=kinds)
+    assert snap["kinds"] == kinds and snap["old_workers"] == 1
+    h1 = snap["hosts"][0]
+    assert [w["kind"] for w in h1["workers"]] == ["queue", "scheduled", "daemon"]  # config order
+    assert h1["kinds"] == [
+        {"kind": "queue", "old": 0, "new": 1},
+        {"kind": "scheduler", "old": 0, "new": 0},
+        {"kind": "scheduled", "old": 1, "new": 0},
+        {"kind": "daemon", "old": 0, "new": 1},
+    ]
+    lines = plain(snap)
+    assert lines[0].strip() == "processes of stage prod, by host and kind"
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in lines if line.startswith("│ h")]
+    assert [r[:3] + [r[5]] for r in rows] == [
+        ["h1", "1", "queue", "sleeping"],
+        ["h1", "-", "scheduler", "none running"],
+        ["h1", "7", "scheduled", "sleeping"],
+        ["h1", "5", "daemon", "sleeping"],
+        ["h2", "2", "queue", "sleeping"],
+        ["h2", "-", "scheduler", "none running"],
+        ["h2", "-", "scheduled", "none running"],
+        ["h2", "-", "daemon", "none running"],
+    ]
+    assert rows[2][4] == "OLD"
+    assert summary(snap) == (
+        "1 old worker(s) (h1: 1, h2: 0); oldest 10.0s; by kind: queue: 0, scheduler: 0, "
+        "scheduled: 1, daemon: 0"
+    )

@@ -28,7 +28,9 @@ from deploytool.probes.web_probe import parse_answers
 from deploytool.probes.worker_command import parse_worker_command
 
 PARSERS = {
-    "census": lambda i: parse_census(i["stdout"], i["deploy_path"]),
+    "census": lambda i: parse_census(
+        i["stdout"], i["deploy_path"], tuple(tuple(k) for k in i.get("kinds", [["queue", ""]]))
+    ),
     "fpm": lambda i: parse_fpm(i["exit_code"], i["stdout"], i["stderr"], i["socket"]),
     "census_watch": lambda i: [parse_line(line) for line in i["stdout"].splitlines()],
     "git_ref": lambda i: parse_ref(i["stdout"], i["ref"]),

@@ -75,18 +75,34 @@ def test_census_command_is_one_script_with_values_as_arguments():
     assert c.argv[0:2] == ("sh", "-c") and c.argv[-1] == "/var/www/my app"
 
 
+def test_every_kind_in_one_pgrep_pattern_that_never_matches_itself():
+    c = census_command(["artisan queue:work", "artisan schedule:work", "artisan lab:daemon"], "/a")
+    assert c.argv[-2] == "[a]rtisan queue:work|[a]rtisan schedule:work|[a]rtisan lab:daemon"
+    probe = " ".join(c.argv)
+    assert not any(p in probe for p in ("artisan queue:work", "artisan schedule:work"))
+
+
+def test_each_process_is_tagged_with_the_first_kind_whose_pattern_it_holds():
+    kinds = (("horizon", "artisan horizon"), ("queue", "artisan queue:work"))
+    c = parse_census(CAPTURED, "/var/www/app", kinds)
+    assert [w.kind for w in c.workers] == ["queue", "queue", "queue"]
+    assert (
+        parse_census(CAPTURED, "/var/www/app", (("other", "artisan schedule:work"),)).workers == ()
+    )
+
+
 def test_parse_census_identity_parent_and_kind():
     c = parse_census(CAPTURED, "/var/www/app")
     a, b, _ = c.workers
     assert (a.ppid, a.start_ticks) == (1, 100000) and (b.ppid, b.start_ticks) == (1, 150000)
-    assert a.kind == "worker"
+    assert (a.kind, a.process) == ("queue", "worker")
 
 
-def test_worker_kind_tells_horizons_three_processes_apart():
+def test_worker_process_tells_horizons_three_processes_apart():
     from deploytool.probes.census import Worker
 
     def kind(args):
-        return Worker(1, 1, "", "r", "sleeping", 0, 0, 0, False, False, args).kind
+        return Worker(1, 1, "", "r", "sleeping", 0, 0, 0, False, False, args).process
 
     assert kind("php /var/www/app/current/artisan horizon") == "horizon-master"
     assert (
