@@ -167,7 +167,6 @@ class StageDrain:
                 "seconds": round(max(done, default=0.0), 2) if len(done) == len(mine) else None,
                 "old": self.first_old.get(k.name, 0),
                 "signalled": self.actor.signalled.get(k.name, 0),
-                "restart": k.restart,
             }
         return out
 

@@ -63,7 +63,7 @@ def test_from_flags_it_writes_a_commented_inventory_that_loads_and_checks(tmp_pa
     ]
     assert stage.migration_host.name == "w1" and stage.ssh.user == "app"
     assert stage.ssh.known_hosts == "/etc/deploy/known_hosts"
-    assert inv.application.worker_pattern == "artisan horizon"
+    assert inv.application.workers[0].pattern == "artisan horizon"
     assert run("check-config", "-i", str(target))[0] == 0
 
 
