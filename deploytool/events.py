@@ -140,7 +140,7 @@ class Escalated(Event):
     rung: int = -1  # index in the host's ladder (-1: a restart signal, not a rung)
     ignores_term: bool = False
     term_pending: bool = False
-    kind: str = "queue"
+    worker_kind: str = "queue"  # the process's kind (application.workers); Event.kind is the event
 
 
 @dataclass(frozen=True)

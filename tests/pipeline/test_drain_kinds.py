@@ -74,7 +74,7 @@ def test_every_kind_holds_the_drain_and_the_long_command_ends_it():
         for t in censuses
     )
     assert fleet.polls == {"h1": 2, "h2": 7, "h3": 1}
-    signals = [(e.action, e.kind, e.host, e.pid, e.release, e.ok) for e in rec.of(Escalated)]
+    signals = [(e.action, e.worker_kind, e.host, e.pid, e.release, e.ok) for e in rec.of(Escalated)]
     assert signals == [
         ("signal", "scheduler", "h1", 12, OLD, True),
         ("signal", "daemon", "h2", 22, OLD, True),
