@@ -8,6 +8,7 @@ from dataclasses import replace
 from .app import cache_rule, current_rule, pcntl_rules, retry_after_rules
 from .facts import HostFacts
 from .fleet import shared_cache_rule, worker_present_rule
+from .kinds import kind_rules
 from .report import Finding, Report, failed
 from .supervisor import supervisor_rules
 from .systemd import systemd_rules
@@ -24,7 +25,7 @@ def host_findings(facts: HostFacts, roles: Sequence[str] = ("worker",)) -> list[
             )
         ]
     out = [current_rule(facts)] + supervisor_rules(facts) + systemd_rules(facts)
-    out += pcntl_rules(facts) + retry_after_rules(facts)
+    out += pcntl_rules(facts) + retry_after_rules(facts) + kind_rules(facts)
     extra = (cache_rule(facts), worker_present_rule(facts, roles))
     return out + [f for f in extra if f is not None]
 

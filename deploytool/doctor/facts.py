@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from ..config.model import WorkerKind
 from ..probes.census import Census
 from ..probes.laravel_config import AppConfig
 from ..probes.php_runtime import PhpRuntime
@@ -37,3 +38,4 @@ class HostFacts:
     app: AppConfig | None = None
     census: Census | None = None
     unreachable: str = ""  # set when nothing else could be read
+    kinds: tuple[WorkerKind, ...] = (WorkerKind(),)  # application.workers, for the kind rules

@@ -86,6 +86,7 @@ def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
         php,
         app,
         census,
+        kinds=ctx.worker_kinds,
     )
 
 

@@ -1,7 +1,9 @@
-"""systemd units that run queue workers: found by a constant script, read by pure parsers.
+"""systemd units that run the app's long-running artisan commands: found by a constant script,
+read by pure parsers.
 
-`units_command()` lists every unit file (and its drop-ins) whose text runs artisan
-queue:work/listen/horizon, in the unit directories systemd reads, plus whether systemd is PID 1.
+`units_command()` lists every unit file (and its drop-ins) whose text runs an artisan command
+(queue workers, schedulers, daemons: every kind of application.workers), in the unit directories
+systemd reads, plus whether systemd is PID 1.
 `parse_units()` reads them with systemd's defaults (KillSignal=SIGTERM, TimeoutStopSec=90s,
 Restart=no); drop-ins override the unit in name order. When systemd runs, the inspector asks
 systemd itself (`systemctl show`, through testinfra's service module) and `from_properties()`
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from ..shell import Cmd, script
 from .supervisor_conf import signal_name
 
-WORKER_RE = r"artisan.*(queue:work|queue:listen|horizon)"
+# every unit running artisan: queue workers get the worker rules, every kind the kind rules
+WORKER_RE = r"artisan['\"]?[[:space:]]+[a-z]"
 UNIT_DIRS = (
     "/etc/systemd/system",
     "/run/systemd/system",

@@ -63,7 +63,9 @@ def test_the_lab_as_built_passes_and_doctor_changes_nothing(lab, fleet):
     assert report["ok"] and report["counts"]["fail"] == 0
     # the lab's program has no --max-time/--memory: warnings, not failures
     assert bad(report) == {
-        (h, c, "warn") for h in ("h1", "h2", "h3") for c in ("worker.recycle", "worker.memory")
+        (h, c, "warn")
+        for h in ("h1", "h2", "h3")
+        for c in ("worker.recycle", "worker.memory", "kind.declared")
     }
     checks = {f["check"] for f in report["findings"]}
     assert {

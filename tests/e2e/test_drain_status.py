@@ -22,6 +22,7 @@ WORKER_KEYS = {
     "ppid",
     "uid",
     "kind",
+    "process",
     "release",
     "old",
     "state",
@@ -31,7 +32,7 @@ WORKER_KEYS = {
     "ignores_term",
     "term_pending",
 }
-HOST_KEYS = {"host", "reachable", "error", "current", "workers", "old", "new"}
+HOST_KEYS = {"host", "reachable", "error", "current", "workers", "old", "new", "kinds"}
 TOP_KEYS = {
     "schema",
     "stage",
@@ -40,6 +41,9 @@ TOP_KEYS = {
     "old_workers",
     "oldest_age",
     "unreachable",
+    "releases",
+    "outside_limit",
+    "kinds",
     "hosts",
     "queues",
 }
@@ -116,13 +120,13 @@ def test_drain_status_during_a_drain(lab, tmp_path):
             side_by_side, 40, f"old and new workers side by side on {row.host}", interval=0.3
         )
         assert code == 9
-        assert set(snap) == TOP_KEYS and snap["schema"] == 1 and snap["stage"] == "lab"
+        assert set(snap) == TOP_KEYS and snap["schema"] == 2 and snap["stage"] == "lab"
         assert snap["drained"] is False and snap["old_workers"] == 1 and snap["unreachable"] == []
         host = next(h for h in snap["hosts"] if h["host"] == row.host)
         assert set(host) == HOST_KEYS and host["reachable"] is True
         old = [w for w in host["workers"] if w["old"]]
         new = [w for w in host["workers"] if not w["old"]]
-        assert [(w["pid"], w["release"], w["kind"]) for w in old] == [(row.pid, v1, "worker")]
+        assert [(w["pid"], w["release"], w["kind"]) for w in old] == [(row.pid, v1, "queue")]
         assert all(w["release"] == host["current"] != v1 for w in new)
         assert all(set(w) == WORKER_KEYS for h in snap["hosts"] for w in h["workers"])
         assert snap["oldest_age"] == old[0]["age"] > 0
