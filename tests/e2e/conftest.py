@@ -63,6 +63,27 @@ def drop_stale_firewall_rules(prefix: str) -> None:
                 subprocess.run(["iptables", "-D", *rule.split()[1:]], capture_output=True)
 
 
+# The lab's long-running processes as worker kinds (tests/lab/README.md, "Process kinds"): the
+# queue workers, the scheduler, the long command it runs, the daemon that traps SIGTERM.
+LAB_KINDS = [
+    {
+        "name": "queue",
+        "pattern": "artisan queue:work",
+        "restart": "queue:restart",
+        "user": "deploy",
+    },
+    {"name": "scheduler", "pattern": "artisan schedule:work", "restart": "TERM", "user": "deploy"},
+    {
+        "name": "scheduled",
+        "pattern": "artisan ledger:long",
+        "restart": "none",
+        "user": "deploy",
+        "drain": {"deadline": "90s", "on_timeout": "abort"},
+    },
+    {"name": "daemon", "pattern": "artisan lab:daemon", "restart": "TERM", "user": "deploy"},
+]
+
+
 def write_inventory(lab: Lab, path: Path, **overrides) -> Path:
     """The lab's inventory with application-level overrides (dicts merge one level deep)."""
     data = yaml.safe_load(lab.inventory_path.read_text())

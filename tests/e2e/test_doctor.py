@@ -13,7 +13,7 @@ import pytest
 
 from tests.lab.reconfig import worker_program
 
-from .conftest import ship, write_inventory
+from .conftest import LAB_KINDS, ship, write_inventory
 
 pytestmark = pytest.mark.lab
 
@@ -28,7 +28,10 @@ def fleet(lab, tmp_path_factory):
     """v1 shipped everywhere with workers running; yields the inventory."""
     lab.reset_app_state()
     inv = write_inventory(
-        lab, tmp_path_factory.mktemp("doctor") / "inventory.yml", migrations={"policy": "off"}
+        lab,
+        tmp_path_factory.mktemp("doctor") / "inventory.yml",
+        migrations={"policy": "off"},
+        workers=LAB_KINDS,  # every program of the lab is a kind the drain knows
     )
     first = ship(inv, "--ref", "v1")
     assert first.code == 0, first
@@ -63,9 +66,7 @@ def test_the_lab_as_built_passes_and_doctor_changes_nothing(lab, fleet):
     assert report["ok"] and report["counts"]["fail"] == 0
     # the lab's program has no --max-time/--memory: warnings, not failures
     assert bad(report) == {
-        (h, c, "warn")
-        for h in ("h1", "h2", "h3")
-        for c in ("worker.recycle", "worker.memory", "kind.declared")
+        (h, c, "warn") for h in ("h1", "h2", "h3") for c in ("worker.recycle", "worker.memory")
     }
     checks = {f["check"] for f in report["findings"]}
     assert {
@@ -77,6 +78,9 @@ def test_the_lab_as_built_passes_and_doctor_changes_nothing(lab, fleet):
         "release.current",
         "supervisor.directory",
         "supervisor.running",
+        "kind.declared",  # the scheduler's and the daemon's programs, as kinds
+        "kind.autorestart",
+        "scheduler.children",
     } <= checks
     assert {h.name: lab.worker_status(h) for h in lab.hosts} == before  # same pids, still RUNNING
 

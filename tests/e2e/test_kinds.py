@@ -19,30 +19,14 @@ import pytest
 
 from tests.lab.reconfig import worker_program
 
-from .conftest import deploytool, job_stream, ship, write_inventory
+from .conftest import LAB_KINDS, deploytool, job_stream, ship, write_inventory
 from .test_doctor import bad, doctor
 from .test_drain import BASE, fleet_on_v1
 
 pytestmark = pytest.mark.lab
 
 HOSTS = ("h1", "h2", "h3")
-KINDS = [
-    {
-        "name": "queue",
-        "pattern": "artisan queue:work",
-        "restart": "queue:restart",
-        "user": "deploy",
-    },
-    {"name": "scheduler", "pattern": "artisan schedule:work", "restart": "TERM", "user": "deploy"},
-    {
-        "name": "scheduled",
-        "pattern": "artisan ledger:long",
-        "restart": "none",
-        "user": "deploy",
-        "drain": {"deadline": "90s", "on_timeout": "abort"},
-    },
-    {"name": "daemon", "pattern": "artisan lab:daemon", "restart": "TERM", "user": "deploy"},
-]
+KINDS = LAB_KINDS
 
 
 def kinds_inventory(lab, tmp_path: Path, name: str, **scheduled_drain) -> Path:

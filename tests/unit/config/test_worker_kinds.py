@@ -247,3 +247,33 @@ def test_a_playbook_pattern_with_listed_kinds_is_an_error_at_its_line(tmp_path):
         f"{p.resolve()} lists worker kinds (application.workers): each kind has its own pattern "
         "there, so the playbook's would be ignored"
     )
+
+
+def test_the_kinds_example_in_docs_drain_md_loads_and_resolves_as_documented(tmp_path):
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    text = (Path(__file__).parents[3] / "docs" / "drain.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", text[text.index("## Process kinds") :], re.S)
+    data = yaml.safe_load(block.group(1))
+    data["application"].update(name="shop", repository="/srv/o.git", deploy_path="/var/www/app")
+    data["stages"]["production"].update(
+        ssh={"user": "deploy"}, hosts=[{"address": "app1", "migrate": True}]
+    )
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(data))
+    inv = load_inventory(tmp_path / "inventory.yml")
+    prod = inv.stages["production"]
+    app1 = prod.hosts[0]
+    assert [(k.name, k.restart) for k in inv.application.workers] == [
+        ("queue", "queue:restart"),
+        ("horizon", "horizon:terminate"),
+        ("scheduler", "TERM"),
+        ("scheduled", "none"),
+        ("daemon", "TERM"),
+    ]
+    scheduled = inv.drain_policy(prod, app1, "scheduled")
+    assert (scheduled.deadline, scheduled.on_timeout, scheduled.remind_every) == (7200, "wait", 600)
+    assert inv.drain_policy(prod, app1, "scheduler").deadline == 60
+    assert inv.drain_policy(prod, app1, "queue") == DrainPolicy()
