@@ -172,19 +172,33 @@ def test_abort_and_wait_disarm_a_ladder_without_error(tmp_path):
     assert p.on_timeout == "abort" and p.ladder and p.deadline == 60  # kept, but never fires
 
 
-def test_the_example_in_docs_drain_md_loads_and_resolves_as_documented(tmp_path):
+def docs_example(tmp_path, heading: str, hosts: list[dict]) -> dict:
+    """The first yaml block after `heading` in docs/drain.md, made a loadable inventory (the
+    stage `production` gets `hosts`); -> its data, written to tmp_path/inventory.yml."""
     import re
     from pathlib import Path
 
     import yaml
 
     text = (Path(__file__).parents[3] / "docs" / "drain.md").read_text()
-    block = re.search(r"```yaml\n(.*?)```", text[text.index("## The policy") :], re.S)
+    block = re.search(r"```yaml\n(.*?)```", text[text.index(heading) :], re.S)
     data = yaml.safe_load(block.group(1))
     data["application"].update(name="shop", repository="/srv/o.git", deploy_path="/var/www/app")
-    data["stages"]["production"].update(
-        ssh={"user": "deploy"},
-        hosts=[
+    data["stages"]["production"].update(ssh={"user": "deploy"}, hosts=hosts)
+    return data
+
+
+def write_yaml(tmp_path, data: dict) -> None:
+    import yaml
+
+    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(data))
+
+
+def test_the_example_in_docs_drain_md_loads_and_resolves_as_documented(tmp_path):
+    data = docs_example(
+        tmp_path,
+        "## The policy",
+        [
             {"address": "app1", "migrate": True},
             {"address": "batch1", "roles": ["worker", "long-jobs"]},
         ],
@@ -193,7 +207,7 @@ def test_the_example_in_docs_drain_md_loads_and_resolves_as_documented(tmp_path)
         "ssh": {"user": "deploy"},
         "hosts": [{"address": "s1", "migrate": True}],
     }
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(data))
+    write_yaml(tmp_path, data)
     inv = load_inventory(tmp_path / "inventory.yml")
     got = {
         h.name: (p.deadline, p.on_timeout, tuple(r.action for r in p.ladder))

@@ -11,6 +11,8 @@ from deploytool.config import load_inventory
 from deploytool.config.model import DrainPolicy, Rung, WorkerKind
 from deploytool.errors import ConfigError
 
+from .test_drain_policies import docs_example, write_yaml
+
 INV = """\
 application:
   name: shop
@@ -250,19 +252,8 @@ def test_a_playbook_pattern_with_listed_kinds_is_an_error_at_its_line(tmp_path):
 
 
 def test_the_kinds_example_in_docs_drain_md_loads_and_resolves_as_documented(tmp_path):
-    import re
-    from pathlib import Path
-
-    import yaml
-
-    text = (Path(__file__).parents[3] / "docs" / "drain.md").read_text()
-    block = re.search(r"```yaml\n(.*?)```", text[text.index("## Process kinds") :], re.S)
-    data = yaml.safe_load(block.group(1))
-    data["application"].update(name="shop", repository="/srv/o.git", deploy_path="/var/www/app")
-    data["stages"]["production"].update(
-        ssh={"user": "deploy"}, hosts=[{"address": "app1", "migrate": True}]
-    )
-    (tmp_path / "inventory.yml").write_text(yaml.safe_dump(data))
+    data = docs_example(tmp_path, "## Process kinds", [{"address": "app1", "migrate": True}])
+    write_yaml(tmp_path, data)
     inv = load_inventory(tmp_path / "inventory.yml")
     prod = inv.stages["production"]
     app1 = prod.hosts[0]
