@@ -17,8 +17,7 @@ from typing import TypeVar
 
 from .clock import Cancel, Clock
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec, WebPolicy
-from .config.model import WorkerKind
-from .config.workersconf import effective_kinds
+from .config.workersconf import WorkerKind, effective_kinds
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .events import Warning as WarningEvent
