@@ -20,12 +20,15 @@ import pytest
 from tests.lab.reconfig import worker_program
 
 from .conftest import LAB_KINDS, deploytool, job_stream, ship, write_inventory
+from .running import finish, read_until, start_ship, started
 from .test_doctor import bad, doctor
 from .test_drain import BASE, fleet_on_v1
 
 pytestmark = pytest.mark.lab
 
 HOSTS = ("h1", "h2", "h3")
+DEPLOY = "/var/www/app"
+LONG = 12  # seconds the scheduled command works in the first test
 KINDS = LAB_KINDS
 
 
@@ -48,19 +51,34 @@ def every_kind_on_v1(lab, tmp_path: Path, long_seconds: float) -> tuple[str, dic
     return v1, pids
 
 
-def long_from_v1(lab, host: str):
-    """One `schedule:run` now on `host` (its ledger:long runs from v1): -> its start Run."""
+def long_from_v1(lab, host: str, v1: str | None = None):
+    """One `schedule:run` now on `host`, as cron would start it: in `current`, or in the v1
+    release directory when `v1` is given (a ship may be switching `current` meanwhile); its
+    ledger:long runs from v1. -> its start Run."""
     t = time.time()
-    lab.kinds.run_schedule(host)
+    if v1 is None:
+        lab.kinds.run_schedule(host)
+    else:
+        lab.run(
+            host,
+            ["sh", "-c", "setsid php artisan schedule:run >/dev/null 2>&1 </dev/null &"],
+            cwd=f"{DEPLOY}/releases/{v1}",
+            check=True,
+        )
     return lab.kinds.wait_for_run(host, "long", "start", timeout=30, after=t)
 
 
 def test_every_kind_holds_the_drain_per_its_kind_and_no_job_or_unit_is_cut(lab, tmp_path):
-    v1, pids = every_kind_on_v1(lab, tmp_path, long_seconds=15)
+    v1, pids = every_kind_on_v1(lab, tmp_path, long_seconds=LONG)
     inv = kinds_inventory(lab, tmp_path, "kinds")
     with job_stream(lab, 3, 1.5, 0.5) as dispatched:  # 3 jobs of 1.5 s every ~0.5 s
-        long = long_from_v1(lab, "h2")
-        shipped = ship(inv, "--ref", "v2")
+        # the long command starts from v1 while the ship builds caches, a few seconds before the
+        # switch and the drain: what a schedule:run of the old release started just before a
+        # deploy does, without waiting for the scheduler's :00
+        running = start_ship(inv, "--ref", "v2")
+        seen = read_until(running, started("cache"))
+        long = long_from_v1(lab, "h2", v1)
+        shipped = finish(running, seen)
     assert shipped.code == 0, shipped
     v2 = shipped.release
     assert long.release == v1
@@ -84,10 +102,10 @@ def test_every_kind_holds_the_drain_per_its_kind_and_no_job_or_unit_is_cut(lab, 
         if (w["host"], w["pid"]) == ("h2", long.pid)
     ]
     assert seen and {(w["kind"], w["release"]) for w in seen} == {("scheduled", v1)}
-    finish = lab.kinds.wait_for_run("h2", "long", "finish", timeout=5, after=long.at)
-    assert finish.pid == long.pid and finish.extra["seconds"] == 15  # ran to its end
+    ended = lab.kinds.wait_for_run("h2", "long", "finish", timeout=5, after=long.at)
+    assert ended.pid == long.pid and ended.extra["seconds"] == LONG  # ran to its end
     drained = shipped.of("DrainFinished")[0]
-    assert drained["ok"] and drained["at"] >= finish.at
+    assert drained["ok"] and drained["at"] >= ended.at
     by_kind = {k: (seconds, old, sent) for k, seconds, old, sent in drained["kinds"]}
     assert by_kind["scheduled"][0] == max(s for s, _, _ in by_kind.values())  # held longest
     assert by_kind["scheduled"][1] >= 1
@@ -104,8 +122,8 @@ def test_every_kind_holds_the_drain_per_its_kind_and_no_job_or_unit_is_cut(lab, 
         assert cut == set(), f"{h}: unit(s) {cut} cut mid-work"
         unit = next(r for r in mine if r.event == "signal").extra["unit"]
         assert any(r.event == "unit-finish" and r.extra["unit"] == unit for r in mine)
-        started = lab.kinds.wait_for_run(h, "daemon", "start", timeout=30, after=long.at)
-        assert started.release == v2
+        back = lab.kinds.wait_for_run(h, "daemon", "start", timeout=30, after=long.at)
+        assert back.release == v2
 
     # queue workers: nothing lost or interrupted with jobs flowing through the same ship
     account = lab.wait_for_ledger(dispatched, timeout=90)
