@@ -26,6 +26,7 @@ COMMANDS = (
     "rollback",
     "releases",
     "lock",
+    "maintenance",
     "check_config",
     "drain_status",
     "check_migrations",

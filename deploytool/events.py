@@ -211,6 +211,25 @@ class RolledBack(Event):
 
 
 @dataclass(frozen=True)
+class Maintenance(Event):
+    """The app went into Laravel's maintenance mode, came out of it, or stays in it after a
+    failure. `bypass` is the one place the generated --secret appears: a view shows it once, the
+    JSON stream (to_dict) and everything else see *** (steps/maintenance.py)."""
+
+    state: str  # down | up | held | already-down
+    hosts: tuple[str, ...]
+    reason: str = ""
+    bypass: str = ""
+    lift: str = ""  # held: the command that lifts it
+
+    def to_dict(self) -> dict:
+        d = super().to_dict()
+        if d["bypass"]:
+            d["bypass"] = "***"
+        return d
+
+
+@dataclass(frozen=True)
 class Warning(Event):  # noqa: A001 - the event's name is what people read
     message: str
     host: str = ""

@@ -121,7 +121,7 @@ def run_session(
                         time.monotonic() - t0,
                         ctx.state.release,
                         e.message,
-                        e.hint or where_next(ctx, e),
+                        hint(ctx, e.hint or where_next(ctx, e)),
                         tuple(ctx.state.step_durations),
                     )
                 )
@@ -145,7 +145,7 @@ def run_session(
                 time.monotonic() - t0,
                 ctx.state.release,
                 e.message,
-                where_next(ctx, e),
+                hint(ctx, where_next(ctx, e)),
                 tuple(ctx.state.step_durations),
             )
         )
@@ -210,6 +210,15 @@ def take_lock(ctx: Context, wait: float) -> DeployLock:
 
     lock.start_renewing(lost)
     return lock
+
+
+def hint(ctx: Context, text: str) -> str:
+    """A failed run's hint, plus how to lift the maintenance mode it leaves behind (if any)."""
+    if not ctx.state.down:
+        return text
+    from .steps.maintenance import still_down
+
+    return "\n".join(t for t in (text, still_down(ctx)) if t)
 
 
 def where_next(ctx: Context, e: DeployError) -> str:

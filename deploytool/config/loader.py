@@ -53,6 +53,7 @@ APPLICATION = {
     "install_command": F("strlist", scalar_ok=False),
     "playbook": F("str"),
     "strategy": F("str", choices=("git", "artifact")),
+    "maintenance": F("str", choices=("never", "auto", "always")),
     "command_timeout": F("duration"),
     "lock_lease": F("duration"),
     "workers": workersconf.WORKERS,

@@ -6,7 +6,8 @@ strategy `git` (default): the playbook as written (`pull` + `install` on every h
 strategy `artifact`: `pull` becomes `build` (here, once), `upload`, `verify`, `extract`;
 `install` runs inside `build` (its `command` option goes with it); the rest is unchanged.
 maintenance `auto` / `always`: `maintenance-down` before `migrate`, `maintenance-up` after the
-drain, and `maintenance-up` in `on_failure` (which lifts it only if nothing was migrated yet).
+drain, and `maintenance-up` first in `on_failure` (which lifts it only if nothing was migrated
+yet).
 A playbook that lists these steps itself is left as it is.
 """
 
@@ -74,7 +75,8 @@ def _maintenance(
     out.insert(max([down_at, *after]) + 1, StepSpec("maintenance-up"))
     failure = on_failure
     if "maintenance-up" not in _names(on_failure):
-        failure = (*on_failure, StepSpec("maintenance-up"))
+        # before discard: the lift runs in the release the failed ship built
+        failure = (StepSpec("maintenance-up"), *on_failure)
     return tuple(out), failure
 
 

@@ -82,6 +82,17 @@ class Report:
     def blocked(self) -> bool:
         return any(f.severity == "block" and not f.allowed for f in self.findings)
 
+    @property
+    def needs_downtime(self) -> tuple[Finding, ...]:
+        """The changes the old code cannot survive (breaks-old-code) that the policy lets through
+        (warn, not allowed by an annotation): the ship goes ahead with them, so the code still
+        running meets the new schema. `maintenance: auto` takes the app down for exactly these."""
+        return tuple(
+            f
+            for f in self.findings
+            if f.category == "breaks-old-code" and f.severity == "warn" and not f.allowed
+        )
+
     def for_migration(self, name: str) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.migration == name)
 

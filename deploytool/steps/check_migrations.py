@@ -46,6 +46,7 @@ def run(ctx, options: Mapping[str, object]) -> str:
     if not pending.migrations:
         return "no pending migrations"
     report = gate.evaluate(pending, gate.policy_for(settings))
+    ctx.state.gate = report  # maintenance-down reads the verdict (Report.needs_downtime)
     ctx.bus.emit(StepOutput("check-migrations", tuple(report.lines()), report.to_dict()))
     if report.blocked:
         raise gate.blocked_error(report)

@@ -22,6 +22,7 @@ RENDERERS = {
     "gate": "gate_view",
     "init": "init_view",
     "lock": "lock_view",
+    "maintenance": "maintenance_view",
     "plan": "plan_view",
     "releases": "releases_view",
 }

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from .. import events as ev
 from ..config.durations import format_duration
+from . import maintenance_text
 from .ci import Flavor, detect
 
 
@@ -80,6 +81,8 @@ class Plain:
             return f"<- {e.step} {mark} {format_duration(e.duration)}" + (
                 f": {e.detail}" if e.detail else ""
             )
+        if isinstance(e, ev.Maintenance):
+            return "\n".join(maintenance_text.lines(e))
         if isinstance(e, ev.StepOutput):
             return "\n".join(e.lines)
         if isinstance(e, ev.CommandRan):

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from .. import events as ev
 from ..config.durations import format_duration
+from . import maintenance_text
 from .plain import brief
 from .summary import Summary
 from .web_view import web_event, web_line
@@ -130,6 +131,10 @@ class Terminal:
                     mark, f" {e.step:<16} {format_duration(e.duration):>7}  ", e.detail or ""
                 )
             )
+        elif isinstance(e, ev.Maintenance):
+            style = "bold yellow" if e.state in ("down", "held") else ""
+            for line in maintenance_text.lines(e):
+                c.print(Text(line, style=style))
         elif isinstance(e, ev.StepOutput):
             for line in e.lines:
                 c.print(line, highlight=False, markup=False)
