@@ -24,6 +24,8 @@ Severity = Literal["block", "warn"]
 # "policy" (findings about allow annotations themselves).
 CATEGORIES = ("breaks-old-code", "locks-table", "data-loss", "unknown", "policy")
 JSON_VERSION = 1
+# data-loss rules whose change also breaks the code still running (it reads what they drop)
+DROPS_WHAT_OLD_CODE_READS = frozenset({"drop-table", "drop-schema"})
 
 
 @dataclass(frozen=True)
@@ -84,13 +86,22 @@ class Report:
 
     @property
     def needs_downtime(self) -> tuple[Finding, ...]:
-        """The changes the old code cannot survive (breaks-old-code) that the policy lets through
-        (warn, not allowed by an annotation): the ship goes ahead with them, so the code still
-        running meets the new schema. `maintenance: auto` takes the app down for exactly these."""
+        """The changes the code still running cannot survive that the policy lets through: a
+        finding of a blocking rule (not an advice rule) that breaks old code (its category, or a
+        dropped table or schema it reads), downgraded to warn by the policy and not allowed by an
+        annotation. The ship goes ahead with them, so `maintenance: auto` takes the app down."""
+        from .rules import RULES  # late: the rules import this module
+
+        def breaking(f: Finding) -> bool:
+            rule = RULES.get(f.rule)
+            return (
+                rule is not None
+                and rule.default == "block"
+                and (f.category == "breaks-old-code" or f.rule in DROPS_WHAT_OLD_CODE_READS)
+            )
+
         return tuple(
-            f
-            for f in self.findings
-            if f.category == "breaks-old-code" and f.severity == "warn" and not f.allowed
+            f for f in self.findings if f.severity == "warn" and not f.allowed and breaking(f)
         )
 
     def for_migration(self, name: str) -> tuple[Finding, ...]:
