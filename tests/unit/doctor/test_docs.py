@@ -62,3 +62,16 @@ def test_the_migration_gate_recipes_run_ci_mode_and_publish_its_reports():
     job = gitlab["migrations"]
     assert any("--gitlab-report gl-code-quality.json" in s for s in job["script"])
     assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality.json"
+
+
+def test_the_build_once_recipe_ships_one_file_to_every_stage():
+    recipe = next(yaml.safe_load(b) for b in blocks("yaml") if "deploytool build" in b)
+    built = recipe["build"]["artifacts"]["paths"][0]
+    assert any(f'-o "{built}"' in line for line in recipe["build"]["script"])
+    for stage in ("staging", "production"):
+        job = recipe[stage]
+        assert job["interruptible"] is False and "build" in job["needs"]
+        (line,) = job["script"]
+        assert line.startswith(f'deploytool ship {stage} --artifact "{built}"')
+        assert "--ref" not in line
+    assert "staging" in recipe["production"]["needs"]
