@@ -14,7 +14,7 @@ from __future__ import annotations
 import tarfile
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,9 +63,10 @@ def build(
     who: str,
     install: Sequence[str],
     run: Runner,
-    steps: Sequence[Cmd] = (),
+    steps: Callable[[str], Sequence[tuple[str, Cmd]]] = lambda commit: (),
 ) -> Built:
-    """Build `ref` of `app` into the artifact `out` (default: default_output())."""
+    """Build `ref` of `app` into the artifact `out` (default: default_output()). `steps(commit)`
+    gives the `build:` steps as (name, command), run in the tree after the install."""
     t0 = time.monotonic()
     phases: list[tuple[str, float]] = []
 
@@ -93,9 +94,10 @@ def build(
         if argv:
             run(Cmd(argv, cwd=str(tree), env=app.env), " ".join(argv[:2]))
             t = phase("install", t)
-        for step in steps:
-            run(Cmd(step.argv, cwd=str(tree), env={**app.env, **step.env}), " ".join(step.argv))
-        if steps:
+        built = tuple(steps(commit))
+        for name, step in built:
+            run(Cmd(step.argv, cwd=str(tree), env={**app.env, **step.env}), name)
+        if built:
             t = phase("build", t)
         meta = {
             "app": app.name,
@@ -104,8 +106,22 @@ def build(
             "built_by": who,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "install": argv,
-            "build": tuple(tuple(s.argv) for s in steps),
+            "build": tuple(tuple(s.argv) for _, s in built),
         }
         pack(tree, out, meta)
         phase("pack", t)
     return Built(open_artifact(out), time.monotonic() - t0, tuple(phases))
+
+
+def build_steps(pb, app: Application, stage: str = "") -> Callable[[str], list[tuple[str, Cmd]]]:
+    """The playbook's `build:` steps as commands for `build(steps=...)`, {commit} filled in."""
+    from ..steps.user import resolved
+
+    def of(commit: str) -> list[tuple[str, Cmd]]:
+        values = {"commit": commit, "release": "", "stage": stage, "host": HOST.name}
+        return [
+            (s.name, resolved(s.user, {**values, "step": s.name}, app.php, None, {}))
+            for s in pb.build
+        ]
+
+    return of

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..artifact.build import build, local_runner
+from ..artifact.build import build, build_steps, local_runner
 from ..config.strategy import install_command
 from ..transport.local import LocalTransport
 from ..ui.document import Document
@@ -28,7 +28,8 @@ def add(sub) -> None:
 def run(args, env) -> Document:
     inv = common.load(args.inventory)
     app = inv.application
-    install = install_command(common.playbook_of(inv), app)
+    pb = common.playbook_of(inv)
+    install = install_command(pb, app)
     ref = args.ref or app.branch
     local = LocalTransport()
     try:
@@ -38,7 +39,8 @@ def run(args, env) -> Document:
             Path(args.output) if args.output else None,
             who=common.deployer(),
             install=install,
-            run=local_runner(app, local, inv.secrets()),
+            run=local_runner(app, local, inv.secrets() + pb.secrets()),
+            steps=build_steps(pb, app),
         )
     finally:
         local.close()

@@ -339,6 +339,7 @@ class Playbook:
     rollback: tuple[StepSpec, ...] = ()
     extends: Path | None = None  # the playbook this one was built on (`extends:`)
     on_failure: tuple[StepSpec, ...] = ()  # after a failure (or a cancel) in `steps`
+    build: tuple[StepSpec, ...] = ()  # `build:` user steps: make the release tree (strategy.py)
     worker_pattern: str | None = None  # the drain step's `pattern` (Horizon), else workers.pattern
     worker_pattern_at: str = ""  # file:line:col of that `pattern` (an error with listed kinds)
     restart_command: tuple[str, ...] = ()  # restart-queue `command` (e.g. horizon:terminate)
@@ -347,7 +348,7 @@ class Playbook:
 
     def secrets(self) -> tuple[str, ...]:
         """${env:NAME} values of the user steps' `env:` (redacted like the inventory's)."""
-        specs = self.steps + self.rollback + self.on_failure
+        specs = self.steps + self.rollback + self.on_failure + self.build
         return tuple(
             str(v)
             for s in specs

@@ -18,13 +18,15 @@ import yaml
 
 from ..errors import ConfigError
 from . import user_steps
-from .model import Playbook, StepSpec
+from .model import PLACEHOLDERS, Playbook, StepSpec
 from .validate import Checker, F, _did_you_mean, child, compose
 
 STEP = {"step": F("str", required=True), "with": F("any")}
 LISTS = ("steps", "on_failure", "rollback")
 HOOKS = ("before", "after")
-FIELDS = ("name", "description", "extends", *LISTS, *HOOKS)
+FIELDS = ("name", "description", "extends", *LISTS, *HOOKS, "build")
+# `build:` steps run once per build in the tree being built: no hosts to pick, no release yet
+NOT_BUILD = ("roles", "once", "cwd", "local", "when_changed", "timeout", "ignore_failure")
 DEFAULT_ON_FAILURE = (StepSpec("discard"),)
 
 
@@ -80,6 +82,8 @@ def load_playbook(
             base = _base(ck, vn, path, known, roles, _chain + (path.resolve(),))
         elif key in LISTS:
             lists[key] = _steps(ck, vn, key, known, roles)
+        elif key == "build":
+            lists[key] = _build(ck, vn, roles)
     if "steps" in lists and "extends" in nodes:
         ck.error(nodes["steps"], "steps", "give `extends:` or `steps:`, not both")
     elif "steps" not in lists and "extends" not in nodes:
@@ -101,6 +105,7 @@ def load_playbook(
         steps=steps,
         rollback=rollback,
         on_failure=on_failure,
+        build=lists.get("build", base.build if base is not None else ()),
         extends=base.path if base is not None else None,
         worker_pattern=_option(steps, "drain", "pattern"),
         worker_pattern_at=_where(ck, nodes, "drain", "pattern"),
@@ -141,6 +146,51 @@ def _base(ck, node, path, known, roles, chain) -> Playbook | None:
     except ConfigError as e:
         ck.problems.extend(e.problems)
         return None
+
+
+def _build(ck, node, roles) -> tuple[StepSpec, ...]:
+    """`build:`: the run:/artisan: steps that finish the release tree (npm ci, npm run build),
+    after the install command: here, once, under `strategy: artifact`; on every host, in the new
+    release, under `git` (config/strategy.py). Only {commit} is known when they run."""
+    if not isinstance(node, yaml.SequenceNode):
+        ck.error(node, "build", "expected a list of run:/artisan: steps")
+        return ()
+    out = []
+    for i, item in enumerate(node.value):
+        kp = f"build[{i}]"
+        keys = {str(k.value): (k, v) for k, v in getattr(item, "value", ()) if hasattr(k, "value")}
+        if not isinstance(item, yaml.MappingNode) or "step" in keys:
+            ck.error(item, kp, "a build step is a run: or artisan: command (built-ins: steps:)")
+            continue
+        for key in NOT_BUILD:
+            if key in keys:
+                ck.error(
+                    keys[key][0],
+                    f"{kp}.{key}",
+                    "does not apply to a build step (it runs once per build, in the tree "
+                    "being built)",
+                )
+        for argv_key in ("run", "artisan"):
+            for arg in getattr(keys.get(argv_key, (None, None))[1], "value", None) or ():
+                _only_commit(ck, arg, f"{kp}.{argv_key}")
+        spec = user_steps.parse(ck, item, kp, roles)
+        if spec is not None:
+            out.append(spec)
+    return tuple(out)
+
+
+def _only_commit(ck, node, keypath: str) -> None:
+    try:
+        names = user_steps.placeholders(str(getattr(node, "value", "")))
+    except ValueError:
+        return  # user_steps.parse reports it
+    for name in names:
+        if name in PLACEHOLDERS and name != "commit":  # an unknown one: parse() says so
+            ck.error(
+                node,
+                keypath,
+                f"{{{name}}} is not known when the release is built: only {{commit}} is",
+            )
 
 
 def _failure_list(base: tuple[StepSpec, ...], own: tuple[StepSpec, ...]) -> tuple[StepSpec, ...]:

@@ -4,7 +4,9 @@ registered steps.
 
 strategy `git` (default): the playbook as written (`pull` + `install` on every host).
 strategy `artifact`: `pull` becomes `build` (here, once), `upload`, `verify`, `extract`;
-`install` runs inside `build` (its `command` option goes with it); the rest is unchanged.
+`install` runs inside `build` (its `command` option goes with it), then the playbook's `build:`
+steps, there too; the rest is unchanged. Under `git`, the `build:` steps run on every host right
+after `install`.
 maintenance `auto` / `always`: `maintenance-down` before `migrate`, `maintenance-up` after the
 drain, and `maintenance-up` first in `on_failure` (which lifts it only if nothing was migrated
 yet).
@@ -24,7 +26,9 @@ ARTIFACT_STEPS = ("build", "upload", "verify", "extract")
 def for_application(pb: Playbook, app: Application) -> Playbook:
     steps, on_failure = pb.steps, pb.on_failure
     if app.strategy == "artifact":
-        steps = _artifact(pb)
+        steps = _artifact(pb)  # the build step runs pb.build itself, in the tree it builds
+    elif pb.build:
+        steps = _build_on_hosts(steps, pb.build)
     if app.maintenance != "never":
         steps, on_failure = _maintenance(steps, on_failure)
     if (steps, on_failure) == (pb.steps, pb.on_failure):
@@ -59,6 +63,15 @@ def _artifact(pb: Playbook) -> tuple[StepSpec, ...]:
         elif s.name != "install":
             out.append(s)
     return tuple(out)
+
+
+def _build_on_hosts(steps: tuple[StepSpec, ...], build: tuple[StepSpec, ...]):
+    """strategy git: every host builds its own release, so the `build:` steps run there, in the
+    new release, right after the install (or the pull)."""
+    names = _names(steps)
+    anchor = next((n for n in ("install", "pull") if n in names), None)
+    at = names.index(anchor) + 1 if anchor else 0
+    return steps[:at] + build + steps[at:]
 
 
 def _maintenance(

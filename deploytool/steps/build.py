@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..artifact.build import build
+from ..artifact.build import build, build_steps
 from ..artifact.envelope import open_artifact, verify_local
 from ..config.durations import format_duration
 from ..config.strategy import install_command
@@ -42,6 +42,7 @@ def run(ctx, options: Mapping[str, object]) -> str:
             who=ctx.deployer,
             install=install_command(ctx.playbook, ctx.app),
             run=run_here,
+            steps=build_steps(ctx.playbook, ctx.app, ctx.stage.name),
         )
 
     built = ctx.each("build", one, hosts=(LOCAL_HOST,))[LOCAL_HOST.name]

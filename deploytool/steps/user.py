@@ -97,9 +97,15 @@ def command(ctx, name: str, step: UserStep, host: str, cwd: str | None, base_env
             "is resolved",
             "place the step after `pull` (or `select-rollback`)",
         )
+    return resolved(step, values, ctx.app.php, cwd, base_env)
+
+
+def resolved(step: UserStep, values: dict[str, str], php: str, cwd: str | None, base_env) -> Cmd:
+    """The command a user step runs, its placeholders filled in from `values` (the artifact
+    build's `build:` steps come here too, with only {commit} known)."""
     argv = tuple(expand(a, values) for a in step.argv)
     if step.artisan:
-        argv = (ctx.app.php, "artisan", *argv)
+        argv = (php, "artisan", *argv)
     env = {**base_env, **{k: _own(v, values, step) for k, v in step.env.items()}}
     return Cmd(argv, cwd=cwd, env=env)
 

@@ -65,11 +65,27 @@ def programs_hidden(lab, names=HIDDEN):
             lab.run(h, ["umount", f"/usr/bin/{name}"], user="root")
 
 
+# A `build:` step as a front-end build would be: node writes a hashed asset and its manifest,
+# here only (node is hidden on the hosts in the first test; the asset still reaches them). Braces
+# that are not a placeholder are doubled.
+ASSETS = """\
+extends: laravel
+build:
+  - name: assets
+    run: [node, -e, "const fs = require('fs'); fs.mkdirSync('public/build', {{recursive: true}});
+      const name = 'app-' + Date.now().toString(36) + '.js';
+      fs.writeFileSync('public/build/' + name, '// built for {commit}');
+      fs.writeFileSync('public/build/manifest.json', JSON.stringify({{'app.js': name}}));"]
+"""
+
+
 @pytest.fixture(scope="module")
 def built(lab, tmp_path_factory):
-    """v2 built once, the way CI would: `deploytool build --ref v2 -o FILE`."""
+    """v2 built once, the way CI would: `deploytool build --ref v2 -o FILE`, with a build step."""
     tmp = tmp_path_factory.mktemp("artifact")
-    inv = write_inventory(lab, tmp / "inventory.yml", strategy="artifact")
+    (tmp / "playbooks").mkdir()
+    (tmp / "playbooks" / "assets.yml").write_text(ASSETS)
+    inv = write_inventory(lab, tmp / "inventory.yml", strategy="artifact", playbook="assets")
     out = tmp / "lab-v2.tar"
     result = deploytool(
         "build", "-i", str(inv), "--ref", "v2", "-o", str(out), "--json", env=build_env(lab, tmp)
@@ -89,7 +105,9 @@ def manifest_of(path: Path) -> dict:
 def test_an_artifact_ship_needs_no_git_or_composer_on_the_hosts_and_loses_no_job(
     lab, fresh, tmp_path
 ):
-    inv = write_inventory(lab, tmp_path / "artifact.yml", strategy="artifact")
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "assets.yml").write_text(ASSETS)
+    inv = write_inventory(lab, tmp_path / "artifact.yml", strategy="artifact", playbook="assets")
     v1 = current_of(lab)["h1"]
     with programs_hidden(lab):
         for h in lab.hosts:  # what the deploy user's shell finds now
@@ -103,13 +121,15 @@ def test_an_artifact_ship_needs_no_git_or_composer_on_the_hosts_and_loses_no_job
     ran = result.of("CommandRan")
     here = " ".join(e["command"] for e in ran if e["host"] == "local")
     sent = " ".join(e["command"] for e in ran if e["host"] != "local")
-    assert "git " in here and "composer install" in here  # the build, on this machine
+    assert "git " in here and "composer install" in here and "node -e" in here  # built here
     assert "git " not in sent and "composer" not in sent  # nothing of the kind on a host
     v2 = result.release
     assert v2 != v1 and current_of(lab) == {"h1": v2, "h2": v2, "h3": v2}
     account = lab.wait_for_ledger(dispatched, timeout=120)
     assert account.lost == [] and account.interrupted == [] and account.duplicated == [], account
     assert {r.version for r in lab.ledger() if r.finished} == {"v1", "v2"}
+    assets = {(h.app_dir / "current/public/build/manifest.json").read_text() for h in lab.hosts}
+    assert len(assets) == 1  # the same built asset on every host, built where node is
 
 
 def flip_one_byte_for(transport, victim: str, tmp: Path):
@@ -195,3 +215,4 @@ def test_shipping_an_artifact_built_earlier_puts_its_exact_bytes_on_every_host(
         meta = json.loads((root / ".deploytool-release.json").read_text())
         assert meta["artifact"]["sha256"] == manifest["sha256"]
     assert compared >= 3 * 40
+    assert "public/build/manifest.json" in manifest["files"]  # the build step's output, shipped

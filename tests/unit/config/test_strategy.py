@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from deploytool.artifact.build import build_steps
 from deploytool.commands.common import playbook_of
 from deploytool.config import load_inventory
 from deploytool.config.model import StepSpec
@@ -130,3 +131,42 @@ def test_bad_strategy_and_maintenance_values_are_located(tmp_path):
     text = "\n".join(e.value.problems)
     assert "inventory.yml:5:" in text and "application.strategy" in text and "artifact" in text
     assert "inventory.yml:6:" in text and "application.maintenance" in text and "auto" in text
+
+
+BUILDING = """\
+    extends: laravel
+    build:
+      - run: [npm, ci]
+      - name: assets
+        run: [npm, run, build, --, "--sourcemap={commit}"]
+        env: {NODE_ENV: production}
+    """
+
+
+def test_build_steps_run_in_the_artifact_build_or_after_install_on_every_host(tmp_path):
+    git = playbook_of(inventory(tmp_path, "", BUILDING))
+    steps = names(git.steps)
+    assert steps[steps.index("install") + 1 : steps.index("install") + 3] == ["npm ci", "assets"]
+    inv = inventory(tmp_path, "strategy: artifact", BUILDING)
+    artifact = playbook_of(inv)
+    assert "npm ci" not in names(artifact.steps) and names(artifact.build) == ["npm ci", "assets"]
+    (_, first), (name, second) = build_steps(artifact, inv.application)("c0ffee")
+    assert first.argv == ("npm", "ci") and name == "assets"
+    assert second.argv[-1] == "--sourcemap=c0ffee" and second.env == {"NODE_ENV": "production"}
+
+
+def test_build_step_mistakes_are_located(tmp_path):
+    playbook = """\
+        extends: laravel
+        build:
+          - run: [npm, ci]
+            roles: [web]
+          - step: cache
+          - run: [./bin/stamp, "{release}"]
+        """
+    with pytest.raises(ConfigError) as e:
+        playbook_of(inventory(tmp_path, "", playbook))
+    text = "\n".join(e.value.problems)
+    assert "custom.yml:4:5: build[0].roles: does not apply to a build step" in text
+    assert "custom.yml:5:5: build[1]: a build step is a run: or artisan: command" in text
+    assert "build[2].run: {release} is not known when the release is built" in text
