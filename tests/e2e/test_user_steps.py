@@ -129,9 +129,10 @@ def test_every_kind_of_user_step_runs_in_order_where_it_should(lab, hooks):
     rel, commit = result.release, result.of("ReleaseResolved")[0]["commit"]
     started = [e["step"] for e in result.of("StepStarted")]
     assert started == [
-        "pull", "install", "check-migrations", "migrate", "cache",
+        "pull", "install", "check-migrations", "migrate", "cache", "prepare-web",
         "version", "web-only", "on-one", "lock-changed", "placeholders", "secret",
-        "switch", "after-switch", "restart-queue", "drain", "here", "cleanup",
+        "switch", "after-switch", "reload-web", "health", "restart-queue", "drain",
+        "here", "cleanup",
     ]  # fmt: skip
     hosts = {e["step"]: e["hosts"] for e in result.of("StepStarted")}
     assert hosts["web-only"] == ["h1", "h2"] and hosts["on-one"] == ["h1"]
