@@ -44,7 +44,12 @@ ALIASES = """    'aliases' => [
         'Str' => Illuminate\\Support\\Str::class,
         'Log' => Illuminate\\Support\\Facades\\Log::class,
         'File' => Illuminate\\Support\\Facades\\File::class,
+        'Hash' => Illuminate\\Support\\Facades\\Hash::class,
     ],
+"""
+# Data migrations hash a seeded password or encrypt a setting: the services they call.
+PROVIDERS = """        Illuminate\\Hashing\\HashServiceProvider::class,
+        Illuminate\\Encryption\\EncryptionServiceProvider::class,
 """
 
 
@@ -122,22 +127,19 @@ class Target:
         return _sqlite_schema(self.file) if self.dialect == "sqlite" else _server_schema(self.db)
 
 
-# Migrations that call the app's own classes (App\\…) find them under the app dir the chain names.
-APP_AUTOLOAD = """<?php
-spl_autoload_register(function ($c) {
-    if (strncmp($c, 'App\\\\', 4) !== 0) return;
-    $f = getenv('DT_APP_DIR').'/'.str_replace('\\\\', '/', substr($c, 4)).'.php';
-    if (is_file($f)) require $f;
-});
-"""
+# Migrations that call the app's own classes (App\\…) find them under the app dir the chain names;
+# a package those classes use that is not installed is declared empty (app_autoload.php).
+APP_AUTOLOAD = Path(__file__).with_name("app_autoload.php")
 
 
 def _write_app(root: Path, app_dir: Path | None) -> None:
     laravel_app.write_app(root)
     config = root / "config/app.php"
-    config.write_text(config.read_text().replace("    'providers'", ALIASES + "    'providers'"))
+    head = "    'providers' => [\n"
+    text = config.read_text().replace(head, head + PROVIDERS)
+    config.write_text(text.replace("    'providers'", ALIASES + "    'providers'"))
     if app_dir is not None:
-        (root / "app_autoload.php").write_text(APP_AUTOLOAD)
+        (root / "app_autoload.php").write_text(APP_AUTOLOAD.read_text())
         artisan = root / "artisan"
         artisan.write_text(
             artisan.read_text().replace(
@@ -167,7 +169,14 @@ def record_chain(
         def migrate(files: list[Path]) -> bool:
             if not files:
                 return True
-            return artisan(*(f"--path={f}" for f in files), "--realpath", "--force").returncode == 0
+            if artisan(*(f"--path={f}" for f in files), "--realpath", "--force").returncode == 0:
+                return True
+            # One failing file stops a batch: the rest go one by one (the ones already run are
+            # skipped by Laravel), so a single unloadable migration does not empty the schema.
+            for f in files:
+                if artisan(f"--path={f}", "--realpath", "--force").returncode != 0:
+                    print(f"  not migrated ({dialect}): {f.name}", file=sys.stderr, flush=True)
+            return False
 
         for n, (file, wanted) in enumerate(entries):
             if not wanted:

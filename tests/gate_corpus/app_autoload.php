@@ -1,0 +1,81 @@
+<?php
+// The recorder's autoloader for a harvested app's own classes (App\...), read from DT_APP_DIR.
+// Their vendor packages are not installed, so a trait, interface or parent class an App class
+// names that no loader finds is declared empty (by the last loader in the chain, and only for
+// those names: the framework probes for optional classes with class_exists, and must keep
+// getting false). A migration that only names a model, as foreignIdFor(User::class) does, then
+// loads; one that calls what the package provides still fails, and is no case.
+
+$GLOBALS['dt_kind'] = null;
+
+function dt_declare(string $name, string $kind): void
+{
+    $at = strrpos($name, '\\');
+    $ns = $at === false ? '' : substr($name, 0, $at);
+    $short = $at === false ? $name : substr($name, $at + 1);
+    eval(($ns !== '' ? "namespace $ns; " : '') . "$kind $short {}");
+}
+
+function dt_exists(string $name, string $kind): bool
+{
+    $GLOBALS['dt_kind'] = $kind;
+    $found = class_exists($name) || interface_exists($name) || trait_exists($name);
+    $GLOBALS['dt_kind'] = null;
+    return $found;
+}
+
+// Names a class file uses as traits (`use A, B;` in the class body) and interfaces (implements).
+function dt_prepare(string $src): void
+{
+    preg_match('/^namespace\s+([^;]+);/m', $src, $ns);
+    $imports = [];
+    preg_match_all('/^use\s+([\w\\\\]+)(?:\s+as\s+(\w+))?\s*;/m', $src, $uses, PREG_SET_ORDER);
+    foreach ($uses as $u) {
+        $imports[$u[2] ?? substr(strrchr('\\' . $u[1], '\\'), 1)] = $u[1];
+    }
+    $resolve = function (string $n) use ($imports, $ns): string {
+        $n = trim($n);
+        if ($n[0] === '\\') {
+            return substr($n, 1);
+        }
+        $head = explode('\\', $n)[0];
+        if (isset($imports[$head])) {
+            return $imports[$head] . substr($n, strlen($head));
+        }
+        return (isset($ns[1]) ? $ns[1] . '\\' : '') . $n;
+    };
+    preg_match_all('/^\s+use\s+([\w\\\\]+(?:\s*,\s*[\w\\\\]+)*)\s*[;{]/m', $src, $traits);
+    foreach ($traits[1] as $list) {
+        foreach (explode(',', $list) as $t) {
+            dt_exists($resolve($t), 'trait');
+        }
+    }
+    if (preg_match('/\bclass\s+\w+\s+extends\s+([\w\\\\]+)/', $src, $parent)) {
+        dt_exists($resolve($parent[1]), 'class');
+    }
+    if (preg_match('/\bimplements\s+([\w\\\\\s,]+)\{/', $src, $impl)) {
+        foreach (explode(',', $impl[1]) as $i) {
+            dt_exists($resolve($i), 'interface');
+        }
+    }
+}
+
+spl_autoload_register(function ($c) {
+    static $stubbing = false;
+    if (!$stubbing) {
+        $stubbing = true; // appended now, after the framework's loaders: it runs last
+        spl_autoload_register(function ($c) {
+            if ($GLOBALS['dt_kind'] !== null && strncmp($c, 'App\\', 4) !== 0) {
+                dt_declare($c, $GLOBALS['dt_kind']);
+            }
+        });
+    }
+    if (strncmp($c, 'App\\', 4) !== 0) {
+        return;
+    }
+    $f = getenv('DT_APP_DIR') . '/' . str_replace('\\', '/', substr($c, 4)) . '.php';
+    if (is_file($f)) {
+        dt_prepare(file_get_contents($f));
+        require $f;
+    }
+});
