@@ -1,6 +1,6 @@
 """Turn recordings (record.py) into case files: provenance, facts, pretend SQL, schema, labels.
 
-    python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--only-new]
+    python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--split heldout2]
 
 The manifest lists every harvested file as {"repo", "path", "commit", "local"}; the local copy
 (outside the repository) is read only to derive the gate's source facts, never copied. A case is
@@ -9,6 +9,11 @@ not migrate is left out (the migration does not run there). The split is fixed b
 repository and path (`split_of`), so it was chosen before any rule saw the cases. Labels come
 from label.py unless the case file already holds a label checked by hand or by the held-out
 review (review.py), which is kept.
+
+`--split heldout2` builds a second held-out set, harvested after the rules were tuned on the
+first corpus, from repositories none of its cases come from: every case of that manifest is held
+out, and its pairs get no label here. They are labelled blind (review.py --split heldout2), and
+label.py is run on them only after those labels are committed, to be compared with them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ CASES = Path(__file__).resolve().parent / "cases"
 RECORDED_ON = {"mysql": "MariaDB 10.11", "pgsql": "PostgreSQL 15", "sqlite": "SQLite 3"}
 _NOISE = ("Migration table created successfully.", "Nothing to migrate.")
 KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebuild
+HELDOUT2 = "heldout2"  # a whole harvest held out, labelled blind before label.py sees it
 
 
 def split_of(repo: str, path: str) -> str:
@@ -50,7 +56,7 @@ def statements(pretend: str, file_name: str) -> list[str | None]:
     return [s.sql for s in parse_pretend(pretend, [file_name])]
 
 
-def build(manifest: list[dict], recordings: Path) -> int:
+def build(manifest: list[dict], recordings: Path, split: str | None = None) -> int:
     by_local = {e["local"]: e for e in manifest}
     written = 0
     seen: set[Path] = set()
@@ -70,7 +76,7 @@ def build(manifest: list[dict], recordings: Path) -> int:
             case = {
                 "id": cid,
                 "source": {k: entry[k] for k in ("repo", "path", "commit")},
-                "split": split_of(entry["repo"], entry["path"]),
+                "split": split or split_of(entry["repo"], entry["path"]),
                 # Facts are the gate's reading of the source: recomputed on every build.
                 "facts": read_facts(Path(entry["local"]).read_text(errors="replace")).to_dict(),
                 "dialects": {},
@@ -87,6 +93,8 @@ def build(manifest: list[dict], recordings: Path) -> int:
         }
         if old.get("labelled_by") in KEPT:
             d.update({k: old[k] for k in ("label", "why", "labelled_by")})
+        elif case["split"] == HELDOUT2:
+            pass  # labelled blind first (review.py); label.py only afterwards, to compare
         else:
             sql = [s for s in statements(pretend, Path(rec["file"]).name) if s]
             verdict, why = label(
@@ -112,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--manifest", type=Path)
     ap.add_argument("--recordings", type=Path)
+    ap.add_argument("--split", choices=(HELDOUT2,), help="every case of this manifest held out")
     ap.add_argument(
         "--hand",
         nargs=4,
@@ -123,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         cid, dialects, verdict, why = args.hand
         set_hand_label(cid, dialects.split(","), verdict, why)
         return 0
-    n = build(json.loads(args.manifest.read_text()), args.recordings)
+    n = build(json.loads(args.manifest.read_text()), args.recordings, args.split)
     print(f"{n} case x dialect records written under {CASES}")
     return 0
 

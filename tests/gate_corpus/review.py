@@ -37,9 +37,9 @@ RESOLVED = REVIEW.with_name("resolved.json")
 _HIDDEN = ("label", "why", "labelled_by")
 
 
-def order(cases: list[dict]) -> list[dict]:
-    held = [c for c in cases if c["split"] == "heldout"]
-    return sorted(held, key=lambda c: hashlib.sha256(f"{SEED}:{c['id']}".encode()).hexdigest())
+def order(cases: list[dict], split: str = "heldout", seed: str = SEED) -> list[dict]:
+    held = [c for c in cases if c["split"] == split]
+    return sorted(held, key=lambda c: hashlib.sha256(f"{seed}:{c['id']}".encode()).hexdigest())
 
 
 def _named(sql: str, table: str) -> bool:

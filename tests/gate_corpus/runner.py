@@ -29,7 +29,10 @@ from .build_cases import schema_of
 CASES = Path(__file__).resolve().parent / "cases"
 MODES = ("offline", "ship")
 DIALECTS = ("mysql", "pgsql", "sqlite")
-SPLITS = ("train", "heldout")
+# train and heldout (the first corpus's held-out quarter, spent by its review) are where the rules
+# were tuned; heldout2 was harvested and labelled blind before any rule saw it.
+SPLITS = ("train", "heldout", "heldout2")
+TUNED = ("train", "heldout")
 
 
 def load_cases(root: Path = CASES) -> list[dict]:
@@ -94,6 +97,8 @@ def outcomes(cases: list[dict], modes=MODES) -> list[Outcome]:
     out = []
     for case in cases:
         for dialect, d in case["dialects"].items():
+            if "label" not in d:
+                continue  # a heldout2 pair not labelled yet: nothing to score it against
             for mode in modes:
                 report = judge(case, dialect, mode)
                 rules = tuple(

@@ -1,0 +1,110 @@
+"""The second held-out set (split heldout2): labelled blind first, then compared with label.py.
+
+    python -m tests.gate_corpus.review2 --order             # the seeded labelling order
+    python -m tests.gate_corpus.review2 --from K --count N  # cases K..K+N-1 of it, shown blind
+    python -m tests.gate_corpus.review2 --compare           # once review/heldout2.json is in git
+    python -m tests.gate_corpus.review2 --apply             # the final labels into the cases
+
+heldout2 was harvested after the rules were tuned, from repositories the first corpus has no case
+from, and built without labels (build_cases --split heldout2). Each pair is labelled from
+review.py's listing (source, facts, pretend SQL, recorded schema rows; never a label, and the gate
+is not run) and, where pretend cannot show what runs, from the migration's source; the labels and
+one-line reasons (review/heldout2.json) are committed before label.py or the gate sees a pair.
+`--compare` then runs label.py, the first pass written from the engines' behaviour, beside them;
+each disagreement is decided again from the engines' documented behaviour, never from a gate
+verdict (review/resolved2.json). `--apply` writes heldout2.json, with those decisions, into the
+case files (`labelled_by: review`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from deploytool.migrations.phpfacts import SourceFacts
+
+from .build_cases import HELDOUT2, schema_of, set_hand_label, statements
+from .label import label
+from .review import order, show
+from .runner import file_name, load_cases
+
+SEED = "gate-heldout2-13"
+LABELS = Path(__file__).resolve().parent / "review" / "heldout2.json"
+RESOLVED = LABELS.with_name("resolved2.json")
+
+
+def first_pass(case: dict, dialect: str) -> tuple[str, str]:
+    """label.py's label of one pair, computed (heldout2's case files hold none of it)."""
+    d = case["dialects"][dialect]
+    sql = [s for s in statements(d["pretend"], file_name(case)) if s]
+    return label(dialect, sql, schema_of(d["schema"]), SourceFacts.from_dict(case["facts"]))
+
+
+def compare(cases: list[dict]) -> int:
+    by_id = {c["id"]: c for c in cases}
+    agree: Counter = Counter()
+    total: Counter = Counter()
+    for r in json.loads(LABELS.read_text()):
+        verdict, why = first_pass(by_id[r["case"]], r["dialect"])
+        total[r["dialect"]] += 1
+        if verdict == r["label"]:
+            agree[r["dialect"]] += 1
+            continue
+        print(f"\n{r['case']} [{r['dialect']}] label.py {verdict}, blind {r['label']}")
+        print(f"    label.py: {why}")
+        print(f"    blind:    {r['reason']}")
+    print()
+    for dialect in sorted(total):
+        print(f"{dialect}: {agree[dialect]}/{total[dialect]} agree")
+    print(f"all: {sum(agree.values())}/{sum(total.values())} agree")
+    return 0
+
+
+def final_labels() -> dict[tuple[str, str], tuple[str, str]]:
+    """(case, dialect) -> (label, why): the blind label, or the decision where they disagreed."""
+    out = {
+        (r["case"], r["dialect"]): (r["label"], r["reason"]) for r in json.loads(LABELS.read_text())
+    }
+    if RESOLVED.exists():
+        for r in json.loads(RESOLVED.read_text()):
+            out[(r["case"], r["dialect"])] = (r["final"], r["why"])
+    return out
+
+
+def apply() -> int:
+    n = 0
+    for (cid, dialect), (verdict, why) in sorted(final_labels().items()):
+        set_hand_label(cid, [dialect], verdict, why, "review")
+        n += 1
+    print(f"{n} heldout2 labels written")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--order", action="store_true", help="print the labelling order")
+    ap.add_argument("--from", dest="start", type=int, default=0)
+    ap.add_argument("--count", type=int, default=0)
+    ap.add_argument("--compare", action="store_true")
+    ap.add_argument("--apply", action="store_true")
+    args = ap.parse_args(argv)
+    cases = load_cases()
+    if args.compare:
+        return compare(cases)
+    if args.apply:
+        return apply()
+    todo = order(cases, HELDOUT2, SEED)
+    if args.order:
+        for k, c in enumerate(todo):
+            print(k, c["id"], ",".join(c["dialects"]))
+        return 0
+    for c in todo[args.start : args.start + (args.count or len(todo))]:
+        print(show(c) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
