@@ -12,6 +12,7 @@ from .kinds import kind_rules
 from .report import Finding, Report, failed
 from .supervisor import supervisor_rules
 from .systemd import systemd_rules
+from .web import web_rules
 
 
 def host_findings(facts: HostFacts, roles: Sequence[str] = ("worker",)) -> list[Finding]:
@@ -26,6 +27,7 @@ def host_findings(facts: HostFacts, roles: Sequence[str] = ("worker",)) -> list[
         ]
     out = [current_rule(facts)] + supervisor_rules(facts) + systemd_rules(facts)
     out += pcntl_rules(facts) + retry_after_rules(facts) + kind_rules(facts)
+    out += web_rules(facts)
     extra = (cache_rule(facts), worker_present_rule(facts, roles))
     return out + [f for f in extra if f is not None]
 

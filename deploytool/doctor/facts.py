@@ -12,6 +12,7 @@ from ..probes.laravel_config import AppConfig
 from ..probes.php_runtime import PhpRuntime
 from ..probes.supervisor_conf import ProcessStatus, SupervisorConfig
 from ..probes.systemd_unit import Unit
+from .web_facts import WebFacts
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,4 @@ class HostFacts:
     census: Census | None = None
     unreachable: str = ""  # set when nothing else could be read
     kinds: tuple[WorkerKind, ...] = (WorkerKind(),)  # application.workers, for the kind rules
+    web: WebFacts | None = None  # a host with a web tier (doctor/web_facts.py)

@@ -29,6 +29,7 @@ from ..probes.worker_command import parse_worker_command
 from ..shell import Cmd
 from .facts import Current, HostFacts
 from .testinfra_host import testinfra_host
+from .web_facts import read_web
 
 STEP = "doctor"
 TESTINFRA_ERRORS = (AssertionError, RuntimeError, ValueError, NotImplementedError)
@@ -72,6 +73,7 @@ def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
         else None
     )
     census = census_of(ctx, host, STEP)
+    web = read_web(ctx, host)
     return HostFacts(
         host.name,
         deploy,
@@ -87,6 +89,7 @@ def _gather(ctx, host, n: int, deploy: str) -> HostFacts:
         app,
         census,
         kinds=ctx.worker_kinds,
+        web=web,
     )
 
 

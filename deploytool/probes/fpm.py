@@ -188,3 +188,51 @@ def access_problem(a: FpmAnswer) -> str:
             f"(the pool's user needs read access there; open_basedir or chroot?): {a.error}"
         )
     return f"talking to FPM at {a.socket} failed: {a.error}"
+
+
+@dataclass(frozen=True)
+class Opcache:
+    """opcache as FPM runs it (the `status` answer), not as the CLI's php.ini says."""
+
+    enabled: bool
+    validate_timestamps: bool
+    revalidate_freq: int
+    revalidate_path: bool
+    memory_mb: int  # opcache.memory_consumption
+    used: int  # bytes
+    free: int
+    wasted: int
+    cache_full: bool
+    oom_restarts: int
+    realpath_cache_ttl: int
+
+
+def opcache_of(a: FpmAnswer) -> Opcache | None:
+    """None when FPM did not answer `status` (the socket rule says why)."""
+    if not a.ok or not isinstance(a.data.get("ini"), dict):
+        return None
+    ini, status = a.data["ini"], a.data.get("status") or {}
+    mem, stats = status.get("memory_usage") or {}, status.get("opcache_statistics") or {}
+
+    def flag(key: str) -> bool:
+        return str(ini.get(key, "0")).strip().lower() in ("1", "on", "true", "yes")
+
+    def num(value: object) -> int:
+        try:
+            return int(float(str(value)))
+        except ValueError:
+            return 0
+
+    return Opcache(
+        flag("opcache.enable") and bool(status.get("opcache_enabled", True)),
+        flag("opcache.validate_timestamps"),
+        num(ini.get("opcache.revalidate_freq", 2)),
+        flag("opcache.revalidate_path"),
+        num(ini.get("opcache.memory_consumption", 128)),
+        num(mem.get("used_memory", 0)),
+        num(mem.get("free_memory", 0)),
+        num(mem.get("wasted_memory", 0)),
+        bool(status.get("cache_full")),
+        num(stats.get("oom_restarts", 0)),
+        num(a.data.get("realpath_cache_ttl", 120)),
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from types import MappingProxyType
 
+from deploytool.doctor import fpm_conf, nginx_conf
 from deploytool.probes import laravel_migrations, raw_migrations
 from deploytool.probes.census import parse_census
 from deploytool.probes.census_watch import parse_line
@@ -24,6 +25,7 @@ from deploytool.probes.releases import parse_releases
 from deploytool.probes.restart_reach import parse_reach
 from deploytool.probes.supervisor_conf import parse_status, parse_supervisor
 from deploytool.probes.systemd_unit import parse_units
+from deploytool.probes.web_conf import parse_web_conf
 from deploytool.probes.web_probe import parse_answers
 from deploytool.probes.worker_command import parse_worker_command
 
@@ -47,12 +49,28 @@ PARSERS = {
     "supervisor_status": lambda i: parse_status(i["stdout"]),
     "systemd_units": lambda i: parse_units(i["stdout"]),
     "worker_command": lambda i: parse_worker_command(i["stdout"]),
+    # the files as read, and what nginx passes to PHP and FPM's reload settings made of them
+    "web_conf": lambda i: web_conf_facts(
+        parse_web_conf(i["exit_code"], i["stdout"], i["stderr"]), i["deploy_path"]
+    ),
     # each answer with the release the probe's body names ("" for anything else)
     "web_probe": lambda i: [
         {**dataclasses.asdict(a), "release": a.release}
         for a in parse_answers(i["exit_code"], i["stdout"], i["stderr"], i["urls"])
     ],
 }
+
+
+def web_conf_facts(conf, deploy_path: str) -> dict:
+    sites = nginx_conf.sites(conf.nginx.files, conf.nginx.main, deploy_path)
+    return {
+        "nginx": sites,
+        "resolves": [s.resolves for s in sites.sites],
+        "fpm": fpm_conf.settings(conf.fpm.files, conf.fpm.main) if conf.fpm.files else None,
+        "mains": [conf.nginx.main, conf.fpm.main],
+        "unreadable": {**conf.nginx.unreadable, **conf.fpm.unreadable},
+        "error": conf.error,
+    }
 
 
 def to_data(value: object) -> object:
