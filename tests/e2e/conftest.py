@@ -173,16 +173,22 @@ def fresh(lab, tmp_path):
 
 @contextmanager
 def job_stream(
-    lab: Lab, batch: int, seconds: float, every: float, *also: Callable[[threading.Event], None]
+    lab: Lab,
+    batch: int,
+    seconds: float,
+    every: float,
+    *also: Callable[[threading.Event], None],
+    start: int = 1,
 ):
     """Dispatch `batch` jobs of `seconds` every `every` s (plus run each of `also(stop)` in its own
     thread) until the block ends; yields the list of dispatched seqs, which keeps growing. The
-    block starts once the first job has started on a worker."""
+    block starts once the first job has started on a worker. Seqs count from `start` (a fleet
+    that is not reset between tests keeps its ledger)."""
     stop = threading.Event()
     dispatched: list[int] = []
 
     def stream():
-        seq = 1
+        seq = start
         while not stop.is_set():
             dispatched.extend(lab.dispatch(batch, seconds, start=seq))
             seq += batch
@@ -195,7 +201,11 @@ def job_stream(
     for t in threads:
         t.start()
     try:
-        wait_until(lambda: any(r.started_at for r in lab.ledger()), 30, "the first job to start")
+        wait_until(
+            lambda: any(r.started_at and r.seq >= start for r in lab.ledger()),
+            30,
+            "the first job to start",
+        )
         yield dispatched
     finally:
         stop.set()

@@ -83,7 +83,8 @@ def ship_under_load(
     two seconds past the ship's end."""
     with HttpLoad(lab.web.targets(), rate=rate, duration=240, path=path) as load:
         time.sleep(0)  # the load's thread has started; its first requests go out at once
-        with job_stream(lab, 2, 1.0, 1.0) as dispatched:
+        start = max((r.seq for r in lab.ledger()), default=0) + 1
+        with job_stream(lab, 2, 1.0, 1.0, start=start) as dispatched:
             result = ship(inv, "--ref", ref)
         finished = result.of("ShipFinished")
         done_at = finished[0]["at"] if finished else time.time()
