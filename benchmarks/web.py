@@ -186,6 +186,10 @@ if __name__ == "__main__":
     p.add_argument("--hosts", default="3,10", help="lab sizes, comma-separated")
     p.add_argument("--out", default="bench-web.json")
     a = p.parse_args()
-    got = run_all(a.quick, log=lambda m: print(m, file=sys.stderr), hosts=tuple(int(x) for x in a.hosts.split(",")))
+    got = run_all(
+        a.quick,
+        log=lambda m: print(m, file=sys.stderr),
+        hosts=tuple(int(x) for x in a.hosts.split(",")),
+    )
     Path(a.out).write_text(json.dumps(got, indent=1) + "\n")
     print(table(got))
