@@ -52,10 +52,18 @@ def lint(c):
         raise Exit("lint failed: " + "; ".join(failed), code=1)
 
 
-@task(help={"hosts": "comma-separated host counts for the light lab", "quick": "fewer repetitions"})
-def bench(c, hosts="10,50", quick=False):
-    """Benchmarks (not part of the test run): fan-out, census and the migration checker."""
-    c.run(f"{PY} -m benchmarks.run --hosts {hosts}" + (" --quick" if quick else ""), pty=False)
+@task(
+    help={
+        "hosts": "comma-separated host counts for the light lab",
+        "quick": "fewer repetitions",
+        "web": "also the web tier in a real ship (K=3 and 10)",
+    }
+)
+def bench(c, hosts="10,50", quick=False, web=False):
+    """Benchmarks (not part of the test run): fan-out, census and the migration checker;
+    --web adds the web tier in a real ship (K=3 and 10)."""
+    flags = (" --quick" if quick else "") + (" --web" if web else "")
+    c.run(f"{PY} -m benchmarks.run --hosts {hosts}{flags}", pty=False)
 
 
 @task(name="up", help={"hosts": "number of hosts", "workers": "workers per host"})

@@ -88,6 +88,10 @@ def table(results: dict) -> str:
     ship = results.get("ship")
     if ship:
         lines.append("\n" + ship_table(ship))
+    if results.get("web"):
+        from .web import table as web_table
+
+        lines.append("\n" + web_table(results["web"]))
     return "\n".join(lines)
 
 

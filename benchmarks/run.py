@@ -2,7 +2,8 @@
 
 For each host count N it starts a light lab (benchmarks/lightlab.py), runs workloads 1-3 with
 every client in its own process (benchmarks/worker.py), removes the lab, and with `--ship` runs
-workload 4, a real ship on the full lab (benchmarks/ship.py). Prints one table with every client
+workload 4, a real ship on the full lab (benchmarks/ship.py), with `--web` workload 5, the web tier
+in a real ship (benchmarks/web.py). Prints one table with every client
 side by side and the targets, and writes every figure to bench-results.json (git-ignored).
 Needs root; not part of the test run.
 
@@ -189,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
         "--ship", action="store_true", help="also workload 4: a real ship on the full lab (K=3)"
     )
     p.add_argument(
+        "--web",
+        action="store_true",
+        help="also workload 5: the web tier in a real ship, K=3 and 10 (benchmarks/web.py)",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=TIMEOUT,
@@ -240,6 +246,11 @@ def main(argv: list[str] | None = None) -> int:
 
         log("workload 4: a real ship on the full lab (K=3 and K=10)")
         results["ship"] = ship.run_all(quick=a.quick, log=log)
+    if a.web:
+        from . import web
+
+        log("workload 5: the web tier in a real ship (K=3 and K=10)")
+        results["web"] = web.run_all(quick=a.quick, log=log)
     Path(a.out).write_text(json.dumps(results, indent=1) + "\n")
     print(report.table(results))
     log(f"figures written to {a.out}")

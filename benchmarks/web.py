@@ -80,7 +80,7 @@ def one_pair(lab: Lab, run: int, inv_plain: Path, inv_web: Path) -> dict:
         tag = f"web{run}{kind}-{int(time.time())}"
         lab.commit_release(tag, {"VERSION": f"{tag}\n"}, base="v2")
         tags[kind] = tag
-    plain_wall, plain_events, _ = _deploytool(
+    _, plain_wall, plain_events, _ = _deploytool(
         "ship", "lab", "-i", str(inv_plain), "--json", "--ref", tags["plain"]
     )
     rate = RATE_PER_HOST * len(lab.hosts)
@@ -88,7 +88,7 @@ def one_pair(lab: Lab, run: int, inv_plain: Path, inv_web: Path) -> dict:
         quiet0 = time.time()
         time.sleep(8)  # the same load with no ship
         quiet1 = ship0 = time.time()
-        web_wall, web_events, _ = _deploytool(
+        _, web_wall, web_events, _ = _deploytool(
             "ship", "lab", "-i", str(inv_web), "--json", "--ref", tags["web"]
         )
         ship1 = time.time()
