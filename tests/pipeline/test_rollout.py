@@ -22,8 +22,8 @@ from deploytool.config.model import (
     WebPolicy,
 )
 from deploytool.config.playbook import builtin_playbooks, load_playbook
-from deploytool.errors import ExitCode, Unhealthy
-from deploytool.events import Bus, HealthChecked, Recorder, RolledBack, RolloutBatch
+from deploytool.errors import ExitCode, Interrupted, Unhealthy
+from deploytool.events import Bus, HealthChecked, Recorder, RolledBack, RolloutBatch, StepStarted
 from deploytool.pipeline import Context, run_steps
 from deploytool.steps import REGISTRY
 
@@ -159,3 +159,26 @@ def test_on_unhealthy_stop_leaves_the_fleet_and_says_so():
     assert fleet.current == {"h1": new, "h2": OLD, "h3": OLD, "h4": OLD}
     assert tr.ran("queue:restart") == []
     assert f"--to {OLD}" in e.value.hint
+
+
+def test_a_cancel_during_the_switch_still_resets_opcache_and_restarts_the_queue():
+    """Stopping between the switch and reload-web would leave FPM serving the old code."""
+    fleet = Fleet(bad=False)
+    ctx, tr, rec = make(fleet, Rollout())
+
+    def answer(host, text):
+        if "mv -T" in text:
+            ctx.cancel.trip(2)  # SIGINT lands while the hosts switch
+        return fleet.answer(host, text)
+
+    tr.answer = answer
+    ctx = replace(
+        ctx,
+        stage=replace(ctx.stage, web={h: replace(w, health=()) for h, w in ctx.stage.web.items()}),
+    )
+    with pytest.raises(Interrupted):
+        run_steps(ctx, ctx.playbook.steps, REGISTRY, ctx.playbook.on_failure)
+    started = [e.step for e in rec.of(StepStarted)]
+    assert started[-3:] == ["switch", "reload-web", "restart-queue"]  # health and drain skipped
+    assert sorted(h for h, t in tr.log if "opcache_reset" in t) == ["h1", "h2", "h4"]
+    assert tr.ran("queue:restart") == ["h1"]
