@@ -17,6 +17,7 @@ The lab has its own addresses and ports (127.27.0.N, Redis 6399, MariaDB 3399, r
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -106,6 +107,7 @@ def one_pair(lab: Lab, run: int, inv_plain: Path, inv_web: Path) -> dict:
         "added": added,
         "no_ship": _held(s, quiet0, quiet1),
         "during_ship": _held(s, ship0, ship1),
+        "load": os.getloadavg()[0],  # the machine is shared: read the figures against it
     }
 
 
@@ -158,8 +160,8 @@ def table(web: dict) -> str:
         "5. the web tier in a real ship (opcache-reset + web census vs no web settings; "
         "medians; load open-loop on every host's nginx)",
         "| K | plain ship | web ship | web adds | prepare-web | reload-web | census | "
-        "rps no ship | rps during ship | failed during ship |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "rps no ship | rps during ship | failed during ship | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for k, b in sorted(web.get("by_hosts", {}).items(), key=lambda x: int(x[0])):
         if "error" in b:
@@ -173,7 +175,7 @@ def table(web: dict) -> str:
             f"{median(rs, 'added', 'reload-web')} s | "
             f"{median(rs, 'added', 'census (drain, web - plain)')} s | "
             f"{median(rs, 'no_ship', 'ok_per_s')} | {median(rs, 'during_ship', 'ok_per_s')} | "
-            f"{failed} of {sum(r['during_ship']['sent'] for r in rs)} |"
+            f"{failed} of {sum(r['during_ship']['sent'] for r in rs)} | {median(rs, 'load')} |"
         )
     return "\n".join(lines)
 
