@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..shell import Cmd
+from .answer import json_answer, why_not
 
 CODE = {
     "ping": 'echo json_encode(["sapi" => PHP_SAPI, "pid" => getmypid()]);',
@@ -129,14 +130,10 @@ class FpmAnswer:
 
 
 def parse_fpm(exit_code: int, stdout: str, stderr: str, socket: str = "") -> FpmAnswer:
-    line = next((r for r in reversed(stdout.strip().splitlines()) if r.startswith("{")), "")
-    try:
-        d = json.loads(line) if line else None
-    except ValueError:
-        d = None
-    if not isinstance(d, dict):
-        why = (stderr.strip() or stdout.strip() or f"exit code {exit_code}").splitlines()[-1]
-        return FpmAnswer(socket, error=f"the FastCGI client did not run: {why[:200]}")
+    d = json_answer(stdout)
+    if d is None:
+        why = why_not(exit_code, stdout, stderr)
+        return FpmAnswer(socket, error=f"the FastCGI client did not run: {why}")
     body, data = str(d.get("body") or ""), {}
     try:
         parsed = json.loads(body) if body.startswith("{") else None

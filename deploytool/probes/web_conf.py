@@ -11,11 +11,11 @@ The pure parser here returns them; doctor/nginx_conf.py and doctor/fpm_conf.py r
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..shell import Cmd
+from .answer import json_answer, why_not
 
 READER = r"""
 $found = ['nginx' => '', 'fpm' => ''];
@@ -87,14 +87,10 @@ class WebConf:
 
 
 def parse_web_conf(exit_code: int, stdout: str, stderr: str) -> WebConf:
-    line = next((r for r in reversed(stdout.strip().splitlines()) if r.startswith("{")), "")
-    try:
-        d = json.loads(line) if line else None
-    except ValueError:
-        d = None
-    if not isinstance(d, dict):
-        why = (stderr.strip() or stdout.strip() or f"exit code {exit_code}").splitlines()[-1]
-        return WebConf(ConfFiles(), ConfFiles(), f"cannot read the web tier's config: {why[:200]}")
+    d = json_answer(stdout)
+    if d is None:
+        why = why_not(exit_code, stdout, stderr)
+        return WebConf(ConfFiles(), ConfFiles(), f"cannot read the web tier's config: {why}")
 
     def one(x) -> ConfFiles:
         x = x if isinstance(x, dict) else {}
