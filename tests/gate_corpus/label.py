@@ -74,7 +74,9 @@ class Labeller(AlterLabels):
             if why:
                 reasons.append(why)
         if self.facts.db_loop and not reasons:
-            if self.d != "mysql" and self.facts.within_transaction:
+            # Laravel 8 wraps a migration in a transaction only on PostgreSQL (the schema grammar's
+            # $transactions); on MySQL and SQLite every statement of the loop autocommits.
+            if self.d == "pgsql" and self.facts.within_transaction:
                 reasons.append(
                     "it loops over query results inside the migration's transaction: "
                     "pretend shows no writes, production holds every row lock it takes "
