@@ -56,13 +56,15 @@ def lint(c):
     help={
         "hosts": "comma-separated host counts for the light lab",
         "quick": "fewer repetitions",
+        "ship": "also a real ship on the full lab at K=3 and K=10 (the tool's own latency)",
         "web": "also the web tier in a real ship (K=3 and 10)",
     }
 )
-def bench(c, hosts="10,50", quick=False, web=False):
-    """Benchmarks (not part of the test run): fan-out, census and the migration checker;
-    --web adds the web tier in a real ship (K=3 and 10)."""
-    flags = (" --quick" if quick else "") + (" --web" if web else "")
+def bench(c, hosts="100,200,500", quick=False, ship=False, web=False):
+    """Benchmarks (not part of the test run): deploytool against the bare asyncssh loop, OpenSSH,
+    pyinfra and Ansible side by side (the baselines are installed into their own venv on first
+    use); --ship adds a real ship at K=3 and 10, --web the web tier in a real ship."""
+    flags = (" --quick" if quick else "") + (" --ship" if ship else "") + (" --web" if web else "")
     c.run(f"{PY} -m benchmarks.run --hosts {hosts}{flags}", pty=False)
 
 

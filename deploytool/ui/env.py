@@ -11,9 +11,10 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+if TYPE_CHECKING:  # rich is imported when a console is made: --json and CI lines never need it
+    from rich.console import Console
 
 # Wide enough that release ids and host names never fold in CI logs and pipes.
 PLAIN_WIDTH = 160
@@ -34,6 +35,8 @@ class Env:
         return bool(os.environ.get("CI")) or not self.tty
 
     def console(self) -> Console:
+        from rich.console import Console
+
         if self.tty:
             return Console(file=self.stdout)
         return Console(file=self.stdout, width=PLAIN_WIDTH, force_terminal=False, color_system=None)

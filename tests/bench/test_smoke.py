@@ -1,0 +1,53 @@
+"""The benchmark still runs: `python -m benchmarks.run --hosts 3 --quick` on a 3-host light lab,
+deploytool and the bare asyncssh loop only (the baselines' venv is not installed by the suite).
+No figure is asserted (never a speed in a test): only that every client finished every workload,
+the table names the targets, and the light lab is gone afterwards."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.lightlab import ssh_banner
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.lab
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the light lab needs root (namespaces, sshd)")
+def test_the_benchmark_runs_on_three_hosts(tmp_path):
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--hosts",
+            "3",
+            "--quick",
+            "--clients",
+            "deploytool:asyncssh,deploytool:asyncssh+watch,asyncssh,pyinfra",
+            "--no-install",
+            "--root",
+            str(tmp_path / "light"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    lab = json.loads(out.read_text())["light"][0]
+    for workload in ("cold", "playbook", "census"):
+        for client in ("deploytool:asyncssh", "asyncssh"):
+            assert "wall_median" in lab[workload][client], (workload, client, lab[workload])
+    assert "wall_median" in lab["census"]["deploytool:asyncssh+watch"]
+    assert "targets (issue 15):" in done.stdout and "3 hosts" in done.stdout
+    assert not ssh_banner("127.30.0.1", 2230)  # the light lab is down
