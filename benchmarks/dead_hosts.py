@@ -43,9 +43,7 @@ def run(n: int, dead: int, root: Path = DEFAULT_ROOT) -> dict:
         )
         wall = time.monotonic() - t0
     events = [json.loads(ln) for ln in done.stdout.splitlines() if ln.startswith("{")]
-    failed = sorted(
-        e["host"] for e in events if e["event"] == "HostStepFinished" and not e["ok"]
-    )
+    failed = sorted(e["host"] for e in events if e["event"] == "HostStepFinished" and not e["ok"])
     final = next((e for e in events if e["event"] == "ShipFinished"), {})
     return {
         "hosts": n,
