@@ -69,7 +69,7 @@ def table(results: dict) -> str:
         + ", ".join(
             f"{lab['hosts']}: {lab['load_before'][0]:.1f}/{lab['load_after'][0]:.1f}"
             for lab in labs
-            if "load_after" in lab
+            if (lab.get("load_after") or [None])[0] is not None
         ),
     ]
     counts = [lab["hosts"] for lab in labs]
@@ -163,3 +163,30 @@ def ship_table(ship: dict) -> str:
             )
             lines.append("    steps: " + ", ".join(f"{k} {v:.2f}s" for k, v in r["steps"].items()))
     return "\n".join(lines)
+
+
+def markdown(results: dict) -> str:
+    """The same side-by-side figures as markdown tables (docs/performance.md takes them as is)."""
+    labs = results.get("light", [])
+    out = []
+    for workload, title in TITLE.items():
+        clients: list[str] = []
+        for lab in labs:
+            clients += [c for c in lab.get(workload, {}) if c not in clients]
+        if not clients:
+            continue
+        out += ["", f"**{title}**: median wall time (client CPU s)", ""]
+        out.append("| client | " + " | ".join(f"{lab['hosts']} hosts" for lab in labs) + " |")
+        out.append("|---" * (len(labs) + 1) + "|")
+        for c in clients:
+            cells = [cell(workload, lab.get(workload, {}).get(c)) for lab in labs]
+            out.append(f"| {c} | " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # python -m benchmarks.report bench-results.json
+    import json
+    import sys
+
+    data = json.loads(open(sys.argv[1]).read())
+    print(markdown(data) + "\n\n" + "\n".join(f"- {t}" for t in targets(data)))

@@ -145,7 +145,10 @@ def light(
     log,
     tools: baselines.Baselines | None,
     timeout: float = TIMEOUT,
+    save=lambda lab: None,
 ) -> dict:
+    """Workloads 1-3 at `n` hosts; `save(partial)` after every client, so a run stopped from
+    outside keeps what it measured."""
     out: dict = {"hosts": n, "load_before": os.getloadavg()}
     t0 = time.monotonic()
     with LightLab(n, root=root) as lab:
@@ -170,6 +173,7 @@ def light(
                 got = one(client, workload, setup, reps, python, timeout)
                 out[workload][client] = report.summarize(got)
                 log(f"      {report.brief(out[workload][client])}")
+                save(out)
     t1 = time.monotonic()
     out["load_after"] = os.getloadavg()
     out["lab_total_seconds"] = round(t1 - t0, 1)
@@ -238,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
                 log,
                 tools,
                 a.timeout,
+                lambda lab: Path(a.out).write_text(
+                    json.dumps({**results, "light": [*results["light"], lab]}, indent=1) + "\n"
+                ),
             )
         )
         Path(a.out).write_text(json.dumps(results, indent=1) + "\n")
