@@ -61,6 +61,21 @@ def cell(workload: str, fig: dict | None) -> str:
     return f"{_ms(v)} ms ({cpu:.2f} s)"
 
 
+def grid(labs: list[dict]) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """Per workload that has figures: its title and, per client, one cell per host count."""
+    out = []
+    for workload, title in TITLE.items():
+        clients: list[str] = []
+        for lab in labs:
+            clients += [c for c in lab.get(workload, {}) if c not in clients]
+        rows = [
+            (c, [cell(workload, lab.get(workload, {}).get(c)) for lab in labs]) for c in clients
+        ]
+        if rows:
+            out.append((title, rows))
+    return out
+
+
 def table(results: dict) -> str:
     labs = results.get("light", [])
     lines = [
@@ -73,16 +88,10 @@ def table(results: dict) -> str:
         ),
     ]
     counts = [lab["hosts"] for lab in labs]
-    for workload, title in TITLE.items():
-        clients: list[str] = []
-        for lab in labs:
-            clients += [c for c in lab.get(workload, {}) if c not in clients]
-        if not clients:
-            continue
+    for title, rows in grid(labs):
         lines += ["", f"{title}: median (client CPU s)"]
         lines.append(f"  {'client':26}" + "".join(f"{f'{n} hosts':>26}" for n in counts))
-        for c in clients:
-            row = [cell(workload, lab.get(workload, {}).get(c)) for lab in labs]
+        for c, row in rows:
             lines.append(f"  {c:26}" + "".join(f"{x:>26}" for x in row))
     lines += ["", "targets (issue 15):"] + [f"  {t}" for t in targets(results)]
     ship = results.get("ship")
@@ -169,18 +178,11 @@ def markdown(results: dict) -> str:
     """The same side-by-side figures as markdown tables (docs/performance.md takes them as is)."""
     labs = results.get("light", [])
     out = []
-    for workload, title in TITLE.items():
-        clients: list[str] = []
-        for lab in labs:
-            clients += [c for c in lab.get(workload, {}) if c not in clients]
-        if not clients:
-            continue
+    for title, rows in grid(labs):
         out += ["", f"**{title}**: median wall time (client CPU s)", ""]
         out.append("| client | " + " | ".join(f"{lab['hosts']} hosts" for lab in labs) + " |")
         out.append("|---" * (len(labs) + 1) + "|")
-        for c in clients:
-            cells = [cell(workload, lab.get(workload, {}).get(c)) for lab in labs]
-            out.append(f"| {c} | " + " | ".join(cells) + " |")
+        out += [f"| {c} | " + " | ".join(cells) + " |" for c, cells in rows]
     return "\n".join(out)
 
 
