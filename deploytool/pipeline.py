@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from .clock import Cancel, Clock
-from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec, WebPolicy
+from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
+from .config.web_model import WebPolicy
 from .config.workersconf import WorkerKind, effective_kinds
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted

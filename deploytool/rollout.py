@@ -22,7 +22,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .config.model import Rollout, StepSpec
+from .config.model import StepSpec
+from .config.web_model import Rollout
 from .errors import DeployError, ExitCode, Interrupted, Unhealthy
 from .events import RolledBack, RolloutBatch
 

@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 import yaml
 
 from .drainconf import Level, batch_ok, check_roles, error_once, levels, merge, role_conflicts
-from .model import AppProbe, HealthCheck, Host, Rollout, WebPolicy
+from .model import Host
 from .validate import Checker, F, child
+from .web_model import AppProbe, HealthCheck, Rollout, WebPolicy
 
 STRATEGIES = ("opcache-reset", "fpm-reload", "none")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config.model import WebPolicy
+from ..config.web_model import WebPolicy
 from ..probes.fpm import FpmAnswer, Opcache, fpm_command, opcache_of, parse_fpm
 from ..probes.web_conf import WebConf, parse_web_conf, web_conf_command
 from . import fpm_conf, nginx_conf

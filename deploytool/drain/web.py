@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..config.durations import format_duration
-from ..config.model import Host, WebPolicy
+from ..config.model import Host
+from ..config.web_model import WebPolicy
 from ..events import WebProgress, WebView
 from ..probes.web_probe import (
     Answer,

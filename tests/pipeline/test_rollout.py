@@ -13,15 +13,13 @@ import pytest
 from deploytool.config.model import (
     Application,
     DrainPolicy,
-    HealthCheck,
     Host,
     Inventory,
-    Rollout,
     SSHSettings,
     Stage,
-    WebPolicy,
 )
 from deploytool.config.playbook import builtin_playbooks, load_playbook
+from deploytool.config.web_model import HealthCheck, Rollout, WebPolicy
 from deploytool.errors import ExitCode, Interrupted, Unhealthy
 from deploytool.events import Bus, HealthChecked, Recorder, RolledBack, RolloutBatch, StepStarted
 from deploytool.pipeline import Context, run_steps

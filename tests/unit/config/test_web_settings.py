@@ -1,7 +1,7 @@
 """application.web per stage and per role: only web hosts get settings, key-by-key precedence,
 stage-wide rollout, and located errors."""
 
-from deploytool.config.model import AppProbe, HealthCheck, Rollout, WebPolicy
+from deploytool.config.web_model import AppProbe, HealthCheck, Rollout, WebPolicy
 
 from .templates import load_template, template_problems
 

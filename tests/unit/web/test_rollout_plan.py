@@ -2,7 +2,8 @@
 
 import pytest
 
-from deploytool.config.model import HealthCheck, Rollout, StepSpec, WebPolicy
+from deploytool.config.model import StepSpec
+from deploytool.config.web_model import HealthCheck, Rollout, WebPolicy
 from deploytool.rollout import Segment, plan, units
 
 HOSTS = ["w1", "w2", "k1", "w3", "w4"]  # k1 has no web role

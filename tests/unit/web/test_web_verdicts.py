@@ -1,6 +1,6 @@
 """The web census's verdict per host and the health check's, on answers as the probe gives them."""
 
-from deploytool.config.model import AppProbe, WebPolicy
+from deploytool.config.web_model import AppProbe, WebPolicy
 from deploytool.drain.web import judge
 from deploytool.probes.web_probe import Answer, fill, join_url
 from deploytool.steps.health import passes
