@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..redaction import Secret  # noqa: F401 - re-exported: config values are Secrets
+from .user_step_model import UserStep
 from .web_model import Rollout, WebPolicy
 
 
@@ -230,33 +231,6 @@ class Inventory:
     def web_policy(self, stage: Stage, host: Host) -> WebPolicy | None:
         """The host's web settings; None when it has no `web` role or no web tier is configured."""
         return stage.web.get(host.name)
-
-
-@dataclass(frozen=True)
-class UserStep:
-    """A command the playbook's author wrote (config/user_steps.py reads it, steps/user.py runs
-    it): `run:` an argv, or `artisan:` the arguments of `php artisan`. Arguments may hold the
-    placeholders of PLACEHOLDERS, checked when the playbook loads."""
-
-    argv: tuple[str, ...]
-    artisan: bool = False  # argv follows `<application.php> artisan`
-    roles: tuple[str, ...] = ()  # only hosts with one of these roles (empty: every host)
-    once: bool = False  # one host: the migration host if it qualifies, else the first that does
-    cwd: str = "release"  # release | current (on_failure steps: current)
-    timeout: float | None = None  # else application.command_timeout
-    env: Mapping[str, str] = field(default_factory=dict)  # added to application.env; secrets ok
-    local: bool = False  # on the machine running deploytool, from the inventory's directory
-    when_changed: tuple[str, ...] = ()  # run only where these paths differ from the previous
-    ignore_failure: bool = False  # a failing command warns; the ship goes on
-
-    def hosts_of(self, hosts: tuple[Host, ...]) -> tuple[Host, ...]:
-        chosen = tuple(h for h in hosts if not self.roles or set(h.roles) & set(self.roles))
-        if self.once and chosen:
-            return (next((h for h in chosen if h.migrate), chosen[0]),)
-        return chosen
-
-
-PLACEHOLDERS = ("release", "commit", "stage", "step", "host")
 
 
 @dataclass(frozen=True)

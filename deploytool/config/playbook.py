@@ -18,7 +18,8 @@ import yaml
 
 from ..errors import ConfigError
 from . import user_steps
-from .model import PLACEHOLDERS, Playbook, StepSpec
+from .model import Playbook, StepSpec
+from .user_step_model import PLACEHOLDERS
 from .validate import Checker, F, _did_you_mean, child, compose
 
 STEP = {"step": F("str", required=True), "with": F("any")}

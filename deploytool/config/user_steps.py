@@ -17,7 +17,8 @@ from string import Formatter
 
 import yaml
 
-from .model import PLACEHOLDERS, StepSpec, UserStep
+from .model import StepSpec
+from .user_step_model import PLACEHOLDERS, UserStep
 from .validate import _SECRET_REF, Checker, F
 
 ARGV_KEYS = ("run", "artisan")

@@ -12,7 +12,8 @@ release; `ignore_failure` makes it a warning.
 
 from __future__ import annotations
 
-from ..config.model import Secret, StepSpec, UserStep
+from ..config.model import Secret, StepSpec
+from ..config.user_step_model import UserStep
 from ..config.user_steps import expand
 from ..config.user_steps import placeholders as placeholders_in
 from ..errors import DeployError, HostError, Interrupted
