@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from . import ops
 from .annotations import Allow, find_allows
+from .guarded import set_aside
 from .live_schema import LiveSchema
 from .ops import key
 from .phpfacts import SourceFacts, read_facts
@@ -48,8 +49,16 @@ def check(
             for i, (sql, note) in enumerate(zip(m.statements, notes), 1)
             for op in read_statement(sql, dialect, note)
         ]
-        statements = len(parsed)
-        parsed += [(0, None, fact) for fact in source_ops(facts)]
+        parsed += [(0, None, fact) for fact in source_ops(facts, [op for _, _, op in parsed])]
+        parsed, skipped = set_aside(parsed, facts, schema)
+        if skipped:  # the conditional's finding says what was set aside
+            parsed = [
+                (i, sql, ops.SourceFact(op.kind, skipped))
+                if isinstance(op, ops.SourceFact) and op.kind == "schema_conditionals"
+                else (i, sql, op)
+                for i, sql, op in parsed
+            ]
+        statements = sum(1 for i, _, _ in parsed if i)
         all_ops = tuple(op for _, _, op in parsed)
         for pos, (index, sql, op) in enumerate(parsed):
             scope = Scope(
@@ -85,12 +94,20 @@ def check(
     return Report(dialect, tuple(m.name for m in migrations), tuple(findings))
 
 
-def source_ops(facts: SourceFacts | None) -> list[ops.Op]:
-    """What the PHP source shows that pretend cannot, as operations for the source rules."""
+def source_ops(facts: SourceFacts | None, shown: Sequence[ops.Op] = ()) -> list[ops.Op]:
+    """What the PHP source shows that pretend cannot, as operations for the source rules: each
+    write pretend did not print (every write in a loop over query results; a write outside one
+    when pretend printed no write to its table), and the facts no write stands for."""
     if facts is None:
         return []
-    kinds = ("db_loop", "schema_conditionals", "dynamic_statement")
-    return [ops.SourceFact(k) for k in kinds if getattr(facts, k)]
+    written = {key(op.table) for op in shown if isinstance(op, ops.Write)}
+    unseen = [w for w in facts.writes if w.in_loop or key(w.table) not in written]
+    out: list[ops.Op] = [ops.UnseenWrite(w) for w in unseen]
+    # a loop whose writes were all read is judged by them; one whose writes were not, as a loop
+    kinds = ["schema_conditionals", "dynamic_statement"]
+    if facts.db_loop and not any(w.in_loop for w in facts.writes):
+        kinds.insert(0, "db_loop")
+    return out + [ops.SourceFact(k) for k in kinds if getattr(facts, k)]
 
 
 def source_facts(m: PendingMigration) -> SourceFacts | None:

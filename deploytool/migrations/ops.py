@@ -232,6 +232,18 @@ class SourceFact(Op):
 
 
 @dataclass(frozen=True)
+class UnseenWrite(Op):
+    """Not a statement: an UPDATE/DELETE the PHP source makes that the pretend output does not
+    show (in a loop over query results, or behind a query result pretend answers empty)."""
+
+    write: object  # phpwrites.SourceWrite
+
+    @property
+    def table(self) -> str:
+        return self.write.table
+
+
+@dataclass(frozen=True)
 class Unknown(Op):
     """The parser could not understand the statement, or its SQL is not known at all."""
 

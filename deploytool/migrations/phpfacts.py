@@ -18,6 +18,9 @@ never match), never by running the file.
     changes              what `up()` calls besides reads and inserts: "update", "delete",
                          "schema" (Schema::table/drop/rename), "raw" (DB::statement/unprepared);
                          when pretend stops at an error, the gate judges the rest from these
+    explicit_transaction up() opens a transaction itself (DB::transaction / beginTransaction)
+    writes               every UPDATE/DELETE call of up(), in a loop or not (phpwrites.py)
+    guards               the `if (Schema::hasColumn(…))` blocks on literal names (phpguards.py)
 
 All but `within_transaction` are read from the body of `up()` only (`down()` drops what `up()`
 made, and says nothing about the deploy).
@@ -28,7 +31,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from .phpsource import disables_transaction, split_php
+from .phpguards import Guard, read_guards
+from .phpsource import disables_transaction, mask_php, split_php
+from .phpwrites import SourceWrite, explicit_transaction, read_writes
 
 _CONDITIONAL = re.compile(r"\b(?:hasTable|hasColumns?|hasIndex|getColumnListing|hasView)\s*\(")
 _DB_CALL = re.compile(
@@ -53,6 +58,9 @@ class SourceFacts:
     batched: bool = False
     uses_models: bool = False
     changes: tuple[str, ...] = ()
+    explicit_transaction: bool = False
+    writes: tuple[SourceWrite, ...] = ()
+    guards: tuple[Guard, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -60,7 +68,11 @@ class SourceFacts:
     @classmethod
     def from_dict(cls, d: dict) -> SourceFacts:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        return cls(**{k: tuple(v) if k == "changes" else bool(v) for k, v in known.items()})
+        out = {k: bool(v) for k, v in known.items() if k not in ("changes", "writes", "guards")}
+        out["changes"] = tuple(known.get("changes", ()))
+        out["writes"] = tuple(SourceWrite.from_dict(w) for w in known.get("writes", ()))
+        out["guards"] = tuple(Guard.from_dict(g) for g in known.get("guards", ()))
+        return cls(**out)
 
     @property
     def pretend_untrusted(self) -> str | None:
@@ -120,17 +132,42 @@ def _changes(kind: str, rx: re.Pattern, code: str) -> bool:
     return bool(rx.search(rest))
 
 
+def up_span(mask: str) -> tuple[int, int]:
+    """Offsets of the body of `up()` in a mask (phpsource.mask_php); all of it when none."""
+    m = _UP.search(mask)
+    start = mask.find("{", m.end()) if m else -1
+    if start < 0:
+        return 0, len(mask)
+    depth = 0
+    for i in range(start, len(mask)):
+        depth += {"{": 1, "}": -1}.get(mask[i], 0)
+        if depth == 0:
+            return start, i + 1
+    return start, len(mask)
+
+
 def read_facts(src: str) -> SourceFacts:
     _comments, whole = split_php(src)
     code = up_body(whole)
+    mask = mask_php(src)
+    start, end = up_span(mask)
+    guards = read_guards(src, mask, start, end)
+    writes = read_writes(src, mask, start, end, guards)
     return SourceFacts(
         within_transaction=not disables_transaction(src),
         schema_conditionals=bool(_CONDITIONAL.search(code)),
         dynamic_statement=_dynamic_statement(src),
-        db_loop=bool(_LOOP_CALL.search(code)) or _foreach_over_query(code),
+        # a write inside a loop over query results is a loop pretend runs zero times, however
+        # the loop is spelled (`Model::all()->map(...)` too)
+        db_loop=bool(_LOOP_CALL.search(code))
+        or _foreach_over_query(code)
+        or any(w.in_loop for w in writes),
         batched=bool(_BATCH_CALL.search(code)),
         uses_models=bool(_APP_CLASS.search(code)),
         changes=tuple(k for k, rx in _CHANGES.items() if _changes(k, rx, code)),
+        explicit_transaction=explicit_transaction(mask[start:end]),
+        writes=writes,
+        guards=tuple(dict.fromkeys(g for _, _, g in guards)),
     )
 
 

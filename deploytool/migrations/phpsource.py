@@ -98,3 +98,34 @@ def disables_transaction(src: str) -> bool:
         ):
             return True
     return False
+
+
+def mask_php(src: str) -> str:
+    """`src` with comments blanked and string contents replaced by `_`, every offset unchanged.
+
+    The structure (calls, braces, quotes) is read from the mask, and a literal's value from `src`
+    at the same offsets: a `{` or `->update(` inside a string or a comment is never code."""
+    out = list(src)
+    i, n = 0, len(src)
+    while i < n:
+        c, nxt = src[i], src[i + 1 : i + 2]
+        if (c == "/" and nxt == "/") or (c == "#" and nxt != "[") or (c == "/" and nxt == "*"):
+            if c == "/" and nxt == "*":
+                end = src.find("*/", i + 2)
+                end = n if end < 0 else end + 2
+            else:
+                end = src.find("\n", i)
+                end = n if end < 0 else end
+            out[i:end] = " " * (end - i)
+            i = end
+        elif c in "'\"`":
+            end = _string_end(src, i, c)
+            out[i + 1 : end - 1] = "_" * max(0, end - 1 - (i + 1))
+            i = end
+        elif src.startswith("<<<", i):
+            end = _heredoc_end(src, i)
+            out[i:end] = "_" * (end - i)
+            i = end
+        else:
+            i += 1
+    return "".join(out)

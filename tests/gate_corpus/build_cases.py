@@ -1,6 +1,7 @@
 """Turn recordings (record.py) into case files: provenance, facts, pretend SQL, schema, labels.
 
     python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--split heldout2]
+    python -m tests.gate_corpus.build_cases --manifest M.json --refresh-facts
 
 The manifest lists every harvested file as {"repo", "path", "commit", "local"}; the local copy
 (outside the repository) is read only to derive the gate's source facts, never copied. A case is
@@ -107,6 +108,22 @@ def build(manifest: list[dict], recordings: Path, split: str | None = None) -> i
     return written
 
 
+def refresh_facts(manifest: list[dict]) -> int:
+    """Recompute the facts of the case files of `manifest`'s entries from their local sources,
+    labels untouched: the gate's reading of the source changed, the recordings did not. Only
+    the case files the manifest names are opened."""
+    n = 0
+    for entry in manifest:
+        out = CASES / f"{case_id(entry['repo'], entry['path'])}.json"
+        if not out.exists():
+            continue
+        case = json.loads(out.read_text())
+        case["facts"] = read_facts(Path(entry["local"]).read_text(errors="replace")).to_dict()
+        out.write_text(json.dumps(case, indent=1, sort_keys=False) + "\n")
+        n += 1
+    return n
+
+
 def set_hand_label(cid: str, dialects: list[str], verdict: str, why: str, by: str = "hand") -> None:
     assert verdict in ("safe", "unsafe") and by in KEPT, (verdict, by)
     path = CASES / f"{cid}.json"
@@ -127,7 +144,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("CASE", "DIALECTS", "LABEL", "WHY"),
         help="record a label checked by hand (DIALECTS comma-separated); kept by later builds",
     )
+    ap.add_argument(
+        "--refresh-facts", action="store_true", help="recompute only the facts of --manifest"
+    )
     args = ap.parse_args(argv)
+    if args.refresh_facts:
+        n = refresh_facts(json.loads(args.manifest.read_text()))
+        print(f"facts recomputed in {n} case files")
+        return 0
     if args.hand:
         cid, dialects, verdict, why = args.hand
         set_hand_label(cid, dialects.split(","), verdict, why)

@@ -11,20 +11,23 @@ from __future__ import annotations
 
 from .. import ops
 from .base import ALL, Rule, Scope
+from .loops import in_transaction, loop_write
 
 _STOPPED_NOTES = ("stopped with an error", "not reached")
 
 
 def _loop(op, s: Scope):
+    if isinstance(op, ops.UnseenWrite):
+        return loop_write(op, s)  # a loop whose writes the source shows: judged by them
     if not (isinstance(op, ops.SourceFact) and op.kind == "db_loop"):
         return None
     facts = s.facts
-    in_txn = s.dialect != "mysql" and facts is not None and facts.within_transaction
-    if facts is not None and facts.batched and not in_txn:
+    txn = in_transaction(s)
+    if facts is not None and facts.batched and not txn:
         return None  # batches by key, each its own statement and commit
     where = (
-        "inside Laravel's migration transaction, so every row lock it takes is held to the end"
-        if in_txn
+        f"inside {txn}, so every row lock it takes is held to the end"
+        if txn
         else "without batches, one statement per row over the whole result"
     )
     return (
@@ -34,6 +37,8 @@ def _loop(op, s: Scope):
 
 
 def _conditional(op, s: Scope):
+    if isinstance(op, ops.SourceFact) and op.kind == "schema_conditionals" and op.detail:
+        return f"up() asks the schema (Schema::hasTable/hasColumn): {op.detail}"
     if isinstance(op, ops.SourceFact) and op.kind == "schema_conditionals":
         return (
             "up() asks the schema (Schema::hasTable/hasColumn); pretend answered from the database "

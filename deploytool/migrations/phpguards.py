@@ -1,0 +1,160 @@
+"""Schema conditionals in a migration's `up()`: `if (!Schema::hasColumn('t', 'c')) { … }`.
+
+Pretend answers Schema::hasTable/hasColumn from a pretended query, that is with "no": a block
+under `!hasColumn` always shows in the pretend output, one under `hasColumn` never does. Which
+branch production takes depends on its schema, which the gate has (live or a dump). This module
+reads each `if` whose condition is only such checks on literal names, joined by `&&`, into a
+`Guard`: the condition as text the gate can evaluate (`guard_holds`), and what the block touches
+(tables named by Schema calls, columns named by Blueprint calls), so the statements pretend
+printed for a block that will not run can be set aside. Any other condition is not read: the
+gate keeps judging what pretend printed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+_IF = re.compile(r"\bif\s*\(")
+_ATOM = re.compile(
+    r"(!\s*)?(?:\\?\w+\s*::\s*(?:connection\s*\([^()]*\)\s*->\s*)?|\$\w+\s*->\s*)"
+    r"(hasTable|hasColumn)\s*\("
+)
+_SCHEMA_CALL = re.compile(r"\bSchema\s*::\s*(?:table|create|drop|dropIfExists)\s*\(")
+_BLUEPRINT = re.compile(r"\$\w+\s*->\s*\w+\s*\(")
+_CALLBACK = re.compile(r"\b(?:function|fn)\b")  # `$rows->map(function …)` is no Blueprint call
+
+
+@dataclass(frozen=True)
+class Guard:
+    cond: str  # atoms joined by "&": "table:t", "column:t.c", "!" before one that is negated
+    tables: tuple[str, ...]  # tables the block names (Schema calls, and the condition's)
+    columns: tuple[str, ...]  # columns its Blueprint calls name (and the condition's)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Guard:
+        return cls(d["cond"], tuple(d["tables"]), tuple(d["columns"]))
+
+
+def guard_holds(cond: str, schema) -> bool | None:
+    """Whether production runs the block, on `schema` (a LiveSchema); None when it cannot say."""
+    if schema is None:
+        return None
+    for atom in cond.split("&"):
+        negated, what = atom.startswith("!"), atom.lstrip("!")
+        kind, _, name = what.partition(":")
+        if kind == "table":
+            has = schema.has_table(name)
+        else:
+            table, _, column = name.partition(".")
+            if not schema.has_table(table):
+                return None  # not read: say nothing rather than guess
+            has = schema.column(table, column) is not None
+        if has == negated:
+            return False
+    return True
+
+
+def read_guards(src: str, mask: str, start: int, end: int) -> list[tuple[int, int, Guard]]:
+    """(block start, block end, Guard) for every `if` of up() whose condition is readable."""
+    out = []
+    for m in _IF.finditer(mask, start, end):
+        close = _close(mask, m.end() - 1, "()")
+        cond = _cond(src, mask, m.end(), close)
+        rest = mask[close + 1 : end].lstrip()
+        if cond is None or not rest.startswith("{"):
+            continue
+        body_at = mask.index("{", close)
+        body_end = _close(mask, body_at, "{}")
+        tables = [a.lstrip("!").partition(":")[2].partition(".")[0] for a in cond.split("&")]
+        columns = [a.partition(".")[2] for a in cond.split("&") if "." in a]
+        for call in (_SCHEMA_CALL, _BLUEPRINT):
+            for c in call.finditer(mask, body_at, body_end):
+                args_end = _close(mask, c.end() - 1, "()")
+                if call is _BLUEPRINT and _CALLBACK.search(mask, c.end(), args_end):
+                    continue
+                names = _literals(src, mask, c.end(), args_end)
+                if call is _SCHEMA_CALL:
+                    tables += names[:1]
+                else:
+                    columns += names
+        guard = Guard(
+            cond,
+            tuple(dict.fromkeys(t.lower() for t in tables if t)),
+            tuple(dict.fromkeys(c.lower() for c in columns if c)),
+        )
+        if not _changed_outside(src, mask, cond, start, end, (body_at, body_end)):
+            out.append((body_at, body_end, guard))
+    return out
+
+
+_CHANGES_TABLE = re.compile(r"\bSchema\s*::\s*(?:create|drop\w*|rename)\s*\(")
+
+
+def _changed_outside(src, mask, cond: str, start: int, end: int, block: tuple[int, int]) -> bool:
+    """Something outside the block creates, drops or renames a table the condition asks about,
+    or names its column (`Schema::dropIfExists('jobs'); if (!Schema::hasTable('jobs'))`): the
+    schema the condition meets is then not the one before the migration, and it is not read."""
+    names = {a.lstrip("!").partition(":")[2] for a in cond.split("&")}
+    tables = {n.partition(".")[0] for n in names}
+    columns = {n.partition(".")[2] for n in names if "." in n}
+    for call, wanted in ((_CHANGES_TABLE, tables), (_BLUEPRINT, columns)):
+        for c in call.finditer(mask, start, end):
+            if block[0] <= c.start() < block[1]:
+                continue
+            args_end = _close(mask, c.end() - 1, "()")
+            if call is _BLUEPRINT and _CALLBACK.search(mask, c.end(), args_end):
+                continue
+            if {n.lower() for n in _literals(src, mask, c.end(), args_end)} & wanted:
+                return True
+    return False
+
+
+def _cond(src: str, mask: str, at: int, close: int) -> str | None:
+    atoms, i = [], at
+    while True:
+        m = _ATOM.match(mask, _skip(mask, i))
+        if m is None:
+            return None
+        args_end = _close(mask, m.end() - 1, "()")
+        names = _literals(src, mask, m.end(), args_end)
+        arity = 1 if m.group(2) == "hasTable" else 2
+        if len(names) != arity or mask[m.end() : args_end].count(",") != arity - 1:
+            return None  # a name that is not one literal: not read
+        what = f"table:{names[0]}" if arity == 1 else f"column:{names[0]}.{names[1]}"
+        atoms.append(("!" if m.group(1) else "") + what.lower())
+        i = _skip(mask, args_end + 1)
+        if i >= close:
+            return "&".join(atoms)
+        if mask.startswith("&&", i):
+            i += 2
+            continue
+        return None
+
+
+def _skip(mask: str, i: int) -> int:
+    while i < len(mask) and mask[i].isspace():
+        i += 1
+    return i
+
+
+def _literals(src: str, mask: str, start: int, end: int) -> list[str]:
+    out = []
+    for m in re.finditer(r"(['\"])(_*)\1", mask[start:end]):
+        out.append(src[start + m.start(2) : start + m.end(2)])
+    return out
+
+
+def _close(mask: str, open_at: int, pair: str) -> int:
+    depth = 0
+    for i in range(open_at, len(mask)):
+        if mask[i] == pair[0]:
+            depth += 1
+        elif mask[i] == pair[1]:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(mask)

@@ -1,0 +1,125 @@
+"""Writes and schema conditionals read from the PHP source, judged where pretend cannot show them.
+
+One case per rule family, each failing on the gate before it (docs/gate.md "Rule families from
+the source"): loops over query results spelled as `Model::all()->map` (facts saw no loop), a
+write behind `->first()` that pretend answers empty (passed unseen), keyed per-row loops outside
+a transaction (blocked as blind loops, on SQLite too), and a schema conditional the live schema
+decides (judged as pretend printed it).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from deploytool.migrations.check import check
+from deploytool.migrations.live_schema import LiveSchema
+from deploytool.migrations.phpfacts import read_facts
+from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.report import PendingMigration
+
+COLUMNS = [
+    ("orders", "id", "int", "NO"),
+    ("orders", "amount", "decimal(10,2)", "NO"),
+    ("settings", "id", "int", "NO"),
+    ("settings", "webhook", "varchar(20)", "YES"),
+    ("users", "id", "int", "NO"),
+    ("users", "prefs", "text", "YES"),
+    ("channel", "id", "int", "NO"),
+    ("channel", "name", "varchar(20)", "NO"),
+]
+UNIQUE = [(t, "PRIMARY", "id") for t in ("orders", "settings", "users", "channel")]
+# a recorded count of 0 says nothing (the table is taken to have rows); 1 is a small table
+SIZES = [("orders", "0"), ("settings", "0"), ("users", "0"), ("channel", "0")]
+SCHEMA = LiveSchema.from_rows(COLUMNS, UNIQUE, SIZES)
+ONE_SETTING = LiveSchema.from_rows(COLUMNS, UNIQUE, [*SIZES[:1], ("settings", "1"), *SIZES[2:]])
+
+
+def php(body: str) -> str:
+    head = "<?php\nreturn new class extends Migration {\n public function up() {\n"
+    return f"{head}{body}\n }}\n}};"
+
+
+STATS = php("Order::all()->map(function ($order) { $order->amount = 0; $order->save(); });")
+FIRST = php(
+    "$s = DB::table('settings')->first();\n"
+    "if ($s) { DB::table('settings')->update(['webhook' => 'slack']); }"
+)
+KEYED_NEW = php(
+    "Schema::table('users', function ($t) { $t->string('key')->nullable(); });\n"
+    "DB::table('users')->whereNull('key')->get()->each(function ($u) {\n"
+    "  DB::table('users')->where('id', $u->id)->update(['key' => Str::uuid()]); });"
+)
+KEYED_TXN = php(
+    "DB::transaction(function () {\n"
+    "  DB::table('users')->get()->each(function ($u) {\n"
+    "    DB::table('users')->where('id', $u->id)->update(['key' => 1]); }); });"
+)
+REWRITE = php(
+    "foreach (DB::table('users')->get() as $u) {\n"
+    "  DB::table('users')->where('id', $u->id)->update(['prefs' => json_encode($u->prefs)]); }"
+)
+GUARDED = php(
+    "Schema::table('channel', function ($t) {\n"
+    "  if (!Schema::hasColumn('channel', 'id')) { $t->increments('id'); } });"
+)
+ADD_KEY = {
+    "mysql": ["alter table `users` add `key` varchar(255) null"],
+    "sqlite": ['alter table "users" add column "key" varchar'],
+    "pgsql": ['alter table "users" add column "key" varchar(255) null'],
+}
+ADD_ID = ["alter table `channel` add `id` int unsigned not null auto_increment primary key"]
+
+# (id, dialect, php source, pretend statements, schema, blocking rules, warning rules)
+CASES = [
+    ("model-all-map", "mysql", STATS, ["select * from `orders`"], SCHEMA, ["pretend-blind-loop"]),
+    ("first-then-update", "mysql", FIRST, ["select * from `settings` limit 1"], SCHEMA,
+     ["pretend-unseen-write"]),
+    ("first-then-update-small", "mysql", FIRST, ["select * from `settings` limit 1"],
+     ONE_SETTING, []),
+    ("keyed-loop-mysql", "mysql", KEYED_NEW, ADD_KEY["mysql"], SCHEMA, [], ["pretend-keyed-loop"]),
+    ("keyed-loop-sqlite", "sqlite", KEYED_NEW, ADD_KEY["sqlite"], SCHEMA, [],
+     ["pretend-keyed-loop"]),
+    ("keyed-loop-pgsql", "pgsql", KEYED_NEW, ADD_KEY["pgsql"], SCHEMA, ["pretend-blind-loop"]),
+    ("keyed-loop-own-txn", "mysql", KEYED_TXN, [], SCHEMA, ["pretend-blind-loop"]),
+    ("keyed-loop-rewrites", "mysql", REWRITE, ["select * from `users`"], SCHEMA,
+     ["pretend-blind-loop"]),
+    ("guard-decided", "mysql", GUARDED, ADD_ID, SCHEMA, [], ["pretend-schema-conditional"]),
+    ("guard-unknown", "mysql", GUARDED, ADD_ID, None, ["add-rewriting-column"],
+     ["pretend-schema-conditional"]),
+]  # fmt: skip
+
+
+def judge(name, dialect, src, statements, schema):
+    m = PendingMigration(name, f"{name}.php", tuple(statements), src)
+    return check([m], dialect, MigrationPolicy(), schema)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_rule(case):
+    name, dialect, src, statements, schema, blocks, *warns = case
+    report = judge(name, dialect, src, statements, schema)
+    assert sorted(f.rule for f in report.findings if f.severity == "block") == sorted(blocks)
+    if warns:
+        assert {f.rule for f in report.findings if f.severity == "warn"} >= set(warns[0])
+
+
+def test_the_reasons_say_what_the_source_shows():
+    loop = judge("s", "mysql", STATS, [], SCHEMA).findings[0].why
+    assert "orders" in loop and "amount" in loop and "overwritten" in loop
+    first = judge("f", "mysql", FIRST, [], SCHEMA).findings[0].why
+    assert "settings" in first and "first()" in first
+    guard = [f for f in judge("g", "mysql", GUARDED, ADD_ID, SCHEMA).findings][0].why
+    assert "hasColumn(channel.id) is true" in guard and "not judged" in guard
+
+
+def test_facts_of_a_keyed_loop():
+    (w,) = read_facts(KEYED_NEW).writes
+    assert (w.table, w.in_loop, w.pinned, w.columns, w.fills_empty) == (
+        "users",
+        True,
+        ("id",),
+        ("key",),
+        ("key",),
+    )
+    assert read_facts(KEYED_TXN).explicit_transaction
+    assert read_facts(STATS).db_loop  # `Model::all()->map(...)` is a loop over query results
