@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from .phpsource import close_at as _close
+
 _IF = re.compile(r"\bif\s*\(")
 _ATOM = re.compile(
     r"(!\s*)?(?:\\?\w+\s*::\s*(?:connection\s*\([^()]*\)\s*->\s*)?|\$\w+\s*->\s*)"
@@ -146,15 +148,3 @@ def _literals(src: str, mask: str, start: int, end: int) -> list[str]:
     for m in re.finditer(r"(['\"])(_*)\1", mask[start:end]):
         out.append(src[start + m.start(2) : start + m.end(2)])
     return out
-
-
-def _close(mask: str, open_at: int, pair: str) -> int:
-    depth = 0
-    for i in range(open_at, len(mask)):
-        if mask[i] == pair[0]:
-            depth += 1
-        elif mask[i] == pair[1]:
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(mask)

@@ -129,3 +129,16 @@ def mask_php(src: str) -> str:
         else:
             i += 1
     return "".join(out)
+
+
+def close_at(mask: str, open_at: int, pair: str = "()") -> int:
+    """The offset of the bracket closing the one at `open_at` in a mask; the end when none."""
+    depth = 0
+    for i in range(open_at, len(mask)):
+        if mask[i] == pair[0]:
+            depth += 1
+        elif mask[i] == pair[1]:
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(mask)

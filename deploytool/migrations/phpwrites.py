@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, replace
 
+from .phpsource import close_at as _close
+
 _PRODUCER = re.compile(
     r"(?:->\s*(?:get|all|cursor|pluck|lazy|lazyById)\s*\(|::\s*(?:all|get|cursor)\s*\(|"
     r"\bDB\s*::\s*select\s*\(|\bDB\s*::\s*table\s*\(|\b[A-Z]\w*\s*::\s*(?:query|where\w*|"
@@ -198,18 +200,6 @@ def _statement_start(mask: str, at: int, floor: int) -> int:
         elif c == "=" and depth == 0 and mask[i + 1 : i + 2] != ">" and mask[i - 1] not in "=!<>":
             return i + 1
     return floor
-
-
-def _close(mask: str, open_at: int, pair: str = "()") -> int:
-    depth = 0
-    for i in range(open_at, len(mask)):
-        if mask[i] == pair[0]:
-            depth += 1
-        elif mask[i] == pair[1]:
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(mask)
 
 
 def _literal_at(src: str, mask: str, at: int) -> str | None:
