@@ -80,7 +80,14 @@ class HostError(DeployError):
 
 
 class UnreachableError(HostError):
+    """A host did not answer: `timed_out` when a deadline passed (a blackhole, a hung command),
+    else the connection failed or dropped (refused, reset: a host that crashed or rebooted)."""
+
     exit_code = ExitCode.UNREACHABLE
+
+    def __init__(self, host: str, step: str, message: str, hint: str = "", *, timed_out=False):
+        super().__init__(host, step, message, hint)
+        self.timed_out = timed_out
 
 
 class HostKeyError(HostError):

@@ -9,6 +9,11 @@ two deployers can never both win a takeover.
 The holder renews a lease (host clock) while it runs; a holder that was SIGKILLed or lost its
 network stops renewing, and the next ship takes the lock over with a warning naming the old
 owner. Releasing someone else's live lock needs --force and is audited.
+
+The owner record is also the holder's journal, for whoever finds it dead: its session token (the
+marker its remote commands carry), the release it is building (written before the first byte of
+it is, `note(sync=True)`) and the step it is in (written by the lease thread at once, without
+holding up the step). recover.py reads it after a takeover.
 """
 
 from __future__ import annotations
@@ -45,7 +50,8 @@ case $1 in
     fi
     take "$@"; echo "ACQUIRED $((now + $4)) $now" ;;
   renew)
-    if [ "$tok" = "$3" ]; then echo $((now + $4)) > "$L/expires"; echo "RENEWED $((now + $4)) $now"
+    if [ "$tok" = "$3" ]; then echo $((now + $4)) > "$L/expires"; printf '%s\n' "$5" > "$L/owner"
+      echo "RENEWED $((now + $4)) $now"
     else echo "LOST $exp $now"; owner; fi ;;
   release)
     if [ "$tok" = "$3" ]; then rm -rf "$L"; echo "RELEASED 0 $now"
@@ -91,6 +97,8 @@ def describe(owner: dict) -> str:
         parts.append(f"since {owner['started']}")
     if owner.get("pid"):
         parts.append(f"pid {owner['pid']}")
+    if owner.get("step"):
+        parts.append(f"in {owner['step']}")
     return ", ".join(parts)
 
 
@@ -103,7 +111,12 @@ class DeployLock:
         self.token = uuid.uuid4().hex
         self.held = False
         self.lost = False
+        self.owner: dict = {}
+        self.release_error = ""
         self._stop = threading.Event()
+        self._wake = threading.Event()  # write the owner record now (note)
+        self._renewing = threading.Lock()  # the lease thread and a sync note, one at a time
+        self._on_lost = None
         self._thread: threading.Thread | None = None
 
     def _call(self, action: str, owner: dict | None = None, timeout: float = 30) -> LockState:
@@ -137,33 +150,63 @@ class DeployLock:
             )
         if st.status == "BUSY":
             raise LockHeld(f"stage {self.stage}: the lock is busy on {self.host.name}", "try again")
-        self.held = True
+        self.held, self.owner = True, dict(owner)
+        return st
+
+    def note(self, sync: bool = False, **fields) -> None:
+        """Add `fields` to the owner record: now (sync, best effort: a failure is the lease
+        thread's to retry), or by the lease thread at once."""
+        self.owner.update(fields)
+        if not sync:
+            self._wake.set()
+            return
+        try:
+            self._renew(timeout=10)
+        except DeployError:
+            self._wake.set()
+
+    def _renew(self, timeout: float) -> LockState:
+        with self._renewing:
+            st = self._call("renew", self.owner, timeout=timeout)
+            lost = st.status == "LOST" and self.held
+            if lost:
+                self.lost, self.held = True, False
+        if lost and self._on_lost is not None:
+            self._on_lost(st)
         return st
 
     def start_renewing(self, on_lost) -> None:
+        self._on_lost = on_lost
+
         def loop():
-            while not self._stop.wait(self.lease / 3):
+            while True:
+                self._wake.wait(self.lease / 3)
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
                 try:
-                    st = self._call("renew", timeout=self.lease / 3)
+                    st = self._renew(timeout=self.lease / 3)
                 except DeployError:
                     continue  # a transient failure; the lease still has 2/3 of its time
                 if st.status == "LOST":
-                    self.lost, self.held = True, False
-                    on_lost(st)
                     return
 
         self._thread = threading.Thread(target=loop, name="deploytool-lock-lease", daemon=True)
         self._thread.start()
 
     def release(self, timeout: float = 5) -> bool:
+        """One attempt: held or not afterwards, it is not tried again (an unreachable host would
+        cost the same wait twice; the lease runs out by itself). `release_error` says why not."""
         self._stop.set()
+        self._wake.set()
         if not self.held:
             return False
+        self.held = False
         try:
             st = self._call("release", timeout=timeout)
-        except DeployError:
+        except DeployError as e:
+            self.release_error = e.message
             return False
-        self.held = False
         return st.status == "RELEASED"
 
     def status(self) -> LockState:

@@ -19,6 +19,7 @@ from .clock import Cancel, Clock
 from .config.model import Application, Host, Inventory, Playbook, Stage, StepSpec
 from .config.web_model import WebPolicy
 from .config.workersconf import WorkerKind, effective_kinds
+from .diskfull import explain
 from .errors import DeployError, HostError, Interrupted
 from .events import Bus, CommandOutput, CommandRan, HostStepFinished, StepFinished, StepStarted
 from .events import Warning as WarningEvent
@@ -155,7 +156,8 @@ class Context:
             CommandRan(host.name, step, render(command, self.secrets), r.exit_code, r.duration)
         )
         if check and not r.ok:
-            raise r.failure(step, what, self.secrets)
+            why = None if via is not None else explain(self, host, r.stderr + r.stdout)
+            raise r.failure(step, what, self.secrets, why)
         return r
 
     def each(

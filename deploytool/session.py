@@ -9,20 +9,19 @@ releasing the lock and closing connections).
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
 import uuid
 
 from . import audit
-from .config.durations import format_duration
-from .errors import DeployError, ExitCode, Interrupted
+from .errors import DeployError, ExitCode, Interrupted, UnreachableError
 from .events import Escalated, ShipFinished, ShipStarted
 from .events import Warning as WarningEvent
 from .fanout import Fanout
-from .lock import DeployLock, describe
+from .lock import DeployLock
 from .pipeline import Context, run_steps
+from .stagelock import let_go, take_lock
 from .stopper import stop_command
 
 
@@ -114,6 +113,9 @@ def run_session(
                 run_steps(ctx, specs, registry, on_failure)
             except DeployError as e:
                 code, message = int(e.exit_code), e.message
+                said = "\n".join(
+                    x for x in (hint(ctx, e.hint or where_next(ctx, e)), let_go(ctx, lock)) if x
+                )
                 bus.emit(
                     ShipFinished(
                         False,
@@ -121,11 +123,14 @@ def run_session(
                         time.monotonic() - t0,
                         ctx.state.release,
                         e.message,
-                        hint(ctx, e.hint or where_next(ctx, e)),
+                        said,
                         tuple(ctx.state.step_durations),
                     )
                 )
                 return code
+            unreleased = let_go(ctx, lock)
+            if unreleased:
+                bus.emit(WarningEvent(unreleased, stage.migration_host.name))
             bus.emit(
                 ShipFinished(
                     True,
@@ -151,65 +156,9 @@ def run_session(
         )
         return code
     finally:
-        if lock is not None:
-            lock.release(timeout=3)
+        let_go(ctx, lock)  # a second signal's abort, or an error past the first release
         audit.record(ctx, command, code, message, time.monotonic() - t0, escalations)
         ctx.transport.close()
-
-
-def take_lock(ctx: Context, wait: float) -> DeployLock:
-    lock = DeployLock(
-        ctx.transport,
-        ctx.stage.migration_host,
-        ctx.path(".deploytool"),
-        ctx.stage.name,
-        ctx.app.lock_lease,
-    )
-    owner = {
-        "owner": ctx.deployer,
-        "started": ctx.started.isoformat(timespec="seconds"),
-        "ref": ctx.ref,
-        "pid": os.getpid(),
-        "stage": ctx.stage.name,
-    }
-    if not ctx.stage.migration_host_selected:
-        ctx.bus.emit(
-            WarningEvent(
-                "--limit leaves out the migration host, where the stage's deploy lock lives: "
-                "deploytool connects to it for the lock only",
-                ctx.stage.migration_host.name,
-            )
-        )
-    deadline = ctx.clock.monotonic() + wait
-    while True:
-        try:
-            st = lock.acquire(owner)
-            break
-        except DeployError as e:
-            if e.exit_code != ExitCode.LOCKED or ctx.clock.monotonic() >= deadline:
-                raise
-            ctx.cancel.check("waiting for the lock")
-            ctx.clock.sleep(2, ctx.cancel)
-    if st.status == "TAKEOVER":
-        msg = (
-            f"took over the stage lock from {describe(st.owner)}: its lease expired "
-            f"{format_duration(max(0, st.host_now - st.expires))} ago (that deploy died or lost "
-            "its network)"
-        )
-        ctx.bus.emit(WarningEvent(msg, ctx.stage.migration_host.name))
-        audit.record_event(ctx, "lock-takeover", {"previous_owner": st.owner})
-
-    def lost(st):
-        ctx.bus.emit(
-            WarningEvent(
-                f"lost the stage lock to {describe(st.owner)}; stopping at the next safe point",
-                ctx.stage.migration_host.name,
-            )
-        )
-        ctx.cancel.trip(signal.SIGTERM)
-
-    lock.start_renewing(lost)
-    return lock
 
 
 def hint(ctx: Context, text: str) -> str:
@@ -222,6 +171,12 @@ def hint(ctx: Context, text: str) -> str:
 
 
 def where_next(ctx: Context, e: DeployError) -> str:
+    if isinstance(e, UnreachableError) and e.step == "migrate":
+        return (
+            f"the migration may have partly run on {e.host} before it was lost: once it is back, "
+            "check `php artisan migrate:status` there; nothing was switched, and the next ship "
+            "migrates again"
+        )
     if isinstance(e, Interrupted):
         if ctx.state.switched:
             return (

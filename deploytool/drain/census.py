@@ -11,6 +11,12 @@ does not answer within `WATCH_ANSWER`, the host is polled: one round trip with t
 script of probes/census.py. A host that cannot be reached is left out of the round and named in
 `lost` with the transport's message; the caller decides what that means (the drain reports it and
 drains the others, drain-status shows it UNREACHABLE).
+
+A host whose connection dropped (refused or reset, not a deadline: a host that crashed and is
+booting) gets RECONNECT seconds to come back: each round tries again over a new connection, its
+last census standing meanwhile (what it said before the drop is still the best we know; the
+drain's deadline still runs), and once it answers its census is read afresh (`reconnected`). A
+blackholed host times out instead, and is lost at once, as before.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from ..probes.census_watch import parse_line, sync_request, watch_command
 from ..transport.base import StreamingTransport
 
 WATCH_ANSWER = 5.0  # seconds a watcher may take to answer a round before its host is polled
+RECONNECT = 60.0  # seconds a host whose connection dropped may take to answer again
 
 
 class CensusSource:
@@ -45,6 +52,9 @@ class CensusSource:
         self.patterns, self.deploy_path = [p for _, p in self.kinds], ctx.app.deploy_path
         self.poll_command = census_command(self.patterns, self.deploy_path)
         self.lost: dict[str, str] = {}  # host -> why it could not be read
+        self.dropped: dict[str, tuple[float, str]] = {}  # host -> (when, why), reconnecting
+        self.reconnected: dict[str, float] = {}  # host -> seconds it took to answer again
+        self._last: dict[str, Census] = {}
         self.rounds = {"watch": 0, "poll": 0}
         self.changed = threading.Event()  # a watcher saw a worker appear or exit
         self._cond = threading.Condition()
@@ -66,6 +76,7 @@ class CensusSource:
         if rest:
             got.update(self._poll(rest))
         self.rounds["watch" if len(rest) < len(names) else "poll"] += 1
+        self._last.update(got)
         return got
 
     def watching(self, name: str) -> bool:
@@ -93,12 +104,24 @@ class CensusSource:
             try:
                 r = self.ctx.transport.run(h, self.poll_command, timeout=timeout, step=self.step)
             except UnreachableError as e:
-                self.lost[h.name] = e.message
-                return None
+                return self._unreachable(h.name, e)
+            if h.name in self.dropped:
+                self.reconnected[h.name] = self.ctx.clock.monotonic() - self.dropped.pop(h.name)[0]
             return parse_census(r.stdout, self.deploy_path, self.kinds)
 
         hosts = [self.hosts[n] for n in names]
         return {h.name: c for h, c in zip(hosts, self.ctx.fanout.map(one, hosts)) if c is not None}
+
+    def _unreachable(self, name: str, e: UnreachableError) -> Census | None:
+        """A deadline: lost now. A dropped connection: its last census until RECONNECT passes."""
+        now = self.ctx.clock.monotonic()
+        since, _ = self.dropped.setdefault(name, (now, e.message))
+        if e.timed_out or name not in self._last or now - since > RECONNECT:
+            self.dropped.pop(name, None)
+            late = "" if e.timed_out or name not in self._last else f" (not back in {RECONNECT:g}s)"
+            self.lost[name] = e.message + late
+            return None
+        return self._last[name]
 
     # -- watchers --------------------------------------------------------------------------------
     def _start_watchers(self, lifetime: float, tick: float) -> None:

@@ -216,3 +216,16 @@ def web_hint(stage: str) -> str:
         "opcache-reset (or fpm-reload), or pass $realpath_root; `deploytool doctor "
         f"{stage}` shows which; the workers did drain"
     )
+
+
+# -- a host whose connection dropped mid-drain --------------------------------------------
+def dropped(why: str, grace: float) -> str:
+    why = why.split(": ", 2)[-1]  # without the "host: step: " the notice shows anyway
+    return (
+        f"its connection dropped ({why}): a crash or a reboot? reconnecting for up to "
+        f"{format_duration(grace)}; its last census stands meanwhile"
+    )
+
+
+def reconnected(took: float) -> str:
+    return f"back after {format_duration(took)}: its census is read afresh"

@@ -19,7 +19,7 @@ from ..events import Warning as WarningEvent
 from ..probes.census import Census
 from . import messages, reach
 from .actions import Actor, owner_uids
-from .census import CensusSource
+from .census import RECONNECT, CensusSource
 from .decide import Done, GiveUp, OldWorker, live_new_roots
 from .drainer import Drainer, Round, watch
 from .web import WebCheck
@@ -55,6 +55,7 @@ class StageDrain:
         self.uids = owner_uids(ctx, self.kinds)
         self.actor = Actor(ctx, self.policies, self.uids, {k.name: k.user for k in self.kinds})
         self.unreached: list[str] = []
+        self.told: set[str] = set()  # hosts said to be reconnecting
         self.census: CensusSource | None = None
         # the web census beside the workers' (web.py), under each host's own policy
         self.web = WebCheck(
@@ -82,6 +83,14 @@ class StageDrain:
     def poll(self, names: list[str]) -> dict[str, Census]:
         self.ctx.cancel.check("drain")
         got = self.census.round([n for n in names if n not in self.ctx.state.lost_hosts])
+        for name, (_, why) in self.census.dropped.items():
+            if name not in self.told:
+                self.told.add(name)
+                self.actor.notice(messages.dropped(why, RECONNECT), name, "reconnect")
+        for name, took in list(self.census.reconnected.items()):
+            del self.census.reconnected[name]
+            self.told.discard(name)
+            self.actor.notice(messages.reconnected(took), name, "reconnect")
         for name, why in self.census.lost.items():
             if name not in self.ctx.state.lost_hosts:  # lost mid-drain: reported, the others drain
                 self.ctx.state.lost_hosts.add(name)

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
+from .. import split
 from ..errors import DeployError
 from ..events import ReleaseResolved
+from ..events import Warning as WarningEvent
 from ..mirror import MIRROR_FETCH
 from ..release_id import unique_release_id
 from ..shared_links import LINK_SHARED, specs
 from ..shell import script
 
-# $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases.
+# $1 mirror, $2 repository, $3 ref, $4 deploy path. Prints the commit, then the existing releases,
+# then `current=` and where `current` points (a split fleet is said before anything is built).
 FETCH = (
     r"""
 set -e
@@ -33,6 +37,7 @@ fi
 git --git-dir="$1" rev-parse --verify --quiet "$3^{commit}" \
   || { echo "ref not found in the repository: $3" >&2; exit 3; }
 ls -1 "$4/releases"
+printf 'current=%s\n' "$(readlink "$4/current" 2>/dev/null || true)"
 """
 )
 
@@ -57,6 +62,7 @@ def run(ctx, options: Mapping[str, object]) -> str:
     mirror = ctx.path(".deploytool", "repo.git")
 
     existing: set[str] = set()
+    currents: dict[str, str] = {}
 
     def fetch(h):
         r = ctx.run(
@@ -66,10 +72,22 @@ def run(ctx, options: Mapping[str, object]) -> str:
             what=f"fetching {ctx.ref!r}",
         )
         lines = r.stdout.strip().splitlines()
-        existing.update(lines[1:])
+        for line in lines[1:]:
+            if line.startswith("current="):
+                currents[h.name] = line[len("current=") :].rstrip("/").rsplit("/", 1)[-1]
+            else:
+                existing.add(line)
         return lines[0] if lines else ""
 
     commits = ctx.each("pull", fetch)
+    if split.is_split(currents):
+        ctx.bus.emit(
+            WarningEvent(
+                f"the hosts run different releases ({split.describe(currents)}): a switch that "
+                "was interrupted, or a --limit ship; this ship switches every host to its new "
+                "release"
+            )
+        )
     distinct = sorted(set(commits.values()))
     if len(distinct) != 1 or not distinct[0]:
         seen = ", ".join(f"{h}={c[:7] or '?'}" for h, c in sorted(commits.items()))
@@ -78,11 +96,16 @@ def run(ctx, options: Mapping[str, object]) -> str:
             "make every host clone the same repository URL",
         )
     ctx.state.commit = distinct[0]
-    ctx.state.release = unique_release_id(ctx.started, ctx.state.commit, existing)
+    # the time of the build, not of the command's start: a ship that waited for the lock (two CI
+    # runners at once) must sort after the one it waited for, which rollback and cleanup rely on
+    built_at = datetime.fromtimestamp(ctx.clock.time(), UTC)
+    ctx.state.release = unique_release_id(built_at, ctx.state.commit, existing)
+    # built before the event: the session records the release in the lock before any byte of it
+    # exists (recover.py removes it if this run dies)
+    ctx.state.built = True
     ctx.bus.emit(ReleaseResolved(ctx.state.release, ctx.state.commit))
     meta = release_meta(ctx)
     shared = specs(app)
-    ctx.state.built = True  # from here on a failure leaves a (partial) release to discard
     ctx.each(
         "pull",
         lambda h: ctx.run(

@@ -194,7 +194,7 @@ class AsyncSSHTransport:
                 host
             )  # the connection may be wedged (a blackhole); a later command reconnects
             raise UnreachableError(
-                host.name, step or "run", f"command timed out after {timeout:g}s"
+                host.name, step or "run", f"command timed out after {timeout:g}s", timed_out=True
             ) from None
         except (asyncssh.Error, OSError, EOFError) as e:
             self._drop(host)

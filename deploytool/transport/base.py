@@ -34,15 +34,18 @@ class Result:
     def ok(self) -> bool:
         return self.exit_code == 0
 
-    def failure(self, step: str, what: str, secrets=()) -> HostError:
+    def failure(self, step: str, what: str, secrets=(), why: tuple[str, str] | None = None):
         """The error a command that exited non-zero is: what failed, its exit code and its last
-        lines, redacted (ctx.run's and the local build's)."""
+        lines, redacted (ctx.run's and the local build's); `why`, when known (a full disk:
+        diskfull.py), adds a reason to the message and a hint."""
         tail = redact(self.tail(), secrets)
         return HostError(
             self.host,
             step,
             f"{what or 'command'} failed with exit code {self.exit_code}"
+            + (f": {why[0]}" if why else "")
             + (":\n    " + tail.replace("\n", "\n    ") if tail else ""),
+            why[1] if why else "",
         )
 
     def tail(self, lines: int = 8) -> str:

@@ -44,7 +44,10 @@ def unknown_key(host: Host, ssh: SSHSettings) -> HostKeyError:
 
 def connect_timeout(host: Host, ssh: SSHSettings) -> UnreachableError:
     return UnreachableError(
-        host.name, "connect", f"SSH to {where(host)} timed out after {ssh.connect_timeout:g}s"
+        host.name,
+        "connect",
+        f"SSH to {where(host)} timed out after {ssh.connect_timeout:g}s",
+        timed_out=True,
     )
 
 

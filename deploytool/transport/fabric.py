@@ -117,7 +117,7 @@ class FabricTransport:
         except _Timeout:
             conn.close()  # the connection may be wedged (a blackhole); a later command reconnects
             raise UnreachableError(
-                host.name, step or "run", f"command timed out after {timeout:g}s"
+                host.name, step or "run", f"command timed out after {timeout:g}s", timed_out=True
             ) from None
         except (paramiko.SSHException, OSError, EOFError) as e:
             conn.close()

@@ -79,7 +79,7 @@ class LocalTransport:
         except subprocess.TimeoutExpired:
             _end_group(proc)
             raise UnreachableError(
-                host.name, step or "run", f"command timed out after {timeout:g}s"
+                host.name, step or "run", f"command timed out after {timeout:g}s", timed_out=True
             ) from None
         finally:
             for r in readers:

@@ -118,9 +118,9 @@ return new class extends Migration
 {
     public function up()
     {
-        DB::statement('CREATE TABLE slow_a (id INT)');
+        DB::statement('CREATE TABLE IF NOT EXISTS slow_a (id INT)');
         sleep(%d);
-        DB::statement('CREATE TABLE slow_b (id INT)');
+        DB::statement('CREATE TABLE IF NOT EXISTS slow_b (id INT)');
     }
 };
 """

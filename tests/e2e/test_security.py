@@ -150,7 +150,7 @@ def test_no_process_on_a_host_ever_has_a_secret_in_its_argv_or_environment(lab, 
     migrate and the artisan cache commands all run there) through a whole ship."""
     secret = "s3cr3t-" + uuid.uuid4().hex[:16]
     control = "control-" + uuid.uuid4().hex[:16]  # planted: proves the scanner can see a leak
-    tag = slow_migration_release(lab, "v2-slowmig", 3)
+    tag = slow_migration_release(lab, "v2-slowmig3", 3)
     inv = write_inventory(
         lab,
         tmp_path / "inv.yml",

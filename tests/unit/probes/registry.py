@@ -16,6 +16,7 @@ from deploytool.doctor import fpm_conf, nginx_conf
 from deploytool.probes import laravel_migrations, raw_migrations
 from deploytool.probes.census import parse_census
 from deploytool.probes.census_watch import parse_line
+from deploytool.probes.disk import parse_disk
 from deploytool.probes.fpm import parse_fpm
 from deploytool.probes.git_ref import parse_ref
 from deploytool.probes.laravel_config import parse_config
@@ -35,6 +36,7 @@ PARSERS = {
     ),
     "fpm": lambda i: parse_fpm(i["exit_code"], i["stdout"], i["stderr"], i["socket"]),
     "census_watch": lambda i: [parse_line(line) for line in i["stdout"].splitlines()],
+    "disk": lambda i: parse_disk(i["stdout"]),
     "git_ref": lambda i: parse_ref(i["stdout"], i["ref"]),
     "laravel_config": lambda i: parse_config(i["exit_code"], i["stdout"], i["stderr"]),
     "laravel_migrations": lambda i: laravel_migrations.parse(

@@ -1,0 +1,153 @@
+"""deploytool SIGKILLed on the real lab (no handler runs, no lock released, nothing cleaned): the
+next ship or rollback takes the expired lease over naming the dead owner, stops the remote
+commands the dead run left (by the token in the lock's record), removes its half-built release
+and finishes; a fleet left half switched is repaired, and the output says so.
+
+The cases share one fleet (module fixture); each leaves it consistent for the next. Leases are
+3 s, so a takeover comes fast; the recovering run queues with --wait-lock rather than sleeping.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from tests.lab import faults
+from tests.lab.procs import wait_until
+
+from .conftest import current_of, deploytool, releases_of, ship, write_inventory
+from .running import our_processes, read_until, slow_migration_release, start_ship, started
+
+pytestmark = pytest.mark.lab
+
+LEASE = "3s"
+# the install outlives its ship by far: the next ship must stop it (it would still be running)
+LONG_INSTALL = [
+    "sh",
+    "-c",
+    "composer install --no-dev --prefer-dist --optimize-autoloader --no-interaction && sleep 60",
+]
+FIGURES: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def fleet(lab, tmp_path_factory):
+    lab.reset_app_state()
+    d = tmp_path_factory.mktemp("sigkill")
+    plain = write_inventory(lab, d / "plain.yml", lock_lease=LEASE, migrations={"policy": "off"})
+    slow = write_inventory(
+        lab,
+        d / "slow.yml",
+        lock_lease=LEASE,
+        install_command=LONG_INSTALL,
+        migrations={"policy": "off"},
+    )
+    assert ship(plain, "--ref", "v1").code == 0
+    lab.start_workers()
+    yield plain, slow
+    if FIGURES:
+        print("\nrecovery after a SIGKILL, seconds from the kill to the next run's exit 0:")
+        for k, v in FIGURES.items():
+            print(f"  {k}: {v:.1f}")
+
+
+def kill(proc) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
+def recovered(result, victim) -> str:
+    """The takeover warning names the dead run; the recovery warning says what was done."""
+    warnings = [w["message"] for w in result.of("Warning")]
+    took = [w for w in warnings if w.startswith("took over the stage lock")]
+    assert took and f"pid {victim.pid}" in took[0], warnings
+    after = [w for w in warnings if w.startswith("after the previous deploy:")]
+    assert after, warnings
+    return after[0]
+
+
+STEPS = [
+    "pull",
+    "install",
+    "check-migrations",
+    "migrate",
+    "cache",
+    "switch",
+    "restart-queue",
+    "drain",
+    "cleanup",
+]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_ship_killed_at_any_step_is_recovered_by_the_next_ship(lab, fleet, step):
+    plain, slow = fleet
+    ref = "v2"
+    if step == "migrate":  # a migration that runs for 8 s: killed in the middle of it
+        ref = slow_migration_release(lab, "v2-slowmig8", 8)
+    if step == "drain":
+        lab.dispatch(1, 8.0, start=900 + len(lab.ledger()))  # a busy worker keeps the drain going
+        wait_until(lambda: any(r.finished_at is None for r in lab.ledger()), 30, "the job to start")
+    victim = start_ship(slow if step == "install" else plain, "--ref", ref)
+    seen = read_until(victim, started(step))
+    dead_release = next((e["release"] for e in seen if e["event"] == "ReleaseResolved"), "")
+    if step in ("install", "migrate"):  # its command is under way on the host
+        wait_until(lambda: any(our_processes(lab).values()), 10, "the step's command to run")
+    kill(victim)
+    t0 = time.monotonic()
+    result = ship(plain, "--ref", ref, "--wait-lock", "1m")
+    FIGURES[f"killed in {step}"] = time.monotonic() - t0
+    assert result.code == 0, result
+    said = recovered(result, victim)
+    if step in ("install", "migrate"):
+        assert "stopped the processes it left running on" in said, said
+    if step == "migrate":
+        assert "the migration may have partly run" in said, said
+    after = current_of(lab)
+    assert set(after.values()) == {result.release}, after  # one release everywhere: the new one
+    wait_until(lambda: not any(our_processes(lab).values()), 10, "no deploytool process left")
+    if dead_release and step in STEPS[: STEPS.index("switch")]:  # never switched: gone
+        assert all(dead_release not in r for r in releases_of(lab).values()), said
+        assert f"removed its half-built release {dead_release}" in said, said
+
+
+@pytest.mark.parametrize("repair", ["ship", "rollback"])
+def test_a_ship_killed_in_the_middle_of_its_switch_is_repaired(lab, fleet, repair):
+    """h3's switch is held (its `mv` waits) while h1 and h2 switch; then deploytool is killed:
+    the fleet is half switched, and the next run says so and repairs it."""
+    plain, _ = fleet
+    h3 = lab.hosts[2]
+    before = current_of(lab)
+    assert len(set(before.values())) == 1
+    with faults.held(lab, h3, "/usr/bin/mv", ".current.tmp"):
+        victim = start_ship(plain, "--ref", "v2")
+        seen = read_until(victim, started("switch"))
+        new = next(e["release"] for e in seen if e["event"] == "ReleaseResolved")
+        wait_until(
+            lambda: [current_of(lab)[h] for h in ("h1", "h2")] == [new, new],
+            30,
+            "h1 and h2 to switch",
+        )
+        kill(victim)
+    half = current_of(lab)
+    assert half == {"h1": new, "h2": new, "h3": before["h3"]}, half
+    t0 = time.monotonic()
+    if repair == "ship":
+        result = ship(plain, "--ref", "v2", "--wait-lock", "1m")
+    else:
+        result = deploytool("rollback", "lab", "-i", str(plain), "--json", "--wait-lock", "1m")
+    FIGURES[f"half-switched, repaired by {repair}"] = time.monotonic() - t0
+    assert result.code == 0, result
+    said = recovered(result, victim)
+    assert f"kept its release {new}: h1, h2 run it" in said, said
+    warnings = " | ".join(w["message"] for w in result.of("Warning"))
+    where = f"h3 -> {before['h3']}; h1, h2 -> {new}"
+    assert f"the hosts run different releases ({where})" in warnings, warnings
+    after = current_of(lab)
+    if repair == "ship":
+        assert set(after.values()) == {result.release}, after
+    else:
+        assert "moving h1, h2 back to " + before["h3"] in warnings, warnings
+        assert set(after.values()) == {before["h3"]}, after
