@@ -71,9 +71,9 @@ def lock_status(inv) -> str:
     return deploytool("lock", "status", "lab", "-i", str(inv)).stdout
 
 
-def our_processes(lab, token: str = "") -> dict[str, list[str]]:
-    """Processes on each host that a deploytool run started (they carry DEPLOYTOOL_RUN, or
-    DEPLOYTOOL_RUN=token)."""
+def our_processes(lab, token: str = "", hosts=None) -> dict[str, list[str]]:
+    """Processes on each host (or on `hosts`) that a deploytool run started (they carry
+    DEPLOYTOOL_RUN, or DEPLOYTOOL_RUN=token)."""
     want = f"^DEPLOYTOOL_RUN={token}$" if token else "^DEPLOYTOOL_RUN="
     script = (
         'for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f" 2>/dev/null '
@@ -86,7 +86,7 @@ def our_processes(lab, token: str = "") -> dict[str, list[str]]:
             for line in lab.run(h, ["sh", "-c", script], user="root").stdout.splitlines()
             if line.strip()
         ]
-        for h in lab.hosts
+        for h in (hosts or lab.hosts)
     }
 
 

@@ -1,5 +1,6 @@
 """Host faults on the real lab: an sshd killed mid-step, a host blackholed at connect or after the
-switch, a worker killed mid-drain."""
+switch, a worker killed mid-drain, the migration host lost mid-migrate, a host that crashes and
+boots mid-drain."""
 
 from __future__ import annotations
 
@@ -7,10 +8,22 @@ import time
 
 import pytest
 
+from tests.lab import faults
 from tests.lab.procs import wait_until
 
-from .conftest import current_of, ship, write_inventory
-from .running import SLOW_INSTALL, finish, iptables, lock_status, read_until, start_ship
+from .conftest import current_of, releases_of, ship, write_inventory
+from .running import (
+    SLOW_INSTALL,
+    blackholed,
+    finish,
+    iptables,
+    lock_status,
+    our_processes,
+    read_until,
+    slow_migration_release,
+    start_ship,
+    started,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -83,3 +96,65 @@ def test_a_worker_killed_mid_drain_does_not_wedge_the_drain(lab, fresh, tmp_path
     lab.run(row.host, ["kill", "-KILL", str(row.pid)], user="root")
     result = finish(proc, seen)
     assert result.code == 0, result
+
+
+def test_the_migration_host_lost_during_migrate_fails_before_any_switch_and_is_taken_over(
+    lab, fresh, tmp_path
+):
+    """h1 (the migration host, where the lock lives) is blackholed while its 8 s migration runs:
+    exit 4, nothing switched, the lock cannot be released (its 3 s lease runs out instead), and
+    the next ship once h1 is back takes the lock over and finishes."""
+    tag = slow_migration_release(lab, "v2-slowmig8", 8)
+    inv = write_inventory(lab, tmp_path / "inv.yml", lock_lease="3s")
+    h1 = lab.hosts[0]
+    before = current_of(lab)
+    proc = start_ship(inv, "--ref", tag)
+    seen = read_until(proc, started("migrate"))
+    wait_until(
+        lambda: any("artisan migrate" in p for p in our_processes(lab, hosts=[h1])["h1"]),
+        60,
+        "the migration to run on h1",
+    )
+    with blackholed(h1):
+        result = finish(proc, seen, timeout=180)
+        assert current_of(lab) == before
+    assert result.code == 4, result
+    ended = result.of("ShipFinished")[0]
+    assert ended["message"].startswith("h1: migrate:"), ended
+    assert "the migration may have partly run on h1" in ended["hint"], ended
+    assert "the stage lock could not be released on h1" in ended["hint"], ended
+    assert "runs out by itself, and the next ship takes it over then" in ended["hint"], ended
+    again = ship(inv, "--ref", tag, "--wait-lock", "1m")
+    assert again.code == 0, again
+    said = " | ".join(w["message"] for w in again.of("Warning"))
+    assert "took over the stage lock from" in said and f"pid {proc.pid}, in migrate" in said
+    assert "the migration may have partly run" in said
+    assert f"removed its half-built release {result.release}" in said  # h1 still had it
+    assert all(result.release not in r for r in releases_of(lab).values())
+    assert set(current_of(lab).values()) == {again.release}
+
+
+def test_a_host_that_crashes_and_boots_mid_drain_is_reconnected_and_the_drain_finishes(
+    lab, fresh, tmp_path
+):
+    inv = write_inventory(lab, tmp_path / "inv.yml")
+    h2 = lab.hosts[1]
+    lab.dispatch(6, 10.0, start=750)  # every worker busy: the drain lasts ~10 s
+    wait_until(lambda: len(lab.ledger()) >= 6, 30, "all six jobs to start")
+    proc = start_ship(inv, "--ref", "v2")
+    seen = read_until(proc, started("drain"))
+    faults.crash(lab, h2)  # every process but PID 1: sshd, workers, web tier
+    # the boot: supervisord brings sshd and the workers back (autorestart), on `current`
+    wait_until(
+        lambda: all(s == "RUNNING" for s, _ in lab.worker_status(h2).values()),
+        60,
+        "h2's workers running again",
+        interval=0.5,
+    )
+    result = finish(proc, seen, timeout=180)
+    assert result.code == 0, result
+    notes = [n["message"] for n in result.of("DrainNotice") if n["host"] == "h2"]
+    assert any(n.startswith("its connection dropped") for n in notes), notes
+    assert any(n.startswith("back after") for n in notes), notes
+    assert result.of("DrainFinished")[-1]["ok"]
+    assert set(current_of(lab).values()) == {result.release}

@@ -9,7 +9,7 @@ import pytest
 
 from tests.lab.procs import wait_until
 
-from .conftest import AUDIT_LOG, deploytool, ship, write_inventory
+from .conftest import AUDIT_LOG, current_of, deploytool, releases_of, ship, write_inventory
 from .running import SLOW_INSTALL, finish, lock_status, read_until, start_ship
 
 pytestmark = pytest.mark.lab
@@ -67,3 +67,33 @@ def test_force_releasing_a_live_lock_is_refused_without_force_and_audited_with_i
     finish(holder, seen)
     remote = (lab.hosts[0].app_dir / ".deploytool" / "audit.log").read_text().splitlines()
     assert any(json.loads(entry)["action"] == "lock-release-forced" for entry in remote)
+
+
+def test_two_ships_started_at_once_one_runs_and_the_other_exits_8_at_once(lab, fresh, tmp_path):
+    """Two CI runners, the same moment: exactly one takes the lock and ships; the other stops
+    before any step, while the first is still in its install."""
+    inv = write_inventory(lab, tmp_path / "inv.yml", install_command=SLOW_INSTALL)
+    procs = [start_ship(inv, "--ref", "v2"), start_ship(inv, "--ref", "v2")]
+    done = [finish(p, []) for p in procs]
+    assert sorted(r.code for r in done) == [0, 8], done
+    winner, loser = sorted(done, key=lambda r: r.code)
+    assert loser.of("StepStarted") == []
+    assert "stage lab is locked by" in loser.of("ShipFinished")[0]["message"]
+    installing = next(e for e in winner.of("StepFinished") if e["step"] == "install")
+    assert loser.of("ShipFinished")[0]["at"] < installing["at"]  # it did not wait for it
+
+
+def test_two_ships_with_wait_lock_run_one_after_the_other_the_second_on_top(lab, fresh, tmp_path):
+    inv = write_inventory(lab, tmp_path / "inv.yml", install_command=SLOW_INSTALL)
+    procs = [start_ship(inv, "--ref", "v2", "--wait-lock", "3m") for _ in range(2)]
+    first, second = sorted(
+        (finish(p, [], timeout=240) for p in procs), key=lambda r: r.of("ShipFinished")[0]["at"]
+    )
+    assert first.code == 0 and second.code == 0, (first, second)
+    # one after the other: the second built nothing before the first had finished
+    assert first.of("ShipFinished")[0]["at"] < second.of("StepStarted")[0]["at"]
+    assert first.release < second.release  # ids sort by build time: rollback's "previous"
+    assert set(current_of(lab).values()) == {second.release}
+    for rels in releases_of(lab).values():
+        assert {first.release, second.release} <= set(rels)
+    assert "unlocked" in lock_status(inv)
