@@ -32,6 +32,7 @@ from ..transport.base import StreamingTransport
 
 WATCH_ANSWER = 5.0  # seconds a watcher may take to answer a round before its host is polled
 RECONNECT = 60.0  # seconds a host whose connection dropped may take to answer again
+_AGAIN = object()  # _unreachable's "try that host again now"
 
 
 class CensusSource:
@@ -53,7 +54,7 @@ class CensusSource:
         self.poll_command = census_command(self.patterns, self.deploy_path)
         self.lost: dict[str, str] = {}  # host -> why it could not be read
         self.dropped: dict[str, tuple[float, str]] = {}  # host -> (when, why), reconnecting
-        self.reconnected: dict[str, float] = {}  # host -> seconds it took to answer again
+        self.reconnected: dict[str, tuple[float, str]] = {}  # host -> (seconds it took, why)
         self._last: dict[str, Census] = {}
         self.rounds = {"watch": 0, "poll": 0}
         self.changed = threading.Event()  # a watcher saw a worker appear or exit
@@ -101,27 +102,36 @@ class CensusSource:
         timeout = max(10.0, self.ctx.stage.ssh.connect_timeout)
 
         def one(h: Host) -> Census | None:
-            try:
-                r = self.ctx.transport.run(h, self.poll_command, timeout=timeout, step=self.step)
-            except UnreachableError as e:
-                return self._unreachable(h.name, e)
+            while True:
+                try:
+                    r = self.ctx.transport.run(
+                        h, self.poll_command, timeout=timeout, step=self.step
+                    )
+                    break
+                except UnreachableError as e:
+                    got = self._unreachable(h.name, e)
+                    if got is not _AGAIN:
+                        return got
+                    self.ctx.clock.sleep(1.0, self.ctx.cancel)
             if h.name in self.dropped:
-                self.reconnected[h.name] = self.ctx.clock.monotonic() - self.dropped.pop(h.name)[0]
+                since, why = self.dropped.pop(h.name)
+                self.reconnected[h.name] = (self.ctx.clock.monotonic() - since, why)
             return parse_census(r.stdout, self.deploy_path, self.kinds)
 
         hosts = [self.hosts[n] for n in names]
         return {h.name: c for h, c in zip(hosts, self.ctx.fanout.map(one, hosts)) if c is not None}
 
-    def _unreachable(self, name: str, e: UnreachableError) -> Census | None:
-        """A deadline: lost now. A dropped connection: its last census until RECONNECT passes."""
+    def _unreachable(self, name: str, e: UnreachableError):
+        """A deadline (or a cancel): lost now. A dropped connection: its last census until
+        RECONNECT passes; with none yet (it dropped before its first answer), _AGAIN: the caller
+        tries again in a second, this round waiting for it."""
         now = self.ctx.clock.monotonic()
         since, _ = self.dropped.setdefault(name, (now, e.message))
-        if e.timed_out or name not in self._last or now - since > RECONNECT:
+        if e.timed_out or self.ctx.cancel.tripped or now - since > RECONNECT:
             self.dropped.pop(name, None)
-            late = "" if e.timed_out or name not in self._last else f" (not back in {RECONNECT:g}s)"
-            self.lost[name] = e.message + late
+            self.lost[name] = e.message + ("" if e.timed_out else f" (not back in {RECONNECT:g}s)")
             return None
-        return self._last[name]
+        return self._last.get(name, _AGAIN)
 
     # -- watchers --------------------------------------------------------------------------------
     def _start_watchers(self, lifetime: float, tick: float) -> None:

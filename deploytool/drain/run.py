@@ -87,8 +87,10 @@ class StageDrain:
             if name not in self.told:
                 self.told.add(name)
                 self.actor.notice(messages.dropped(why, RECONNECT), name, "reconnect")
-        for name, took in list(self.census.reconnected.items()):
+        for name, (took, why) in list(self.census.reconnected.items()):
             del self.census.reconnected[name]
+            if name not in self.told:  # dropped and back within one round
+                self.actor.notice(messages.dropped(why, RECONNECT), name, "reconnect")
             self.told.discard(name)
             self.actor.notice(messages.reconnected(took), name, "reconnect")
         for name, why in self.census.lost.items():

@@ -202,6 +202,13 @@ class AsyncSSHTransport:
                 host.name, step or "run", f"connection lost: {e or type(e).__name__}"
             ) from None
         status = chan.get_exit_status()
+        if status is None and chan.get_exit_signal() is None and conn.is_closed():
+            # neither an exit status nor a signal: the connection went (a keepalive gave up on a
+            # blackholed host) while the command ran; what became of it there is unknown
+            self._drop(host)
+            raise UnreachableError(
+                host.name, step or "run", "connection lost while the command ran"
+            ) from None
         return Result(
             host.name,
             -1 if status is None else status,

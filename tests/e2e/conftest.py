@@ -121,7 +121,15 @@ class Shipped:
         return next((e["release"] for e in self.of("ReleaseResolved")), "")
 
     def __repr__(self) -> str:
-        return f"<exit {self.code}\nstdout:\n{self.stdout[-4000:]}\nstderr:\n{self.stderr[-4000:]}>"
+        # what a failing assertion needs first: how it ended and what it warned, then the tail
+        said = [
+            f"{e['event']}: {e.get('host', '')} {e.get('message', '')} {e.get('hint', '')}"
+            for e in self.of("ShipFinished") + self.of("Warning") + self.of("DrainNotice")
+        ]
+        return (
+            f"<exit {self.code}\n" + "\n".join(said)[:3000] + f"\nstdout:\n{self.stdout[-3000:]}"
+            f"\nstderr:\n{self.stderr[-3000:]}>"
+        )
 
 
 AUDIT_LOG = E2E_ROOT.parent / (E2E_ROOT.name + "-audit.log")

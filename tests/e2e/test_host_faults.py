@@ -116,7 +116,9 @@ def test_the_migration_host_lost_during_migrate_fails_before_any_switch_and_is_t
         "the migration to run on h1",
     )
     with blackholed(h1):
+        t0 = time.monotonic()
         result = finish(proc, seen, timeout=180)
+        print(f"\nmigration host blackholed: exit {result.code} {time.monotonic() - t0:.1f}s later")
         assert current_of(lab) == before
     assert result.code == 4, result
     ended = result.of("ShipFinished")[0]
@@ -124,7 +126,9 @@ def test_the_migration_host_lost_during_migrate_fails_before_any_switch_and_is_t
     assert "the migration may have partly run on h1" in ended["hint"], ended
     assert "the stage lock could not be released on h1" in ended["hint"], ended
     assert "runs out by itself, and the next ship takes it over then" in ended["hint"], ended
+    t0 = time.monotonic()
     again = ship(inv, "--ref", tag, "--wait-lock", "1m")
+    print(f"the next ship took the lock over and shipped in {time.monotonic() - t0:.1f}s")
     assert again.code == 0, again
     said = " | ".join(w["message"] for w in again.of("Warning"))
     assert "took over the stage lock from" in said and f"pid {proc.pid}, in migrate" in said
@@ -154,6 +158,7 @@ def test_a_host_that_crashes_and_boots_mid_drain_is_reconnected_and_the_drain_fi
     result = finish(proc, seen, timeout=180)
     assert result.code == 0, result
     notes = [n["message"] for n in result.of("DrainNotice") if n["host"] == "h2"]
+    print("\n" + "\n".join(notes))
     assert any(n.startswith("its connection dropped") for n in notes), notes
     assert any(n.startswith("back after") for n in notes), notes
     assert result.of("DrainFinished")[-1]["ok"]

@@ -17,14 +17,20 @@ from .test_drain import NEW, OLD, Fleet, census_text, make, proc
 
 
 class Crashing(Fleet):
-    """h2's census answers once, then its connection drops `drops` times (or times out)."""
+    """h2's census answers `after` times, then its connection drops `drops` times (or times
+    out)."""
 
-    def __init__(self, script, drops, timed_out=False):
+    def __init__(self, script, drops, timed_out=False, after=1):
         super().__init__(script)
-        self.drops, self.timed_out = drops, timed_out
+        self.drops, self.timed_out, self.after = drops, timed_out, after
 
     def __call__(self, host, text):
-        if host == "h2" and "deploytool-census" in text and self.polls["h2"] >= 1 and self.drops:
+        if (
+            host == "h2"
+            and "deploytool-census" in text
+            and self.polls["h2"] >= self.after
+            and self.drops
+        ):
             self.drops -= 1
             why = "command timed out after 10s" if self.timed_out else "connection lost: reset"
             raise UnreachableError(host, "drain", why, timed_out=self.timed_out)
@@ -38,8 +44,9 @@ SCRIPT = {
 }
 
 
-def test_a_host_that_comes_back_is_reconnected_and_its_census_read_afresh():
-    fleet = Crashing(SCRIPT, drops=3)
+@pytest.mark.parametrize("after", [1, 0])  # 0: it dropped before its first answer
+def test_a_host_that_comes_back_is_reconnected_and_its_census_read_afresh(after):
+    fleet = Crashing(SCRIPT, drops=3, after=after)
     ctx, tr, rec = make(fleet, DrainPolicy(deadline=60, poll=1))
     assert "no worker runs old code" in drain.run(ctx, {})
     said = [(e.host, e.message) for e in rec.of(DrainNotice) if e.topic == "reconnect"]
