@@ -173,9 +173,11 @@ class StageDrain:
         out = {}
         for k in self.kinds:
             mine = [t for t in self.drainer.tracks.values() if t.kind == k.name]
-            done = [t.drained_at for t in mine if t.status in ("drained", "lost")]
+            done = [t for t in mine if t.status in ("drained", "lost")]
+            # a lost host's track has no drained time: the kind is done once the others are
+            last = max((t.drained_at for t in done if t.drained_at is not None), default=0.0)
             out[k.name] = {
-                "seconds": round(max(done, default=0.0), 2) if len(done) == len(mine) else None,
+                "seconds": round(last, 2) if len(done) == len(mine) else None,
                 "old": self.first_old.get(k.name, 0),
                 "signalled": self.actor.signalled.get(k.name, 0),
             }

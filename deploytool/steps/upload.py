@@ -9,6 +9,7 @@ A cancel stops an upload between blocks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from ..errors import DeployError, Interrupted
 from ..events import ReleaseResolved
@@ -38,9 +39,14 @@ def run(ctx, options: Mapping[str, object]) -> str:
 
     ctx.each("upload", prepare)
     ctx.state.commit = art.manifest.commit
-    ctx.state.release = unique_release_id(ctx.started, ctx.state.commit, existing)
+    # the time of the upload, not of the command's start, like pull's (a ship that waited for
+    # the lock sorts after the one it waited for)
+    built_at = datetime.fromtimestamp(ctx.clock.time(), UTC)
+    ctx.state.release = unique_release_id(built_at, ctx.state.commit, existing)
+    # built before the event: the session journals the release in the lock before any byte of it
+    # exists on a host (recover.py removes it if this run dies)
+    ctx.state.built = True
     ctx.bus.emit(ReleaseResolved(ctx.state.release, ctx.state.commit))
-    ctx.state.built = True  # from here on a failure leaves a (partial) release to discard
     remote = uploaded_path(ctx)
 
     def stop_on_cancel(done: int, total: int) -> None:
