@@ -32,5 +32,6 @@ class ShipState:
     artifact: Any = None  # the artifact.envelope.Artifact this ship deploys (strategy: artifact)
     gate: Any = None  # the gate's Report of this release's pending migrations (check-migrations)
     down: tuple[str, ...] = ()  # hosts this run put in maintenance mode (maintenance-down)
+    down_inherited: bool = False  # or a dead run did, and this one adopted it (recover.py)
     # values made by this run (the bypass secret), redacted like the inventory's secrets
     secrets: list[str] = field(default_factory=list)

@@ -109,7 +109,7 @@ def run_session(
             )
             try:
                 ctx.each("connect", ctx.transport.connect, rolling=False)  # capped by the transport
-                lock = take_lock(ctx, lock_wait)
+                lock = take_lock(ctx, lock_wait, tuple(s.name for s in specs))
                 run_steps(ctx, specs, registry, on_failure)
             except DeployError as e:
                 code, message = int(e.exit_code), e.message

@@ -12,13 +12,15 @@ import signal
 from . import audit
 from .config.durations import format_duration
 from .errors import DeployError, ExitCode
-from .events import ReleaseResolved, StepStarted
+from .events import Maintenance, ReleaseResolved, StepStarted
 from .events import Warning as WarningEvent
 from .lock import DeployLock, describe
 from .recover import recover
 
 
-def take_lock(ctx, wait: float) -> DeployLock:
+def take_lock(ctx, wait: float, steps: tuple[str, ...] = ()) -> DeployLock:
+    """The stage lock, held and renewed; after a takeover, what the dead run left put right
+    (`steps`: what this run will do, so the recovery knows whether it lifts a maintenance mode)."""
     lock = DeployLock(
         ctx.transport,
         ctx.stage.migration_host,
@@ -59,7 +61,7 @@ def take_lock(ctx, wait: float) -> DeployLock:
             "its network)"
         )
         ctx.bus.emit(WarningEvent(msg, ctx.stage.migration_host.name))
-        done = recover(ctx, st.owner)
+        done = recover(ctx, st.owner, lifts="maintenance-up" in steps)
         audit.record_event(
             ctx,
             "lock-takeover",
@@ -82,12 +84,18 @@ def take_lock(ctx, wait: float) -> DeployLock:
 
 def journal(ctx, lock: DeployLock) -> None:
     """Keep the lock's owner record current for whoever finds this run dead (recover.py): the
-    release, before any of it is built (pull marks the state built, then announces it); the step,
-    without holding it up."""
+    release, before any of it is built (pull marks the state built, then announces it); the hosts
+    in maintenance mode, as soon as they are (a run that dies leaves them down); the step, without
+    holding it up."""
 
     def note(e) -> None:
         if isinstance(e, ReleaseResolved) and ctx.state.built:
             lock.note(sync=True, release=e.release)
+        elif isinstance(e, Maintenance):
+            lock.note(sync=True, down=list(ctx.state.down) if e.state != "up" else [])
+        elif isinstance(e, StepStarted) and e.step == "maintenance-down":
+            # any host may be down from here on, before the step says which (recover.py asks)
+            lock.note(sync=True, step=e.step, down=[h.name for h in ctx.live_hosts])
         elif isinstance(e, StepStarted):
             lock.note(step=e.step)
 

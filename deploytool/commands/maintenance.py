@@ -7,11 +7,9 @@ from __future__ import annotations
 from .. import audit
 from ..errors import DeployError, ExitCode
 from ..shell import Cmd, script
+from ..steps.maintenance import STATE
 from ..ui.document import Document
 from . import common
-
-# $1 the current release: `down` or `up`.
-STATE = '[ -e "$1/storage/framework/down" ] && echo down || echo up'
 
 
 def add(sub) -> None:

@@ -27,6 +27,8 @@ from ..redaction import Secret
 from ..shell import Cmd
 
 VAR = "DEPLOYTOOL_MAINTENANCE_BYPASS"
+# $1 the current release: `down` or `up` (`deploytool maintenance`, and a run recovering a dead one)
+STATE = '[ -e "$1/storage/framework/down" ] && echo down || echo up'
 # php -r in the release: the app's own console kernel runs `down`, so the secret is an argument
 # of a PHP call, not of a process. A host already down keeps its own secret: said, not replaced.
 DOWN = (
@@ -94,7 +96,7 @@ def why_down(ctx) -> str:
 
 def up(ctx, options: Mapping[str, object]) -> str:
     hosts = [h for h in ctx.live_hosts if h.name in ctx.state.down]
-    if ctx.state.failed_step and hosts and migrated_or_switched(ctx):
+    if ctx.state.failed_step and hosts and (migrated_or_switched(ctx) or ctx.state.down_inherited):
         return hold(ctx)
     if not ctx.state.down:
         return "not down"
@@ -129,11 +131,12 @@ def lift_command(ctx) -> str:
 
 def hold(ctx) -> str:
     """After a failure past the migrate: never lifted automatically; the output says how."""
-    why = (
-        "the migrate failed and may have changed part of the schema"
-        if ctx.state.failed_step == "migrate"
-        else f"the schema was migrated and {ctx.state.failed_step} failed"
-    )
+    if ctx.state.failed_step == "migrate":
+        why = "the migrate failed and may have changed part of the schema"
+    elif ctx.state.down_inherited and not migrated_or_switched(ctx):
+        why = f"a dead deploy left it down (it may have migrated); {ctx.state.failed_step} failed"
+    else:
+        why = f"the schema was migrated and {ctx.state.failed_step} failed"
     hosts = ctx.state.down
     ctx.bus.emit(Maintenance("held", hosts, why, lift=lift_command(ctx)))
     ctx.bus.emit(WarningEvent(still_down(ctx)))
@@ -142,8 +145,13 @@ def hold(ctx) -> str:
 
 def still_down(ctx) -> str:
     """What the output says while a failed ship leaves the app down (also the ship's hint)."""
+    why = (
+        "a dead deploy left it down and may have migrated: never lifted blindly"
+        if ctx.state.down_inherited and not migrated_or_switched(ctx)
+        else "never lifted after a failed migrate"
+    )
     return (
-        f"the app stays in maintenance mode on {', '.join(ctx.state.down)} (never lifted after "
-        f"a failed migrate); when it is safe, lift it with: {lift_command(ctx)} (or "
+        f"the app stays in maintenance mode on {', '.join(ctx.state.down)} ({why}); when it is "
+        f"safe, lift it with: {lift_command(ctx)} (or "
         f"`{ctx.app.php} artisan up` in {ctx.path('current')} on each host)"
     )

@@ -129,6 +129,15 @@ return new class extends Migration
 def slow_migration_release(lab, tag: str, seconds: int) -> str:
     """A release on top of v2 whose one migration takes `seconds` between two statements (so a
     fault can land while it has partly run). Returns the tag (made once per lab)."""
+    return release_once(
+        lab,
+        tag,
+        {"database/migrations/2030_01_01_000000_slow_tables.php": SLOW_MIGRATION % seconds},
+    )
+
+
+def release_once(lab, tag: str, changes: dict[str, str]) -> str:
+    """`changes` committed on top of v2 as `tag`, unless this lab has that tag already."""
     known = subprocess.run(
         [
             "git",
@@ -141,9 +150,6 @@ def slow_migration_release(lab, tag: str, seconds: int) -> str:
         ],
         capture_output=True,
     )
-    if known.returncode == 0:
-        return tag
-    lab.commit_release(
-        tag, {"database/migrations/2030_01_01_000000_slow_tables.php": SLOW_MIGRATION % seconds}
-    )
+    if known.returncode != 0:
+        lab.commit_release(tag, changes)
     return tag

@@ -14,11 +14,21 @@ import time
 
 import pytest
 
+from deploytool.config.playbook import builtin_playbooks, load_playbook
+from deploytool.steps import REGISTRY
 from tests.lab import faults
 from tests.lab.procs import wait_until
 
 from .conftest import current_of, deploytool, releases_of, ship, write_inventory
-from .running import our_processes, read_until, slow_migration_release, start_ship, started
+from .running import (
+    our_processes,
+    read_until,
+    release_once,
+    slow_migration_release,
+    start_ship,
+    started,
+)
+from .test_maintenance import down_file, migration
 
 pytestmark = pytest.mark.lab
 
@@ -68,17 +78,8 @@ def recovered(result, victim) -> str:
     return after[0]
 
 
-STEPS = [
-    "pull",
-    "install",
-    "check-migrations",
-    "migrate",
-    "cache",
-    "switch",
-    "restart-queue",
-    "drain",
-    "cleanup",
-]
+# every step of the built-in pipeline, read from it: a step added there is killed here too
+STEPS = [s.name for s in load_playbook(builtin_playbooks() / "laravel.yml", tuple(REGISTRY)).steps]
 
 
 @pytest.mark.parametrize("step", STEPS)
@@ -151,3 +152,35 @@ def test_a_ship_killed_in_the_middle_of_its_switch_is_repaired(lab, fleet, repai
     else:
         assert "moving h1, h2 back to " + before["h3"] in warnings, warnings
         assert set(after.values()) == {before["h3"]}, after
+
+
+def test_a_ship_killed_while_the_app_is_down_leaves_it_to_the_next_ship_to_lift(
+    lab, fleet, tmp_path
+):
+    """maintenance: auto and a release that drops a column the old code reads: the ship goes down
+    for its migrate and is killed right after it (in cache). The next ship finds nothing left to
+    migrate, so it needs no downtime of its own; it adopts the dead run's and lifts it after its
+    drain (without that, the app would stay down for good)."""
+    tag = release_once(lab, "sk-drop", migration("sk_drop", "$table->dropColumn('name');"))
+    inv = write_inventory(
+        lab,
+        tmp_path / "maintenance.yml",
+        lock_lease=LEASE,
+        maintenance="auto",
+        migrations={"policy": "warn"},
+    )
+    victim = start_ship(inv, "--ref", tag)
+    seen = read_until(victim, started("cache"))
+    assert any(e["event"] == "Maintenance" and e["state"] == "down" for e in seen), seen[-5:]
+    kill(victim)
+    assert all(down_file(h).exists() for h in lab.hosts)  # left down by the dead run
+    t0 = time.monotonic()
+    result = ship(inv, "--ref", tag, "--wait-lock", "1m")
+    FIGURES["killed while down, lifted by the next ship"] = time.monotonic() - t0
+    assert result.code == 0, result
+    said = recovered(result, victim)
+    assert "it left the app in maintenance mode on h1, h2, h3: this run keeps it down" in said
+    lifted = [e for e in result.of("Maintenance") if e["state"] == "up"]
+    assert lifted and lifted[0]["hosts"] == ["h1", "h2", "h3"], result.of("Maintenance")
+    assert not any(down_file(h).exists() for h in lab.hosts)
+    assert set(current_of(lab).values()) == {result.release}

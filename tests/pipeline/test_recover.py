@@ -6,14 +6,16 @@ hosts: tests/e2e/test_sigkill.py, test_host_faults.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
 
 from deploytool.errors import DeployError, ExitCode, UnreachableError
-from deploytool.events import ShipFinished
+from deploytool.events import Maintenance, ShipFinished
 from deploytool.events import Warning as WarningEvent
 from deploytool.pipeline import run_steps
+from deploytool.redaction import Secret
 from deploytool.session import run_session
 from deploytool.steps import REGISTRY
 
@@ -157,3 +159,88 @@ def test_a_rollback_refuses_a_fleet_split_three_ways():
     with pytest.raises(DeployError, match="the hosts run 3 different releases"):
         run_steps(ctx, ctx.playbook.rollback, REGISTRY)
     assert tr.ran("mv -T") == []
+
+
+def left_down(fails: str = ""):
+    """h1 and h2 in maintenance mode (what the dead run left); `fails`: a command that fails."""
+
+    def answer(host, text):
+        if "storage/framework/down" in text:
+            return 0, "down\n" if host in ("h1", "h2") else "up\n"
+        if fails and fails in text:
+            return 1, ""
+        return happy(host, text)
+
+    return answer
+
+
+def down_session(answer, owner, tmp_path, monkeypatch, command="ship"):
+    from .test_maintenance import ADD
+    from .test_maintenance import make as with_maintenance
+
+    monkeypatch.setenv("DEPLOYTOOL_AUDIT_LOG", str(tmp_path / "audit.log"))
+    ctx, tr, rec, registry, _ = with_maintenance(takeover(answer, owner), "auto", ADD)
+    specs = ctx.playbook.rollback if command == "rollback" else ctx.playbook.steps
+    return run_session(ctx, command, specs, registry, ctx.playbook.on_failure), ctx, tr, rec
+
+
+DOWN_OWNER = {**DEAD_OWNER, "step": "migrate", "down": ["h1", "h2", "h3"]}
+
+
+def test_the_maintenance_mode_a_dead_run_left_is_lifted_once_the_next_ship_succeeds(
+    tmp_path, monkeypatch
+):
+    code, ctx, tr, rec = down_session(left_down(), DOWN_OWNER, tmp_path, monkeypatch)
+    assert code == ExitCode.OK
+    said = next(w for w in warnings(rec) if w.startswith("after the previous deploy"))
+    assert "it left the app in maintenance mode on h1, h2: this run keeps it down" in said
+    # this ship needed no downtime of its own; it lifts what it adopted, after its drain
+    assert sorted(tr.ran("artisan up")) == ["h1", "h2"]
+    drained = max(i for i, (_, t) in enumerate(tr.log) if "deploytool-census" in t)
+    assert min(i for i, (_, t) in enumerate(tr.log) if "artisan up" in t) > drained
+
+
+def test_an_adopted_maintenance_mode_is_held_when_the_next_ship_fails(tmp_path, monkeypatch):
+    answer = left_down(fails="composer install")
+    code, ctx, tr, rec = down_session(answer, DOWN_OWNER, tmp_path, monkeypatch)
+    assert code == ExitCode.FAILED
+    assert tr.ran("artisan up") == []  # the dead run may have migrated: never lifted blindly
+    held = next(e for e in rec.of(Maintenance) if e.state == "held")
+    assert held.hosts == ("h1", "h2") and "a dead deploy left it down" in held.reason
+    assert "a dead deploy left it down and may have migrated" in rec.of(ShipFinished)[-1].hint
+
+
+def test_a_rollback_after_a_dead_run_in_maintenance_says_how_to_lift_it(tmp_path, monkeypatch):
+    code, ctx, tr, rec = down_session(
+        left_down(), DOWN_OWNER, tmp_path, monkeypatch, command="rollback"
+    )
+    said = next(w for w in warnings(rec) if w.startswith("after the previous deploy"))
+    assert "in maintenance mode on h1, h2: lift it when it is safe with: deploytool maint" in said
+    assert tr.ran("artisan up") == []
+
+
+def test_the_hosts_a_run_may_have_put_down_are_in_its_lock_before_the_step_runs(
+    tmp_path, monkeypatch
+):
+    from .test_maintenance import make as with_maintenance
+
+    monkeypatch.setenv("DEPLOYTOOL_AUDIT_LOG", str(tmp_path / "audit.log"))
+    ctx, tr, rec, registry, _ = with_maintenance(takeover(happy, {}), "always")
+    run_session(ctx, "ship", ctx.playbook.steps, registry, ctx.playbook.on_failure)
+    noted = next(i for i, (_, t) in enumerate(tr.log) if " renew " in t and '"down": ["h1"' in t)
+    went = next(i for i, (_, t) in enumerate(tr.log) if "already-down" in t)  # DOWN's script
+    assert noted < went
+    assert any(" renew " in t and '"down": []' in t for _, t in tr.log)  # lifted: said too
+
+
+def test_the_lock_record_journals_no_secret(tmp_path, monkeypatch):
+    """The owner record (on the migration host, read by `lock status` and any successor) holds
+    who, where and how far: never a value of the run's secrets."""
+    monkeypatch.setenv("DEPLOYTOOL_AUDIT_LOG", str(tmp_path / "audit.log"))
+    ctx, tr, rec = make(takeover(happy, {}))
+    app = dataclasses.replace(ctx.app, env={**ctx.app.env, "DEPLOY_TOKEN": Secret("lock-s3cr3t")})
+    ctx = dataclasses.replace(ctx, inventory=dataclasses.replace(ctx.inventory, application=app))
+    assert run_session(ctx, "ship", ctx.playbook.steps, REGISTRY) == ExitCode.OK
+    records = [t for _, t in tr.log if "deploytool-lock" in t]
+    assert any(f'"release": "{ctx.state.release}"' in t for t in records)
+    assert not any("lock-s3cr3t" in t for t in records)

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from deploytool.errors import UnreachableError
-from deploytool.shell import cmd
+from deploytool.redaction import Secret
+from deploytool.shell import Cmd, cmd
 from deploytool.transport.local import HOST, LocalTransport
 
 
@@ -63,3 +64,20 @@ def test_stop_ends_the_process_group_even_a_child_ignoring_term(tmp_path):
     th.join(10)
     assert not th.is_alive() and done["r"].exit_code != 0
     assert not alive(child)
+
+
+def test_a_local_commands_secrets_reach_it_over_stdin_not_its_argv_or_environment(tmp_path):
+    """`local: true` steps and the artifact build get their secrets the way remote commands do
+    (envelope.py): the program's own cmdline and environ hold none; sourcing the sh loader (or
+    an ExportedSecret) is the one way into its environment."""
+    value = "local-s3cr3t-7c6b"
+    own = 'tr "\\0" "\\n" < /proc/$$/cmdline; tr "\\0" "\\n" < /proc/$$/environ'
+    t = LocalTransport(tmp_path)
+    plain = Cmd(("sh", "-c", own + '; echo "tok=${TOK:-}"'), env={"TOK": Secret(value)})
+    r = t.run(HOST, plain, timeout=10)
+    assert r.exit_code == 0, r.stderr
+    assert value not in r.stdout and "tok=\n" in r.stdout
+    opted = Cmd(
+        ("sh", "-c", '. "$DEPLOYTOOL_ENV_SH" && echo "tok=$TOK"'), env={"TOK": Secret(value)}
+    )
+    assert t.run(HOST, opted, timeout=10).stdout == f"tok={value}\n"
