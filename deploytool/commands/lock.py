@@ -1,13 +1,17 @@
 """`deploytool lock status|release <stage> [--force]`: see or clear the stage's deploy lock.
 
 Releasing a live lock held by someone else needs --force, warns, and is written to the audit
-log on every host: an operator must be able to unblock a team, visibly."""
+log on every host: an operator must be able to unblock a team, visibly. Releasing an expired lock
+puts right what its dead holder left (recover.py: its leftover commands stopped, its half-built
+release removed), as a ship taking the lock over would: once the record is gone, nobody could.
+A forced release of a live lease touches neither: that deploy may still be working."""
 
 from __future__ import annotations
 
 from .. import audit
 from ..errors import LockHeld
 from ..lock import DeployLock, describe
+from ..recover import recover
 from ..ui.document import Document
 from . import common
 
@@ -50,16 +54,25 @@ def run(args, env) -> Document:
                 f"({st.seconds_left}s left)",
                 "if that deploy is truly gone, add --force (audited)",
             )
+        expired = st.seconds_left <= 0
         forced = lock.force()
+        details: dict = {"previous_owner": forced.owner}
+        said = ""
+        if expired and forced.owner:
+            done = recover(ctx, forced.owner, step="lock release")
+            details |= {"stopped": done.stopped, "removed": done.removed}
+            said = f"; after that deploy: {done.sentence(forced.owner)}"
+        elif forced.owner:
+            said = "; its lease was live, so its commands and release were left alone"
         audit.record_event(
             ctx,
             "lock-release-forced" if args.force else "lock-release-expired",
-            {"previous_owner": forced.owner},
+            details,
             hosts=ctx.stage.hosts,
         )
         return answer(
             name,
-            f"stage {name}: released the lock held by {describe(forced.owner)}",
+            f"stage {name}: released the lock held by {describe(forced.owner)}{said}",
             "released",
             forced.owner,
         )

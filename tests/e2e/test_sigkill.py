@@ -114,6 +114,27 @@ def test_a_ship_killed_at_any_step_is_recovered_by_the_next_ship(lab, fleet, ste
         assert f"removed its half-built release {dead_release}" in said, said
 
 
+def test_an_expired_lock_released_by_hand_puts_right_what_its_dead_holder_left(lab, fleet):
+    """`deploytool lock release` of a dead run's expired lock: the record goes with the lock, so
+    the release must do what a takeover would (stop its commands, remove its half-built release)."""
+    plain, slow = fleet
+    victim = start_ship(slow, "--ref", "v2")
+    seen = read_until(victim, started("install"))
+    dead_release = next(e["release"] for e in seen if e["event"] == "ReleaseResolved")
+    wait_until(lambda: any(our_processes(lab).values()), 10, "the install to run")
+    kill(victim)
+    status = lambda: deploytool("lock", "status", "lab", "-i", str(plain)).stdout  # noqa: E731
+    wait_until(lambda: "expired" in status(), 30, "the dead run's lease to expire")
+    released = deploytool("lock", "release", "lab", "-i", str(plain))
+    assert released.code == 0, released
+    said = released.stdout
+    assert f"pid {victim.pid}" in said and "stopped the processes it left running on" in said, said
+    assert f"removed its half-built release {dead_release}" in said, said
+    wait_until(lambda: not any(our_processes(lab).values()), 10, "no deploytool process left")
+    assert all(dead_release not in r for r in releases_of(lab).values())
+    assert "unlocked" in status()
+
+
 @pytest.mark.parametrize("repair", ["ship", "rollback"])
 def test_a_ship_killed_in_the_middle_of_its_switch_is_repaired(lab, fleet, repair):
     """h3's switch is held (its `mv` waits) while h1 and h2 switch; then deploytool is killed:
