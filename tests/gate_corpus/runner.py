@@ -29,10 +29,35 @@ from .build_cases import schema_of
 CASES = Path(__file__).resolve().parent / "cases"
 MODES = ("offline", "ship")
 DIALECTS = ("mysql", "pgsql", "sqlite")
+HALVES = Path(__file__).resolve().parent / "review" / "heldout2_halves.json"
 # train and heldout (the first corpus's held-out quarter, spent by its review) are where the rules
-# were tuned; heldout2 was harvested and labelled blind before any rule saw it.
-SPLITS = ("train", "heldout", "heldout2")
-TUNED = ("train", "heldout")
+# were tuned; heldout2 was harvested and labelled blind before any rule saw it, then split by
+# repository (review/heldout2_halves.json, fixed before any of its wrong verdicts was seen) into a
+# half the second round of rules is tuned on and a half that stays unseen. A heldout2 case keeps
+# `split: heldout2` in its file and counts in heldout2 and in its half.
+SPLITS = ("train", "heldout", "heldout2-tune", "heldout2-final", "heldout2")
+TUNED = ("train", "heldout", "heldout2-tune")
+# Only aggregate figures of these: listing their wrong verdicts would tune on the unseen half.
+SEALED = ("heldout2-final", "heldout2")
+
+
+def halves(path: Path = HALVES) -> dict[str, str]:
+    """Source repository -> its heldout2 half ("heldout2-tune" or "heldout2-final")."""
+    doc = json.loads(path.read_text())
+    return {repo: f"heldout2-{half}" for half in ("tune", "final") for repo in doc[half]}
+
+
+def splits_of(case: dict, half_of: dict[str, str]) -> tuple[str, ...]:
+    """Every split a case counts in: its own, and for heldout2 its half by source repository."""
+    if case["split"] != "heldout2":
+        return (case["split"],)
+    return ("heldout2", half_of[case["source"]["repo"]])
+
+
+def select(cases: list[dict], wanted: tuple[str, ...]) -> list[dict]:
+    """The cases counting in any of the wanted splits (so a sealed half is not even judged)."""
+    half_of = halves()
+    return [c for c in cases if set(splits_of(c, half_of)) & set(wanted)]
 
 
 def load_cases(root: Path = CASES) -> list[dict]:
@@ -81,7 +106,7 @@ class Tally:
 class Outcome:
     case: str
     dialect: str
-    split: str
+    splits: tuple[str, ...]
     mode: str
     label: str
     blocked: bool
@@ -94,6 +119,7 @@ class Outcome:
 
 
 def outcomes(cases: list[dict], modes=MODES) -> list[Outcome]:
+    half_of = halves()
     out = []
     for case in cases:
         for dialect, d in case["dialects"].items():
@@ -108,7 +134,7 @@ def outcomes(cases: list[dict], modes=MODES) -> list[Outcome]:
                     Outcome(
                         case["id"],
                         dialect,
-                        case["split"],
+                        splits_of(case, half_of),
                         mode,
                         d["label"],
                         report.blocked,
@@ -123,14 +149,15 @@ def tallies(results: list[Outcome]) -> dict[tuple[str, str, str], Tally]:
     """(mode, split, dialect|'all') -> Tally."""
     t: dict[tuple[str, str, str], Tally] = defaultdict(Tally)
     for o in results:
-        for dialect in (o.dialect, "all"):
-            x = t[(o.mode, o.split, dialect)]
-            if o.label == "unsafe":
-                x.tp += o.blocked
-                x.fn += not o.blocked
-            else:
-                x.fp += o.blocked
-                x.tn += not o.blocked
+        for split in o.splits:
+            for dialect in (o.dialect, "all"):
+                x = t[(o.mode, split, dialect)]
+                if o.label == "unsafe":
+                    x.tp += o.blocked
+                    x.fn += not o.blocked
+                else:
+                    x.fp += o.blocked
+                    x.tn += not o.blocked
     return dict(t)
 
 

@@ -1,9 +1,10 @@
 """The corpus runner in the suite: every case well-formed, the figures computed and shown.
 
-Targets are asserted on the training part only (the rules were tuned on it); the held-out
-figures are printed (`pytest -s`) and recorded as test properties, and docs/gate.md keeps them.
-heldout2, harvested later from other repositories, is held out whole: its split is its
-provenance, not the hash.
+Targets are asserted only on splits the rules were tuned on (runner.TUNED: train, heldout and
+heldout2's tune half); those figures are printed (`pytest -s`) and recorded as test properties.
+heldout2, harvested later from other repositories, is held out by provenance, not the hash, and
+split by repository into halves (review/heldout2_halves.json): its final half is never scored
+here, only once by hand with `report --split heldout2-final` (aggregate figures, docs/gate.md).
 """
 
 from __future__ import annotations
@@ -13,16 +14,20 @@ import re
 import pytest
 
 from .build_cases import HELDOUT2, split_of
-from .runner import DIALECTS, load_cases, outcomes, table, tallies
+from .runner import DIALECTS, TUNED, halves, load_cases, outcomes, select, table, tallies
 
 CASES = load_cases()
 LABELS = {"safe", "unsafe"}
 FIRST = [c for c in CASES if c["split"] != HELDOUT2]  # the first corpus: train + heldout
 
 
+# The tuned splits where the issue's targets hold (heldout2-tune joins once its rules are in).
+ASSERTED = ("train", "heldout")
+
+
 @pytest.fixture(scope="module")
 def results():
-    return outcomes(CASES)
+    return outcomes(select(CASES, TUNED))
 
 
 def test_corpus_size_and_split():
@@ -34,6 +39,9 @@ def test_corpus_size_and_split():
     second = [c for c in CASES if c["split"] == HELDOUT2]
     assert len(second) >= 150
     assert not {c["source"]["repo"] for c in second} & repos, "heldout2: other repositories"
+    half_of = halves()
+    assert {c["source"]["repo"] for c in second} == set(half_of), "every repository in one half"
+    assert set(half_of.values()) == {"heldout2-tune", "heldout2-final"}
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
@@ -53,15 +61,18 @@ def test_case_is_well_formed(case):
 
 def test_figures(results, record_property):
     t = tallies(results)
+    assert "heldout2-final" not in {split for _, split, _ in t}, "the unseen half was scored"
+    t = {k: x for k, x in t.items() if k[1] in TUNED}  # heldout2 here is its tune half: not shown
     print("\n" + table(t))
     for (mode, split, dialect), x in t.items():
         record_property(
             f"{mode}.{split}.{dialect}", f"recall={x.recall:.3f} fb={x.false_block:.3f}"
         )
     assert all(x.pairs for x in t.values())
-    # The issue's targets, asserted where the rules were tuned: the training part, as ship and
-    # the CI mode call the gate (live schema, source facts). Held-out figures: docs/gate.md.
-    for dialect in (*DIALECTS, "all"):
-        x = t[("ship", "train", dialect)]
-        assert x.recall >= 0.98, (dialect, x)
-        assert x.false_block <= 0.02, (dialect, x)
+    # The issue's targets, asserted where the rules were tuned, as ship and the CI mode call the
+    # gate (live schema, source facts). The unseen half's figures: docs/gate.md.
+    for split in ASSERTED:
+        for dialect in (*DIALECTS, "all"):
+            x = t[("ship", split, dialect)]
+            assert x.recall >= 0.98, (split, dialect, x)
+            assert x.false_block <= 0.02, (split, dialect, x)
