@@ -49,7 +49,8 @@ def check(
             for i, (sql, note) in enumerate(zip(m.statements, notes), 1)
             for op in read_statement(sql, dialect, note)
         ]
-        parsed += [(0, None, fact) for fact in source_ops(facts, [op for _, _, op in parsed])]
+        shown = [op for _, _, op in parsed]
+        parsed += [(0, None, fact) for fact in source_ops(facts, shown, dialect)]
         parsed, skipped = set_aside(parsed, facts, schema)
         if skipped:  # the conditional's finding says what was set aside
             parsed = [
@@ -94,11 +95,14 @@ def check(
     return Report(dialect, tuple(m.name for m in migrations), tuple(findings))
 
 
-def source_ops(facts: SourceFacts | None, shown: Sequence[ops.Op] = ()) -> list[ops.Op]:
+def source_ops(
+    facts: SourceFacts | None, shown: Sequence[ops.Op] = (), dialect: str = ""
+) -> list[ops.Op]:
     """What the PHP source shows that pretend cannot, as operations for the source rules: each
     write pretend did not print (every write in a loop over query results; a write outside one
-    when pretend printed no write to its table), and the facts no write stands for."""
-    if facts is None:
+    when pretend printed no write to its table), and the facts no write stands for. Nothing
+    when up() returns at once on this engine (`if (driver !== 'pgsql') return;`)."""
+    if facts is None or (dialect and facts.drivers and dialect not in facts.drivers):
         return []
     written = {key(op.table) for op in shown if isinstance(op, ops.Write)}
     unseen = [w for w in facts.writes if w.in_loop or key(w.table) not in written]

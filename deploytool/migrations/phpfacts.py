@@ -21,6 +21,10 @@ never match), never by running the file.
     explicit_transaction up() opens a transaction itself (DB::transaction / beginTransaction)
     writes               every UPDATE/DELETE call of up(), in a loop or not (phpwrites.py)
     guards               the `if (Schema::hasColumn(…))` blocks on literal names (phpguards.py)
+    drivers              the engines up() runs past a first `if (driver !== 'pgsql') return;`
+                         (phpdrivers.py); () when it does not return early on a driver
+    inert_loops          every loop over query results calls no method in its body (it reads
+                         and, e.g., dispatches jobs): with no writes, it changes no row
 
 All but `within_transaction` are read from the body of `up()` only (`down()` drops what `up()`
 made, and says nothing about the deploy).
@@ -31,7 +35,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from .phpdrivers import read_drivers
 from .phpguards import Guard, read_guards
+from .phploops import inert, loops
 from .phpsource import disables_transaction, mask_php, split_php
 from .phpwrites import SourceWrite, explicit_transaction, read_writes
 
@@ -40,8 +46,8 @@ _DB_CALL = re.compile(
     r"\bDB\s*::\s*(?:connection\s*\([^)]*\)\s*->\s*)?(statement|unprepared|insert|update|delete)\s*\(",
     re.I,
 )
-_LOOP_CALL = re.compile(r"->\s*(?:chunk|chunkById|each|eachById|cursor|lazy|lazyById)\s*\(")
-_BATCH_CALL = re.compile(r"->\s*(?:chunkById|chunk|lazyById|eachById)\s*\(")
+_LOOP_CALL = re.compile(r"(?:->|::)\s*(?:chunk|chunkById|each|eachById|cursor|lazy|lazyById)\s*\(")
+_BATCH_CALL = re.compile(r"(?:->|::)\s*(?:chunkById|chunk|lazyById|eachById)\s*\(")
 _FOREACH = re.compile(r"\bforeach\s*\(")
 _QUERY_RESULT = re.compile(
     r"(?:->\s*(?:get|all|cursor|pluck|lazy)\s*\(|::\s*(?:all|get|cursor)\s*\(|\bDB\s*::\s*select\s*\()"
@@ -61,6 +67,8 @@ class SourceFacts:
     explicit_transaction: bool = False
     writes: tuple[SourceWrite, ...] = ()
     guards: tuple[Guard, ...] = ()
+    drivers: tuple[str, ...] = ()
+    inert_loops: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,8 +76,10 @@ class SourceFacts:
     @classmethod
     def from_dict(cls, d: dict) -> SourceFacts:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        out = {k: bool(v) for k, v in known.items() if k not in ("changes", "writes", "guards")}
+        lists = ("changes", "writes", "guards", "drivers")
+        out = {k: bool(v) for k, v in known.items() if k not in lists}
         out["changes"] = tuple(known.get("changes", ()))
+        out["drivers"] = tuple(known.get("drivers", ()))
         out["writes"] = tuple(SourceWrite.from_dict(w) for w in known.get("writes", ()))
         out["guards"] = tuple(Guard.from_dict(g) for g in known.get("guards", ()))
         return cls(**out)
@@ -152,7 +162,10 @@ def read_facts(src: str) -> SourceFacts:
     mask = mask_php(src)
     start, end = up_span(mask)
     guards = read_guards(src, mask, start, end)
-    writes = read_writes(src, mask, start, end, guards)
+    found = loops(src, mask, start, end)
+    writes = read_writes(src, mask, start, end, guards, found)
+    # the source with comments blanked and strings kept: a driver check compares with a literal
+    bare = "".join(c if k == "_" else k for c, k in zip(src, mask))
     return SourceFacts(
         within_transaction=not disables_transaction(src),
         schema_conditionals=bool(_CONDITIONAL.search(code)),
@@ -168,6 +181,8 @@ def read_facts(src: str) -> SourceFacts:
         explicit_transaction=explicit_transaction(mask[start:end]),
         writes=writes,
         guards=tuple(dict.fromkeys(g for _, _, g in guards)),
+        drivers=read_drivers(bare, start, end),
+        inert_loops=inert(mask, found),
     )
 
 

@@ -11,8 +11,9 @@ decides them:
 * outside one (MySQL/MariaDB and SQLite by default) each write commits alone: a loop that pins
   one row by its key per iteration holds a lock for milliseconds. It is harmless when it writes
   only columns old code does not write (added by this pending set, or filled only where NULL);
-  when it rewrites columns old code uses (counters, settings, a format), a change old code makes
-  to a row between the loop's read and its write is overwritten;
+  when it rewrites columns old code uses (counters, settings) from the row it read, a change old
+  code makes to a row between the loop's read and its write is overwritten; a keyed write to
+  another table than the one the loop reads did not read what it overwrites: a per-row data fix;
 * a write not pinned to a key, in a loop or not, is an unbatched data change, as the data rule
   judges printed ones: harmless only on a table the live statistics count small.
 """
@@ -47,8 +48,10 @@ def keyed(w, s: Scope) -> bool:
 
 
 def rewritten(w, s: Scope) -> tuple[str, ...]:
-    """The columns the write changes that old code may also write: not added by the pending
-    set, and not only filled where NULL."""
+    """The columns the write changes from values read from its row that old code may also
+    write: not added by the pending set, and not only filled where NULL."""
+    if not w.from_row:
+        return ()
     return tuple(
         c for c in w.columns if c == "*" or not (s.is_new_column(w.table, c) or c in w.fills_empty)
     )

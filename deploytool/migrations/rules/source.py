@@ -25,6 +25,8 @@ def _loop(op, s: Scope):
     txn = in_transaction(s)
     if facts is not None and facts.batched and not txn:
         return None  # batches by key, each its own statement and commit
+    if _inert(s) and not (txn and "schema" in facts.changes):
+        return None  # reads only (pretend-inert-loop says so); under a schema change's lock, not
     where = (
         f"inside {txn}, so every row lock it takes is held to the end"
         if txn
@@ -34,6 +36,27 @@ def _loop(op, s: Scope):
         "up() loops over query results, which pretend answers with no rows: the writes of the "
         f"loop body are not in the pretend output, and in production they run {where}"
     )
+
+
+def _inert(s: Scope) -> bool:
+    """The loops write nothing: no write call in up() and no method called in a loop body."""
+    f = s.facts
+    return (
+        f is not None
+        and f.inert_loops
+        and not f.writes
+        and not {"update", "delete", "raw"} & set(f.changes)
+    )
+
+
+def _inert_loop(op, s: Scope):
+    if isinstance(op, ops.SourceFact) and op.kind == "db_loop" and _loop(op, s) is None:
+        if _inert(s):
+            return (
+                "up() loops over query results (pretend runs them zero times), but no loop body "
+                "calls a method or writes: it reads, and changes no row in the migration"
+            )
+    return None
 
 
 def _conditional(op, s: Scope):
@@ -85,6 +108,16 @@ RULES = (
         "(chunkById), outside the migration; or set `public $withinTransaction = false;` and "
         "batch.",
         _loop,
+        on_new_tables=True,
+    ),
+    Rule(
+        "pretend-inert-loop",
+        "unknown",
+        ALL,
+        "a loop over query results that writes nothing",
+        "Nothing to change; jobs it dispatches run in the workers of the release they reach.",
+        _inert_loop,
+        default="warn",
         on_new_tables=True,
     ),
     Rule(
