@@ -19,21 +19,21 @@ from deploytool.migrations.phploops import table_of_model
 from deploytool.migrations.policy import MigrationPolicy
 from deploytool.migrations.report import PendingMigration
 
-COLUMNS = [
-    ("bookmarks", "id", "int", "NO"),
-    ("statuses", "id", "int", "NO"),
-    ("statuses", "entities", "text", "YES"),
-    ("regs", "id", "int", "NO"),
-    ("acts", "id", "int", "NO"),
-    ("families", "id", "int", "NO"),
-    ("mappings", "attr_id", "int", "NO"),
-    ("mappings", "group_id", "int", "NO"),
-    ("tags", "id", "int", "NO"),
-]
+# table -> its columns (name, type, nullable)
+TABLES = {
+    "bookmarks": [("id", "int", "NO")],
+    "statuses": [("id", "int", "NO"), ("entities", "text", "YES")],
+    "regs": [("id", "int", "NO")],
+    "acts": [("id", "int", "NO")],
+    "families": [("id", "int", "NO")],
+    "mappings": [("attr_id", "int", "NO"), ("group_id", "int", "NO")],
+    "tags": [("id", "int", "NO")],
+}
+COLUMNS = [(t, *c) for t, cols in TABLES.items() for c in cols]
 UNIQUE = [(t, "PRIMARY", "id") for t in ("bookmarks", "statuses", "regs", "acts", "tags")]
 UNIQUE += [("mappings", "PRIMARY", "attr_id,group_id"), ("families", "PRIMARY", "id")]
 # a recorded count of 0 says nothing: every table is taken to have rows
-SCHEMA = LiveSchema.from_rows(COLUMNS, UNIQUE, [(t, "0") for t in {c[0] for c in COLUMNS}])
+SCHEMA = LiveSchema.from_rows(COLUMNS, UNIQUE, [(t, "0") for t in TABLES])
 
 
 def php(body: str) -> str:
