@@ -45,6 +45,16 @@ def _on_new_columns(op, s: Scope) -> bool:
     return bool(op.columns) and all(s.is_new_column(op.table, c) for c in op.columns)
 
 
+def _implied(op, s: Scope) -> bool:
+    """The new key's columns hold every column of a unique key the live schema has on the table:
+    rows that key kept distinct stay distinct, so neither existing rows nor any write old code
+    makes (which that key accepted) can violate it, even if this migration drops the old key."""
+    if s.schema is None or not op.columns:
+        return False
+    cols = set(op.columns)
+    return any(k and set(k) <= cols for k in s.schema.unique_keys(op.table))
+
+
 def _unique(op, s: Scope):
     if isinstance(op, ops.AddConstraint) and op.kind == "unique" and not op.using_index:
         if s.dialect == "pgsql" and _on_new_columns(op, s):
@@ -52,7 +62,7 @@ def _unique(op, s: Scope):
                 f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE "
                 "lock: reads and writes wait for a scan of the whole table"
             )
-        if _on_new_columns(op, s):
+        if _on_new_columns(op, s) or (s.dialect != "pgsql" and _implied(op, s)):
             return None
         if s.dialect == "pgsql":
             return (
@@ -65,7 +75,7 @@ def _unique(op, s: Scope):
             "old code that inserts duplicates starts failing"
         )
     if isinstance(op, ops.AddIndex) and op.unique and s.dialect != "pgsql":
-        if _on_new_columns(op, s):
+        if _on_new_columns(op, s) or _implied(op, s):
             return None
         return (
             f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, "

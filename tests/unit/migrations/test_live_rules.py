@@ -2,8 +2,9 @@
 
 Each family has a case that passes only with it (a safe statement the old gate blocked, or an
 unsafe one it passed): key-restricted writes, small tables, dropping an absent table, unique
-keys on columns the same migration added, FULLTEXT builds, integer display widths, loops
-pretend cannot see, a pretend stopped at a PHP error, schema conditionals.
+keys on columns the same migration added or implied by a unique key the table has, FULLTEXT
+builds, integer display widths, loops pretend cannot see, a pretend stopped at a PHP error,
+schema conditionals.
 """
 
 from __future__ import annotations
@@ -81,7 +82,35 @@ CASES = [
     (
         "unique-on-old-column",
         "sqlite",
-        ['create unique index "u" on "users" ("email")'],
+        ['create unique index "u" on "users" ("state")'],
+        None,
+        ("add-unique-constraint",),
+        (),
+    ),
+    (
+        # unique(email, state) replacing unique(email): the old key keeps every row distinct
+        "unique-implied-by-old-key",
+        "mysql",
+        [
+            "alter table `users` drop index `users_email_unique`",
+            "alter table `users` add unique `users_email_state_unique`(`email`, `state`)",
+        ],
+        None,
+        (),
+        (),
+    ),
+    (
+        "unique-implied-by-old-key-sqlite",
+        "sqlite",
+        ['create unique index "u" on "users" ("email", "state")'],
+        None,
+        (),
+        (),
+    ),
+    (
+        "unique-implied-pg-still-locks",
+        "pgsql",
+        ['alter table "users" add constraint "u" unique ("email", "state")'],
         None,
         ("add-unique-constraint",),
         (),
