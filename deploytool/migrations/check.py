@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from . import ops
 from .annotations import Allow, find_allows
+from .blueprint_ops import unprinted_ops
 from .guarded import set_aside
 from .live_schema import LiveSchema
 from .ops import key
@@ -51,6 +52,7 @@ def check(
         ]
         shown = [op for _, _, op in parsed]
         parsed += [(0, None, fact) for fact in source_ops(facts, shown, dialect)]
+        parsed += [(0, None, op) for op in unprinted_ops(facts, shown, schema, dialect)]
         parsed, skipped = set_aside(parsed, facts, schema)
         if skipped:  # the conditional's finding says what was set aside
             parsed = [

@@ -23,6 +23,8 @@ never match), never by running the file.
     guards               the `if (Schema::hasColumn(…))` blocks on literal names (phpguards.py)
     drivers              the engines up() runs past a first `if (driver !== 'pgsql') return;`
                          (phpdrivers.py); () when it does not return early on a driver
+    schema_calls         every Schema:: call and Blueprint chain of up() (phpblueprint.py)
+    schema_unread        the first `$table->` call of up() those could not follow ("" if none)
     inert_loops          every loop over query results calls no method in its body (it reads
                          and, e.g., dispatches jobs): with no writes, it changes no row
 
@@ -35,6 +37,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from .phpblueprint import SchemaCall, read_schema_calls
 from .phpdrivers import read_drivers
 from .phpguards import Guard, read_guards
 from .phploops import inert, loops
@@ -69,6 +72,8 @@ class SourceFacts:
     guards: tuple[Guard, ...] = ()
     drivers: tuple[str, ...] = ()
     inert_loops: bool = False
+    schema_calls: tuple[SchemaCall, ...] = ()
+    schema_unread: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,8 +81,10 @@ class SourceFacts:
     @classmethod
     def from_dict(cls, d: dict) -> SourceFacts:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
-        lists = ("changes", "writes", "guards", "drivers")
+        lists = ("changes", "writes", "guards", "drivers", "schema_calls", "schema_unread")
         out = {k: bool(v) for k, v in known.items() if k not in lists}
+        out["schema_calls"] = tuple(SchemaCall.from_dict(c) for c in known.get("schema_calls", ()))
+        out["schema_unread"] = str(known.get("schema_unread", ""))
         out["changes"] = tuple(known.get("changes", ()))
         out["drivers"] = tuple(known.get("drivers", ()))
         out["writes"] = tuple(SourceWrite.from_dict(w) for w in known.get("writes", ()))
@@ -166,6 +173,7 @@ def read_facts(src: str) -> SourceFacts:
     writes = read_writes(src, mask, start, end, guards, found)
     # the source with comments blanked and strings kept: a driver check compares with a literal
     bare = "".join(c if k == "_" else k for c, k in zip(src, mask))
+    calls, unread = read_schema_calls(src, mask, start, end, guards)
     return SourceFacts(
         within_transaction=not disables_transaction(src),
         schema_conditionals=bool(_CONDITIONAL.search(code)),
@@ -183,6 +191,8 @@ def read_facts(src: str) -> SourceFacts:
         guards=tuple(dict.fromkeys(g for _, _, g in guards)),
         drivers=read_drivers(bare, start, end),
         inert_loops=inert(mask, found),
+        schema_calls=calls,
+        schema_unread=unread,
     )
 
 

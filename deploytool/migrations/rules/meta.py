@@ -12,10 +12,13 @@ BAD_ANNOTATION = "bad-allow-annotation"
 
 
 def _unknown(op, s: Scope):
-    from .source import pretend_stopped, stopped_is_harmless
+    from .source import pretend_stopped, stopped_unread
 
-    if pretend_stopped(op) and stopped_is_harmless(s):
-        return None  # the source shows only inserts follow: pretend-stopped warns instead
+    if pretend_stopped(op):
+        why = stopped_unread(s)
+        if not why:
+            return None  # the source was judged in its place: pretend-stopped warns instead
+        return f"the gate cannot tell what this statement does: {op.reason}; {why}"
     if isinstance(op, ops.Unknown) and not harmless(op):
         return f"the gate cannot tell what this statement does: {op.reason}"
     return None

@@ -84,16 +84,37 @@ def pretend_stopped(op: ops.Op) -> bool:
     return isinstance(op, ops.Unknown) and any(n in op.reason for n in _STOPPED_NOTES)
 
 
+def stopped_unread(s: Scope) -> str:
+    """Why the source of up() cannot stand in for a pretend stopped at a PHP error ("" when it
+    can: besides reads and inserts it only makes schema calls the gate read, judged as the
+    operations they stand for, and writes it read, judged as such)."""
+    f = s.facts
+    if f is None:
+        return "no PHP source to read instead"
+    if f.schema_unread:
+        return f"the source has {f.schema_unread}"
+    if f.dynamic_statement or "raw" in f.changes:
+        return "the source runs raw SQL (DB::statement/unprepared)"
+    if {"update", "delete"} & set(f.changes) and not f.writes:
+        return "the source updates or deletes rows in a way the gate does not read"
+    gone = [w.table or "rows" for w in f.writes if w.kind == "delete" and not w.pinned]
+    if gone:  # pretend would have printed a DELETE the data rules judge; unpinned, it may be all
+        return f"the source deletes from {gone[0]} without pinning a key (data old code reads)"
+    if f.db_loop and not f.writes and not f.inert_loops:
+        return "the source loops over query results"
+    return ""
+
+
 def stopped_is_harmless(s: Scope) -> bool:
-    """Pretend stopped at a PHP error, and up() only reads and inserts besides what it printed."""
-    return s.facts is not None and not s.facts.changes and not s.facts.db_loop
+    """Pretend stopped at a PHP error, and the source of up() was read in its place."""
+    return not stopped_unread(s)
 
 
 def _stopped(op, s: Scope):
     if pretend_stopped(op) and stopped_is_harmless(s):
         return (
-            f"{op.reason}; the source of up() only reads and inserts rows (no update, delete, "
-            "schema change or raw statement), so the statements pretend could not show are inserts"
+            f"{op.reason}; judged from the source of up() instead: besides reads and inserts it "
+            "makes only the schema calls and writes the gate read (each judged on its own)"
         )
     return None
 

@@ -1,0 +1,135 @@
+"""The schema calls of a migration's `up()`, read from its PHP source: what pretend may not print.
+
+Pretend prints a `Schema::table` block's SQL only when it reaches it: a migration that stops at a
+PHP error first (a query result pretend answers with nothing) prints none of it, and a block
+under `if (Schema::hasColumn(…))` never runs under pretend (it answers "no"). The gate then judges
+the Blueprint calls themselves: each `Schema::table/create/drop/dropIfExists/rename` call and,
+inside a table's callback, each `$table->verb(args)->modifier(args)…;` chain, with the schema
+conditional it runs under. A `$table->` call the reader does not follow (an argument that is not
+literal, a chain it cannot walk) is named in `unread`, so the gate blocks with that reason
+rather than guess. Read from `phpsource.mask_php`, literals from the source at the same offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from .phpsource import close_at as _close
+
+_SCHEMA = re.compile(
+    r"\bSchema\s*::\s*(?:connection\s*\([^()]*\)\s*->\s*)?(table|create|drop|dropIfExists|rename)"
+    r"\s*\("
+)
+_CALL = re.compile(r"\s*->\s*(\w+)\s*\(")
+_LITERAL = re.compile(r"(['\"])(_*)\1")
+
+
+@dataclass(frozen=True)
+class SchemaCall:
+    kind: str  # table | create | drop | dropIfExists | rename (the Schema:: method)
+    table: str
+    verb: str = ""  # the Blueprint method, for kind "table" ("" for the Schema call itself)
+    args: tuple[str, ...] = ()  # its literal arguments, arrays flattened; the new name for rename
+    mods: tuple[tuple[str, str], ...] = ()  # (modifier, its first argument as written)
+    guard: str = ""  # the schema conditional it runs under (phpguards.Guard.cond), if any
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SchemaCall:
+        mods = tuple((m[0], m[1]) for m in d.get("mods", ()))
+        return cls(d["kind"], d["table"], d.get("verb", ""), tuple(d.get("args", ())), mods,
+                   d.get("guard", ""))  # fmt: skip
+
+
+def read_schema_calls(src: str, mask: str, start: int, end: int, guards=()):
+    """(calls, unread) for the body of up() between offsets start and end; `guards` are
+    phpguards.read_guards' blocks. `unread` names the first `$table->` call not followed."""
+    calls: list[SchemaCall] = []
+    unread = ""
+    for m in _SCHEMA.finditer(mask, start, end):
+        close = _close(mask, m.end() - 1)
+        names = _literals(src, mask, m.end(), close)
+        kind = m.group(1)
+        guard = _guard(guards, m.start())
+        if not names or not _first_is_literal(mask, m.end()):
+            unread = unread or f"Schema::{kind} on a table named at run time"
+            continue
+        table = names[0].lower()
+        if kind == "rename":
+            calls.append(SchemaCall(kind, table, args=tuple(n.lower() for n in names[1:2])))
+            continue
+        calls.append(SchemaCall(kind, table, guard=guard))
+        if kind != "table":
+            continue  # a new table's columns are all new; a dropped one is gone
+        fn = re.search(r"\bfunction\s*\(\s*(?:\w+\s+)?(\$\w+)\s*\)[^{]*\{", mask[m.end() : close])
+        if fn is None:
+            unread = unread or f"Schema::table('{table}') without a Blueprint callback"
+            continue
+        body_at = m.end() + fn.end() - 1
+        var = re.escape(fn.group(1))
+        for c in re.finditer(rf"{var}\s*->", mask[body_at : _close(mask, body_at, "{}")]):
+            at = body_at + c.start()
+            call = _chain(src, mask, at + len(fn.group(1)), table, _guard(guards, at))
+            if call is None:
+                unread = unread or f"a Blueprint call on {table} the gate cannot read"
+            else:
+                calls.append(call)
+    return tuple(calls), unread
+
+
+def _chain(src: str, mask: str, at: int, table: str, guard: str) -> SchemaCall | None:
+    """`->verb(args)->mod(arg)…;` from `at`, or None when it is not such a chain."""
+    verb, args, mods = "", (), []
+    while (m := _CALL.match(mask, at)) is not None:
+        close = _close(mask, m.end() - 1)
+        if not verb:
+            verb = m.group(1)
+            # renames name both: every literal; else the first argument's (columns), not a name
+            last = close if verb.startswith("rename") else _first_end(mask, m.end())
+            args = tuple(_literals(src, mask, m.end(), last))
+            if mask[m.end() : close].strip() and not args and verb not in _NO_NAME:
+                return None  # a column named by a variable
+        else:
+            mods.append((m.group(1), src[m.end() : close].strip()))
+        at = close + 1
+    if not verb or not mask[at:].lstrip().startswith(";"):
+        return None
+    return SchemaCall("table", table, verb, args, tuple(mods), guard)
+
+
+# Blueprint methods whose arguments are not column names (or that take none).
+_NO_NAME = {"timestamps", "nullableTimestamps", "softDeletes", "rememberToken", "id",
+            "dropTimestamps", "dropSoftDeletes", "dropRememberToken", "engine", "charset",
+            "collation", "comment", "temporary"}  # fmt: skip
+
+
+def _first_end(mask: str, at: int) -> int:
+    """The end of the call's first argument starting at `at` (a top-level `,` or the `)`)."""
+    depth = 0
+    for i in range(at, len(mask)):
+        c = mask[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif c == "," and depth == 0:
+            return i
+    return len(mask)
+
+
+def _first_is_literal(mask: str, at: int) -> bool:
+    return mask[at:].lstrip()[:1] in ("'", '"')
+
+
+def _guard(guards, at: int) -> str:
+    inside = [(a, g) for a, b, g in guards if a <= at < b]
+    return max(inside, key=lambda x: x[0])[1].cond if inside else ""
+
+
+def _literals(src: str, mask: str, start: int, end: int) -> list[str]:
+    return [src[start + m.start(2) : start + m.end(2)] for m in _LITERAL.finditer(mask[start:end])]

@@ -1,0 +1,105 @@
+"""Blueprint calls judged from the source where pretend printed none (docs/gate.md "Second round").
+
+Family 4: pretend stopped at a PHP error (a query result it answers with nothing) before a
+`Schema::table` block's SQL: the block's calls are read and judged as the operations they stand
+for (a column with a default and a plain index pass, a NOT NULL column without one blocks), and a
+call the gate cannot read, raw SQL or an unpinned DELETE keep the block, with that reason. And a
+block under `if (Schema::hasColumn(…))` that holds on the live schema, which pretend never prints
+(it answers "no"): its drop is judged. Each case fails on the gate before this round.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from deploytool.migrations.check import check
+from deploytool.migrations.live_schema import LiveSchema
+from deploytool.migrations.phpfacts import read_facts
+from deploytool.migrations.policy import MigrationPolicy
+from deploytool.migrations.pretend import migrations_from_pretend
+from deploytool.migrations.report import PendingMigration
+
+TABLES = {"pages": ("id", "name"), "roles": ("id", "name"), "notes": ("id", "message")}
+SCHEMA = LiveSchema.from_rows(
+    [(t, c, "varchar(20)", "NO") for t, cols in TABLES.items() for c in cols],
+    [(t, "PRIMARY", "id") for t in TABLES],
+    [(t, "0") for t in TABLES],  # a count of 0 says nothing: the tables have rows
+)
+STOPPED = ["In x.php line 9:", '  Attempt to read property "id" on null  ']
+
+
+def php(body: str) -> str:
+    head = "<?php\nreturn new class extends Migration {\n public function up() {\n"
+    return f"{head}{body}\n }}\n}};"
+
+
+ADMIN = "$admin = DB::table('roles')->where('name', 'admin')->first()->id;\n"
+GRANT = "DB::table('roles')->insert(['name' => 'templates', 'id' => $admin + 1]);"
+TEMPLATE = php(
+    "Schema::table('pages', function (Blueprint $table) {\n"
+    "  $table->boolean('template')->default(false);\n  $table->index('template');\n});\n"
+    + ADMIN
+    + GRANT
+)
+NOT_NULL = php(
+    "Schema::table('pages', function (Blueprint $table) { $table->string('slug'); });\n"
+    + ADMIN
+    + GRANT
+)
+UNREAD = php(
+    "Schema::table('pages', function (Blueprint $table) use ($col) {\n"
+    "  $table->string($col)->nullable(); });\n" + ADMIN + GRANT
+)
+WIPE = php(ADMIN + "DB::table('roles')->delete();\n" + GRANT)
+DROPS = php(
+    "Schema::table('notes', function (Blueprint $table) {\n"
+    "  if (Schema::hasColumn('notes', 'message')) { $table->dropColumn('message'); }\n"
+    "  if (Schema::hasColumn('notes', 'gone')) { $table->dropColumn('gone'); } });"
+)
+HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
+
+# (id, dialect, php source, pretend output lines, blocking rules, warning rules)
+CASES = [
+    ("stopped-add-default-and-index", "mysql", TEMPLATE, STOPPED, [], ["pretend-stopped"]),
+    ("stopped-add-default-and-index-sqlite", "sqlite", TEMPLATE, STOPPED, [], ["pretend-stopped"]),
+    # PostgreSQL builds a plain index under a SHARE lock: writes wait
+    ("stopped-index-pgsql", "pgsql", TEMPLATE, STOPPED, ["index-not-concurrently"], []),
+    ("stopped-not-null-without-default", "mysql", NOT_NULL, STOPPED, ["add-not-null-column"], []),
+    ("stopped-unread-call", "mysql", UNREAD, STOPPED, ["unknown-statement"], []),
+    ("stopped-unpinned-delete", "mysql", WIPE, STOPPED,
+     ["pretend-unseen-write", "unknown-statement"], []),
+    ("guard-holds-drop", "mysql", DROPS, HAS_COLUMN * 2, ["drop-column"], []),
+]  # fmt: skip
+
+
+def judge(name, dialect, src, lines):
+    text = "\n".join(f"{name}: {ln}" if ln.startswith("select") else ln for ln in lines)
+    found = migrations_from_pretend(text, [f"{name}.php"])
+    pending = [PendingMigration(m.name, m.file, m.statements, src, m.notes) for m in found]
+    return check(pending, dialect, MigrationPolicy(), SCHEMA)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_rule(case):
+    name, dialect, src, lines, blocks, warns = case
+    report = judge(name, dialect, src, lines)
+    assert sorted({f.rule for f in report.findings if f.severity == "block"}) == blocks
+    assert {f.rule for f in report.findings if f.severity == "warn"} >= set(warns)
+
+
+def test_the_reasons_name_what_was_not_read():
+    unread = [f.why for f in judge("u", "mysql", UNREAD, STOPPED).findings if f.severity == "block"]
+    assert any("Blueprint call on pages the gate cannot read" in why for why in unread), unread
+    wipe = [f.why for f in judge("w", "mysql", WIPE, STOPPED).findings if f.severity == "block"]
+    assert any("deletes from roles without pinning a key" in why for why in wipe), wipe
+
+
+def test_only_the_column_the_schema_has_is_dropped():
+    report = judge("d", "mysql", DROPS, HAS_COLUMN * 2)
+    (f,) = [f for f in report.findings if f.rule == "drop-column"]
+    assert "notes.message" in f.why
+    calls = read_facts(DROPS).schema_calls
+    assert [(c.verb, c.args, c.guard) for c in calls if c.verb] == [
+        ("dropColumn", ("message",), "column:notes.message"),
+        ("dropColumn", ("gone",), "column:notes.gone"),
+    ]
