@@ -16,7 +16,10 @@ A host whose connection dropped (refused or reset, not a deadline: a host that c
 booting) gets RECONNECT seconds to come back: each round tries again over a new connection, its
 last census standing meanwhile (what it said before the drop is still the best we know; the
 drain's deadline still runs), and once it answers its census is read afresh (`reconnected`). A
-blackholed host times out instead, and is lost at once, as before.
+blackholed host times out instead, and is lost at once, as before. A host's watcher whose channel
+ends with an error saw its connection drop too: whoever else uses that connection first (the web
+check, a restart) may take the error, and a host whose sshd is back within a round would then
+answer the next poll as if nothing had happened, so the watcher's own end counts as a drop.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ class CensusSource:
         self._blocks: dict[str, list[str]] = {}
         self._answers: dict[str, tuple[int, Census]] = {}
         self._ended: dict[str, str] = {}  # watchers that ended, and why
+        self._drops: dict[str, str] = {}  # watchers whose connection dropped, not yet in a round
         self._asked: dict[str, int] = {}  # requests sent per host: its n-th answer is "E n"
         self._pending: set[str] = set()  # hosts the round in progress still waits for
         self._streams: dict = {}
@@ -72,6 +76,7 @@ class CensusSource:
     def round(self, names: Sequence[str] | None = None) -> dict[str, Census]:
         """A fresh census of `names` (default: every host not lost)."""
         names = [n for n in (names if names is not None else self.hosts) if n not in self.lost]
+        self._take_drops(names)
         got = self._watched_round([n for n in names if self.watching(n)])
         rest = [n for n in names if n not in got]
         if rest:
@@ -120,6 +125,16 @@ class CensusSource:
 
         hosts = [self.hosts[n] for n in names]
         return {h.name: c for h, c in zip(hosts, self.ctx.fanout.map(one, hosts)) if c is not None}
+
+    def _take_drops(self, names: list[str]) -> None:
+        """Watchers of `names` that ended with their connection: those hosts are reconnecting
+        (this round's poll tells whether they are back, or lost). A host no round asks about
+        any more (drained) is not said to be reconnecting."""
+        with self._cond:
+            drops = {n: self._drops.pop(n) for n in names if n in self._drops}
+        now = self.ctx.clock.monotonic()
+        for name, why in drops.items():
+            self.dropped.setdefault(name, (now, f"{name}: {self.step}: connection lost: {why}"))
 
     def _unreachable(self, name: str, e: UnreachableError):
         """A deadline (or a cancel): lost now. A dropped connection: its last census until
@@ -193,6 +208,10 @@ class CensusSource:
     def _closed(self, host: str, exc: Exception | None) -> None:
         with self._cond:
             self._ended[host] = str(exc or "the watcher ended")
+            # its connection went: a clean end or close() has no error, and a watcher that could
+            # not start (a DeployError) is the poll's to judge
+            if exc is not None and not isinstance(exc, DeployError):
+                self._drops[host] = str(exc) or type(exc).__name__
             self._arrived(host, True)
         self.changed.set()
 

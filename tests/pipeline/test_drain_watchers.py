@@ -6,6 +6,7 @@ import threading
 from deploytool.config.model import DrainPolicy
 from deploytool.drain import census as census_source
 from deploytool.drain.run import StageDrain
+from deploytool.events import DrainNotice
 from deploytool.pipeline import Cancel
 from deploytool.pipeline import Clock as Clock_
 from deploytool.steps import drain
@@ -111,3 +112,34 @@ def test_the_real_clock_wakes_on_the_event_and_on_a_cancel():
     threading.Timer(0.1, cancel.trip, (2,)).start()
     assert clock.wait_for(threading.Event(), 60, cancel) is False
     assert clock.wait_for(threading.Event(), 0.01) is False
+
+
+def test_a_watcher_whose_connection_dropped_says_so_though_its_host_answers_the_next_poll():
+    # a host that crashed and whose sshd was back before the next round: the poll answers as if
+    # nothing happened (another caller took the connection's error), so only the watcher's end
+    # tells that every process there was gone
+    fleet = Fleet(
+        {
+            "h1": [census_text(proc(11, OLD))],
+            "h2": [census_text(proc(21, OLD)), census_text(proc(25, NEW))],
+            "h3": [census_text()],
+        }
+    )
+    ctx, tr, rec = make_watching(fleet, DrainPolicy(deadline=60, poll=1))
+    dr = StageDrain(ctx)
+    dr.open()
+    dr.poll(["h1", "h2"])
+    ctx.clock.sleep(2.0)
+    dr.census._closed("h2", ConnectionResetError("Connection lost"))  # on the loop thread
+    dr.census._closed("h3", ConnectionResetError("Connection lost"))  # drained: not asked
+    got = dr.poll(["h1", "h2"])
+    assert [w.pid for w in got["h2"].workers] == [25]  # polled afresh
+    said = [(e.host, e.message) for e in rec.of(DrainNotice) if e.topic == "reconnect"]
+    assert [h for h, _ in said] == ["h2", "h2"], said
+    assert said[0][1].startswith("its connection dropped (connection lost: Connection lost)")
+    assert said[1][1].startswith("back after")
+    # a watcher that ends cleanly (its lifetime, close()) is no drop
+    dr.census._closed("h1", None)
+    dr.poll(["h1"])
+    assert len([e for e in rec.of(DrainNotice) if e.topic == "reconnect"]) == 2
+    dr.census.close()
