@@ -34,6 +34,7 @@ class LocalTransport:
         self.cwd = cwd  # where commands start (the inventory's directory)
         self.marker = ""
         self._running: set[subprocess.Popen] = set()
+        self._stops = 0  # stop() calls so far: a command starting meanwhile checks it
         self._lock = threading.Lock()
 
     def connect(self, host: Host) -> None:
@@ -51,6 +52,8 @@ class LocalTransport:
     ) -> Result:
         sent = wire(command, self.marker if marked else "")
         start = time.monotonic()
+        with self._lock:
+            stops = self._stops
         proc = subprocess.Popen(
             ["sh", "-c", sent.text],
             cwd=self.cwd,
@@ -61,6 +64,9 @@ class LocalTransport:
         )
         with self._lock:
             self._running.add(proc)
+            missed = self._stops != stops
+        if missed:  # stop() ran while it was starting, before it was in _running to be seen
+            _end_group(proc)
         if sent.stdin:  # the command's secrets (envelope.py); then EOF
             try:
                 proc.stdin.write(sent.stdin)
@@ -97,6 +103,7 @@ class LocalTransport:
     def stop(self) -> None:
         """End every command still running (TERM to its group, then KILL after a grace)."""
         with self._lock:
+            self._stops += 1
             running = list(self._running)
         for proc in running:
             _end_group(proc)

@@ -81,3 +81,23 @@ def test_a_local_commands_secrets_reach_it_over_stdin_not_its_argv_or_environmen
         ("sh", "-c", '. "$DEPLOYTOOL_ENV_SH" && echo "tok=$TOK"'), env={"TOK": Secret(value)}
     )
     assert t.run(HOST, opted, timeout=10).stdout == f"tok={value}\n"
+
+
+def test_a_stop_that_lands_while_a_command_is_starting_still_ends_it(tmp_path, monkeypatch):
+    # a cancel between the fork and run() registering the process used to miss it: the command
+    # then ran to its deadline (CI saw it under load)
+    import subprocess
+
+    from deploytool.transport import local
+
+    t = LocalTransport(tmp_path)
+    real = subprocess.Popen
+
+    def racing(*args, **kwargs):
+        proc = real(*args, **kwargs)
+        t.stop()  # after the fork, before run() has the process in its set
+        return proc
+
+    monkeypatch.setattr(local.subprocess, "Popen", racing)
+    r = t.run(HOST, cmd("sleep", "60"), timeout=20)
+    assert r.exit_code != 0
