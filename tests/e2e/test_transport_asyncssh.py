@@ -156,7 +156,8 @@ def test_census_stream_matches_the_polled_census_and_its_watchers_end_with_the_c
         )
 
         CensusSource(c, lifetime=120)  # never closed: the connection's end must end it
-        assert sum(watchers(lab).values()) == 3
+        # open_stream() returns once the channel is open; the shell may not have exec'd PHP yet
+        wait_until(lambda: sum(watchers(lab).values()) == 3, 10, "three new watchers")
     finally:
         c.transport.close()
     wait_until(
