@@ -30,7 +30,7 @@ from . import appenv, ledger, sshkeys, state, web_conf
 from . import host as hostns
 from .inventory import inventory_text
 from .kinds import Kinds, supervisorctl
-from .origin import APP_SRC, Origin
+from .origin import APP_SRC, V2_OVERLAY, Origin
 from .procs import LabError, ProcRef, in_pid_namespaces, stop_all, wait_until
 from .services import MariaDB, Redis
 from .supervisor_conf import supervisord_conf_text
@@ -421,7 +421,7 @@ class Lab:
         flushed = self.redis("FLUSHALL")
         if flushed.returncode != 0:
             raise LabError(f"redis FLUSHALL failed: {flushed.stderr.strip()}")
-        if drop_schema:
+        if drop_schema or self._foreign_migrations():
             self._mariadb.recreate_app_database()
         else:
             for table in ("ledger", "failed_jobs"):
@@ -430,6 +430,18 @@ class Lab:
                     raise LabError(f"emptying {table} failed: {done.stderr.strip()}")
         for spec in self.specs():
             appenv.provision_deploy_path(spec.app_dir, self._env_text())
+
+    def _foreign_migrations(self) -> bool:
+        """Has a migration run that v1 and v2 do not have (an earlier test's own release, e.g. one
+        dropping a ledger column)? Then emptying the tables is not enough: the schema is not the
+        one v1 expects."""
+        ours = {
+            p.stem for d in (APP_SRC, V2_OVERLAY) for p in (d / "database/migrations").glob("*.php")
+        }
+        done = self.sql("SELECT migration FROM migrations")
+        if done.returncode != 0:
+            return "doesn't exist" not in done.stderr  # no migrations table: nothing ran yet
+        return bool(set(done.stdout.split()[1:]) - ours)  # the first word is the column's name
 
     def _reset_kinds_and_web(self) -> None:
         # The scheduler and daemon are stopped and whatever still runs from a release (a
