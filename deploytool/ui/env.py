@@ -2,7 +2,9 @@
 
 Commands never reach for sys.stdout: cli.main() builds one Env and hands it down, and tests hand
 in StringIO. `plain` is the one rule for plain lines instead of rich rendering: in CI (CI set)
-or when stdout is not a terminal.
+or when stdout is not a terminal. The real streams are wrapped in `Outlives`: a reader that goes
+away (`| head`, a CI log collector that dies) must never stop a deploy half way, least of all in
+the switch, so from then on the output goes nowhere and the run goes on.
 """
 
 from __future__ import annotations
@@ -20,10 +22,38 @@ if TYPE_CHECKING:  # rich is imported when a console is made: --json and CI line
 PLAIN_WIDTH = 160
 
 
+class Outlives:
+    """A stream that outlives its reader: after a BrokenPipeError it writes to os.devnull."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        self.reader_gone = True
+        self._stream = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream for good
+
+    def __getattr__(self, name: str):  # isatty, encoding, fileno: the real stream's
+        return getattr(self._stream, name)
+
+
 @dataclass
 class Env:
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdout: TextIO = field(default_factory=lambda: Outlives(sys.stdout))
+    stderr: TextIO = field(default_factory=lambda: Outlives(sys.stderr))
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
 
     @property
@@ -46,13 +76,8 @@ class Env:
         self.stdout.flush()
 
     def json(self, document: object, indent: int | None = 2) -> None:
-        try:
-            self.stdout.write(
-                json.dumps(document, indent=indent, sort_keys=True, default=str) + "\n"
-            )
-            self.stdout.flush()
-        except BrokenPipeError:  # `... --json | head`: the reader has seen enough
-            self.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed stream for good
+        self.stdout.write(json.dumps(document, indent=indent, sort_keys=True, default=str) + "\n")
+        self.stdout.flush()
 
     def error(self, message: str, hint: str = "") -> None:
         self.stderr.write(f"deploytool: {message}\n" + (f"hint: {hint}\n" if hint else ""))

@@ -93,3 +93,31 @@ def test_jsonl_snapshot():
 def test_choose_keeps_its_signature(no_ci):
     assert isinstance(choose(True, io.StringIO()), JsonLines)
     assert isinstance(choose(False, io.StringIO()), Plain)  # not a TTY: plain lines
+
+
+class ReaderGoesAway(io.StringIO):
+    """A pipe whose reader leaves after `n` writes (`| head`, a dying log collector)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+
+    def write(self, text):
+        self.n -= 1
+        if self.n < 0:
+            raise BrokenPipeError(32, "Broken pipe")
+        return super().write(text)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda s: Plain(s, flavor=Flavor()), JsonLines], ids=["plain", "json"]
+)
+def test_a_reader_that_goes_away_mid_ship_never_raises_into_the_run(make):
+    # a view raising inside bus.emit would stop the ship where it stands, in the switch too
+    from deploytool.ui.env import Outlives
+
+    stream = Outlives(ReaderGoesAway(5))
+    view = make(stream)
+    for e in shipped():
+        view(e)
+    assert stream.reader_gone
