@@ -5,7 +5,9 @@ Measured on Laravel 8.83 (Debian), MariaDB 10.11 and PostgreSQL 15:
 * each query prints as `ClassName: <sql>` (no `;`, bindings left as `?`); an anonymous migration
   prints its file name instead of a class; a multi-line query continues on unprefixed lines;
 * when Doctrine throws a SchemaException (a column changed or renamed that the live database does
-  not have yet) the migration prints `ClassName: failed to dump queries. …` instead of SQL;
+  not have yet) the migration prints `ClassName: failed to dump queries. …` instead of SQL; an
+  anonymous migration is then named by PHP's class name, not its file (Migrator::pretendToRun's
+  catch calls get_class only): `…Migration@anonymous<NUL>/path/2024_…_file.php:9$0`;
 * any other exception (e.g. `->change()` or `renameColumn()` without doctrine/dbal) ends the run
   with Symfony's error block (`In ChangeColumn.php line 30:` and the boxed message); that
   migration and every later one are unknown.
@@ -13,6 +15,7 @@ Measured on Laravel 8.83 (Debian), MariaDB 10.11 and PostgreSQL 15:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +24,9 @@ from .report import PendingMigration
 FAILED_DUMP = "failed to dump queries"
 UNATTRIBUTED = "(pretend error)"
 _NOISE = ("Nothing to migrate.", "Migration table created successfully.")
+# PHP's name of an anonymous class: the parent, `@anonymous`, a NUL (kept, dropped or escaped by
+# whatever captured the output), the defining file and `:line$n`; the file's stem names it.
+_ANONYMOUS = re.compile(r"@anonymous(?:\x00|\\)?.*?([^/\\\x00]+)\.php(?::\d+\$\w+)?$")
 
 
 @dataclass(frozen=True)
@@ -96,6 +102,8 @@ def _prefix(line: str, known: _Known | None) -> tuple[str, str] | None:
     name, sep, rest = line.partition(": ")
     if not sep or line in _NOISE:
         return None
+    if anonymous := _ANONYMOUS.search(name):
+        name = anonymous.group(1)  # the file's stem, as the queries of that migration print it
     if known is not None:
         return (name, rest) if known.stem_of(name) else None
     ok = bool(name) and (name[0].isalpha() or name[0] in "_\\") or name[:1].isdigit()

@@ -105,3 +105,18 @@ def test_migrations_from_pretend_groups_by_file():
     assert migs[1].statements == ("ALTER TABLE users CHANGE name full_name VARCHAR(50) NOT NULL",)
     assert migs[1].source == "<?php // src"
     assert migs[3].statements == (None,) and "failed to dump" in migs[3].notes[0]
+
+
+def test_failed_dump_of_an_anonymous_migration_is_its_files():
+    # Migrator::pretendToRun's catch names the migration by get_class(): for an anonymous class
+    # PHP's `<parent>@anonymous<NUL><file>:<line>$<n>`, not the file stem its queries print
+    for nul in ("\x00", "\\", ""):
+        out = (
+            f"Illuminate\\Database\\Migrations\\Migration@anonymous{nul}/app/database/migrations/"
+            "2024_04_01_000000_widen.php:9$0: failed to dump queries. This may be due to changing "
+            "database columns using Doctrine, which is not supported while pretending to run "
+            "migrations.\n"
+        )
+        migs = migrations_from_pretend(out, FILES)
+        assert migs[2].statements == (None,) and "failed to dump" in migs[2].notes[0], nul
+        assert len(migs) == len(FILES), "nothing unattributed"
