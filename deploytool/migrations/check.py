@@ -17,6 +17,7 @@ from .blueprint_ops import unprinted_ops
 from .guarded import set_aside
 from .live_schema import LiveSchema
 from .ops import key
+from .phpdrivers import runs_here
 from .phpfacts import SourceFacts, read_facts
 from .policy import MigrationPolicy
 from .report import Finding, PendingMigration, Report
@@ -103,11 +104,13 @@ def source_ops(
     """What the PHP source shows that pretend cannot, as operations for the source rules: each
     write pretend did not print (every write in a loop over query results; a write outside one
     when pretend printed no write to its table), and the facts no write stands for. Nothing
-    when up() returns at once on this engine (`if (driver !== 'pgsql') return;`)."""
+    when up() returns at once on this engine (`if (driver !== 'pgsql') return;`), and no write
+    of a block another engine's driver test holds."""
     if facts is None or (dialect and facts.drivers and dialect not in facts.drivers):
         return []
     written = {key(op.table) for op in shown if isinstance(op, ops.Write)}
-    unseen = [w for w in facts.writes if w.in_loop or key(w.table) not in written]
+    here = [w for w in facts.writes if runs_here(w, dialect)]  # not under another engine's test
+    unseen = [w for w in here if w.in_loop or key(w.table) not in written]
     out: list[ops.Op] = [ops.UnseenWrite(w) for w in unseen]
     # a loop whose writes were all read is judged by them; one whose writes were not, as a loop
     kinds = ["schema_conditionals", "dynamic_statement"]

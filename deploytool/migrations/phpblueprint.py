@@ -13,8 +13,9 @@ rather than guess. Read from `phpsource.mask_php`, literals from the source at t
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
+from .phpdrivers import runs_on
 from .phpsource import close_at as _close
 
 _SCHEMA = re.compile(
@@ -33,6 +34,7 @@ class SchemaCall:
     args: tuple[str, ...] = ()  # its literal arguments, arrays flattened; the new name for rename
     mods: tuple[tuple[str, str], ...] = ()  # (modifier, its first argument as written)
     guard: str = ""  # the schema conditional it runs under (phpguards.Guard.cond), if any
+    drivers: tuple[str, ...] = ()  # the engines a driver test it sits under runs it on; () all
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,12 +43,13 @@ class SchemaCall:
     def from_dict(cls, d: dict) -> SchemaCall:
         mods = tuple((m[0], m[1]) for m in d.get("mods", ()))
         return cls(d["kind"], d["table"], d.get("verb", ""), tuple(d.get("args", ())), mods,
-                   d.get("guard", ""))  # fmt: skip
+                   d.get("guard", ""), tuple(d.get("drivers", ())))  # fmt: skip
 
 
-def read_schema_calls(src: str, mask: str, start: int, end: int, guards=()):
+def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), blocks=()):
     """(calls, unread) for the body of up() between offsets start and end; `guards` are
-    phpguards.read_guards' blocks. `unread` names the first `$table->` call not followed."""
+    phpguards.read_guards' blocks, `blocks` phpdrivers.driver_blocks'. `unread` names the first
+    `$table->` call not followed."""
     calls: list[SchemaCall] = []
     unread = ""
     for m in _SCHEMA.finditer(mask, start, end):
@@ -54,14 +57,16 @@ def read_schema_calls(src: str, mask: str, start: int, end: int, guards=()):
         names = _literals(src, mask, m.end(), close)
         kind = m.group(1)
         guard = _guard(guards, m.start())
+        drivers = runs_on(blocks, m.start())
         if not names or not _first_is_literal(mask, m.end()):
             unread = unread or f"Schema::{kind} on a table named at run time"
             continue
         table = names[0].lower()
         if kind == "rename":
-            calls.append(SchemaCall(kind, table, args=tuple(n.lower() for n in names[1:2])))
+            new = tuple(n.lower() for n in names[1:2])
+            calls.append(SchemaCall(kind, table, args=new, drivers=drivers))
             continue
-        calls.append(SchemaCall(kind, table, guard=guard))
+        calls.append(SchemaCall(kind, table, guard=guard, drivers=drivers))
         if kind != "table":
             continue  # a new table's columns are all new; a dropped one is gone
         fn = re.search(r"\bfunction\s*\(\s*(?:\w+\s+)?(\$\w+)\s*\)[^{]*\{", mask[m.end() : close])
@@ -73,6 +78,7 @@ def read_schema_calls(src: str, mask: str, start: int, end: int, guards=()):
         for c in re.finditer(rf"{var}\s*->", mask[body_at : _close(mask, body_at, "{}")]):
             at = body_at + c.start()
             call = _chain(src, mask, at + len(fn.group(1)), table, _guard(guards, at))
+            call = call and replace(call, drivers=drivers)
             if call is None:
                 unread = unread or f"a Blueprint call on {table} the gate cannot read"
             else:

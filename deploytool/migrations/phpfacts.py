@@ -38,7 +38,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .phpblueprint import SchemaCall, read_schema_calls
-from .phpdrivers import read_drivers
+from .phpdrivers import driver_blocks, read_drivers
 from .phpguards import Guard, read_guards
 from .phploops import inert, loops
 from .phpsource import disables_transaction, mask_php, split_php
@@ -170,10 +170,11 @@ def read_facts(src: str) -> SourceFacts:
     start, end = up_span(mask)
     guards = read_guards(src, mask, start, end)
     found = loops(src, mask, start, end)
-    writes = read_writes(src, mask, start, end, guards, found)
     # the source with comments blanked and strings kept: a driver check compares with a literal
     bare = "".join(c if k == "_" else k for c, k in zip(src, mask))
-    calls, unread = read_schema_calls(src, mask, start, end, guards)
+    blocks = driver_blocks(bare, mask, start, end)
+    writes = read_writes(src, mask, start, end, guards, found, blocks)
+    calls, unread = read_schema_calls(src, mask, start, end, guards, blocks)
     return SourceFacts(
         within_transaction=not disables_transaction(src),
         schema_conditionals=bool(_CONDITIONAL.search(code)),

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, replace
 
+from .phpdrivers import runs_on
 from .phploops import Loop, chain_table, found_model, innermost, literal_at, loops, outermost
 from .phploops import statement_start as _statement_start
 from .phpsource import close_at as _close
@@ -40,6 +41,7 @@ class SourceWrite:
     # save(), an update of the table the loop reads): a read-modify-write a concurrent change can
     # be lost to; False for a loop over one table writing rows of another it did not read
     from_row: bool = True
+    drivers: tuple[str, ...] = ()  # the engines a driver test it sits under runs it on; () all
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,11 +57,11 @@ def explicit_transaction(mask: str) -> bool:
 
 
 def read_writes(
-    src: str, mask: str, start: int, end: int, guards=(), found=None
+    src: str, mask: str, start: int, end: int, guards=(), found=None, blocks=()
 ) -> tuple[SourceWrite, ...]:
     """The writes between offsets start and end (the body of up()) of `src` / its mask; `guards`
     are phpguards.read_guards' blocks, the innermost one holding a write is its guard; `found`
-    the loops there (phploops.loops), read when not given."""
+    the loops there (phploops.loops), read when not given; `blocks` phpdrivers.driver_blocks'."""
     found = loops(src, mask, start, end) if found is None else found
     out = []
     for m in _WRITE.finditer(mask, start, end):
@@ -71,6 +73,7 @@ def read_writes(
         loop = innermost(found, m.start())
         outer = outermost(found, m.start())
         w = _write(src, mask, m, chain_at, chain, verb, loop, outer, start)
+        w = replace(w, drivers=runs_on(blocks, m.start()))
         inside = [(a, g) for a, b, g in guards if a <= m.start() < b]
         out.append(replace(w, guard=max(inside, key=lambda x: x[0])[1].cond) if inside else w)
     return tuple(out)

@@ -6,6 +6,9 @@ it), `foreach` over `->lazyById()` (batches by key, was judged unbatched), a row
 `Model::find()` in the loop (its table was unknown, so the new column it fills looked old), a
 loop over one table writing keyed rows of another (no read-modify-write), a loop that only
 dispatches jobs (nothing written), and an early `return` on another engine's driver.
+
+Third round (tuned on heldout2's final half too): a block under a driver test anywhere in up()
+(`if (DB::getDriverName() === 'pgsql') { … } else { … }`) runs only on the engines it names.
 """
 
 from __future__ import annotations
@@ -73,6 +76,11 @@ PG_ONLY = php(
     "foreach (Tag::lazyById(50, 'id') as $tag) {\n"
     "  Tag::where('name', 'ilike', $tag->name)->where('id', '>', $tag->id)->delete(); }"
 )
+DRIVER_BLOCK = php(
+    "if (DB::getDriverName() === 'pgsql') {\n  foreach (Tag::all() as $tag) {\n"
+    "    Tag::where('name', 'ilike', $tag->name)->where('id', '>', $tag->id)->delete(); }\n"
+    "} else {\n  Schema::table('tags', function (Blueprint $t) { $t->dropColumn('name'); });\n}"
+)
 
 # (id, dialect, php source, pretend statements, blocking rules, warning rules)
 CASES = [
@@ -89,6 +97,9 @@ CASES = [
     ("driver-return-mysql", "mysql", PG_ONLY, [], [], []),
     ("driver-return-sqlite", "sqlite", PG_ONLY, [], [], []),
     ("driver-return-pgsql", "pgsql", PG_ONLY, [], ["pretend-blind-loop"], []),
+    ("driver-block-mysql", "mysql", DRIVER_BLOCK, ["alter table `tags` drop `name`"],
+     ["drop-column"], []),
+    ("driver-block-pgsql", "pgsql", DRIVER_BLOCK, [], ["pretend-blind-loop"], []),
 ]  # fmt: skip
 
 
@@ -117,6 +128,9 @@ def test_facts_of_the_loops():
     assert read_facts(eq).drivers == ("mysql", "pgsql")
     late = php("DB::table('t')->delete();\nif (DB::getDriverName() !== 'pgsql') { return; }")
     assert read_facts(late).drivers == ()  # only a check that comes first decides
+    facts = read_facts(DRIVER_BLOCK)
+    assert [w.drivers for w in facts.writes] == [("pgsql",)]
+    assert {c.drivers for c in facts.schema_calls} == {("mysql", "sqlite")}
 
 
 def test_model_tables():

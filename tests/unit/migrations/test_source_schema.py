@@ -6,6 +6,9 @@ for (a column with a default and a plain index pass, a NOT NULL column without o
 call the gate cannot read, raw SQL or an unpinned DELETE keep the block, with that reason. And a
 block under `if (Schema::hasColumn(…))` that holds on the live schema, which pretend never prints
 (it answers "no"): its drop is judged. Each case fails on the gate before this round.
+
+Third round: such a block inside a driver test for other engines
+(`if (DB::getDriverName() !== 'sqlite')`) is not judged on the one it excludes.
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ DROPS = php(
     "  if (Schema::hasColumn('notes', 'message')) { $table->dropColumn('message'); }\n"
     "  if (Schema::hasColumn('notes', 'gone')) { $table->dropColumn('gone'); } });"
 )
+NOT_SQLITE = php(
+    "if (Schema::getConnection()->getDriverName() !== 'sqlite') {\n"
+    "  if (Schema::hasColumn('notes', 'message')) {\n"
+    "    Schema::table('notes', function (Blueprint $table) { $table->dropColumn('message'); });\n"
+    "  }\n}"
+)
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
 # (id, dialect, php source, pretend output lines, blocking rules, warning rules)
@@ -69,6 +78,8 @@ CASES = [
     ("stopped-unpinned-delete", "mysql", WIPE, STOPPED,
      ["pretend-unseen-write", "unknown-statement"], []),
     ("guard-holds-drop", "mysql", DROPS, HAS_COLUMN * 2, ["drop-column"], []),
+    ("guard-holds-drop-not-on-sqlite", "sqlite", NOT_SQLITE, [], [], []),
+    ("guard-holds-drop-on-mysql", "mysql", NOT_SQLITE, HAS_COLUMN, ["drop-column"], []),
 ]  # fmt: skip
 
 
