@@ -18,7 +18,8 @@ never match), never by running the file.
     changes              what `up()` calls besides reads and inserts: "update", "delete",
                          "schema" (Schema::table/drop/rename), "raw" (DB::statement/unprepared);
                          when pretend stops at an error, the gate judges the rest from these
-    explicit_transaction up() opens a transaction itself (DB::transaction / beginTransaction)
+    explicit_transaction up() opens a transaction itself (DB::transaction / beginTransaction),
+                         not inside a loop over query results (one iteration's, phpwrites.py)
     writes               every UPDATE/DELETE call of up(), in a loop or not (phpwrites.py)
     guards               the `if (Schema::hasColumn(…))` blocks on literal names (phpguards.py)
     drivers              the engines up() runs past a first `if (driver !== 'pgsql') return;`
@@ -187,7 +188,7 @@ def read_facts(src: str) -> SourceFacts:
         batched=bool(_BATCH_CALL.search(code)),
         uses_models=bool(_APP_CLASS.search(code)),
         changes=tuple(k for k, rx in _CHANGES.items() if _changes(k, rx, code)),
-        explicit_transaction=explicit_transaction(mask[start:end]),
+        explicit_transaction=explicit_transaction(mask, start, end, found),
         writes=writes,
         guards=tuple(dict.fromkeys(g for _, _, g in guards)),
         drivers=read_drivers(bare, start, end),

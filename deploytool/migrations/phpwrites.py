@@ -51,9 +51,14 @@ class SourceWrite:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
 
-def explicit_transaction(mask: str) -> bool:
-    """up() opens a transaction itself (DB::transaction, beginTransaction): on any engine."""
-    return bool(_TXN.search(mask))
+def explicit_transaction(mask: str, start: int, end: int, found=()) -> bool:
+    """up() opens a transaction itself (DB::transaction, beginTransaction) around its writes, on
+    any engine. One opened inside a loop over query results (`found`) wraps one iteration and
+    commits before the next: it holds that row's locks, not the loop's."""
+    return any(
+        not any(lp.start <= m.start() < lp.end for lp in found)
+        for m in _TXN.finditer(mask, start, end)
+    )
 
 
 def read_writes(

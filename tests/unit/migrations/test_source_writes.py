@@ -4,7 +4,8 @@ One case per rule family, each failing on the gate before it (docs/gate.md "Rule
 the source"): loops over query results spelled as `Model::all()->map` (facts saw no loop), a
 write behind `->first()` that pretend answers empty (passed unseen), keyed per-row loops outside
 a transaction (blocked as blind loops, on SQLite too), and a schema conditional the live schema
-decides (judged as pretend printed it).
+decides (judged as pretend printed it). Third round: a transaction the loop opens for each row
+(`DB::transaction()` inside its body) commits before the next row: no longer the loop's.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ KEYED_TXN = php(
     "  DB::table('users')->get()->each(function ($u) {\n"
     "    DB::table('users')->where('id', $u->id)->update(['key' => 1]); }); });"
 )
+TXN_PER_ROW = php(
+    "Schema::table('users', function ($t) { $t->string('key')->nullable(); });\n"
+    "DB::table('users')->whereNull('key')->get()->each(function ($u) {\n"
+    "  DB::transaction(function () use ($u) {\n"
+    "    DB::table('users')->where('id', $u->id)->update(['key' => Str::uuid()]); }); });"
+)
 REWRITE = php(
     "foreach (DB::table('users')->get() as $u) {\n"
     "  DB::table('users')->where('id', $u->id)->update(['prefs' => json_encode($u->prefs)]); }"
@@ -81,6 +88,10 @@ CASES = [
      ["pretend-keyed-loop"]),
     ("keyed-loop-pgsql", "pgsql", KEYED_NEW, ADD_KEY["pgsql"], SCHEMA, ["pretend-blind-loop"]),
     ("keyed-loop-own-txn", "mysql", KEYED_TXN, [], SCHEMA, ["pretend-blind-loop"]),
+    ("keyed-loop-txn-per-row", "mysql", TXN_PER_ROW, ADD_KEY["mysql"], SCHEMA, [],
+     ["pretend-keyed-loop"]),
+    ("keyed-loop-txn-per-row-pgsql", "pgsql", TXN_PER_ROW, ADD_KEY["pgsql"], SCHEMA,
+     ["pretend-blind-loop"]),
     ("keyed-loop-rewrites", "mysql", REWRITE, ["select * from `users`"], SCHEMA,
      ["pretend-blind-loop"]),
     ("guard-decided", "mysql", GUARDED, ADD_ID, SCHEMA, [], ["pretend-schema-conditional"]),
@@ -122,4 +133,5 @@ def test_facts_of_a_keyed_loop():
         ("key",),
     )
     assert read_facts(KEYED_TXN).explicit_transaction
+    assert not read_facts(TXN_PER_ROW).explicit_transaction  # one row's, inside the loop
     assert read_facts(STATS).db_loop  # `Model::all()->map(...)` is a loop over query results
