@@ -29,6 +29,10 @@ _CALLBACK = re.compile(
     r"(->|::)\s*(each|map|transform|chunk|chunkById|lazyById|eachById|filter)\s*\(", re.I
 )
 _BATCHED = {"chunk", "chunkbyid", "lazybyid", "eachbyid"}
+# What yields a collection (each() then walks it in memory); each() on anything else is the query
+# builder's (Laravel 8 BuildsQueries::each: chunk(1000), pages like chunk()).
+_COLLECTED = {"get", "all", "pluck", "cursor", "lazy", "lazybyid", "collect", "map", "filter",
+              "values", "keys", "unique", "sortby", "groupby", "flatten", "toarray"}  # fmt: skip
 # foreach over these reads in batches (lazy() pages like chunk(), lazyById() by key)
 _BATCHED_HEAD = re.compile(r"(?:->|::)\s*(?:lazy|lazyById|chunkById)\s*\(")
 _FOREACH = re.compile(r"\bforeach\s*\(")
@@ -124,7 +128,8 @@ def loops(src: str, mask: str, start: int, end: int) -> list[Loop]:
             if static
             else _head_table(src, mask, head, chain_at, queried)
         )
-        batched = m.group(2).lower() in _BATCHED
+        verb = m.group(2).lower()
+        batched = verb in _BATCHED or verb == "each" and _builder(head, static)
         found.append(Loop(body_at, close, fn.group(1) or "", head, chain_at, table, batched))
     for m in _FOREACH.finditer(mask, start, end):
         close = _close(mask, m.end() - 1)
@@ -150,6 +155,19 @@ def loops(src: str, mask: str, start: int, end: int) -> list[Loop]:
         batched = bool(_BATCHED_HEAD.search(head))
         found.append(Loop(body_at, body_end, asm.group(1), head, m.end(), table, batched))
     return found
+
+
+def _builder(head: str, static: bool) -> bool:
+    """The chain before `->each(` is a query, not a collection: a class (`Model::each`), or a
+    chain whose last call (outside any argument) yields no collection. A variable: unknown, no."""
+    if static:
+        return True
+    last, depth = "", 0
+    for i, c in enumerate(head):
+        depth += (c == "(") - (c == ")")
+        if depth == 0 and c in ">:" and (m := re.match(r"(?:>|:)\s*(\w+)\s*\(", head[i:])):
+            last = m.group(1).lower()
+    return bool(last) and last not in _COLLECTED
 
 
 def _query_vars(mask: str, start: int, end: int) -> dict[str, tuple[str, int]]:

@@ -8,7 +8,8 @@ loop over one table writing keyed rows of another (no read-modify-write), a loop
 dispatches jobs (nothing written), and an early `return` on another engine's driver.
 
 Third round (tuned on heldout2's final half too): a block under a driver test anywhere in up()
-(`if (DB::getDriverName() === 'pgsql') { … } else { … }`) runs only on the engines it names.
+(`if (DB::getDriverName() === 'pgsql') { … } else { … }`) runs only on the engines it names;
+`->each()` on a query (not on a collection) pages through it like chunk() (BuildsQueries::each).
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ DRIVER_BLOCK = php(
     "    Tag::where('name', 'ilike', $tag->name)->where('id', '>', $tag->id)->delete(); }\n"
     "} else {\n  Schema::table('tags', function (Blueprint $t) { $t->dropColumn('name'); });\n}"
 )
+BUILDER_EACH = php("Tag::whereNull('name')->each(function (Tag $tag) { $tag->delete(); });")
+COLLECTION_EACH = php("Tag::whereNull('name')->get()->each(function ($tag) { $tag->delete(); });")
 
 # (id, dialect, php source, pretend statements, blocking rules, warning rules)
 CASES = [
@@ -100,6 +103,9 @@ CASES = [
     ("driver-block-mysql", "mysql", DRIVER_BLOCK, ["alter table `tags` drop `name`"],
      ["drop-column"], []),
     ("driver-block-pgsql", "pgsql", DRIVER_BLOCK, [], ["pretend-blind-loop"], []),
+    ("builder-each-mysql", "mysql", BUILDER_EACH, [], [], []),
+    ("builder-each-pgsql", "pgsql", BUILDER_EACH, [], ["pretend-blind-loop"], []),
+    ("collection-each-mysql", "mysql", COLLECTION_EACH, [], ["pretend-blind-loop"], []),
 ]  # fmt: skip
 
 
