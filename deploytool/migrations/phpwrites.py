@@ -24,6 +24,8 @@ from .phploops import statement_start as _statement_start
 from .phpsource import close_at as _close
 
 _WRITE = re.compile(r"->\s*(update|delete|increment|decrement|save|forceDelete)\s*\(")
+# Laravel's encrypter: ciphertext is a base64 JSON payload, never the value it encrypts
+_CONVERT = re.compile(r"\bCrypt\s*::\s*(?:en|de)crypt\w*\s*\(|(?<![\w>:$\\])(?:en|de)crypt\s*\(")
 _TXN = re.compile(r"(?:\bDB\s*::|->)\s*(?:transaction|beginTransaction)\s*\(")
 
 
@@ -42,6 +44,9 @@ class SourceWrite:
     # be lost to; False for a loop over one table writing rows of another it did not read
     from_row: bool = True
     drivers: tuple[str, ...] = ()  # the engines a driver test it sits under runs it on; () all
+    # written columns whose new value is Crypt::encrypt…/decrypt… (or encrypt()/decrypt()) of a
+    # value: a format the code that wrote the old one does not read
+    converts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -94,19 +99,24 @@ def _write(src, mask, m, chain_at, chain, verb, loop, outer, start) -> SourceWri
         # `$cr = Model::find($id); …; $cr->save()`: that model's row
         table = table or found_model(src, mask, name, start, m.start())
         if verb == "save":
-            body = mask[loop.start : m.start()] if loop is not None else mask[start : m.start()]
-            cols = tuple(dict.fromkeys(re.findall(rf"\{name}\s*->\s*(\w+)\s*=[^=>]", body)))
+            at = loop.start if loop is not None else start
+            pairs = [
+                (a.group(1), at + a.end(), mask.find(";", at + a.end()))
+                for a in re.finditer(rf"\{name}\s*->\s*(\w+)\s*=(?![=>])", mask[at : m.start()])
+            ]
         else:
-            cols = _array_keys(src, mask, m.end())
+            pairs = _array_pairs(src, mask, m.end())
         pinned: tuple[str, ...] = ("id",)
     else:
         table = chain_table(src, mask, chain, chain_at)
         pinned = _pinned(src, mask, chain, chain_at)
         if verb == "delete" and _has_arg(mask, m.end()):
             pinned = ("id",)  # delete($id)
-        cols = _array_keys(src, mask, m.end()) if verb == "update" else ()
+        pairs = _array_pairs(src, mask, m.end()) if verb == "update" else []
         from_row = not (loop is not None and loop.table and table and loop.table != table.lower())
-    cols = cols or ("*",)
+    cols = tuple(dict.fromkeys(k.lower() for k, _, _ in pairs)) or ("*",)
+    scope = (loop.start, loop.end) if loop is not None else (start, m.start())
+    converts = tuple(dict.fromkeys(k.lower() for k, a, b in pairs if _converted(mask, a, b, scope)))
     fills = tuple(c for c in cols if loop is not None and _fills(src, mask, loop, c))
     return SourceWrite(
         table.lower(),
@@ -117,6 +127,7 @@ def _write(src, mask, m, chain_at, chain, verb, loop, outer, start) -> SourceWri
         cols,
         fills,
         from_row=from_row,
+        converts=converts,
     )
 
 
@@ -139,22 +150,52 @@ def _pinned(src, mask, chain: str, chain_at: int) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _array_keys(src: str, mask: str, at: int) -> tuple[str, ...]:
-    """The literal keys of the array literal that is the call's first argument."""
+def _array_pairs(src: str, mask: str, at: int) -> list[tuple[str, int, int]]:
+    """(key, value start, value end) of each literal key of the array literal that is the
+    call's first argument."""
     close = _close(mask, at - 1)
     arg = mask[at:close]
     if not arg.lstrip().startswith("["):
-        return ()
-    keys, depth = [], 0
+        return []
+    out, depth = [], 0
     for m in re.finditer(r"[\[\]()]|(['\"])_*\1\s*=>", arg):
         if m.group(0) in "[(":
             depth += 1
         elif m.group(0) in "])":
             depth -= 1
         elif depth == 1:
-            key = literal_at(src, mask, at + m.start())
-            keys.append((key or "").rsplit(".", 1)[-1].lower())
-    return tuple(k for k in keys if k)
+            key = (literal_at(src, mask, at + m.start()) or "").rsplit(".", 1)[-1]
+            if key:
+                out.append((key, at + m.end(), _value_end(mask, at + m.end())))
+    return out
+
+
+def _value_end(mask: str, at: int) -> int:
+    """The end of the array value or expression starting at `at`: a `,`, `]`, `)` or `;` outside
+    any brackets."""
+    depth = 0
+    for i in range(at, len(mask)):
+        c = mask[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]" and depth:
+            depth -= 1
+        elif c in ",;)]" and depth == 0:
+            return i
+    return len(mask)
+
+
+def _converted(mask: str, a: int, b: int, scope: tuple[int, int]) -> bool:
+    """The value mask[a:b] encrypts or decrypts, directly or through one variable assigned so
+    within `scope` (`$enc = Crypt::encryptString($v); … ['c' => $enc]`)."""
+    value = mask[a:b]
+    if _CONVERT.search(value):
+        return True
+    var = re.fullmatch(r"\s*(\$\w+)\s*", value)
+    if var is None:
+        return False
+    rx = rf"\{var.group(1)}\s*=(?![=>])([^;]*);"
+    return any(_CONVERT.search(m.group(1)) for m in re.finditer(rx, mask[scope[0] : scope[1]]))
 
 
 def _has_arg(mask: str, at: int) -> bool:

@@ -15,7 +15,10 @@ decides them:
   code makes to a row between the loop's read and its write is overwritten; a keyed write to
   another table than the one the loop reads did not read what it overwrites: a per-row data fix;
 * a write not pinned to a key, in a loop or not, is an unbatched data change, as the data rule
-  judges printed ones: harmless only on a table the live statistics count small.
+  judges printed ones: harmless only on a table the live statistics count small;
+* a write that stores Crypt::encrypt…/decrypt… of a value in a column old code reads converts
+  its format (ciphertext is a base64 JSON payload, not the value): however it is batched, the
+  previous release reads every converted row in the format it wrote and fails on it.
 """
 
 from __future__ import annotations
@@ -120,6 +123,21 @@ def _first_write(op, s: Scope):
     )
 
 
+def _converted(op, s: Scope):
+    if not isinstance(op, ops.UnseenWrite) or not op.write.converts or s.is_new(op.write.table):
+        return None
+    w = op.write
+    cols = [c for c in w.converts if not s.is_new_column(w.table, c)]
+    if not cols:
+        return None  # a column this pending set adds: old code never reads it
+    return (
+        f"up() stores {', '.join(cols)} of {w.table or 'rows the source does not name'} "
+        "encrypted or decrypted (Crypt::encrypt…/decrypt…) in place, a write pretend did not "
+        "print: the previous release reads those columns in the format it wrote, and fails on "
+        "every converted row"
+    )
+
+
 RULES = (
     Rule(
         "pretend-keyed-loop",
@@ -130,6 +148,15 @@ RULES = (
         "loop does not hold its locks to the end.",
         _keyed_loop,
         default="warn",
+    ),
+    Rule(
+        "pretend-converted-column",
+        "breaks-old-code",
+        ALL,
+        "an UPDATE the source makes that encrypts or decrypts a column old code reads",
+        "Expand/contract: write the converted value to a new column, release code that reads "
+        "it (or both formats), then drop the old column in a later release.",
+        _converted,
     ),
     Rule(
         "pretend-unseen-write",

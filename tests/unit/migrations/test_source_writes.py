@@ -5,7 +5,8 @@ the source"): loops over query results spelled as `Model::all()->map` (facts saw
 write behind `->first()` that pretend answers empty (passed unseen), keyed per-row loops outside
 a transaction (blocked as blind loops, on SQLite too), and a schema conditional the live schema
 decides (judged as pretend printed it). Third round: a transaction the loop opens for each row
-(`DB::transaction()` inside its body) commits before the next row: no longer the loop's.
+(`DB::transaction()` inside its body) commits before the next row: no longer the loop's; a loop
+that stores Crypt::encrypt…/decrypt… of a value in a column old code reads converts its format.
 """
 
 from __future__ import annotations
@@ -61,6 +62,22 @@ TXN_PER_ROW = php(
     "  DB::transaction(function () use ($u) {\n"
     "    DB::table('users')->where('id', $u->id)->update(['key' => Str::uuid()]); }); });"
 )
+ENCRYPT = php(
+    "DB::table('users')->chunkById(100, function ($users) {\n"
+    "  foreach ($users as $u) {\n"
+    "    DB::table('users')->where('id', $u->id)\n"
+    "      ->update(['prefs' => Crypt::encryptString($u->prefs)]); } });"
+)
+ENCRYPT_VAR = php(
+    "foreach (User::lazyById(100) as $user) {\n"
+    "  $enc = encrypt($user->prefs); $user->prefs = $enc; $user->save(); }"
+)
+ENCRYPT_NEW = php(
+    "Schema::table('users', function ($t) { $t->text('key')->nullable(); });\n"
+    "DB::table('users')->chunkById(100, function ($users) {\n"
+    "  foreach ($users as $u) {\n"
+    "    DB::table('users')->where('id', $u->id)->update(['key' => encrypt($u->prefs)]); } });"
+)
 REWRITE = php(
     "foreach (DB::table('users')->get() as $u) {\n"
     "  DB::table('users')->where('id', $u->id)->update(['prefs' => json_encode($u->prefs)]); }"
@@ -92,6 +109,10 @@ CASES = [
      ["pretend-keyed-loop"]),
     ("keyed-loop-txn-per-row-pgsql", "pgsql", TXN_PER_ROW, ADD_KEY["pgsql"], SCHEMA,
      ["pretend-blind-loop"]),
+    ("encrypt-in-place", "mysql", ENCRYPT, [], SCHEMA, ["pretend-converted-column"]),
+    ("encrypt-in-place-sqlite", "sqlite", ENCRYPT, [], SCHEMA, ["pretend-converted-column"]),
+    ("encrypt-through-variable", "mysql", ENCRYPT_VAR, [], SCHEMA, ["pretend-converted-column"]),
+    ("encrypt-into-new-column", "mysql", ENCRYPT_NEW, ADD_KEY["mysql"], SCHEMA, []),
     ("keyed-loop-rewrites", "mysql", REWRITE, ["select * from `users`"], SCHEMA,
      ["pretend-blind-loop"]),
     ("guard-decided", "mysql", GUARDED, ADD_ID, SCHEMA, [], ["pretend-schema-conditional"]),
@@ -134,4 +155,9 @@ def test_facts_of_a_keyed_loop():
     )
     assert read_facts(KEYED_TXN).explicit_transaction
     assert not read_facts(TXN_PER_ROW).explicit_transaction  # one row's, inside the loop
+    assert [w.converts for w in read_facts(ENCRYPT).writes] == [("prefs",)]
+    assert [(w.columns, w.converts) for w in read_facts(ENCRYPT_VAR).writes] == [
+        (("prefs",), ("prefs",))
+    ]
+    assert [w.converts for w in read_facts(KEYED_NEW).writes] == [()]
     assert read_facts(STATS).db_loop  # `Model::all()->map(...)` is a loop over query results
