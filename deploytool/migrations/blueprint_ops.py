@@ -128,7 +128,8 @@ def _unknown(call, what: str) -> ops.Unknown:
 def unprinted_ops(facts, shown, schema, dialect: str) -> list[ops.Op]:
     """The operations of the Blueprint calls pretend did not print: those of a block under a
     schema conditional that holds on `schema` but that pretend answered "no" (an atom without
-    `!`), and, when pretend stopped at a PHP error, those on tables it printed nothing for.
+    `!`), and, when pretend stopped at a PHP error, those on tables it printed nothing for; so
+    too a call in a `try` whose `catch` may have swallowed the error that stopped pretend first.
     None where up() returns at once on this engine, nor under a block another engine's driver
     test holds (phpdrivers)."""
     from .rules.source import pretend_stopped
@@ -147,9 +148,15 @@ def unprinted_ops(facts, shown, schema, dialect: str) -> list[ops.Op]:
             atoms = call.guard.split("&")
             if any(not a.startswith("!") for a in atoms) and guard_holds(call.guard, schema):
                 out += schema_ops(call, dialect)
-        elif stopped and key(call.table) not in printed:
+        elif (stopped or call.caught and _prints(call)) and key(call.table) not in printed:
             out += schema_ops(call, dialect)
     return out
+
+
+def _prints(call) -> bool:
+    """Pretend prints SQL for the call whenever it reaches it: not so for `->change()`, whose
+    SQL Doctrine computes from the live column (nothing when it already is what is asked)."""
+    return "change" not in dict(call.mods)
 
 
 def _schema_op(op: ops.Op) -> bool:

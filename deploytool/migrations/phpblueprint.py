@@ -35,6 +35,10 @@ class SchemaCall:
     mods: tuple[tuple[str, str], ...] = ()  # (modifier, its first argument as written)
     guard: str = ""  # the schema conditional it runs under (phpguards.Guard.cond), if any
     drivers: tuple[str, ...] = ()  # the engines a driver test it sits under runs it on; () all
+    # the Schema call is a statement of a `try` block with a `catch`: an exception before it (one
+    # pretend meets, e.g. a model the query result answered with nothing) is swallowed there, and
+    # pretend prints nothing of it although production runs it
+    caught: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,7 +47,8 @@ class SchemaCall:
     def from_dict(cls, d: dict) -> SchemaCall:
         mods = tuple((m[0], m[1]) for m in d.get("mods", ()))
         return cls(d["kind"], d["table"], d.get("verb", ""), tuple(d.get("args", ())), mods,
-                   d.get("guard", ""), tuple(d.get("drivers", ())))  # fmt: skip
+                   d.get("guard", ""), tuple(d.get("drivers", ())),
+                   bool(d.get("caught", False)))  # fmt: skip
 
 
 def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), blocks=()):
@@ -52,21 +57,25 @@ def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), bloc
     `$table->` call not followed."""
     calls: list[SchemaCall] = []
     unread = ""
+    tries = _tries(mask, start, end)
     for m in _SCHEMA.finditer(mask, start, end):
         close = _close(mask, m.end() - 1)
         names = _literals(src, mask, m.end(), close)
         kind = m.group(1)
         guard = _guard(guards, m.start())
         drivers = runs_on(blocks, m.start())
+        # every block open at the call is such a `try` (none an `if` or loop that may skip it)
+        held = sum(a < m.start() < b for a, b in tries)
+        caught = held > 0 and _depth(mask, start + 1, m.start()) == held
         if not names or not _first_is_literal(mask, m.end()):
             unread = unread or f"Schema::{kind} on a table named at run time"
             continue
         table = names[0].lower()
         if kind == "rename":
             new = tuple(n.lower() for n in names[1:2])
-            calls.append(SchemaCall(kind, table, args=new, drivers=drivers))
+            calls.append(SchemaCall(kind, table, args=new, drivers=drivers, caught=caught))
             continue
-        calls.append(SchemaCall(kind, table, guard=guard, drivers=drivers))
+        calls.append(SchemaCall(kind, table, guard=guard, drivers=drivers, caught=caught))
         if kind != "table":
             continue  # a new table's columns are all new; a dropped one is gone
         fn = re.search(r"\bfunction\s*\(\s*(?:\w+\s+)?(\$\w+)\s*\)[^{]*\{", mask[m.end() : close])
@@ -78,12 +87,35 @@ def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), bloc
         for c in re.finditer(rf"{var}\s*->", mask[body_at : _close(mask, body_at, "{}")]):
             at = body_at + c.start()
             call = _chain(src, mask, at + len(fn.group(1)), table, _guard(guards, at))
-            call = call and replace(call, drivers=drivers)
+            # under an `if` of the callback (one not read as a guard) it may not run at all
+            plain = caught and _depth(mask, body_at + 1, at) == 0
+            call = call and replace(call, drivers=drivers, caught=plain)
             if call is None:
                 unread = unread or f"a Blueprint call on {table} the gate cannot read"
             else:
                 calls.append(call)
     return tuple(calls), unread
+
+
+# What a PHP error under pretend throws is caught by these; pretend runs no query, so a
+# `catch (QueryException …)` catches nothing there.
+_BROAD = re.compile(r"\s*catch\s*\(\s*(?:[\w\\]+\s*\|\s*)*\\?(?:Exception|Throwable|Error)\b")
+
+
+def _tries(mask: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The bodies (`{` to `}`) of the `try` blocks of up() whose `catch` takes any exception."""
+    out = []
+    for m in re.finditer(r"\btry\s*\{", mask[start:end]):
+        at = start + m.end() - 1
+        close = _close(mask, at, "{}")
+        if _BROAD.match(mask, close + 1):
+            out.append((at, close))
+    return out
+
+
+def _depth(mask: str, a: int, b: int) -> int:
+    """How many braces opened in mask[a:b] stay open at b."""
+    return mask.count("{", a, b) - mask.count("}", a, b)
 
 
 def _chain(src: str, mask: str, at: int, table: str, guard: str) -> SchemaCall | None:

@@ -8,7 +8,10 @@ block under `if (Schema::hasColumn(…))` that holds on the live schema, which p
 (it answers "no"): its drop is judged. Each case fails on the gate before this round.
 
 Third round: such a block inside a driver test for other engines
-(`if (DB::getDriverName() !== 'sqlite')`) is not judged on the one it excludes.
+(`if (DB::getDriverName() !== 'sqlite')`) is not judged on the one it excludes; a Schema call in a
+`try` whose `catch` takes any exception, which pretend printed nothing for (the error that stopped
+pretend was swallowed there), is judged from the source. Pretend runs no query, so a
+`catch (QueryException $e)` swallows nothing there: those calls are not.
 """
 
 from __future__ import annotations
@@ -65,6 +68,14 @@ NOT_SQLITE = php(
     "    Schema::table('notes', function (Blueprint $table) { $table->dropColumn('message'); });\n"
     "  }\n}"
 )
+SWALLOWED = php(
+    "try {\n  Note::chunkById(100, function ($notes) {\n"
+    "    foreach ($notes as $n) { Log::info($n); } });\n"
+    "  Schema::table('notes', function (Blueprint $table) { $table->dropColumn('message'); });\n"
+    "} catch (\\Exception $e) {\n  echo 'failed: ' . $e->getMessage();\n}"
+)
+QUERY_ERRORS = SWALLOWED.replace("\\Exception", "QueryException")
+ECHOED = ["failed: Call to undefined method App\\Models\\Note::forceDeleting()"]
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
 # (id, dialect, php source, pretend output lines, blocking rules, warning rules)
@@ -80,6 +91,9 @@ CASES = [
     ("guard-holds-drop", "mysql", DROPS, HAS_COLUMN * 2, ["drop-column"], []),
     ("guard-holds-drop-not-on-sqlite", "sqlite", NOT_SQLITE, [], [], []),
     ("guard-holds-drop-on-mysql", "mysql", NOT_SQLITE, HAS_COLUMN, ["drop-column"], []),
+    ("swallowed-error-drop", "mysql", SWALLOWED, ECHOED, ["drop-column"], []),
+    ("swallowed-error-drop-sqlite", "sqlite", SWALLOWED, ECHOED, ["drop-column"], []),
+    ("query-errors-only", "mysql", QUERY_ERRORS, [], [], []),
 ]  # fmt: skip
 
 
