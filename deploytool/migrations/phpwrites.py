@@ -26,6 +26,7 @@ from .phpsource import close_at as _close
 _WRITE = re.compile(r"->\s*(update|delete|increment|decrement|save|forceDelete)\s*\(")
 # Laravel's encrypter: ciphertext is a base64 JSON payload, never the value it encrypts
 _CONVERT = re.compile(r"\bCrypt\s*::\s*(?:en|de)crypt\w*\s*\(|(?<![\w>:$\\])(?:en|de)crypt\s*\(")
+_CONSTANT = re.compile(r"\s*(?:true|false|null|-?\d+(?:\.\d+)?|(['\"])_*\1)\s*", re.I)
 _TXN = re.compile(r"(?:\bDB\s*::|->)\s*(?:transaction|beginTransaction)\s*\(")
 
 
@@ -41,7 +42,8 @@ class SourceWrite:
     guard: str = ""  # the schema conditional it runs under (phpguards.Guard.cond), if any
     # the values written may come from the rows written, read by the loop before (a model's
     # save(), an update of the table the loop reads): a read-modify-write a concurrent change can
-    # be lost to; False for a loop over one table writing rows of another it did not read
+    # be lost to; False for a loop over one table writing rows of another it did not read, and
+    # for a write of constants only
     from_row: bool = True
     drivers: tuple[str, ...] = ()  # the engines a driver test it sits under runs it on; () all
     # written columns whose new value is Crypt::encrypt…/decrypt… (or encrypt()/decrypt()) of a
@@ -115,6 +117,10 @@ def _write(src, mask, m, chain_at, chain, verb, loop, outer, start) -> SourceWri
         pairs = _array_pairs(src, mask, m.end()) if verb == "update" else []
         from_row = not (loop is not None and loop.table and table and loop.table != table.lower())
     cols = tuple(dict.fromkeys(k.lower() for k, _, _ in pairs)) or ("*",)
+    # constants carry nothing read from the row: the write is the keyed UPDATE … SET c = 'v'
+    # a printed data fix is, whatever old code wrote to the row meanwhile
+    if pairs and all(_CONSTANT.fullmatch(mask, a, b) for _, a, b in pairs):
+        from_row = False
     scope = (loop.start, loop.end) if loop is not None else (start, m.start())
     converts = tuple(dict.fromkeys(k.lower() for k, a, b in pairs if _converted(mask, a, b, scope)))
     fills = tuple(c for c in cols if loop is not None and _fills(src, mask, loop, c))

@@ -6,7 +6,8 @@ write behind `->first()` that pretend answers empty (passed unseen), keyed per-r
 a transaction (blocked as blind loops, on SQLite too), and a schema conditional the live schema
 decides (judged as pretend printed it). Third round: a transaction the loop opens for each row
 (`DB::transaction()` inside its body) commits before the next row: no longer the loop's; a loop
-that stores Crypt::encrypt…/decrypt… of a value in a column old code reads converts its format.
+that stores Crypt::encrypt…/decrypt… of a value in a column old code reads converts its format;
+a keyed write of constants only carries nothing read from the row (no read-modify-write).
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def php(body: str) -> str:
     return f"{head}{body}\n }}\n}};"
 
 
-STATS = php("Order::all()->map(function ($order) { $order->amount = 0; $order->save(); });")
+STATS = php(
+    "Order::all()->map(function ($order) {\n"
+    "  $order->amount = $order->items->sum('price'); $order->save(); });"
+)
 FIRST = php(
     "$s = DB::table('settings')->first();\n"
     "if ($s) { DB::table('settings')->update(['webhook' => 'slack']); }"
@@ -78,6 +82,10 @@ ENCRYPT_NEW = php(
     "  foreach ($users as $u) {\n"
     "    DB::table('users')->where('id', $u->id)->update(['key' => encrypt($u->prefs)]); } });"
 )
+CONSTANTS = php(
+    "foreach (Setting::all() as $s) {\n"
+    "  if ($s->webhook === 'none') { $s->webhook = 'slack'; $s->save(); } }"
+)
 REWRITE = php(
     "foreach (DB::table('users')->get() as $u) {\n"
     "  DB::table('users')->where('id', $u->id)->update(['prefs' => json_encode($u->prefs)]); }"
@@ -113,6 +121,8 @@ CASES = [
     ("encrypt-in-place-sqlite", "sqlite", ENCRYPT, [], SCHEMA, ["pretend-converted-column"]),
     ("encrypt-through-variable", "mysql", ENCRYPT_VAR, [], SCHEMA, ["pretend-converted-column"]),
     ("encrypt-into-new-column", "mysql", ENCRYPT_NEW, ADD_KEY["mysql"], SCHEMA, []),
+    ("keyed-loop-constants", "mysql", CONSTANTS, [], SCHEMA, [], ["pretend-keyed-loop"]),
+    ("keyed-loop-constants-pgsql", "pgsql", CONSTANTS, [], SCHEMA, ["pretend-blind-loop"]),
     ("keyed-loop-rewrites", "mysql", REWRITE, ["select * from `users`"], SCHEMA,
      ["pretend-blind-loop"]),
     ("guard-decided", "mysql", GUARDED, ADD_ID, SCHEMA, [], ["pretend-schema-conditional"]),
