@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 
 from .phpdrivers import runs_on
 from .phpsource import close_at as _close
+from .phptableloops import loop_of, table_loops
 
 _SCHEMA = re.compile(
     r"\bSchema\s*::\s*(?:connection\s*\([^()]*\)\s*->\s*)?(table|create|drop|dropIfExists|rename)"
@@ -58,42 +59,51 @@ def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), bloc
     calls: list[SchemaCall] = []
     unread = ""
     tries = _tries(mask, start, end)
+    loops = table_loops(src, mask, start, end)
     for m in _SCHEMA.finditer(mask, start, end):
         close = _close(mask, m.end() - 1)
         names = _literals(src, mask, m.end(), close)
         kind = m.group(1)
-        guard = _guard(guards, m.start())
         drivers = runs_on(blocks, m.start())
         # every block open at the call is such a `try` (none an `if` or loop that may skip it)
         held = sum(a < m.start() < b for a, b in tries)
         caught = held > 0 and _depth(mask, start + 1, m.start()) == held
-        if not names or not _first_is_literal(mask, m.end()):
+        var = re.match(r"\s*(\$\w+)\s*[,)]", mask[m.end() :])
+        loop = loop_of(loops, var.group(1), m.start()) if var else None
+        if loop is not None:  # `foreach ([...] as $t) Schema::table($t, …)`: one per name
+            tables = [(t, loop.guard(t), True) for t in loop.names]
+        elif not names or not _first_is_literal(mask, m.end()):
             unread = unread or f"Schema::{kind} on a table named at run time"
             continue
-        table = names[0].lower()
-        if kind == "rename":
-            new = tuple(n.lower() for n in names[1:2])
-            calls.append(SchemaCall(kind, table, args=new, drivers=drivers, caught=caught))
-            continue
-        calls.append(SchemaCall(kind, table, guard=guard, drivers=drivers, caught=caught))
-        if kind != "table":
-            continue  # a new table's columns are all new; a dropped one is gone
-        fn = re.search(r"\bfunction\s*\(\s*(?:\w+\s+)?(\$\w+)\s*\)[^{]*\{", mask[m.end() : close])
-        if fn is None:
-            unread = unread or f"Schema::table('{table}') without a Blueprint callback"
-            continue
-        body_at = m.end() + fn.end() - 1
-        var = re.escape(fn.group(1))
-        for c in re.finditer(rf"{var}\s*->", mask[body_at : _close(mask, body_at, "{}")]):
-            at = body_at + c.start()
-            call = _chain(src, mask, at + len(fn.group(1)), table, _guard(guards, at))
-            # under an `if` of the callback (one not read as a guard) it may not run at all
-            plain = caught and _depth(mask, body_at + 1, at) == 0
-            call = call and replace(call, drivers=drivers, caught=plain)
-            if call is None:
-                unread = unread or f"a Blueprint call on {table} the gate cannot read"
-            else:
-                calls.append(call)
+        else:
+            tables = [(names[0].lower(), _guard(guards, m.start()), False)]
+        for table, guard, looped in tables:
+            if kind == "rename":
+                new = tuple(n.lower() for n in names[1:2] if not looped)
+                calls.append(SchemaCall(kind, table, args=new, drivers=drivers, caught=caught))
+                continue
+            calls.append(SchemaCall(kind, table, guard=guard, drivers=drivers, caught=caught))
+            if kind != "table":
+                continue  # a new table's columns are all new; a dropped one is gone
+            fn = re.search(
+                r"\bfunction\s*\(\s*(?:\w+\s+)?(\$\w+)\s*\)[^{]*\{", mask[m.end() : close]
+            )
+            if fn is None:
+                unread = unread or f"Schema::table('{table}') without a Blueprint callback"
+                continue
+            body_at = m.end() + fn.end() - 1
+            bvar = re.escape(fn.group(1))
+            for c in re.finditer(rf"{bvar}\s*->", mask[body_at : _close(mask, body_at, "{}")]):
+                at = body_at + c.start()
+                inner = guard if looped else _guard(guards, at)
+                call = _chain(src, mask, at + len(fn.group(1)), table, inner)
+                # under an `if` of the callback (one not read as a guard) it may not run at all
+                plain = caught and _depth(mask, body_at + 1, at) == 0
+                call = call and replace(call, drivers=drivers, caught=plain)
+                if call is None:
+                    unread = unread or f"a Blueprint call on {table} the gate cannot read"
+                else:
+                    calls.append(call)
     return tuple(calls), unread
 
 

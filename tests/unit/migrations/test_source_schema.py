@@ -11,7 +11,9 @@ Third round: such a block inside a driver test for other engines
 (`if (DB::getDriverName() !== 'sqlite')`) is not judged on the one it excludes; a Schema call in a
 `try` whose `catch` takes any exception, which pretend printed nothing for (the error that stopped
 pretend was swallowed there), is judged from the source. Pretend runs no query, so a
-`catch (QueryException $e)` swallows nothing there: those calls are not.
+`catch (QueryException $e)` swallows nothing there: those calls are not. A Schema call on the
+variable of a `foreach` over a literal list of tables (in place, a variable, a class property)
+stands for one per table, under the loop's `if (!Schema::hasColumn($t, 'c')) continue;`.
 """
 
 from __future__ import annotations
@@ -76,6 +78,18 @@ SWALLOWED = php(
 )
 QUERY_ERRORS = SWALLOWED.replace("\\Exception", "QueryException")
 ECHOED = ["failed: Call to undefined method App\\Models\\Note::forceDeleting()"]
+TABLE_LOOP = php(
+    "$tables = ['notes', 'pages', 'roles'];\nforeach ($tables as $name) {\n"
+    "  if (! Schema::hasColumn($name, 'message')) {\n    continue;\n  }\n"
+    "  Schema::table($name, function (Blueprint $table) { $table->dropColumn('message'); });\n}"
+)
+PROPERTY_LOOP = (
+    "<?php\nreturn new class extends Migration {\n protected array $tables = ['pages', 'gone'];\n"
+    " public function up() {\n  foreach ($this->tables as $t) {\n"
+    "   if (!Schema::hasTable($t)) continue;\n"
+    "   Schema::table($t, function (Blueprint $table) { $table->index('name'); });\n  }\n }\n};"
+)
+HAS_TABLE = ["select * from information_schema.tables where table_name = ?"]
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
 # (id, dialect, php source, pretend output lines, blocking rules, warning rules)
@@ -94,6 +108,9 @@ CASES = [
     ("swallowed-error-drop", "mysql", SWALLOWED, ECHOED, ["drop-column"], []),
     ("swallowed-error-drop-sqlite", "sqlite", SWALLOWED, ECHOED, ["drop-column"], []),
     ("query-errors-only", "mysql", QUERY_ERRORS, [], [], []),
+    ("table-loop-drop", "mysql", TABLE_LOOP, HAS_COLUMN * 3, ["drop-column"], []),
+    ("table-loop-index-pgsql", "pgsql", PROPERTY_LOOP, HAS_TABLE * 2,
+     ["index-not-concurrently"], []),
 ]  # fmt: skip
 
 
@@ -128,3 +145,16 @@ def test_only_the_column_the_schema_has_is_dropped():
         ("dropColumn", ("message",), "column:notes.message"),
         ("dropColumn", ("gone",), "column:notes.gone"),
     ]
+
+
+def test_a_table_loop_stands_for_each_table():
+    calls = read_facts(TABLE_LOOP).schema_calls
+    assert [(c.table, c.verb, c.guard) for c in calls if c.verb] == [
+        ("notes", "dropColumn", "column:notes.message"),
+        ("pages", "dropColumn", "column:pages.message"),
+        ("roles", "dropColumn", "column:roles.message"),
+    ]
+    report = judge("t", "mysql", TABLE_LOOP, HAS_COLUMN * 3)
+    (f,) = [f for f in report.findings if f.rule == "drop-column"]
+    assert "notes.message" in f.why  # the tables without the column skip the call
+    assert [c.table for c in read_facts(PROPERTY_LOOP).schema_calls if c.verb] == ["pages", "gone"]
