@@ -1,7 +1,9 @@
 """The corpus runner in the suite: every case well-formed, the figures computed and shown.
 
-Targets are asserted only on splits the rules were tuned on (runner.TUNED: train, heldout and
-both heldout2 halves); those figures are printed (`pytest -s`) and recorded as test properties.
+Only splits the rules were tuned on (runner.TUNED: train, heldout and both heldout2 halves) are
+scored here: the targets are asserted on train and heldout, and heldout2's halves, short of them,
+on floors that keep what the rules reach; the figures are printed (`pytest -s`) and recorded as
+test properties.
 heldout2, harvested later from other repositories, is held out by provenance, not the hash, and
 split by repository into halves (review/heldout2_halves.json): its final half was scored once,
 unseen, before the third round tuned on it (docs/gate.md). A sealed split (runner.SEALED) is never
@@ -24,6 +26,17 @@ FIRST = [c for c in CASES if c["split"] != HELDOUT2]  # the first corpus: train 
 
 # The tuned splits where the issue's targets hold (heldout2-tune joins once its rules are in).
 ASSERTED = ("train", "heldout")
+# heldout2's halves, tuned but short of the targets (docs/gate.md "Third round"): asserted not to
+# lose what the rules reach there, as ship calls the gate. (split, dialect) -> (unsafe pairs
+# blocked at least, safe pairs blocked at most).
+FLOORS = {
+    ("heldout2-tune", "mysql"): (37, 1),
+    ("heldout2-tune", "pgsql"): (45, 0),
+    ("heldout2-tune", "sqlite"): (29, 0),
+    ("heldout2-final", "mysql"): (45, 3),
+    ("heldout2-final", "pgsql"): (35, 0),
+    ("heldout2-final", "sqlite"): (30, 4),
+}
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +90,9 @@ def test_figures(results, record_property):
             x = t[("ship", split, dialect)]
             assert x.recall >= 0.98, (split, dialect, x)
             assert x.false_block <= 0.02, (split, dialect, x)
+    for (split, dialect), (blocked, false_blocks) in FLOORS.items():
+        x = t[("ship", split, dialect)]
+        assert x.tp >= blocked and x.fp <= false_blocks, (split, dialect, x)
 
 
 def test_report_refuses_to_list_a_sealed_split(monkeypatch):
