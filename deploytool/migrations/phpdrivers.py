@@ -26,6 +26,7 @@ _DRIVER = (
     r"\s*->\s*)getDriverName\s*\(\s*\))"
 )
 _ASSIGN = re.compile(rf"\s*(\$\w+)\s*=\s*{_DRIVER}\s*;")
+_NAMED = re.compile(rf"(\$\w+)\s*=\s*{_DRIVER}\s*;")  # anywhere (a scan: no leading spaces)
 _CHECK = re.compile(
     r"\s*if\s*\(\s*(?P<what>\$\w+|" + _DRIVER + r")\s*(?P<op>!==|!=|===|==)\s*"
     r"'(?P<name>mysql|mariadb|pgsql|sqlite)'\s*\)\s*(?:\{\s*return\s*;\s*\}|return\s*;)"
@@ -59,7 +60,10 @@ def driver_blocks(bare: str, mask: str, start: int, end: int) -> list[tuple[int,
     """(block start, block end, the dialects it runs on) for every `if` of up() testing the
     driver against one literal, and for its `else`; `bare` is the source with comments blanked
     (the literal kept), `mask` phpsource.mask_php's (for the braces)."""
-    names = {m.group(1) for m in _ASSIGN.finditer(bare, start, end)}
+    body = bare[start:end]
+    if "getDriverName" not in body and "database.default" not in body:
+        return []  # no driver test: the common case, without a regex scan
+    names = {m.group(1) for m in _NAMED.finditer(bare, start, end)}
     out = []
     for m in _TEST.finditer(bare, start, end):
         if m.group("what").startswith("$") and m.group("what") not in names:
