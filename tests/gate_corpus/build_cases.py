@@ -1,6 +1,6 @@
 """Turn recordings (record.py) into case files: provenance, facts, pretend SQL, schema, labels.
 
-    python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--split heldout2]
+    python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--split heldout2|3]
     python -m tests.gate_corpus.build_cases --manifest M.json --refresh-facts
 
 The manifest lists every harvested file as {"repo", "path", "commit", "local"}; the local copy
@@ -15,6 +15,8 @@ review (review.py), which is kept.
 first corpus, from repositories none of its cases come from: every case of that manifest is held
 out, and its pairs get no label here. They are labelled blind (review.py --split heldout2), and
 label.py is run on them only after those labels are committed, to be compared with them.
+`--split heldout3` does the same for a third harvest, from repositories neither earlier set has a
+case from, recorded after the second round of rules (review2.py --split heldout3).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ RECORDED_ON = {"mysql": "MariaDB 10.11", "pgsql": "PostgreSQL 15", "sqlite": "SQ
 _NOISE = ("Migration table created successfully.", "Nothing to migrate.")
 KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebuild
 HELDOUT2 = "heldout2"  # a whole harvest held out, labelled blind before label.py sees it
+HELDOUT3 = "heldout3"  # a third such harvest, after the second round of rules
+BLIND = (HELDOUT2, HELDOUT3)  # built without labels: labelled blind first (review2.py)
 
 
 def split_of(repo: str, path: str) -> str:
@@ -94,7 +98,7 @@ def build(manifest: list[dict], recordings: Path, split: str | None = None) -> i
         }
         if old.get("labelled_by") in KEPT:
             d.update({k: old[k] for k in ("label", "why", "labelled_by")})
-        elif case["split"] == HELDOUT2:
+        elif case["split"] in BLIND:
             pass  # labelled blind first (review.py); label.py only afterwards, to compare
         else:
             sql = [s for s in statements(pretend, Path(rec["file"]).name) if s]
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--manifest", type=Path)
     ap.add_argument("--recordings", type=Path)
-    ap.add_argument("--split", choices=(HELDOUT2,), help="every case of this manifest held out")
+    ap.add_argument("--split", choices=BLIND, help="every case of this manifest held out")
     ap.add_argument(
         "--hand",
         nargs=4,

@@ -1,9 +1,13 @@
-"""The second held-out set (split heldout2): labelled blind first, then compared with label.py.
+"""The blind held-out sets (splits heldout2, heldout3): labelled blind, then compared with label.py.
 
-    python -m tests.gate_corpus.review2 --order             # the seeded labelling order
-    python -m tests.gate_corpus.review2 --from K --count N  # cases K..K+N-1 of it, shown blind
-    python -m tests.gate_corpus.review2 --compare           # once review/heldout2.json is in git
-    python -m tests.gate_corpus.review2 --apply             # the final labels into the cases
+    python -m tests.gate_corpus.review2 [--split S] --order             # the seeded labelling order
+    python -m tests.gate_corpus.review2 [--split S] --from K --count N  # cases K..K+N-1, blind
+    python -m tests.gate_corpus.review2 [--split S] --compare  # once review/S.json is in git
+    python -m tests.gate_corpus.review2 [--split S] --apply    # the final labels into the cases
+
+S is heldout2 (the default) or heldout3; each has its own seed, blind labels and decisions
+(`BLIND_SETS`), and its order is committed (review/order2.txt, order3.txt) before any pair of it
+is looked at.
 
 heldout2 was harvested after the rules were tuned, from repositories the first corpus has no case
 from, and built without labels (build_cases --split heldout2). Each pair is labelled from
@@ -13,7 +17,9 @@ one-line reasons (review/heldout2.json) are committed before label.py or the gat
 `--compare` then runs label.py, the first pass written from the engines' behaviour, beside them;
 each disagreement is decided again from the engines' documented behaviour, never from a gate
 verdict (review/resolved2.json). `--apply` writes heldout2.json, with those decisions, into the
-case files (`labelled_by: review`).
+case files (`labelled_by: review`). heldout3, a third harvest from repositories neither earlier
+set has a case from, recorded after the second round of rules, goes the same way
+(review/heldout3.json, then resolved_heldout3.json).
 """
 
 from __future__ import annotations
@@ -26,14 +32,17 @@ from pathlib import Path
 
 from deploytool.migrations.phpfacts import SourceFacts
 
-from .build_cases import HELDOUT2, schema_of, set_hand_label, statements
+from .build_cases import BLIND, HELDOUT2, HELDOUT3, schema_of, set_hand_label, statements
 from .label import label
 from .review import order, show
 from .runner import file_name, load_cases
 
-SEED = "gate-heldout2-13"
-LABELS = Path(__file__).resolve().parent / "review" / "heldout2.json"
-RESOLVED = LABELS.with_name("resolved2.json")
+REVIEW = Path(__file__).resolve().parent / "review"
+# split -> (seed of its labelling order, its blind labels, the decisions where label.py differs)
+BLIND_SETS = {
+    HELDOUT2: ("gate-heldout2-13", REVIEW / "heldout2.json", REVIEW / "resolved2.json"),
+    HELDOUT3: ("gate-heldout3-13", REVIEW / "heldout3.json", REVIEW / "resolved_heldout3.json"),
+}
 
 
 def first_pass(case: dict, dialect: str) -> tuple[str, str]:
@@ -43,11 +52,11 @@ def first_pass(case: dict, dialect: str) -> tuple[str, str]:
     return label(dialect, sql, schema_of(d["schema"]), SourceFacts.from_dict(case["facts"]))
 
 
-def compare(cases: list[dict]) -> int:
+def compare(cases: list[dict], split: str = HELDOUT2) -> int:
     by_id = {c["id"]: c for c in cases}
     agree: Counter = Counter()
     total: Counter = Counter()
-    for r in json.loads(LABELS.read_text()):
+    for r in json.loads(BLIND_SETS[split][1].read_text()):
         verdict, why = first_pass(by_id[r["case"]], r["dialect"])
         total[r["dialect"]] += 1
         if verdict == r["label"]:
@@ -63,28 +72,30 @@ def compare(cases: list[dict]) -> int:
     return 0
 
 
-def final_labels() -> dict[tuple[str, str], tuple[str, str]]:
+def final_labels(split: str = HELDOUT2) -> dict[tuple[str, str], tuple[str, str]]:
     """(case, dialect) -> (label, why): the blind label, or the decision where they disagreed."""
+    _, labels, resolved = BLIND_SETS[split]
     out = {
-        (r["case"], r["dialect"]): (r["label"], r["reason"]) for r in json.loads(LABELS.read_text())
+        (r["case"], r["dialect"]): (r["label"], r["reason"]) for r in json.loads(labels.read_text())
     }
-    if RESOLVED.exists():
-        for r in json.loads(RESOLVED.read_text()):
+    if resolved.exists():
+        for r in json.loads(resolved.read_text()):
             out[(r["case"], r["dialect"])] = (r["final"], r["why"])
     return out
 
 
-def apply() -> int:
+def apply(split: str = HELDOUT2) -> int:
     n = 0
-    for (cid, dialect), (verdict, why) in sorted(final_labels().items()):
+    for (cid, dialect), (verdict, why) in sorted(final_labels(split).items()):
         set_hand_label(cid, [dialect], verdict, why, "review")
         n += 1
-    print(f"{n} heldout2 labels written")
+    print(f"{n} {split} labels written")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--split", choices=BLIND, default=HELDOUT2)
     ap.add_argument("--order", action="store_true", help="print the labelling order")
     ap.add_argument("--from", dest="start", type=int, default=0)
     ap.add_argument("--count", type=int, default=0)
@@ -93,10 +104,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cases = load_cases()
     if args.compare:
-        return compare(cases)
+        return compare(cases, args.split)
     if args.apply:
-        return apply()
-    todo = order(cases, HELDOUT2, SEED)
+        return apply(args.split)
+    todo = order(cases, args.split, BLIND_SETS[args.split][0])
     if args.order:
         for k, c in enumerate(todo):
             print(k, c["id"], ",".join(c["dialects"]))

@@ -8,6 +8,7 @@ heldout2, harvested later from other repositories, is held out by provenance, no
 split by repository into halves (review/heldout2_halves.json): its final half was scored once,
 unseen, before the third round tuned on it (docs/gate.md). A sealed split (runner.SEALED) is never
 scored here, only once by hand with `report --split S` (aggregate figures).
+heldout3, a third harvest from repositories none of them has a case from, is sealed.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ import re
 
 import pytest
 
-from .build_cases import HELDOUT2, split_of
+from .build_cases import BLIND, HELDOUT2, HELDOUT3, split_of
 from .runner import DIALECTS, SEALED, TUNED, halves, load_cases, outcomes, select, table, tallies
 
 CASES = load_cases()
 LABELS = {"safe", "unsafe"}
-FIRST = [c for c in CASES if c["split"] != HELDOUT2]  # the first corpus: train + heldout
+FIRST = [c for c in CASES if c["split"] not in BLIND]  # the first corpus: train + heldout
 
 
 # The tuned splits where the issue's targets hold (heldout2-tune joins once its rules are in).
@@ -56,18 +57,23 @@ def test_corpus_size_and_split():
     half_of = halves()
     assert {c["source"]["repo"] for c in second} == set(half_of), "every repository in one half"
     assert set(half_of.values()) == {"heldout2-tune", "heldout2-final"}
+    third = [c for c in CASES if c["split"] == HELDOUT3]
+    assert len(third) >= 150
+    assert len({c["source"]["repo"] for c in third}) >= 6
+    earlier = repos | {c["source"]["repo"] for c in second}
+    assert not {c["source"]["repo"] for c in third} & earlier, "heldout3: other repositories"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_case_is_well_formed(case):
     src = case["source"]
     assert re.fullmatch(r"[0-9a-f]{40}", src["commit"]) and src["repo"] and src["path"]
-    if case["split"] != HELDOUT2:
+    if case["split"] not in BLIND:
         assert case["split"] == split_of(src["repo"], src["path"]), "the split is fixed by the hash"
     assert case["dialects"] and set(case["dialects"]) <= set(DIALECTS)
     for d in case["dialects"].values():
         assert "<?php" not in d["pretend"], "pretend SQL only, never the migration's source"
-        if case["split"] == HELDOUT2 and "label" not in d:
+        if case["split"] in BLIND and "label" not in d:
             continue  # not labelled yet (labelled blind, review2.py)
         assert d["label"] in LABELS and d["why"].strip()
         assert d["labelled_by"] in ("rules", "hand", "review")

@@ -1,7 +1,9 @@
 """The held-out review stays what it claims: blind listings, every pair reviewed, decisions applied.
 
 review.py's listing must never carry a label (the review was written from it); heldout.json must
-cover every held-out pair; the case files must hold every decision of resolved.json.
+cover every held-out pair; the case files must hold every decision of resolved.json. The blind
+sets (heldout2, heldout3) are listed without labels in their committed order, and heldout3 holds
+no label until its blind labels are in, and is never scored with its wrong verdicts shown.
 """
 
 from __future__ import annotations
@@ -9,8 +11,14 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
+
+from .build_cases import BLIND, HELDOUT3
+from .report import main as report_main
 from .review import RESOLVED, REVIEW, order, show
-from .runner import load_cases
+from .review2 import BLIND_SETS
+from .review2 import main as review2_main
+from .runner import SEALED, TUNED, load_cases, select
 
 CASES = load_cases()
 
@@ -39,3 +47,45 @@ def test_case_files_hold_the_review_decisions():
         assert d["label"] == r["final"], (r["case"], r["dialect"])
         if r["existing"] != r["final"]:
             assert d["labelled_by"] == "review" and r["why"] in d["why"]
+
+
+# The blind sets (heldout2, heldout3): listed without labels, in the committed order, and sealed.
+BLIND_ORDERS = {"heldout2": "order2.txt", "heldout3": "order3.txt"}
+
+
+@pytest.mark.parametrize("split", BLIND)
+def test_blind_listing_never_shows_a_label_or_its_reason(split):
+    todo = order(CASES, split, BLIND_SETS[split][0])
+    assert todo, split
+    for case in todo:
+        marked = copy.deepcopy(case)
+        for dialect, d in marked["dialects"].items():
+            d.update({k: f"<{k} of {dialect}: hidden>" for k in ("label", "why", "labelled_by")})
+        assert "hidden>" not in show(marked)
+
+
+@pytest.mark.parametrize("split", BLIND)
+def test_blind_order_is_the_committed_one(split, capsys):
+    assert review2_main(["--split", split, "--order"]) == 0
+    committed = (REVIEW.parent / BLIND_ORDERS[split]).read_text()
+    assert capsys.readouterr().out == committed
+
+
+def test_heldout3_holds_no_label_before_its_blind_labels():
+    """No label of any kind is in a heldout3 case file until its blind labels are committed and
+    applied (review2.py --split heldout3 --apply, which writes `labelled_by: review` only)."""
+    labels = BLIND_SETS[HELDOUT3][1]
+    for case in CASES:
+        if case["split"] != HELDOUT3:
+            continue
+        for d in case["dialects"].values():
+            if labels.exists():
+                assert d.get("labelled_by", "review") == "review", case["id"]
+            else:
+                assert not {"label", "why", "labelled_by"} & set(d), case["id"]
+
+
+def test_heldout3_is_sealed():
+    assert HELDOUT3 in SEALED and HELDOUT3 not in TUNED
+    assert not [c for c in select(CASES, TUNED) if c["split"] == HELDOUT3]
+    assert report_main(["-v", "--split", HELDOUT3]) == 2
