@@ -110,5 +110,16 @@ def _mounted(lab, host, path: str) -> bool:
 def crash(lab, host) -> None:
     """Every process of the host killed at once except its PID 1 (supervisord), as a crash would
     leave it: its sshd (listener and sessions), workers, web tier. supervisord starts its
-    autostart programs again (sshd, the web tier); the caller starts the workers (boot)."""
-    _root(lab, host, "kill -KILL -1", check=False)
+    autostart programs again (sshd, the web tier); the caller starts the workers (boot).
+
+    sshd goes first, by pid, then the rest: in a real crash the network goes with everything at
+    once and nothing reports what died. `kill -1` alone signals in pid order, so the census
+    watcher (a child of an sshd session) could see the workers die and say so before it died
+    itself: the host would look drained rather than crashed (CI saw that twice)."""
+    _root(
+        lab,
+        host,
+        "for p in $(ps -eo pid=,comm= | awk '$2 ~ /^sshd/ {print $1}'); do kill -KILL \"$p\"; done;"
+        " kill -KILL -1",
+        check=False,
+    )
