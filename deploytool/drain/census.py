@@ -134,7 +134,7 @@ class CensusSource:
             drops = {n: self._drops.pop(n) for n in names if n in self._drops}
         now = self.ctx.clock.monotonic()
         for name, why in drops.items():
-            self.dropped.setdefault(name, (now, f"{name}: {self.step}: connection lost: {why}"))
+            self.dropped.setdefault(name, (now, f"{name}: {self.step}: {why}"))
 
     def _unreachable(self, name: str, e: UnreachableError):
         """A deadline (or a cancel): lost now. A dropped connection: its last census until
@@ -211,7 +211,7 @@ class CensusSource:
             # its connection went: a clean end or close() has no error, and a watcher that could
             # not start (a DeployError) is the poll's to judge
             if exc is not None and not isinstance(exc, DeployError):
-                self._drops[host] = str(exc) or type(exc).__name__
+                self._drops[host] = str(exc) or f"connection lost ({type(exc).__name__})"
             self._arrived(host, True)
         self.changed.set()
 

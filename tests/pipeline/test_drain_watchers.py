@@ -136,7 +136,7 @@ def test_a_watcher_whose_connection_dropped_says_so_though_its_host_answers_the_
     assert [w.pid for w in got["h2"].workers] == [25]  # polled afresh
     said = [(e.host, e.message) for e in rec.of(DrainNotice) if e.topic == "reconnect"]
     assert [h for h, _ in said] == ["h2", "h2"], said
-    assert said[0][1].startswith("its connection dropped (connection lost: Connection lost)")
+    assert said[0][1].startswith("its connection dropped (Connection lost)")
     assert said[1][1].startswith("back after")
     # a watcher that ends cleanly (its lifetime, close()) is no drop
     dr.census._closed("h1", None)
