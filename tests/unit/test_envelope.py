@@ -36,6 +36,13 @@ echo json_encode(['server' => $_SERVER['TOKEN'] ?? null,
 """
 
 
+def removed_within(pattern: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while glob.glob(pattern) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not glob.glob(pattern)
+
+
 def run(command, marker="unit"):
     sent = wire(command, marker)
     return sent, subprocess.run(["sh", "-c", sent.text], input=sent.stdin, capture_output=True)
@@ -108,6 +115,10 @@ def test_a_terminated_command_removes_its_secrets_too():
     assert oct(os.stat(secrets).st_mode & 0o777) == "0o600"
     os.killpg(p.pid, signal.SIGTERM)  # what the stopper sends: the whole group
     p.wait(10)
-    deadline = time.monotonic() + 10
-    while glob.glob(LEFTOVERS) and time.monotonic() < deadline:  # the envelope's trap removes it
-        time.sleep(0.02)
+    if not removed_within(LEFTOVERS, 2.0):
+        # dash drops a TERM that lands while the envelope decodes a value in $(...) and starts the
+        # command anyway (seen in CI; ~3% of tries here under load): the next TERM ends it and
+        # the trap runs, as the cancel's second stopper pass does on a host (then KILL and sweep).
+        # Not sent before: a TERM during the trap's own rm would cut the cleanup short.
+        os.killpg(p.pid, signal.SIGTERM)
+    assert removed_within(LEFTOVERS, 10.0)
