@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab import sshkeys
+from tests.lab.build import ensure_deploy_user
 from tests.lab.host import (
     CLEAN_PATH,
     DEPLOY_PATH,
@@ -29,7 +30,7 @@ from tests.lab.host import (
     ssh_banner,
     sshd_config_text,
 )
-from tests.lab.lab import _check_prerequisites, _ensure_deploy_user
+from tests.lab.lab import _check_prerequisites
 from tests.lab.procs import ProcRef, children, in_pid_namespaces, stop_all, wait_until
 
 DEFAULT_ROOT = Path("/tmp/dt-bench-light")
@@ -143,7 +144,7 @@ class LightLab:
         _check_prerequisites()
         self.root.mkdir(parents=True, exist_ok=True)
         self.stop_leftovers()
-        _ensure_deploy_user()
+        ensure_deploy_user()
         specs = self.specs()
         busy = [s.address for s in specs if ssh_banner(s.address, s.port)]
         if busy:

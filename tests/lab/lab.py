@@ -18,22 +18,20 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import appenv, ledger, sshkeys, state, web_conf
+from . import appenv, state, web_conf
 from . import host as hostns
-from .inventory import inventory_text
+from .app_state import AppState
+from .build import Build
 from .kinds import Kinds, supervisorctl
-from .origin import APP_SRC, V2_OVERLAY, Origin
-from .procs import LabError, ProcRef, in_pid_namespaces, stop_all, wait_until
+from .origin import Origin
+from .procs import LabError, ProcRef, in_pid_namespaces, stop_all
 from .services import MariaDB, Redis
-from .supervisor_conf import supervisord_conf_text
 from .web import WebTier
 
 DEFAULT_ROOT = Path("/tmp/deploytool-lab")
@@ -75,7 +73,7 @@ class LabHost:
     app_dir: Path  # the host's /var/www/app, as seen from outside
 
 
-class Lab:
+class Lab(Build, AppState):
     def __init__(
         self,
         root: Path | str | None = None,
@@ -331,132 +329,6 @@ class Lab:
         its current job first; supervisord waits up to stopwaitsecs=40)."""
         self.kinds.stop("worker", hosts, timeout)
 
-    # ----------------------------------------------------------------- the app's data
-    def dispatch(
-        self, count: int, seconds: float, start: int = 1, ignore_term: bool = False
-    ) -> range:
-        """Queue LedgerJobs seq start..start+count-1 from the lab-side copy of the app.
-        Returns the dispatched seqs. `ignore_term`: each job's first attempt makes its worker
-        ignore SIGTERM and the --timeout alarm while it works (retries work 1 s)."""
-        done = subprocess.run(
-            [
-                "php",
-                "artisan",
-                "ledger:dispatch",
-                str(count),
-                str(seconds),
-                f"--start={start}",
-                *(["--ignore-term"] if ignore_term else []),
-            ],
-            cwd=self.dispatcher_dir,
-            env=_php_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if done.returncode != 0:
-            raise LabError(
-                f"ledger:dispatch failed ({done.returncode}):\n{done.stdout}{done.stderr}"
-            )
-        return range(start, start + count)
-
-    def ledger(self) -> list[ledger.LedgerRow]:
-        """Every ledger row, oldest first (read with the `mariadb` client, --batch).
-        Empty if the table does not exist yet (no release has migrated)."""
-        done = self._mariadb.app_sql(ledger.SELECT)
-        if done.returncode != 0:
-            if "doesn't exist" in done.stderr:
-                return []
-            raise LabError(f"reading the ledger failed: {done.stderr.strip()}")
-        return ledger.parse_batch(done.stdout)
-
-    def account(self, dispatched: range | Sequence[int]) -> ledger.Account:
-        """Lost, interrupted and duplicated jobs among `dispatched`, from the ledger."""
-        return ledger.account(self.ledger(), dispatched)
-
-    def wait_for_ledger(
-        self, dispatched: range | Sequence[int], timeout: float = 60
-    ) -> ledger.Account:
-        """Poll until every dispatched seq has a finished row; returns the account."""
-        want = set(dispatched)
-
-        def done() -> ledger.Account | None:
-            acc = self.account(dispatched)
-            return acc if not set(acc.lost) & want else None
-
-        return wait_until(
-            done, timeout, f"{len(want)} job(s) to finish in the ledger", interval=0.2
-        )
-
-    def redis(self, *argv: str) -> subprocess.CompletedProcess:
-        """redis-cli against the lab Redis."""
-        return self._redis.cli(*argv)
-
-    def sql(self, query: str) -> subprocess.CompletedProcess:
-        """mariadb --batch as the app's user on database `app`."""
-        return self._mariadb.app_sql(query)
-
-    def commit_release(
-        self,
-        tag: str,
-        changes: dict[str, str | None],
-        base: str = "v2",
-        message: str | None = None,
-        branch: str | None = None,
-    ) -> str:
-        """Add a commit on top of `base` in origin.git (files to write, or None to delete),
-        tag it `tag`, push; returns the commit id. `branch` also moves that branch to it."""
-        with self._locked():
-            return self._origin.commit_release(tag, changes, base, message, branch)
-
-    def reset_app_state(self, drop_schema: bool = True) -> None:
-        """Back to a fresh fleet: workers stopped, Redis flushed, database recreated (or,
-        with drop_schema=False, only ledger and failed_jobs emptied), and every host's
-        /var/www/app reduced to shared/.env and shared/storage."""
-        # Stop first (a job in progress finishes and writes its ledger row), then flush. The
-        # other order deletes the queue:restart key, so every worker restarts just as
-        # supervisord is told to stop it, and the stop hangs for stopwaitsecs (~42 s, measured).
-        self.stop_workers()
-        self._reset_kinds_and_web()
-        flushed = self.redis("FLUSHALL")
-        if flushed.returncode != 0:
-            raise LabError(f"redis FLUSHALL failed: {flushed.stderr.strip()}")
-        if drop_schema or self._foreign_migrations():
-            self._mariadb.recreate_app_database()
-        else:
-            for table in ("ledger", "failed_jobs"):
-                done = self.sql(f"DELETE FROM {table}")
-                if done.returncode != 0 and "doesn't exist" not in done.stderr:
-                    raise LabError(f"emptying {table} failed: {done.stderr.strip()}")
-        for spec in self.specs():
-            appenv.provision_deploy_path(spec.app_dir, self._env_text())
-
-    def _foreign_migrations(self) -> bool:
-        """Has a migration run that v1 and v2 do not have (an earlier test's own release, e.g. one
-        dropping a ledger column)? Then emptying the tables is not enough: the schema is not the
-        one v1 expects."""
-        ours = {
-            p.stem for d in (APP_SRC, V2_OVERLAY) for p in (d / "database/migrations").glob("*.php")
-        }
-        done = self.sql("SELECT migration FROM migrations")
-        if done.returncode != 0:
-            return "doesn't exist" not in done.stderr  # no migrations table: nothing ran yet
-        return bool(set(done.stdout.split()[1:]) - ours)  # the first word is the column's name
-
-    def _reset_kinds_and_web(self) -> None:
-        # The scheduler and daemon are stopped and whatever still runs from a release (a
-        # scheduled long command) ended, by pid; the web tier gets the lab's settings back and an
-        # empty opcache, which would otherwise serve a deleted release reusing the same path.
-        def reset(h: LabHost) -> None:
-            if self.kinds.release_processes(h):  # the workers are stopped: what else runs?
-                for program in ("scheduler", "daemon"):
-                    self.kinds.stop(program, [h])
-                self.kinds.stop_release_processes(h)
-            self.web.reset([h])
-
-        with ThreadPoolExecutor(len(self.hosts)) as pool:
-            list(pool.map(reset, self.hosts))
-
     # ----------------------------------------------------------------- internals
     def _require_state(self) -> state.LabState:
         if self._state is None:
@@ -474,146 +346,11 @@ class Lab:
             fcntl.flock(fh, fcntl.LOCK_EX)
             yield
 
-    def _wipe_root(self) -> None:
-        marker = self.root / state.MARKER
-        keep = {".lock", state.MARKER}
-        contents = [p for p in self.root.iterdir() if p.name not in keep]
-        if contents and not marker.exists():
-            raise LabError(
-                f"{self.root} is not empty and not a lab root (no {state.MARKER}); "
-                f"choose another --root or empty it"
-            )
-        for p in contents:
-            if p.is_dir() and not p.is_symlink():
-                shutil.rmtree(p)
-            else:
-                p.unlink()
-        marker.write_text(
-            "This directory is a deploytool lab root: `python -m tests.lab up` wipes it.\n"
-        )
-
     def _env_text(self) -> str:
         key_file = self.root / "app_key"
         if not key_file.exists():
             key_file.write_text(appenv.new_app_key() + "\n")
         return appenv.env_text(key_file.read_text().strip(), self.redis_port, self.mariadb_port)
-
-    def _start(self, timeout: float, owner: int | None) -> None:
-        specs = self.specs()
-        for spec in specs:
-            if hostns.ssh_banner(spec.address, spec.port):
-                raise LabError(
-                    f"something already answers on {spec.address}:{spec.port}: another lab "
-                    f"is up (`python -m tests.lab status`), stop it first"
-                )
-        for what, port in (("redis", self.redis_port), ("mariadb", self.mariadb_port)):
-            if not _port_free(port):
-                raise LabError(
-                    f"port 127.0.0.1:{port} for the lab's {what} is in use: another lab is up "
-                    f"(`python -m tests.lab status`) or choose another port"
-                )
-        _ensure_deploy_user()
-        self._write_ssh_material(specs)
-        st = self._state = state.LabState(
-            self.n_hosts,
-            self.n_workers,
-            self.address_prefix,
-            self.ssh_port,
-            self.redis_port,
-            self.mariadb_port,
-            owner=ProcRef.of(owner) if owner else None,
-            web_root=self.web_root,
-        )
-        st.redis = self._redis.start(timeout=min(timeout, 20))
-        state.save(self.root, st)
-        st.mariadb = self._mariadb.start(timeout=min(timeout, 40))
-        state.save(self.root, st)
-        self._origin.build()
-        env = self._env_text()
-        for spec in specs:
-            self._provision_host(spec, env)
-        launched = []
-        for spec in specs:
-            proc, ref = hostns.start(spec)
-            self._popen.append(proc)
-            launched.append((spec, proc, ref))
-        try:
-            for spec, proc, ref in launched:
-                running = hostns.wait_started(spec, proc, ref, timeout)
-                web_conf.wait_ready(spec, timeout)
-                st.nodes.append(
-                    state.HostState(
-                        spec.name,
-                        spec.address,
-                        spec.port,
-                        running.unshare,
-                        running.init,
-                        running.pidns,
-                    )
-                )
-                state.save(self.root, st)
-        except BaseException:
-            # unshare runs with --kill-child: stopping it takes its namespace down too.
-            stop_all([ref for _, _, ref in launched], 5)
-            raise
-        self._build_dispatcher(env)
-        self.inventory_path.write_text(inventory_text(self.root, specs))
-        for spec in specs:  # the deploy user can drive supervisord over its socket
-            self.supervisorctl(spec.name, "status", "sshd").check_returncode()
-
-    def _write_ssh_material(self, specs: list[hostns.HostSpec]) -> None:
-        sshkeys.keygen(self.identity, "deploytool-lab")
-        self.authorized_keys.write_text(sshkeys.public_key(self.identity) + " deploytool-lab\n")
-        self.authorized_keys.chmod(0o644)
-        for spec in specs:
-            spec.dir.mkdir(parents=True, exist_ok=True)
-            sshkeys.keygen(spec.host_key, f"lab-{spec.name}")
-        self.known_hosts.write_text(sshkeys.known_hosts_text((s, s.host_key) for s in specs))
-        self.ssh_config.write_text(sshkeys.ssh_config_text(specs, self.identity, self.known_hosts))
-
-    def _provision_host(self, spec: hostns.HostSpec, env: str) -> None:
-        for d in (spec.run_dir, spec.tmp_dir, spec.log_dir):
-            d.mkdir(parents=True, exist_ok=True)
-        spec.tmp_dir.chmod(0o1777)
-        appenv.provision_deploy_path(spec.app_dir, env)
-        spec.sshd_config.write_text(hostns.sshd_config_text(spec, self.authorized_keys))
-        (spec.run_dir / "supervisord.conf").write_text(supervisord_conf_text(spec))
-        web_conf.provision(spec, web_conf.WebSettings(web_root=self.web_root))
-        spec.boot_script.write_text(hostns.boot_script_text(spec, web_conf.boot_lines(spec)))
-        (spec.dir / "etc_hosts").write_text(hostns.etc_hosts_text(spec))
-        Path(hostns.DEPLOY_PATH).mkdir(parents=True, exist_ok=True)  # the bind mount's target
-
-    def _build_dispatcher(self, env: str) -> None:
-        """A root-owned copy of the app outside the namespaces, only for dispatching jobs."""
-        shutil.copytree(
-            APP_SRC, self.dispatcher_dir, ignore=shutil.ignore_patterns("vendor", ".env")
-        )
-        (self.dispatcher_dir / ".env").write_text(env)
-        done = subprocess.run(
-            [
-                "composer",
-                "install",
-                "--no-dev",
-                "--prefer-dist",
-                "--optimize-autoloader",
-                "--no-interaction",
-                "--quiet",
-            ],
-            cwd=self.dispatcher_dir,
-            env={
-                **_php_env(),
-                "COMPOSER_ALLOW_SUPERUSER": "1",
-                "COMPOSER_HOME": str(self.root / "composer-home"),
-                "COMPOSER_DISABLE_NETWORK": "1",
-            },
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise LabError(
-                f"composer install in {self.dispatcher_dir} failed:\n{done.stdout}{done.stderr}"
-            )
 
     def _stop(self, st: state.LabState, grace: float = 10) -> list[ProcRef]:
         # PID 1 of each host first: supervisord stops sshd and the workers (TERM); past the
@@ -631,22 +368,6 @@ class Lab:
         return survivors
 
 
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        # SO_REUSEADDR like the servers themselves: TIME_WAIT left by the last lab is no
-        # obstacle, a listener is.
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _php_env() -> dict[str, str]:
-    return {"PATH": hostns.CLEAN_PATH, "LANG": "C.UTF-8", "HOME": "/root"}
-
-
 def _check_prerequisites() -> None:
     if os.geteuid() != 0:
         raise LabError("the lab needs root (namespaces, bind mounts, sshd)")
@@ -656,27 +377,3 @@ def _check_prerequisites() -> None:
             f"missing commands for the lab: {', '.join(missing)}; install the packages listed "
             f"in tests/lab/README.md"
         )
-
-
-def _ensure_deploy_user(user: str = hostns.DEPLOY_USER) -> None:
-    """A `deploy` user that can log in with a key: sshd without PAM refuses locked ('!')
-    accounts, so the password field is '*' (no password, not locked)."""
-    if subprocess.run(["id", "-u", user], capture_output=True).returncode != 0:
-        subprocess.run(
-            [
-                "useradd",
-                "--create-home",
-                "--home-dir",
-                f"/home/{user}",
-                "--shell",
-                "/bin/bash",
-                user,
-            ],
-            check=True,
-            capture_output=True,
-        )
-    shadow = subprocess.run(
-        ["getent", "shadow", user], capture_output=True, text=True
-    ).stdout.split(":")
-    if len(shadow) > 1 and shadow[1].startswith("!"):
-        subprocess.run(["usermod", "-p", "*", user], check=True, capture_output=True)
