@@ -82,12 +82,9 @@ def bench(n: int = 200, runs: int = 5) -> dict:
 
 
 def _corpus_pg_statements() -> list[str]:
-    spec = importlib.util.spec_from_file_location(
-        "corpus", ROOT / "tests/unit/migrations/corpus.py"
-    )
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules["corpus"] = corpus
-    spec.loader.exec_module(corpus)
+    if str(ROOT) not in sys.path:  # run as a script: the repository's tests package
+        sys.path.insert(0, str(ROOT))
+    corpus = importlib.import_module("tests.unit.migrations.corpus")
     return [
         st
         for case in corpus.CASES
