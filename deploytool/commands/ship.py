@@ -134,7 +134,6 @@ def launch(args, env, inv, command: str, ref: str, target: str = "", artifact: s
         if command == "rollback" and not pb.rollback:
             raise ConfigError([f"{pb.path}: rollback: the playbook has no `rollback:` step list"])
         specs, failure = (pb.rollback, ()) if command == "rollback" else (pb.steps, pb.on_failure)
-        REGISTRY.warm([s.verb for s in (*specs, *failure)])  # imported while we connect
         if any(s.name == "migrate" for s in specs):
             migrate.refuse_outside_limit(ctx)  # before connecting anywhere
         if inv.application.migrations.policy != "off" and any(

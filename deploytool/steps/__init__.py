@@ -5,13 +5,14 @@ what to run.
 REGISTRY names each verb's module and function; a step's module is imported the first time the
 step runs, so a ship pays only for the steps its playbook has (the artifact strategy's build,
 upload and tar code, rollback's selection, maintenance, the web tier's steps cost nothing to a
-ship that does not use them: tens of milliseconds of the tool's start-up, issue 15), and
-`warm()` imports the ones a ship will run while it connects."""
+ship that does not use them: tens of milliseconds of the tool's start-up, issue 15).
+
+Not imported ahead on a thread while connecting: under the GIL such a thread competes with the
+handshakes' own Python on the transport's thread and with the start-up on the main one."""
 
 from __future__ import annotations
 
 import importlib
-import threading
 from collections.abc import Callable, Iterator, Mapping
 
 # verb -> (module in this package, function)
@@ -55,20 +56,6 @@ class Registry(Mapping[str, Callable]):
 
     def __len__(self) -> int:
         return len(self._where)
-
-    def warm(self, verbs) -> None:
-        """Import these verbs' modules on a thread of its own: a ship calls this before it
-        connects, so the imports run while the handshakes wait on the hosts instead of as a gap
-        before each step's first command. An import error is left for the step to raise."""
-
-        def load() -> None:
-            for verb in dict.fromkeys(verbs):
-                try:
-                    self[verb]
-                except Exception:  # noqa: BLE001 - the step itself reports it when it runs
-                    pass
-
-        threading.Thread(target=load, name="deploytool-warm-steps", daemon=True).start()
 
 
 REGISTRY = Registry(_WHERE)
