@@ -208,10 +208,9 @@ class CensusSource:
     def _closed(self, host: str, exc: Exception | None) -> None:
         with self._cond:
             self._ended[host] = str(exc or "the watcher ended")
-            # its connection went: a clean end or close() has no error, and a watcher that could
-            # not start (a DeployError) is the poll's to judge
-            if exc is not None and not isinstance(exc, DeployError):
-                self._drops[host] = str(exc) or f"connection lost ({type(exc).__name__})"
+            why = _dropped(exc)
+            if why:
+                self._drops[host] = why
             self._arrived(host, True)
         self.changed.set()
 
@@ -221,6 +220,23 @@ class CensusSource:
             self._pending.discard(host)
             if not self._pending:
                 self._cond.notify_all()
+
+
+def _dropped(exc: Exception | None) -> str:
+    """Why a watcher's end says its host's connection dropped, or "" when it does not: an error on
+    its channel, or a start that failed because the connection had dropped (a host that crashed
+    between the drain's start and its watcher's: the poll reconnects as if nothing happened, so
+    only this says every process there was gone). A clean end, close(), a start that ran into a
+    deadline (a blackhole: the poll finds it lost) or was refused otherwise: the poll's to judge."""
+    if exc is None:
+        return ""
+    if isinstance(exc, UnreachableError):
+        if exc.timed_out:
+            return ""
+        return exc.message.split(": ", 2)[-1].removeprefix("connection lost: ")
+    if isinstance(exc, DeployError):
+        return ""
+    return str(exc) or f"connection lost ({type(exc).__name__})"
 
 
 def census_of(ctx, host: Host, step: str) -> Census:

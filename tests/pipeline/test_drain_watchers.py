@@ -6,6 +6,7 @@ import threading
 from deploytool.config.model import DrainPolicy
 from deploytool.drain import census as census_source
 from deploytool.drain.run import StageDrain
+from deploytool.errors import UnreachableError
 from deploytool.events import DrainNotice
 from deploytool.pipeline import Cancel
 from deploytool.pipeline import Clock as Clock_
@@ -20,13 +21,15 @@ class WatchingTransport(RecordingTransport):
     with the fleet's next census for that host, like probes/census_watch.py; `silent` hosts never
     answer. Every request and watcher start is logged."""
 
-    def __init__(self, fleet, silent=()):
+    def __init__(self, fleet, silent=(), dropped=()):
         super().__init__(fleet)
-        self.silent = set(silent)
+        self.silent, self.dropped = set(silent), set(dropped)
         self.streams = {}
 
     def open_stream(self, host, command, on_line, on_close, *, step=""):
         self.log.append((host.name, "<watch>"))
+        if host.name in self.dropped:  # what the asyncssh transport raises on a dead connection
+            raise UnreachableError(host.name, step, "connection lost: Connection lost")
         transport = self
 
         class Stream:
@@ -52,8 +55,8 @@ class WatchingTransport(RecordingTransport):
         return self.streams[host.name]
 
 
-def make_watching(fleet, policy, silent=()):
-    return make(fleet, policy, transport=WatchingTransport(fleet, silent))
+def make_watching(fleet, policy, silent=(), dropped=()):
+    return make(fleet, policy, transport=WatchingTransport(fleet, silent, dropped))
 
 
 def test_with_watchers_every_round_is_read_from_them_and_they_are_closed_after(monkeypatch):
@@ -143,3 +146,25 @@ def test_a_watcher_whose_connection_dropped_says_so_though_its_host_answers_the_
     dr.poll(["h1"])
     assert len([e for e in rec.of(DrainNotice) if e.topic == "reconnect"]) == 2
     dr.census.close()
+
+
+def test_a_host_whose_connection_dropped_before_its_watcher_started_says_so_too():
+    # the crash landed between the drain's start and the watcher's: its start fails on the dead
+    # connection, and the poll that follows reconnects as if nothing had happened
+    fleet = Fleet({"h1": [census_text(proc(11, OLD))], "h2": [census_text(proc(25, NEW))]})
+    ctx, tr, rec = make_watching(fleet, DrainPolicy(deadline=60, poll=1), dropped={"h2"})
+    dr = StageDrain(ctx)
+    dr.open()
+    got = dr.poll(["h1", "h2"])
+    assert [w.pid for w in got["h2"].workers] == [25]  # polled
+    said = [(e.host, e.message) for e in rec.of(DrainNotice) if e.topic == "reconnect"]
+    assert [h for h, _ in said] == ["h2", "h2"], said
+    assert said[0][1].startswith("its connection dropped (Connection lost)")
+    assert said[1][1].startswith("back after")
+    dr.census.close()
+
+
+def test_a_watcher_start_that_hit_a_deadline_is_not_a_drop():
+    err = UnreachableError("h2", "drain", "no answer within 10s", timed_out=True)
+    assert census_source._dropped(err) == ""
+    assert census_source._dropped(None) == ""
