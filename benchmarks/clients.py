@@ -69,14 +69,21 @@ class Deploytool(Client):
 
     def _context(self):
         from deploytool.events import Bus
+        from deploytool.fanout import Fanout, pool_size
         from deploytool.pipeline import Context
         from deploytool.transport import open_transport
 
         stage = self.inv.stages["bench"]
         t = open_transport(stage.ssh)
         t.marker = "bench0000"  # a real ship tags every command: same text, same cost
-        return Context(
-            inventory=self.inv, stage=stage, playbook=None, transport=t, bus=Bus(), ref=""
+        return Context(  # the fan-out sized as commands/common.open_stage sizes a ship's
+            inventory=self.inv,
+            stage=stage,
+            playbook=None,
+            transport=t,
+            bus=Bus(),
+            ref="",
+            fanout=Fanout(pool_size(len(stage.hosts), stage.ssh.transport)),
         )
 
     def open(self) -> None:

@@ -92,6 +92,7 @@ def open_stage(
     """A Context for one stage of `inv`: its playbook, its transport, an event bus, and only the
     hosts `limit` (--limit) selects (hostlimit.py). The connections (and the run's thread pool)
     are closed when the block ends."""
+    from ..fanout import Fanout, pool_size
     from ..pipeline import Context
     from ..transport import open_transport
     from ..transport.limits import preflight
@@ -110,6 +111,7 @@ def open_stage(
         bus=bus or Bus(),
         ref=ref,
         local=LocalTransport(inv.path.parent),
+        fanout=Fanout(pool_size(len(stage.hosts), stage.ssh.transport)),
         **context,
     )
     try:
