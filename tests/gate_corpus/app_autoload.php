@@ -1,5 +1,6 @@
 <?php
-// The recorder's autoloader for a harvested app's own classes (App\...), read from DT_APP_DIR.
+// The recorder's autoloader for a harvested app's own classes (App\..., or the namespace DT_APP_NS
+// names), read from DT_APP_DIR.
 // Their vendor packages are not installed, so a trait, interface or parent class an App class
 // names that no loader finds is declared empty (by the last loader in the chain, and only for
 // those names: the framework probes for optional classes with class_exists, and must keep
@@ -60,20 +61,24 @@ function dt_prepare(string $src): void
     }
 }
 
+$GLOBALS['dt_ns'] = getenv('DT_APP_NS') ?: 'App\\';
+
 spl_autoload_register(function ($c) {
     static $stubbing = false;
     if (!$stubbing) {
         $stubbing = true; // appended now, after the framework's loaders: it runs last
         spl_autoload_register(function ($c) {
-            if ($GLOBALS['dt_kind'] !== null && strncmp($c, 'App\\', 4) !== 0) {
+            $ns = $GLOBALS['dt_ns'];
+            if ($GLOBALS['dt_kind'] !== null && strncmp($c, $ns, strlen($ns)) !== 0) {
                 dt_declare($c, $GLOBALS['dt_kind']);
             }
         });
     }
-    if (strncmp($c, 'App\\', 4) !== 0) {
+    $ns = $GLOBALS['dt_ns'];
+    if (strncmp($c, $ns, strlen($ns)) !== 0) {
         return;
     }
-    $f = getenv('DT_APP_DIR') . '/' . str_replace('\\', '/', substr($c, 4)) . '.php';
+    $f = getenv('DT_APP_DIR') . '/' . str_replace('\\', '/', substr($c, strlen($ns))) . '.php';
     if (is_file($f)) {
         dt_prepare(file_get_contents($f));
         require $f;

@@ -132,8 +132,11 @@ class Target:
 APP_AUTOLOAD = Path(__file__).with_name("app_autoload.php")
 
 
-def _write_app(root: Path, app_dir: Path | None) -> None:
+def _write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None = None) -> None:
     laravel_app.write_app(root)
+    for name, source in (configs or {}).items():  # a package's config its migrations read
+        (root / "config" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "config" / name).write_bytes(source.read_bytes())
     config = root / "config/app.php"
     head = "    'providers' => [\n"
     text = config.read_text().replace(head, head + PROVIDERS)
@@ -149,14 +152,19 @@ def _write_app(root: Path, app_dir: Path | None) -> None:
 
 
 def record_chain(
-    entries: list[tuple[Path, bool]], dialect: str, server, out: Path, app_dir: Path | None = None
+    entries: list[tuple[Path, bool]],
+    dialect: str,
+    server,
+    out: Path,
+    app_dir: Path | None = None,
+    configs: dict[str, Path] | None = None,
 ) -> None:
     """entries: (file, record it?) in run order; the files not recorded are migrated in batches."""
     if app_dir is not None:
         os.environ["DT_APP_DIR"] = str(app_dir)
     with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:
         root = Path(tmp) / "app"
-        _write_app(root, app_dir)
+        _write_app(root, app_dir, configs)
         target = Target(dialect, server, Path(tmp))
         chain_ok = True
         batch: list[Path] = []
@@ -221,13 +229,22 @@ def main(argv: list[str] | None = None) -> int:
         for chain in args.chains:
             # A line "+PATH" is recorded; a bare "PATH" is only migrated (it builds the schema).
             lines = [ln.strip() for ln in chain.read_text().split("\n") if ln.strip()]
-            # An optional first line "#app=DIR": the app's own classes (App\\…) live there.
+            # An optional first line "#app=DIR": the app's own classes (App\\…) live there; then
+            # optionally "#ns=NAMESPACE\\" when they are not App\\ (a package: Lunar\\, its
+            # migrations extending Lunar\\Base\\Migration).
             app_dir = Path(lines.pop(0)[5:]) if lines and lines[0].startswith("#app=") else None
+            ns = lines.pop(0)[4:] if lines and lines[0].startswith("#ns=") else "App\\"
+            os.environ["DT_APP_NS"] = ns
+            # "#config=NAME=FILE" lines: config/NAME in the app (Lunar's table prefix)
+            configs = {}
+            while lines and lines[0].startswith("#config="):
+                name, _, source = lines.pop(0)[8:].partition("=")
+                configs[name] = Path(source)
             files = [(Path(ln.lstrip("+")), ln.startswith("+")) for ln in lines]
             out = args.out / chain.stem
             out.mkdir(parents=True, exist_ok=True)
             for dialect in dialects:
-                record_chain(files, dialect, started.get(dialect), out, app_dir)
+                record_chain(files, dialect, started.get(dialect), out, app_dir, configs)
                 print(f"{chain.stem} {dialect}: {len(files)} files", file=sys.stderr, flush=True)
     finally:
         for server in started.values():
