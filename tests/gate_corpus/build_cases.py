@@ -17,6 +17,8 @@ out, and its pairs get no label here. They are labelled blind (review.py --split
 label.py is run on them only after those labels are committed, to be compared with them.
 `--split heldout3` does the same for a third harvest, from repositories neither earlier set has a
 case from, recorded after the second round of rules (review2.py --split heldout3).
+`--split heldout4`: a fourth harvest from still other repositories, chosen and recorded before the
+fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ _NOISE = ("Migration table created successfully.", "Nothing to migrate.")
 KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebuild
 HELDOUT2 = "heldout2"  # a whole harvest held out, labelled blind before label.py sees it
 HELDOUT3 = "heldout3"  # a third such harvest, after the second round of rules
-BLIND = (HELDOUT2, HELDOUT3)  # built without labels: labelled blind first (review2.py)
+HELDOUT4 = "heldout4"  # a fourth, harvested before the fourth round changed a rule
+BLIND = (HELDOUT2, HELDOUT3, HELDOUT4)  # built without labels: labelled blind first (review2.py)
 
 
 def split_of(repo: str, path: str) -> str:

@@ -2,8 +2,9 @@
 
 review.py's listing must never carry a label (the review was written from it); heldout.json must
 cover every held-out pair; the case files must hold every decision of resolved.json. The blind
-sets (heldout2, heldout3) are listed without labels in their committed order, and heldout3 holds
-no label until its blind labels are in, and is never scored with its wrong verdicts shown.
+sets (heldout2, 3, 4) are listed without labels in their committed order, hold no label until
+their blind labels are in, and the sealed one (heldout4) is never scored with its wrong verdicts
+shown.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 
 import pytest
 
-from .build_cases import BLIND, HELDOUT3
+from .build_cases import BLIND, HELDOUT3, HELDOUT4
 from .report import main as report_main
 from .review import RESOLVED, REVIEW, order, show
 from .review2 import BLIND_SETS
@@ -49,8 +50,8 @@ def test_case_files_hold_the_review_decisions():
             assert d["labelled_by"] == "review" and r["why"] in d["why"]
 
 
-# The blind sets (heldout2, heldout3): listed without labels, in the committed order, and sealed.
-BLIND_ORDERS = {"heldout2": "order2.txt", "heldout3": "order3.txt"}
+# The blind sets (heldout2, 3, 4): listed without labels, in the committed order, and sealed.
+BLIND_ORDERS = {"heldout2": "order2.txt", "heldout3": "order3.txt", "heldout4": "order4.txt"}
 
 
 @pytest.mark.parametrize("split", BLIND)
@@ -71,12 +72,13 @@ def test_blind_order_is_the_committed_one(split, capsys):
     assert capsys.readouterr().out == committed
 
 
-def test_heldout3_holds_no_label_before_its_blind_labels():
-    """No label of any kind is in a heldout3 case file until its blind labels are committed and
-    applied (review2.py --split heldout3 --apply, which writes `labelled_by: review` only)."""
-    labels = BLIND_SETS[HELDOUT3][1]
+@pytest.mark.parametrize("split", [HELDOUT3, HELDOUT4])
+def test_a_blind_set_holds_no_label_before_its_blind_labels(split):
+    """No label of any kind is in a blind set's case file until its blind labels are committed
+    and applied (review2.py --split S --apply, which writes `labelled_by: review` only)."""
+    labels = BLIND_SETS[split][1]
     for case in CASES:
-        if case["split"] != HELDOUT3:
+        if case["split"] != split:
             continue
         for d in case["dialects"].values():
             if labels.exists():
@@ -85,7 +87,7 @@ def test_heldout3_holds_no_label_before_its_blind_labels():
                 assert not {"label", "why", "labelled_by"} & set(d), case["id"]
 
 
-def test_heldout3_is_sealed():
-    assert HELDOUT3 in SEALED and HELDOUT3 not in TUNED
-    assert not [c for c in select(CASES, TUNED) if c["split"] == HELDOUT3]
-    assert report_main(["-v", "--split", HELDOUT3]) == 2
+def test_heldout4_is_sealed():
+    assert HELDOUT4 in SEALED and HELDOUT4 not in TUNED
+    assert not [c for c in select(CASES, TUNED) if c["split"] == HELDOUT4]
+    assert report_main(["-v", "--split", HELDOUT4]) == 2
