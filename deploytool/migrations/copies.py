@@ -45,8 +45,19 @@ def mysql_alter_copy(table: str, tree: exp.Alter) -> ops.Op | None:
             return ops.CopyTable(table, "ALGORITHM=COPY copies the table while writes wait")
         if isinstance(o, exp.EngineProperty):
             return ops.CopyTable(table, f"{o.sql()} rebuilds the table")
-    if any(isinstance(a, exp.ForceProperty) for a in tree.args.get("actions") or []):
+    actions = tree.args.get("actions") or []
+    if any(isinstance(a, exp.ForceProperty) for a in actions):
         return ops.CopyTable(table, "FORCE rebuilds the table")
+    if any(isinstance(a, exp.DropPrimaryKey) for a in actions) and not any(
+        isinstance(a, exp.AddConstraint)
+        and any(isinstance(e, exp.PrimaryKey) for e in a.expressions)
+        for a in actions
+    ):
+        # Measured on MariaDB 10.11: "Dropping a primary key is not allowed without also adding
+        # a new primary key" in place; Laravel's dropPrimary() is a statement of its own.
+        return ops.CopyTable(
+            table, "DROP PRIMARY KEY without ADD PRIMARY KEY in the same ALTER is ALGORITHM=COPY"
+        )
     return None
 
 

@@ -24,6 +24,16 @@ _FUNCTIONS_STABLE = {
 }
 
 
+# Functions whose expression default makes MariaDB 10.11 copy the table (measured one by one).
+_MARIADB_COPY = {"uuid", "uuid_short", "sys_guid", "sysdate", "random_bytes", "utc_timestamp"}
+
+
+def _function_name(f: exp.Func) -> str:
+    if isinstance(f, exp.Anonymous):
+        return f.name.lower()
+    return f.sql(dialect="mysql").split("(")[0].strip().lower()
+
+
 def column(cd: exp.ColumnDef, dialect: str) -> ops.Column:
     dtype = cd.args.get("kind")
     col = {
@@ -72,11 +82,15 @@ def default(e: exp.Expression, dialect: str) -> ops.Default:
     if isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal):
         return ops.Default(sql, False)
     if dialect == "mysql":
-        # Measured on MariaDB 10.11: an expression default (`DEFAULT (uuid())`) forces
-        # ALGORITHM=COPY.
-        return ops.Default(
-            sql, True, "an expression default is computed per row, so InnoDB copies the table"
-        )
+        # Measured on MariaDB 10.11 (ADD COLUMN ... DEFAULT (expr), ALGORITHM=INSTANT): these
+        # force ALGORITHM=COPY, anywhere in the expression; JSON_ARRAY(), JSON_OBJECT(), CONCAT,
+        # NOW(), RAND(), UTC_DATE() and a parenthesised literal stay INSTANT.
+        copying = [n for n in map(_function_name, e.find_all(exp.Func)) if n in _MARIADB_COPY]
+        if copying:
+            return ops.Default(
+                sql, True, f"{copying[0]}() is computed per row, so InnoDB copies the table"
+            )
+        return ops.Default(sql, False)
     funcs = [f for f in e.find_all(exp.Func) if not isinstance(f, (exp.Cast, exp.Paren))]
     unknown = [f.sql() for f in funcs if (f.sql_name() or "").lower() not in _FUNCTIONS_STABLE]
     if unknown:

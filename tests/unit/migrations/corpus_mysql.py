@@ -116,6 +116,24 @@ MYSQL = [
         "volatile-default",
     ),
     m(
+        "m-drop-primary-key-alone",
+        "alter table `corporation_wallet_transactions` drop primary key",
+        "table-copy",
+    ),
+    m(
+        "m-drop-and-add-primary-key",
+        "alter table t drop primary key, add primary key (a, b)",
+        "add-primary-key",
+    ),
+    m(
+        "m-expression-default-nested",
+        "alter table t add h varchar(100) default (concat(uuid(), 'x'))",
+        "volatile-default",
+    ),
+    # Measured on MariaDB 10.11: a constant expression default is INSTANT (OpnForm's json columns).
+    m("m-json-array-default", "alter table `forms` add `p` json not null default (JSON_ARRAY())"),
+    m("m-paren-literal-default", "alter table `forms` add `b` text not null default ('Edit')"),
+    m(
         "m-current-timestamp-default",
         "alter table `users` add `seen_at` timestamp null default CURRENT_TIMESTAMP",
     ),
