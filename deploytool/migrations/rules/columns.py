@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import ops
+from ..ops import key
 from .base import ALL, MYSQL_PG, PG, Rule, Scope
 
 
@@ -69,10 +70,22 @@ def _drop_not_null(op, s: Scope):
     return None
 
 
+def _made_nullable(op, s: Scope) -> bool:
+    """The same migration makes the column nullable before this (each step then accepts an
+    INSERT that omits it), or after it inside the one transaction (no session sees between)."""
+    seen = s.earlier + (s.later if s.transactional else ())
+    return any(
+        (isinstance(o, ops.DropNotNull) or isinstance(o, ops.RedefineColumn) and not o.new.not_null)
+        and key(o.table) == key(op.table)
+        and o.column.lower() == op.column.lower()
+        for o in seen
+    )
+
+
 def _drop_default(op, s: Scope):
     if isinstance(op, ops.DropDefault):
         info = s.live(op.table, op.column)
-        if info is not None and info.nullable:
+        if info is not None and info.nullable or _made_nullable(op, s):
             return None  # old INSERTs that omit it get NULL, as they would have
         return (
             f"drops the default of {op.table}.{op.column}"

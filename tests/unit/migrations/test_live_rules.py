@@ -164,6 +164,41 @@ CASES = [
         ("drop-default",),
         (),
     ),
+    # OpnForm: DROP DEFAULT then DROP NOT NULL in PostgreSQL's one migration transaction: no
+    # session ever sees the column NOT NULL without its default.
+    (
+        "drop-default-then-nullable-in-one-transaction",
+        "pgsql",
+        [
+            "ALTER TABLE users ALTER state DROP DEFAULT",
+            "ALTER TABLE users ALTER state DROP NOT NULL",
+        ],
+        SourceFacts(within_transaction=True),
+        (),
+        ("drop-not-null",),
+    ),
+    (
+        "drop-default-then-nullable-each-committed",  # a moment without either: still blocked
+        "pgsql",
+        [
+            "ALTER TABLE users ALTER state DROP DEFAULT",
+            "ALTER TABLE users ALTER state DROP NOT NULL",
+        ],
+        SourceFacts(within_transaction=False),
+        ("drop-default",),
+        ("drop-not-null",),
+    ),
+    (
+        "nullable-then-drop-default",
+        "mysql",
+        [
+            "ALTER TABLE users MODIFY state varchar(20) NULL DEFAULT 'new'",
+            "ALTER TABLE users ALTER state DROP DEFAULT",
+        ],
+        None,
+        (),
+        ("drop-not-null",),
+    ),
     (
         "dbal-change-loses-default",
         "mysql",
