@@ -6,8 +6,10 @@ branch production takes depends on its schema, which the gate has (live or a dum
 reads each `if` whose condition is only such checks on literal names, joined by `&&`, into a
 `Guard`: the condition as text the gate can evaluate (`guard_holds`), and what the block touches
 (tables named by Schema calls, columns named by Blueprint calls), so the statements pretend
-printed for a block that will not run can be set aside. Any other condition is not read: the
-gate keeps judging what pretend printed.
+printed for a block that will not run can be set aside. An `if` at up()'s top level that only
+returns guards the rest of up() with its condition negated (one check only): pretend, answering
+"no", returns early from `if (!Schema::hasColumn(…)) return;` where production goes on. Any other
+condition is not read: the gate keeps judging what pretend printed.
 """
 
 from __future__ import annotations
@@ -67,10 +69,20 @@ def read_guards(src: str, mask: str, start: int, end: int) -> list[tuple[int, in
         close = _close(mask, m.end() - 1, "()")
         cond = _cond(src, mask, m.end(), close)
         rest = mask[close + 1 : end].lstrip()
-        if cond is None or not rest.startswith("{"):
+        if cond is None:
             continue
-        body_at = mask.index("{", close)
-        body_end = _close(mask, body_at, "{}")
+        early = _early_return(mask, start, m.start(), close, end)
+        if early is not None:
+            if "&" in cond:
+                continue  # `if (a && b) return;`: the rest runs under `!a || !b`, not read
+            # The rest of up() runs where the condition does not hold: a guard of its own.
+            cond = cond[1:] if cond.startswith("!") else "!" + cond
+            body_at, body_end = early, end
+        elif not rest.startswith("{"):
+            continue
+        else:
+            body_at = mask.index("{", close)
+            body_end = _close(mask, body_at, "{}")
         tables = [a.lstrip("!").partition(":")[2].partition(".")[0] for a in cond.split("&")]
         columns = [a.partition(".")[2] for a in cond.split("&") if "." in a]
         for call in (_SCHEMA_CALL, _BLUEPRINT):
@@ -91,6 +103,21 @@ def read_guards(src: str, mask: str, start: int, end: int) -> list[tuple[int, in
         if not _changed_outside(src, mask, cond, start, end, (body_at, body_end)):
             out.append((body_at, body_end, guard))
     return out
+
+
+_RETURN = re.compile(r"\{?\s*return\s*;\s*\}?")
+
+
+def _early_return(mask: str, start: int, at: int, close: int, end: int) -> int | None:
+    """Where the rest of up() starts when the `if` at `at` (its condition closing at `close`) only
+    returns (`if (!Schema::hasColumn('t', 'c')) { return; }`) at up()'s top level, else None.
+    Pretend answers the check with "no", so it takes the branch production may not."""
+    if mask.count("{", start, at) - mask.count("}", start, at) != 1:
+        return None  # inside a closure or another block: not the rest of up()
+    m = _RETURN.match(mask, _skip(mask, close + 1))
+    if m is None or (mask[m.start()] == "{") != mask[m.end() - 1 : m.end()].startswith("}"):
+        return None
+    return m.end()
 
 
 _CHANGES_TABLE = re.compile(r"\bSchema\s*::\s*(?:create|drop\w*|rename)\s*\(")
