@@ -24,8 +24,17 @@ from .phploops import statement_start as _statement_start
 from .phpsource import close_at as _close
 
 _WRITE = re.compile(r"->\s*(update|delete|increment|decrement|save|forceDelete)\s*\(")
-# Laravel's encrypter: ciphertext is a base64 JSON payload, never the value it encrypts
-_CONVERT = re.compile(r"\bCrypt\s*::\s*(?:en|de)crypt\w*\s*\(|(?<![\w>:$\\])(?:en|de)crypt\s*\(")
+# Laravel's encrypter: ciphertext is a base64 JSON payload, never the value it encrypts; a hash
+# of a value (Hash::make($v), bcrypt($v), password_hash($v)) cannot be read back at all: code
+# that used the plain value (solidtime's Passport 12 client secrets) fails on every converted
+# row. A hash of a literal is a new password, not a conversion.
+_HASH = (
+    r"(?:\bHash\s*::\s*(?:driver\s*\([^()]*\)\s*->\s*)?make|(?<![\w>:$\\])(?:bcrypt|password_hash))"
+)
+_CONVERT = re.compile(
+    r"\bCrypt\s*::\s*(?:en|de)crypt\w*\s*\(|(?<![\w>:$\\])(?:en|de)crypt\s*\("
+    rf"|{_HASH}\s*\(\s*(?!['\"\s])"
+)
 _CONSTANT = re.compile(r"\s*(?:true|false|null|-?\d+(?:\.\d+)?|(['\"])_*\1)\s*", re.I)
 _TXN = re.compile(r"(?:\bDB\s*::|->)\s*(?:transaction|beginTransaction)\s*\(")
 
@@ -46,8 +55,8 @@ class SourceWrite:
     # for a write of constants only
     from_row: bool = True
     drivers: tuple[str, ...] = ()  # the engines a driver test it sits under runs it on; () all
-    # written columns whose new value is Crypt::encrypt…/decrypt… (or encrypt()/decrypt()) of a
-    # value: a format the code that wrote the old one does not read
+    # written columns whose new value is Crypt::encrypt…/decrypt… (encrypt()/decrypt()) or a
+    # hash of a value: a format the code that wrote the old one does not read
     converts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:

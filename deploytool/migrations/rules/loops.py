@@ -16,9 +16,10 @@ decides them:
   another table than the one the loop reads did not read what it overwrites: a per-row data fix;
 * a write not pinned to a key, in a loop or not, is an unbatched data change, as the data rule
   judges printed ones: harmless only on a table the live statistics count small;
-* a write that stores Crypt::encrypt…/decrypt… of a value in a column old code reads converts
-  its format (ciphertext is a base64 JSON payload, not the value): however it is batched, the
-  previous release reads every converted row in the format it wrote and fails on it.
+* a write that stores Crypt::encrypt…/decrypt… or a hash (Hash::make) of a value in a column old
+  code reads converts its format (ciphertext is a base64 JSON payload, a hash cannot be read back):
+  however it is batched, the previous release reads every converted row in the format it wrote
+  and fails on it.
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ def _converted(op, s: Scope):
         return None  # a column this pending set adds: old code never reads it
     return (
         f"up() stores {', '.join(cols)} of {w.table or 'rows the source does not name'} "
-        "encrypted or decrypted (Crypt::encrypt…/decrypt…) in place, a write pretend did not "
-        "print: the previous release reads those columns in the format it wrote, and fails on "
-        "every converted row"
+        "encrypted, decrypted or hashed (Crypt::encrypt…/decrypt…, Hash::make) in place, a write "
+        "pretend did not print: the previous release reads those columns in the format it wrote, "
+        "and fails on every converted row"
     )
 
 
@@ -153,7 +154,7 @@ RULES = (
         "pretend-converted-column",
         "breaks-old-code",
         ALL,
-        "an UPDATE the source makes that encrypts or decrypts a column old code reads",
+        "an UPDATE the source makes that encrypts, decrypts or hashes a column old code reads",
         "Expand/contract: write the converted value to a new column, release code that reads "
         "it (or both formats), then drop the old column in a later release.",
         _converted,
