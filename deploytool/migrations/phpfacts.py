@@ -28,6 +28,7 @@ never match), never by running the file.
     schema_unread        the first `$table->` call of up() those could not follow ("" if none)
     inert_loops          every loop over query results calls no method in its body (it reads
                          and, e.g., dispatches jobs): with no writes, it changes no row
+    loop_inserts         the tables the loops insert into, when inserting is all they write
 
 All but `within_transaction` are read from the body of `up()` only (`down()` drops what `up()`
 made, and says nothing about the deploy).
@@ -41,7 +42,7 @@ from dataclasses import asdict, dataclass
 from .phpblueprint import SchemaCall, read_schema_calls
 from .phpdrivers import driver_blocks, read_drivers
 from .phpguards import Guard, read_guards
-from .phploops import inert, loops
+from .phploops import inert, inserted_tables, loops
 from .phpsource import disables_transaction, mask_php, split_php
 from .phpwrites import SourceWrite, explicit_transaction, read_writes
 
@@ -73,6 +74,7 @@ class SourceFacts:
     guards: tuple[Guard, ...] = ()
     drivers: tuple[str, ...] = ()
     inert_loops: bool = False
+    loop_inserts: tuple[str, ...] = ()
     schema_calls: tuple[SchemaCall, ...] = ()
     schema_unread: str = ""
 
@@ -83,11 +85,13 @@ class SourceFacts:
     def from_dict(cls, d: dict) -> SourceFacts:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         lists = ("changes", "writes", "guards", "drivers", "schema_calls", "schema_unread")
+        lists += ("loop_inserts",)
         out = {k: bool(v) for k, v in known.items() if k not in lists}
         out["schema_calls"] = tuple(SchemaCall.from_dict(c) for c in known.get("schema_calls", ()))
         out["schema_unread"] = str(known.get("schema_unread", ""))
         out["changes"] = tuple(known.get("changes", ()))
         out["drivers"] = tuple(known.get("drivers", ()))
+        out["loop_inserts"] = tuple(known.get("loop_inserts", ()))
         out["writes"] = tuple(SourceWrite.from_dict(w) for w in known.get("writes", ()))
         out["guards"] = tuple(Guard.from_dict(g) for g in known.get("guards", ()))
         return cls(**out)
@@ -193,6 +197,7 @@ def read_facts(src: str) -> SourceFacts:
         guards=tuple(dict.fromkeys(g for _, _, g in guards)),
         drivers=read_drivers(bare, start, end),
         inert_loops=inert(mask, found),
+        loop_inserts=inserted_tables(src, mask, found),
         schema_calls=calls,
         schema_unread=unread,
     )

@@ -220,3 +220,35 @@ def inert(mask: str, found: list[Loop]) -> bool:
     return bool(found) and not any(
         re.search(r"->\s*\w+\s*\(", mask[lp.start : lp.end]) for lp in found
     )
+
+
+_INSERT = re.compile(r"->\s*(?:create|createMany|forceCreate|insert|insertOrIgnore|saveMany)\s*\(")
+_OTHER_WRITE = re.compile(
+    r"->\s*(?:update\w*|delete|forceDelete|truncate|increment|decrement|save|upsert|push|"
+    r"attach|detach|sync\w*|touch|firstOrCreate|updateOrCreate)\s*\(|::\s*(?:statement|"
+    r"unprepared|update|delete|insert)\s*\("
+)
+_RELATION = re.compile(r"->\s*(\w+)\s*\(\s*\)\s*$")
+
+
+def inserted_tables(src: str, mask: str, found: list[Loop]) -> tuple[str, ...]:
+    """The tables the loops' bodies insert into, when inserting is all they write
+    (vito's `$site->commands()->createMany(…)`, `DB::table('t')->insert(…)`): `()` when a body
+    writes any other way, inserts nowhere, or into rows the source does not name."""
+    tables: list[str] = []
+    for lp in found:
+        if _OTHER_WRITE.search(mask, lp.start, lp.end):
+            return ()
+        for m in _INSERT.finditer(mask, lp.start, lp.end):
+            at = statement_start(mask, m.start(), lp.start)
+            chain = mask[at : m.start()]
+            rel = _RELATION.search(chain)  # a relation: its table, by Eloquent's convention
+            table = (
+                re.sub(r"(?<!^)(?=[A-Z])", "_", rel.group(1)).lower()
+                if rel
+                else chain_table(src, mask, chain, at)
+            )
+            if not table:
+                return ()
+            tables.append(table)
+    return tuple(dict.fromkeys(tables))

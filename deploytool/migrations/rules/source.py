@@ -27,6 +27,8 @@ def _loop(op, s: Scope):
         return None  # batches by key, each its own statement and commit
     if _inert(s) and not (txn and "schema" in facts.changes):
         return None  # reads only (pretend-inert-loop says so); under a schema change's lock, not
+    if _fills_new(s):
+        return None  # reads, and inserts only into tables this pending set creates
     where = (
         f"inside {txn}, so every row lock it takes is held to the end"
         if txn
@@ -49,12 +51,32 @@ def _inert(s: Scope) -> bool:
     )
 
 
+def _fills_new(s: Scope) -> bool:
+    """The loops read, and insert only into tables the pending set creates (vito seeding its new
+    `commands` table from every site): old code has no rows there, and reading locks nothing
+    old code writes (on PostgreSQL the SELECTs take ACCESS SHARE, which only DDL waits for)."""
+    f = s.facts
+    return (
+        f is not None
+        and bool(f.loop_inserts)
+        and all(s.is_new(t) for t in f.loop_inserts)
+        and not f.writes
+        and not {"update", "delete", "raw"} & set(f.changes)
+    )
+
+
 def _inert_loop(op, s: Scope):
     if isinstance(op, ops.SourceFact) and op.kind == "db_loop" and _loop(op, s) is None:
         if _inert(s):
             return (
                 "up() loops over query results (pretend runs them zero times), but no loop body "
                 "calls a method or writes: it reads, and changes no row in the migration"
+            )
+        if _fills_new(s):
+            return (
+                "up() loops over query results (pretend runs them zero times); the loop bodies "
+                f"insert only into {', '.join(s.facts.loop_inserts)}, which this pending set "
+                "creates: old code has no rows there"
             )
     return None
 

@@ -8,6 +8,9 @@ decides (judged as pretend printed it). Third round: a transaction the loop open
 (`DB::transaction()` inside its body) commits before the next row: no longer the loop's; a loop
 that stores Crypt::encrypt…/decrypt… of a value in a column old code reads converts its format;
 a keyed write of constants only carries nothing read from the row (no read-modify-write).
+Fourth round: a hash of a row's value (Hash::make($row->secret)) converts like encryption, a hash
+of a literal does not; an early `return` under a schema check guards the rest of up(), which
+pretend never reaches; a loop that only inserts into a table the migration creates is harmless.
 """
 
 from __future__ import annotations
@@ -94,6 +97,28 @@ GUARDED = php(
     "Schema::table('channel', function ($t) {\n"
     "  if (!Schema::hasColumn('channel', 'id')) { $t->increments('id'); } });"
 )
+HASH = php(
+    "DB::table('users')->whereNotNull('prefs')->eachById(function ($u) {\n"
+    "  DB::table('users')->where('id', $u->id)->update(['prefs' => Hash::make($u->prefs)]); });"
+)
+NEW_PASSWORD = php("DB::table('users')->where('id', 1)->update(['prefs' => Hash::make('x')]);")
+EARLY_RETURN = php(
+    "if (!Schema::hasColumn('users', 'prefs')) { return; }\n"
+    "Schema::table('users', function ($t) { $t->dropColumn('prefs'); });"
+)
+NO_PREFS = LiveSchema.from_rows([c for c in COLUMNS if c[1] != "prefs"], UNIQUE, SIZES)
+ASKED = ["select column_name as `column_name` from information_schema.columns where "
+         "table_schema = ? and table_name = ?"]  # fmt: skip
+SEED_NEW = php(
+    "Schema::create('commands', function ($t) { $t->id(); $t->string('name'); });\n"
+    "foreach (Site::all() as $site) {\n"
+    "  $site->commands()->createMany($site->type()->baseCommands()); }"
+)
+CREATED_PG = ['create table "commands" ("id" bigserial primary key not null, "name" varchar(255) '
+              'not null)', 'select * from "sites"']  # fmt: skip
+SEED_OLD = SEED_NEW.replace("commands()->createMany", "orders()->createMany")
+CREATED = ["create table `commands` (`id` bigint unsigned not null auto_increment primary key, "
+           "`name` varchar(255) not null)", "select * from `sites`"]  # fmt: skip
 ADD_KEY = {
     "mysql": ["alter table `users` add `key` varchar(255) null"],
     "sqlite": ['alter table "users" add column "key" varchar'],
@@ -128,6 +153,16 @@ CASES = [
     ("guard-decided", "mysql", GUARDED, ADD_ID, SCHEMA, [], ["pretend-schema-conditional"]),
     ("guard-unknown", "mysql", GUARDED, ADD_ID, None, ["add-rewriting-column"],
      ["pretend-schema-conditional"]),
+    ("hash-in-place", "mysql", HASH, [], SCHEMA, ["pretend-converted-column"]),
+    ("hash-in-place-sqlite", "sqlite", HASH, [], SCHEMA, ["pretend-converted-column"]),
+    ("hash-of-a-literal", "mysql", NEW_PASSWORD,
+     ["update `users` set `prefs` = ? where `id` = ?"], SCHEMA, []),
+    ("early-return-guard-holds", "mysql", EARLY_RETURN, ASKED, SCHEMA, ["drop-column"]),
+    ("early-return-guard-returns", "mysql", EARLY_RETURN, ASKED, NO_PREFS, []),
+    ("loop-seeds-new-table", "mysql", SEED_NEW, CREATED, SCHEMA, [], ["pretend-inert-loop"]),
+    ("loop-seeds-new-table-pgsql", "pgsql", SEED_NEW, CREATED_PG, SCHEMA, [],
+     ["pretend-inert-loop"]),
+    ("loop-inserts-into-old-table", "mysql", SEED_OLD, CREATED, SCHEMA, ["pretend-blind-loop"]),
 ]  # fmt: skip
 
 
