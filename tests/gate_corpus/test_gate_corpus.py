@@ -29,7 +29,7 @@ FIRST = [c for c in CASES if c["split"] not in BLIND]  # the first corpus: train
 
 # The tuned splits where the issue's targets hold (heldout2-tune joins once its rules are in).
 ASSERTED = ("train", "heldout")
-# heldout2's halves, tuned but short of the targets (docs/gate.md "Third round"): asserted not to
+# heldout2's halves and heldout3, tuned but short of the targets (docs/gate.md): asserted not to
 # lose what the rules reach there, as ship calls the gate. (split, dialect) -> (unsafe pairs
 # blocked at least, safe pairs blocked at most).
 FLOORS = {
@@ -39,6 +39,11 @@ FLOORS = {
     ("heldout2-final", "mysql"): (45, 3),
     ("heldout2-final", "pgsql"): (35, 0),
     ("heldout2-final", "sqlite"): (30, 4),
+    # heldout3, tuned on by the fourth round (scored unseen before it: 188 of 203 blocked, 10
+    # false blocks; docs/gate.md "Fourth round")
+    ("heldout3", "mysql"): (72, 0),
+    ("heldout3", "pgsql"): (74, 0),
+    ("heldout3", "sqlite"): (49, 1),
 }
 
 

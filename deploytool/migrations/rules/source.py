@@ -86,9 +86,10 @@ def _conditional(op, s: Scope):
         return f"up() asks the schema (Schema::hasTable/hasColumn): {op.detail}"
     if isinstance(op, ops.SourceFact) and op.kind == "schema_conditionals":
         return (
-            "up() asks the schema (Schema::hasTable/hasColumn); pretend answered from the database "
-            "it ran against, so the statements shown are right only where production's schema is "
-            "the same (in CI: a database migrated to the running release)"
+            "up() asks the schema (Schema::hasTable/hasColumn); pretend answers every such check "
+            "with no (its queries return nothing), so the statements shown are the no branch's: "
+            "right only where production's schema answers no too (checks on literal names are "
+            "decided on the live schema or --schema where the gate has one)"
         )
     return None
 
