@@ -18,7 +18,8 @@ label.py is run on them only after those labels are committed, to be compared wi
 `--split heldout3` does the same for a third harvest, from repositories neither earlier set has a
 case from, recorded after the second round of rules (review2.py --split heldout3).
 `--split heldout4`: a fourth harvest from still other repositories, chosen and recorded before the
-fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4).
+fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4); `--split heldout5`
+likewise before the fifth (tuned on heldout4).
 """
 
 from __future__ import annotations
@@ -41,7 +42,13 @@ KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebu
 HELDOUT2 = "heldout2"  # a whole harvest held out, labelled blind before label.py sees it
 HELDOUT3 = "heldout3"  # a third such harvest, after the second round of rules
 HELDOUT4 = "heldout4"  # a fourth, harvested before the fourth round changed a rule
-BLIND = (HELDOUT2, HELDOUT3, HELDOUT4)  # built without labels: labelled blind first (review2.py)
+HELDOUT5 = "heldout5"  # a fifth, harvested before the fifth round (tuned on heldout4)
+BLIND = (
+    HELDOUT2,
+    HELDOUT3,
+    HELDOUT4,
+    HELDOUT5,
+)  # built without labels: labelled blind first (review2.py)
 
 
 def split_of(repo: str, path: str) -> str:
