@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass
 from .phpblueprint import SchemaCall, read_schema_calls
 from .phpdrivers import driver_blocks, read_drivers
 from .phpguards import Guard, read_guards
+from .phpinline import inline
 from .phploops import inert, inserted_tables, loops
 from .phpsource import disables_transaction, mask_php, split_php
 from .phpwrites import SourceWrite, explicit_transaction, read_writes
@@ -169,6 +170,7 @@ def up_span(mask: str) -> tuple[int, int]:
 
 
 def read_facts(src: str) -> SourceFacts:
+    src = inline(src)  # the class's own helpers up() calls are part of it (phpinline)
     _comments, whole = split_php(src)
     code = up_body(whole)
     mask = mask_php(src)
