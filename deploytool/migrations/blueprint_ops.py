@@ -5,14 +5,15 @@ block sits under a `hasColumn` check pretend answers "no"), the gate judges the 
 operations Laravel 8's schema grammars would emit for them, so the same rules decide: a column
 type call is an ADD COLUMN (NOT NULL unless `nullable()`, with its `default()`; `unique()` and
 `index()` add an index as the grammars do, after the column), `index/unique/primary/foreign` add
-keys, `drop*`/`rename*` drop and rename. A call the gate does not know, or `change()` (a column
-redefinition whose old type the source does not say), becomes an Unknown that blocks with that
-reason.
+keys, `drop*`/`rename*` drop and rename; `->change()` is judged against the live column
+(blueprint_change.py). A call the gate does not know, or a `change()` it cannot map, becomes an
+Unknown that blocks with that reason.
 """
 
 from __future__ import annotations
 
 from . import ops
+from .blueprint_change import changed_ops
 from .coltypes import ColType
 from .ops import key
 from .phpdrivers import runs_here
@@ -147,10 +148,18 @@ def unprinted_ops(facts, shown, schema, dialect: str) -> list[ops.Op]:
         if call.guard:
             atoms = call.guard.split("&")
             if any(not a.startswith("!") for a in atoms) and guard_holds(call.guard, schema):
-                out += schema_ops(call, dialect)
+                out += _ops(call, dialect, schema)
         elif (stopped or call.caught and _prints(call)) and key(call.table) not in printed:
-            out += schema_ops(call, dialect)
+            out += _ops(call, dialect, schema)
     return out
+
+
+def _ops(call, dialect: str, schema) -> list[ops.Op]:
+    if "change" in dict(call.mods):
+        changed = changed_ops(call, dialect, schema)  # against the live column
+        if changed is not None:
+            return changed
+    return schema_ops(call, dialect)
 
 
 def _prints(call) -> bool:

@@ -25,6 +25,7 @@ _SCHEMA = re.compile(
 )
 _CALL = re.compile(r"\s*->\s*(\w+)\s*\(")
 _LITERAL = re.compile(r"(['\"])(_*)\1")
+_NUMBER = re.compile(r"(?<![\w.$])\d+(?![\w.])")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class SchemaCall:
     # pretend meets, e.g. a model the query result answered with nothing) is swallowed there, and
     # pretend prints nothing of it although production runs it
     caught: bool = False
+    # the numbers after the first argument (`string('locale', 7)`: length; `decimal('a', 10, 2)`)
+    params: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -49,7 +52,7 @@ class SchemaCall:
         mods = tuple((m[0], m[1]) for m in d.get("mods", ()))
         return cls(d["kind"], d["table"], d.get("verb", ""), tuple(d.get("args", ())), mods,
                    d.get("guard", ""), tuple(d.get("drivers", ())),
-                   bool(d.get("caught", False)))  # fmt: skip
+                   bool(d.get("caught", False)), tuple(d.get("params", ())))  # fmt: skip
 
 
 def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), blocks=()):
@@ -130,7 +133,7 @@ def _depth(mask: str, a: int, b: int) -> int:
 
 def _chain(src: str, mask: str, at: int, table: str, guard: str) -> SchemaCall | None:
     """`->verb(args)->mod(arg)…;` from `at`, or None when it is not such a chain."""
-    verb, args, mods = "", (), []
+    verb, args, mods, params = "", (), [], ()
     while (m := _CALL.match(mask, at)) is not None:
         close = _close(mask, m.end() - 1)
         if not verb:
@@ -138,6 +141,7 @@ def _chain(src: str, mask: str, at: int, table: str, guard: str) -> SchemaCall |
             # renames name both: every literal; else the first argument's (columns), not a name
             last = close if verb.startswith("rename") else _first_end(mask, m.end())
             args = tuple(_literals(src, mask, m.end(), last))
+            params = tuple(_NUMBER.findall(mask, last, close))
             if mask[m.end() : close].strip() and not args and verb not in _NO_NAME:
                 return None  # a column named by a variable
         else:
@@ -145,7 +149,7 @@ def _chain(src: str, mask: str, at: int, table: str, guard: str) -> SchemaCall |
         at = close + 1
     if not verb or not mask[at:].lstrip().startswith(";"):
         return None
-    return SchemaCall("table", table, verb, args, tuple(mods), guard)
+    return SchemaCall("table", table, verb, args, tuple(mods), guard, params=params)
 
 
 # Blueprint methods whose arguments are not column names (or that take none).

@@ -14,6 +14,11 @@ pretend was swallowed there), is judged from the source. Pretend runs no query, 
 `catch (QueryException $e)` swallows nothing there: those calls are not. A Schema call on the
 variable of a `foreach` over a literal list of tables (in place, a variable, a class property)
 stands for one per table, under the loop's `if (!Schema::hasColumn($t, 'c')) continue;`.
+
+Fifth round: a `->change()` under a guard pretend answered "no" is judged against the live column
+(a widening passes, a narrowing blocks, SQLite rebuilds for a stated length); a table named by
+`config('key', 'default')` is read as its default; and the work up() leaves to the class's own
+helper method (`$this->fill()`) is read where up() calls it.
 """
 
 from __future__ import annotations
@@ -89,6 +94,24 @@ PROPERTY_LOOP = (
     "   if (!Schema::hasTable($t)) continue;\n"
     "   Schema::table($t, function (Blueprint $table) { $table->index('name'); });\n  }\n }\n};"
 )
+CHANGED = php(
+    "if (Schema::hasTable(config('x.notes_table', 'notes'))\n"
+    "    && Schema::hasColumn(config('x.notes_table', 'notes'), 'message')) {\n"
+    "  Schema::table(config('x.notes_table', 'notes'), function (Blueprint $table) {\n"
+    "    $table->string('message', 30)->change(); });\n}"
+)
+NARROWED = CHANGED.replace("'message', 30", "'message', 10")
+HELPER = (
+    "<?php\nreturn new class extends Migration {\n public function up() {\n"
+    "  Schema::table('notes', function (Blueprint $t) { $t->string('tag')->nullable(); });\n"
+    "  $this->fill();\n }\n"
+    " private function fill(): void {\n  foreach (DB::table('notes')->get() as $n) {\n"
+    "   DB::table('notes')->where('id', $n->id)->update(['message' => 'x']); }\n }\n};"
+)
+ADD_TAG = {
+    "pgsql": ['alter table "notes" add column "tag" varchar(255) null', 'select * from "notes"'],
+    "mysql": ["alter table `notes` add `tag` varchar(255) null", "select * from `notes`"],
+}
 HAS_TABLE = ["select * from information_schema.tables where table_name = ?"]
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
@@ -111,6 +134,14 @@ CASES = [
     ("table-loop-drop", "mysql", TABLE_LOOP, HAS_COLUMN * 3, ["drop-column"], []),
     ("table-loop-index-pgsql", "pgsql", PROPERTY_LOOP, HAS_TABLE * 2,
      ["index-not-concurrently"], []),
+    ("guarded-change-widens", "mysql", CHANGED, HAS_TABLE + HAS_COLUMN, [], []),
+    ("guarded-change-widens-pgsql", "pgsql", CHANGED, HAS_TABLE + HAS_COLUMN, [], []),
+    ("guarded-change-narrows", "mysql", NARROWED, HAS_TABLE + HAS_COLUMN,
+     ["change-column-type"], []),
+    ("guarded-change-rebuilds-sqlite", "sqlite", CHANGED, HAS_TABLE + HAS_COLUMN,
+     ["table-copy"], []),
+    ("helper-loop-in-transaction", "pgsql", HELPER, ADD_TAG["pgsql"], ["pretend-blind-loop"], []),
+    ("helper-keyed-loop-mysql", "mysql", HELPER, ADD_TAG["mysql"], [], ["pretend-keyed-loop"]),
 ]  # fmt: skip
 
 
