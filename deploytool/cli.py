@@ -116,7 +116,10 @@ def console() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe (`| head`), a closed stream
             pass
-    atexit._run_exitfuncs()
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)  # CPython's; not a public API
+    if run_exitfuncs is None:
+        sys.exit(code)  # elsewhere: the ordinary exit, slower but complete
+    run_exitfuncs()
     os._exit(code)
 
 

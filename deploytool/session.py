@@ -18,7 +18,7 @@ from . import audit
 from .errors import DeployError, ExitCode, Interrupted, UnreachableError
 from .events import Escalated, ShipFinished, ShipStarted
 from .events import Warning as WarningEvent
-from .fanout import Fanout, pool_size
+from .fanout import Fanout
 from .lock import DeployLock
 from .pipeline import Context, run_steps
 from .stagelock import let_go, take_lock
@@ -76,7 +76,7 @@ def stop_remote(ctx: Context) -> None:
 
             # its own pool: the run's may be full of the very commands this is about to stop;
             # as wide as the run's, so every host is asked at once within the 6 s
-            stopper = Fanout(pool_size(len(ctx.live_hosts), ctx.stage.ssh.transport))
+            stopper = Fanout(ctx.fanout.size)
             try:
                 stopper.map(one, ctx.live_hosts, timeout=6)
             finally:

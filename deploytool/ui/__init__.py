@@ -27,9 +27,13 @@ def choose(json_mode: bool, stream: TextIO | None = None, verbose: bool = False)
 
         view = Plain(stream, verbose=verbose)
     else:
+        from rich.console import Console
+
         from .terminal import Terminal
 
-        view = Terminal(verbose=verbose)
+        # the given stream (env.stdout: an Outlives), so a terminal that goes away mid-ship does
+        # not stop the ship with a BrokenPipeError from the live view either
+        view = Terminal(Console(file=stream), verbose=verbose)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path and os.environ.get("GITHUB_ACTIONS") == "true":
         from .github import StepSummary

@@ -121,3 +121,28 @@ def test_a_reader_that_goes_away_mid_ship_never_raises_into_the_run(make):
     for e in shipped():
         view(e)
     assert stream.reader_gone
+
+
+class TerminalGoesAway(ReaderGoesAway):
+    """A terminal (isatty) whose other end closes after `n` writes."""
+
+    def isatty(self):
+        return True
+
+
+def test_the_live_view_writes_to_the_stream_it_is_given(monkeypatch):
+    # the rich view used to make its own Console on sys.stdout, around the Outlives wrapper
+    from deploytool.ui.env import Outlives
+    from deploytool.ui.terminal import Terminal
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    stream = Outlives(TerminalGoesAway(3))
+    view = choose(False, stream)
+    assert isinstance(view, Terminal) and view.console.file is stream
+    if view.live is not None:
+        view.live.stop()  # no refresh thread in a unit test: the events below draw directly
+    for e in shipped():
+        view(e)
+    view.console.print("done")  # after the reader is gone: no BrokenPipeError
+    assert stream.reader_gone
