@@ -5,9 +5,9 @@
     python -m tests.gate_corpus.review2 [--split S] --compare  # once review/S.json is in git
     python -m tests.gate_corpus.review2 [--split S] --apply    # the final labels into the cases
 
-S is heldout2 (the default), heldout3, 4 or 5; each has its own seed, blind labels and
+S is heldout2 (the default), heldout3, 4, 5 or 6; each has its own seed, blind labels and
 decisions (`BLIND_SETS`), and its order is committed (review/order2.txt, order3.txt,
-order4.txt, order5.txt) before any pair of it is looked at.
+order4.txt, order5.txt, order6.txt) before any pair of it is looked at.
 
 heldout2 was harvested after the rules were tuned, from repositories the first corpus has no case
 from, and built without labels (build_cases --split heldout2). Each pair is labelled from
@@ -21,7 +21,7 @@ case files (`labelled_by: review`). heldout3, a third harvest from repositories 
 set has a case from, recorded after the second round of rules, goes the same way
 (review/heldout3.json, then resolved_heldout3.json); heldout4, a fourth, chosen and recorded
 before the fourth round of rules, likewise (review/heldout4.json, resolved_heldout4.json), and
-heldout5 before the fifth.
+heldout5 before the fifth and heldout6 before the sixth.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from .build_cases import (
     HELDOUT3,
     HELDOUT4,
     HELDOUT5,
+    HELDOUT6,
     schema_of,
     set_hand_label,
     statements,
@@ -55,6 +56,7 @@ BLIND_SETS = {
     HELDOUT3: ("gate-heldout3-13", REVIEW / "heldout3.json", REVIEW / "resolved_heldout3.json"),
     HELDOUT4: ("gate-heldout4-13", REVIEW / "heldout4.json", REVIEW / "resolved_heldout4.json"),
     HELDOUT5: ("gate-heldout5-13", REVIEW / "heldout5.json", REVIEW / "resolved_heldout5.json"),
+    HELDOUT6: ("gate-heldout6-13", REVIEW / "heldout6.json", REVIEW / "resolved_heldout6.json"),
 }
 
 

@@ -39,8 +39,9 @@ HALVES = Path(__file__).resolve().parent / "review" / "heldout2_halves.json"
 # from other repositories recorded after the second round, was scored once unseen after the third
 # round (docs/gate.md) and is what the fourth round tunes on; heldout4, chosen and recorded before
 # the fourth round changed a rule, was scored once unseen after it and is what the fifth tunes
-# on. heldout5, a fifth harvest chosen before the fifth round, is unseen as a whole: no rule is
-# tuned on it, the suite never scores it, and only `report --split heldout5` gives its figures.
+# on; heldout5 likewise for the sixth. heldout6, a sixth harvest chosen before the sixth round,
+# is unseen as a whole: no rule is tuned on it, the suite never scores it, and only
+# `report --split heldout6` gives its figures.
 SPLITS = (
     "train",
     "heldout",
@@ -50,10 +51,11 @@ SPLITS = (
     "heldout3",
     "heldout4",
     "heldout5",
+    "heldout6",
 )
-TUNED = ("train", "heldout", "heldout2-tune", "heldout2-final", "heldout3", "heldout4")
+TUNED = ("train", "heldout", "heldout2-tune", "heldout2-final", "heldout3", "heldout4", "heldout5")
 # Only aggregate figures of these: listing their wrong verdicts would tune on an unseen split.
-SEALED: tuple[str, ...] = ("heldout5",)
+SEALED: tuple[str, ...] = ("heldout6",)
 
 
 def halves(path: Path = HALVES) -> dict[str, str]:
@@ -127,6 +129,9 @@ class Outcome:
     blocked: bool
     why: str
     rules: tuple[str, ...]
+    # the recording's chain migrated every earlier file: its schema is the one the migration
+    # expects (false: some table or column may be missing, which production has)
+    chain_ok: bool = True
 
     @property
     def wrong(self) -> bool:
@@ -155,6 +160,7 @@ def outcomes(cases: list[dict], modes=MODES) -> list[Outcome]:
                         report.blocked,
                         d["why"],
                         rules,
+                        bool(d.get("chain_ok", True)),
                     )
                 )
     return out
