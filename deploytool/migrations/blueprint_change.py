@@ -56,6 +56,8 @@ def changed_ops(call, dialect: str, schema) -> list[ops.Op] | None:
     args = tuple(call.params)
     args += _DEFAULT_ARGS.get(call.verb, ())[len(args) :]
     text = sql[_COLUMN[dialect]].format(*args)
+    if dialect == "mysql" and "unsigned" in mods and "unsigned" not in text:
+        text += " unsigned"  # `->unsigned()`: MySQL's grammar writes it into the type
     not_null = "nullable" not in mods or mods["nullable"] in ("false", "0")
     default = ops.Default(mods["default"], False) if "default" in mods else None
     if dialect == "sqlite":

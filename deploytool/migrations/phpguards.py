@@ -105,7 +105,8 @@ def read_guards(src: str, mask: str, start: int, end: int) -> list[tuple[int, in
     return out
 
 
-_RETURN = re.compile(r"\{?\s*return\s*;\s*\}?")
+# `{ return; }` or a bare `return;` (never a `}` that closes something else)
+_RETURN = re.compile(r"\{\s*return\s*;\s*\}|return\s*;")
 
 
 def _early_return(mask: str, start: int, at: int, close: int, end: int) -> int | None:
@@ -115,9 +116,7 @@ def _early_return(mask: str, start: int, at: int, close: int, end: int) -> int |
     if mask.count("{", start, at) - mask.count("}", start, at) != 1:
         return None  # inside a closure or another block: not the rest of up()
     m = _RETURN.match(mask, _skip(mask, close + 1))
-    if m is None or (mask[m.start()] == "{") != mask[m.end() - 1 : m.end()].startswith("}"):
-        return None
-    return m.end()
+    return None if m is None else m.end()
 
 
 _CHANGES_TABLE = re.compile(r"\bSchema\s*::\s*(?:create|drop\w*|rename)\s*\(")

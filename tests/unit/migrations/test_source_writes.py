@@ -106,6 +106,7 @@ EARLY_RETURN = php(
     "if (!Schema::hasColumn('users', 'prefs')) { return; }\n"
     "Schema::table('users', function ($t) { $t->dropColumn('prefs'); });"
 )
+BARE_RETURN = EARLY_RETURN.replace("{ return; }", "return;")
 NO_PREFS = LiveSchema.from_rows([c for c in COLUMNS if c[1] != "prefs"], UNIQUE, SIZES)
 ASKED = ["select column_name as `column_name` from information_schema.columns where "
          "table_schema = ? and table_name = ?"]  # fmt: skip
@@ -159,6 +160,7 @@ CASES = [
      ["update `users` set `prefs` = ? where `id` = ?"], SCHEMA, []),
     ("early-return-guard-holds", "mysql", EARLY_RETURN, ASKED, SCHEMA, ["drop-column"]),
     ("early-return-guard-returns", "mysql", EARLY_RETURN, ASKED, NO_PREFS, []),
+    ("early-bare-return-guard-holds", "mysql", BARE_RETURN, ASKED, SCHEMA, ["drop-column"]),
     ("loop-seeds-new-table", "mysql", SEED_NEW, CREATED, SCHEMA, [], ["pretend-inert-loop"]),
     ("loop-seeds-new-table-pgsql", "pgsql", SEED_NEW, CREATED_PG, SCHEMA, [],
      ["pretend-inert-loop"]),
