@@ -30,7 +30,7 @@ from tests.lab.host import (
     ssh_banner,
     sshd_config_text,
 )
-from tests.lab.lab import _check_prerequisites
+from tests.lab.prerequisites import check_prerequisites
 from tests.lab.procs import ProcRef, children, in_pid_namespaces, stop_all, wait_until
 
 DEFAULT_ROOT = Path("/tmp/dt-bench-light")
@@ -141,7 +141,7 @@ class LightLab:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def up(self, timeout: float = 60) -> LightLab:
-        _check_prerequisites()
+        check_prerequisites()
         self.root.mkdir(parents=True, exist_ok=True)
         self.stop_leftovers()
         ensure_deploy_user()

@@ -13,7 +13,7 @@ import pytest
 from tests.lab.procs import wait_until
 
 from .conftest import deploytool
-from .test_drain import drain_inventory, fleet_on_v1
+from .drain_fleet import drain_inventory, fleet_on_v1
 
 pytestmark = pytest.mark.lab
 

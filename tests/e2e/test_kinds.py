@@ -21,9 +21,9 @@ from tests.lab.procs import wait_until
 from tests.lab.reconfig import worker_program
 
 from .conftest import LAB_KINDS, deploytool, job_stream, ship, write_inventory
+from .drain_fleet import BASE, fleet_on_v1
 from .running import finish, read_until, start_ship, started
 from .test_doctor import bad, doctor
-from .test_drain import BASE, fleet_on_v1
 
 pytestmark = pytest.mark.lab
 

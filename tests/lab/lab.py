@@ -11,15 +11,18 @@ driven through `lab.web`, web.py) and the app's process kinds (`lab.kinds`, kind
 shared Redis (127.0.0.1:6391) and one shared MariaDB (127.0.0.1:3391), both outside the
 namespaces. Every process is remembered by pid and
 start time in <root>/state.json; nothing is ever found or stopped by name.
+
+This module is the fleet's shape and lifecycle (up, down, status, state); commands inside the
+hosts are inside.py's, the app's state (jobs, ledger, databases) app_state.py's, building the
+hosts build.py's, what the machine needs prerequisites.py's.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,36 +31,15 @@ from . import appenv, state, web_conf
 from . import host as hostns
 from .app_state import AppState
 from .build import Build
-from .kinds import Kinds, supervisorctl
+from .inside import Inside
+from .kinds import Kinds
 from .origin import Origin
+from .prerequisites import check_prerequisites
 from .procs import LabError, ProcRef, in_pid_namespaces, stop_all
 from .services import MariaDB, Redis
 from .web import WebTier
 
 DEFAULT_ROOT = Path("/tmp/deploytool-lab")
-REQUIRED_COMMANDS = (
-    "unshare",
-    "nsenter",
-    "setpriv",
-    "mount",
-    "hostname",
-    "useradd",
-    "usermod",
-    "/usr/sbin/sshd",
-    "ssh",
-    "ssh-keygen",
-    "supervisord",
-    "supervisorctl",
-    "redis-server",
-    "redis-cli",
-    "mariadbd",
-    "mariadb",
-    "mariadb-install-db",
-    "php",
-    "composer",
-    "git",
-    *web_conf.REQUIRED_COMMANDS,
-)
 
 
 def default_root() -> Path:
@@ -73,7 +55,7 @@ class LabHost:
     app_dir: Path  # the host's /var/www/app, as seen from outside
 
 
-class Lab(Build, AppState):
+class Lab(Build, AppState, Inside):
     def __init__(
         self,
         root: Path | str | None = None,
@@ -184,7 +166,7 @@ class Lab(Build, AppState):
         stale or half-started one is stopped first. Fails clearly if another lab holds the
         addresses or ports. `owner`: pid of the process responsible for taking it down
         (a pytest session), recorded so that an orphaned lab can be recognised."""
-        _check_prerequisites()
+        check_prerequisites()
         self.root.mkdir(parents=True, exist_ok=True)
         with self._locked():
             existing = state.load(self.root)
@@ -275,60 +257,6 @@ class Lab(Build, AppState):
             "ssh_config": str(self.ssh_config),
         }
 
-    # ----------------------------------------------------------------- inside the hosts
-    def run(
-        self,
-        which: str | LabHost,
-        argv: Sequence[str],
-        user: str = "deploy",
-        cwd: str = hostns.DEPLOY_PATH,
-        timeout: float = 120,
-        input: str | None = None,
-        check: bool = False,
-        env: dict[str, str] | None = None,
-    ) -> subprocess.CompletedProcess:
-        """Run `argv` inside a host's namespaces as `user` (root or deploy), from `cwd`."""
-        h = self.host(which)
-        done = subprocess.run(
-            hostns.in_namespace(h.pid, list(argv), user=user, cwd=cwd, env=env),
-            input=input,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        if check and done.returncode != 0:
-            raise LabError(
-                f"{h.name}: {' '.join(argv)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
-            )
-        return done
-
-    def ssh_argv(self, which: str | LabHost, *command: str) -> list[str]:
-        """OpenSSH client argv for `ssh hN command...` with the lab's ssh_config."""
-        return ["ssh", "-F", str(self.ssh_config), self.host(which).name, *command]
-
-    def supervisorctl(
-        self, which: str | LabHost, *args: str, user: str = "deploy", timeout: float = 120
-    ) -> subprocess.CompletedProcess:
-        return self.run(which, supervisorctl(*args), user=user, cwd="/", timeout=timeout)
-
-    def worker_status(self, which: str | LabHost) -> dict[str, tuple[str, int | None]]:
-        """{'worker_00': ('RUNNING', 1234), ...} from supervisorctl status."""
-        return self.kinds.status(which, "worker")
-
-    def start_workers(
-        self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 60
-    ) -> None:
-        """Start the worker programs on every host (or on `hosts`); they need `current`,
-        i.e. a first ship. Waits until all of them are RUNNING."""
-        self.kinds.start("worker", hosts, timeout)
-
-    def stop_workers(
-        self, hosts: Sequence[str | LabHost] | None = None, timeout: float = 120
-    ) -> None:
-        """Stop the worker programs everywhere, or on `hosts` (TERM: each worker finishes
-        its current job first; supervisord waits up to stopwaitsecs=40)."""
-        self.kinds.stop("worker", hosts, timeout)
-
     # ----------------------------------------------------------------- internals
     def _require_state(self) -> state.LabState:
         if self._state is None:
@@ -366,14 +294,3 @@ class Lab(Build, AppState):
         state.forget(self.root)
         self._state = None
         return survivors
-
-
-def _check_prerequisites() -> None:
-    if os.geteuid() != 0:
-        raise LabError("the lab needs root (namespaces, bind mounts, sshd)")
-    missing = [c for c in REQUIRED_COMMANDS if shutil.which(c) is None]
-    if missing:
-        raise LabError(
-            f"missing commands for the lab: {', '.join(missing)}; install the packages listed "
-            f"in tests/lab/README.md"
-        )
