@@ -92,7 +92,8 @@ def default(e: exp.Expression, dialect: str) -> ops.Default:
             )
         return ops.Default(sql, False)
     funcs = [f for f in e.find_all(exp.Func) if not isinstance(f, (exp.Cast, exp.Paren))]
-    unknown = [f.sql() for f in funcs if (f.sql_name() or "").lower() not in _FUNCTIONS_STABLE]
+    # an Anonymous node's sql_name() is "ANONYMOUS": the function's own name decides
+    unknown = [f.sql() for f in funcs if _function_name(f) not in _FUNCTIONS_STABLE]
     if unknown:
         return ops.Default(
             sql, True, f"{unknown[0]} may be volatile: it is evaluated for every existing row"

@@ -91,6 +91,10 @@ PG_CASES = [
     ("alter table t alter column e type varchar(10)", True),
     ("alter table t add column u uuid default gen_random_uuid()", True),
     ("alter table t add column s timestamptz default now()", False),
+    # stable functions sqlglot does not know (an Anonymous node): evaluated once, no rewrite
+    ("alter table t add column s2 timestamptz default statement_timestamp()", False),
+    ("alter table t add column s3 timestamptz default transaction_timestamp()", False),
+    ("alter table t add column s4 timestamptz default clock_timestamp()", True),
     ("alter table t add column n int not null default 0", False),
     ("alter table t add column q bigserial", True),
 ]
