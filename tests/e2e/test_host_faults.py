@@ -143,10 +143,18 @@ def test_a_host_that_crashes_and_boots_mid_drain_is_reconnected_and_the_drain_fi
 ):
     inv = write_inventory(lab, tmp_path / "inv.yml")
     h2 = lab.hosts[1]
-    lab.dispatch(6, 10.0, start=750)  # every worker busy: the drain lasts ~10 s
+    # every worker busy for 25 s (under the worker's --timeout=30): the drain outlasts the steps
+    # before it even on a loaded machine (with 10 s jobs, a slow pull and install could let h2's
+    # workers finish first, h2 drained before the crash, so no drop to notice)
+    lab.dispatch(6, 25.0, start=750)
     wait_until(lambda: len(lab.ledger()) >= 6, 30, "all six jobs to start")
     proc = start_ship(inv, "--ref", "v2")
-    seen = read_until(proc, started("drain"))
+
+    def h2_draining(e) -> bool:
+        return e["event"] == "DrainProgress" and ["h2", "draining"] in e["host_status"]
+
+    seen = read_until(proc, h2_draining)
+    assert seen and h2_draining(seen[-1]), "the drain never reported h2 draining"
     faults.crash(lab, h2)  # every process but PID 1: sshd, workers, web tier
     # the boot: supervisord brings sshd and the workers back (autorestart), on `current`
     wait_until(
