@@ -14,6 +14,9 @@ catalog queries, and the file is migrated for real, so the next file finds the s
 DIR/<chain>/<NNN>.<dialect>.json per file: {"file", "pretend", "applied", "error", "schema":
 {"columns": rows, "unique": rows, "rows": rows}, "chain_ok"} where `chain_ok` is false once an
 earlier file of the chain failed to migrate (the schema is then not the one this file expects).
+An app whose older migrations were squashed (`schema:dump`) names its dump in a chain line
+`#schema=FILE`: loaded first with Laravel's own loader on MariaDB; the dump is MySQL's, so on the
+other engines the chain starts with `chain_ok` false (production's tables are not recorded there).
 Nothing here is fetched code: it runs whatever files it is given.
 """
 
@@ -158,6 +161,7 @@ def record_chain(
     out: Path,
     app_dir: Path | None = None,
     configs: dict[str, Path] | None = None,
+    schema_dump: Path | None = None,
 ) -> None:
     """entries: (file, record it?) in run order; the files not recorded are migrated in batches."""
     if app_dir is not None:
@@ -173,6 +177,16 @@ def record_chain(
             return laravel_app.artisan(
                 root, dialect, target.port, target.database, "migrate", *args, dbal=True
             )
+
+        if schema_dump is not None:
+            # Laravel loads a dump only before the first migration and never under --pretend:
+            # load it on its own (a migrate of an empty path), as production did long ago.
+            empty = Path(tmp) / "no-migrations"
+            empty.mkdir()
+            load = (f"--schema-path={schema_dump}", f"--path={empty}", "--realpath", "--force")
+            chain_ok = dialect == "mysql" and artisan(*load).returncode == 0
+            if not chain_ok:
+                print(f"  schema dump not loaded ({dialect}): {schema_dump.name}", file=sys.stderr)
 
         def migrate(files: list[Path]) -> bool:
             if not files:
@@ -240,11 +254,13 @@ def main(argv: list[str] | None = None) -> int:
             while lines and lines[0].startswith("#config="):
                 name, _, source = lines.pop(0)[8:].partition("=")
                 configs[name] = Path(source)
+            # "#schema=FILE": the app's squashed schema (a MySQL `schema:dump`), loaded first
+            dump = Path(lines.pop(0)[8:]) if lines and lines[0].startswith("#schema=") else None
             files = [(Path(ln.lstrip("+")), ln.startswith("+")) for ln in lines]
             out = args.out / chain.stem
             out.mkdir(parents=True, exist_ok=True)
             for dialect in dialects:
-                record_chain(files, dialect, started.get(dialect), out, app_dir, configs)
+                record_chain(files, dialect, started.get(dialect), out, app_dir, configs, dump)
                 print(f"{chain.stem} {dialect}: {len(files)} files", file=sys.stderr, flush=True)
     finally:
         for server in started.values():
