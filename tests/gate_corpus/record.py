@@ -3,7 +3,8 @@
     python -m tests.gate_corpus.record --out DIR [--dialects mysql,pgsql,sqlite] CHAIN.txt...
 
 Each CHAIN.txt lists migration files (absolute paths, one a line) in the order Laravel runs them,
-e.g. one application's history; `+PATH` marks the files to record, the others are only migrated.
+e.g. one application's history; `+PATH` marks the files to record, the others are only migrated
+(`?PATH`: a migration the repository deleted, run if it can run, left out if not).
 For every dialect the chain gets a fresh database (a throwaway
 MariaDB and PostgreSQL from tests/migrations_real/servers.py, a file for SQLite) and a fresh
 Laravel 8 app (tests/migrations_real/laravel_app.py, with Doctrine DBAL for ->change()); then
@@ -162,8 +163,10 @@ def record_chain(
     app_dir: Path | None = None,
     configs: dict[str, Path] | None = None,
     schema_dump: Path | None = None,
+    optional: frozenset[Path] = frozenset(),
 ) -> None:
-    """entries: (file, record it?) in run order; the files not recorded are migrated in batches."""
+    """entries: (file, record it?) in run order; the files not recorded are migrated in batches;
+    `optional` ones are migrated alone, and left out if they fail."""
     if app_dir is not None:
         os.environ["DT_APP_DIR"] = str(app_dir)
     with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:
@@ -201,6 +204,14 @@ def record_chain(
             return False
 
         for n, (file, wanted) in enumerate(entries):
+            if file in optional:
+                # Run alone, where it falls in the order; if it cannot run on this schema it is
+                # left out, which leaves the chain as it was without it.
+                chain_ok = migrate(batch) and chain_ok
+                batch = []
+                if artisan(f"--path={file}", "--realpath", "--force").returncode != 0:
+                    print(f"  left out ({dialect}): {file.name}", file=sys.stderr, flush=True)
+                continue
             if not wanted:
                 batch.append(file)
                 continue
@@ -256,11 +267,16 @@ def main(argv: list[str] | None = None) -> int:
                 configs[name] = Path(source)
             # "#schema=FILE": the app's squashed schema (a MySQL `schema:dump`), loaded first
             dump = Path(lines.pop(0)[8:]) if lines and lines[0].startswith("#schema=") else None
-            files = [(Path(ln.lstrip("+")), ln.startswith("+")) for ln in lines]
+            # "?PATH": a migration the repository deleted that production ran before the deletion
+            # (a later one drops its table): run in its place if it can run, never recorded
+            optional = frozenset(Path(ln[1:]) for ln in lines if ln.startswith("?"))
+            files = [(Path(ln.lstrip("+?")), ln.startswith("+")) for ln in lines]
             out = args.out / chain.stem
             out.mkdir(parents=True, exist_ok=True)
             for dialect in dialects:
-                record_chain(files, dialect, started.get(dialect), out, app_dir, configs, dump)
+                record_chain(
+                    files, dialect, started.get(dialect), out, app_dir, configs, dump, optional
+                )
                 print(f"{chain.stem} {dialect}: {len(files)} files", file=sys.stderr, flush=True)
     finally:
         for server in started.values():
