@@ -20,7 +20,7 @@ case from, recorded after the second round of rules (review2.py --split heldout3
 `--split heldout4`: a fourth harvest from still other repositories, chosen and recorded before the
 fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4); `--split heldout5`
 likewise before the fifth (tuned on heldout4), `--split heldout6` before the sixth and
-`--split heldout7` before the seventh (tuned on heldout6).
+`--split heldout7` before the seventh (tuned on heldout6), `--split heldout8` before the eighth.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ HELDOUT4 = "heldout4"  # a fourth, harvested before the fourth round changed a r
 HELDOUT5 = "heldout5"  # a fifth, harvested before the fifth round (tuned on heldout4)
 HELDOUT6 = "heldout6"  # a sixth, harvested before heldout5 was opened
 HELDOUT7 = "heldout7"  # a seventh, harvested before heldout6 was opened
+HELDOUT8 = "heldout8"  # an eighth, harvested before heldout7 was opened
 BLIND = (
     HELDOUT2,
     HELDOUT3,
@@ -53,6 +54,7 @@ BLIND = (
     HELDOUT5,
     HELDOUT6,
     HELDOUT7,
+    HELDOUT8,
 )  # built without labels: labelled blind first (review2.py)
 
 
