@@ -52,8 +52,11 @@ def check(
             for op in read_statement(sql, dialect, note)
         ]
         shown = [op for _, _, op in parsed]
-        parsed += [(0, None, fact) for fact in source_ops(facts, shown, dialect)]
+        # The schema calls pretend never printed come before the source's unseen writes: a loop
+        # that fills a column can only run after up() has added it, so the write is judged
+        # knowing the column is new (a write to a column that does not exist yet would fail).
         parsed += [(0, None, op) for op in unprinted_ops(facts, shown, schema, dialect)]
+        parsed += [(0, None, fact) for fact in source_ops(facts, shown, dialect)]
         parsed, skipped = set_aside(parsed, facts, schema)
         if skipped:  # the conditional's finding says what was set aside
             parsed = [

@@ -19,6 +19,9 @@ Fifth round: a `->change()` under a guard pretend answered "no" is judged agains
 (a widening passes, a narrowing blocks, SQLite rebuilds for a stated length); a table named by
 `config('key', 'default')` is read as its default; and the work up() leaves to the class's own
 helper method (`$this->fill()`) is read where up() calls it.
+
+Eighth round: the columns a stopped pretend's Blueprint calls add are known to be new when the
+source's loop that fills them is judged (a keyed loop on them passes outside a transaction).
 """
 
 from __future__ import annotations
@@ -117,6 +120,14 @@ ADD_TAG = {
     "pgsql": ['alter table "notes" add column "tag" varchar(255) null', 'select * from "notes"'],
     "mysql": ["alter table `notes` add `tag` varchar(255) null", "select * from `notes`"],
 }
+# Vanilo's media upgrade: pretend stops in the cursor loop before printing the ADD COLUMNs, so the
+# columns the loop fills are new only by the source's Blueprint calls.
+FILL_NEW = php(
+    "Schema::table('notes', function (Blueprint $table) { $table->uuid('uuid')->nullable(); });\n"
+    "DB::table('notes')->cursor()->each(function ($n) {\n"
+    "  DB::table('notes')->where('id', $n->id)->update(['uuid' => Str::uuid()]);\n"
+    "});"
+)
 HAS_TABLE = ["select * from information_schema.tables where table_name = ?"]
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
@@ -148,6 +159,12 @@ CASES = [
     ("guarded-change-keeps-unsigned", "mysql", COUNTER, HAS_COLUMN, [], []),
     ("helper-loop-in-transaction", "pgsql", HELPER, ADD_TAG["pgsql"], ["pretend-blind-loop"], []),
     ("helper-keyed-loop-mysql", "mysql", HELPER, ADD_TAG["mysql"], [], ["pretend-keyed-loop"]),
+    # Eighth round: the columns a stopped pretend's Blueprint calls add are new to the loop after
+    ("stopped-loop-fills-new-column", "mysql", FILL_NEW, STOPPED, [], ["pretend-keyed-loop"]),
+    ("stopped-loop-fills-new-column-sqlite", "sqlite", FILL_NEW, STOPPED, [],
+     ["pretend-keyed-loop"]),
+    ("stopped-loop-fills-new-column-pgsql", "pgsql", FILL_NEW, STOPPED, ["pretend-blind-loop"],
+     []),
 ]  # fmt: skip
 
 
