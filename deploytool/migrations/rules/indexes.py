@@ -45,6 +45,23 @@ def _on_new_columns(op, s: Scope) -> bool:
     return bool(op.columns) and all(s.is_new_column(op.table, c) for c in op.columns)
 
 
+def _holds_a_null_column(op, s: Scope) -> bool:
+    """One key column was added earlier in this migration nullable and without a default: every
+    existing row holds NULL there, and so does every row old code inserts (it does not know the
+    column). NULLs never collide in a unique key (MySQL, MariaDB, SQLite, PostgreSQL's default),
+    so neither existing rows nor old writes can violate it."""
+    cols = set(op.columns)
+    return any(
+        isinstance(e, ops.AddColumn)
+        and e.table == op.table
+        and e.column.name.lower() in cols
+        and not e.column.not_null
+        and e.column.default is None
+        and not e.column.generated_stored
+        for e in s.earlier
+    )
+
+
 def _implied(op, s: Scope) -> bool:
     """The new key's columns hold every column of a unique key the live schema has on the table:
     rows that key kept distinct stay distinct, so neither existing rows nor any write old code
@@ -62,7 +79,9 @@ def _unique(op, s: Scope):
                 f"ADD CONSTRAINT UNIQUE on {op.table} builds its index under an ACCESS EXCLUSIVE "
                 "lock: reads and writes wait for a scan of the whole table"
             )
-        if _on_new_columns(op, s) or (s.dialect != "pgsql" and _implied(op, s)):
+        if _on_new_columns(op, s) or (
+            s.dialect != "pgsql" and (_implied(op, s) or _holds_a_null_column(op, s))
+        ):
             return None
         if s.dialect == "pgsql":
             return (
@@ -75,7 +94,7 @@ def _unique(op, s: Scope):
             "old code that inserts duplicates starts failing"
         )
     if isinstance(op, ops.AddIndex) and op.unique and s.dialect != "pgsql":
-        if _on_new_columns(op, s) or _implied(op, s):
+        if _on_new_columns(op, s) or _implied(op, s) or _holds_a_null_column(op, s):
             return None
         return (
             f"adds unique index {op.name or ''} on {op.table}: it fails on existing duplicates, "

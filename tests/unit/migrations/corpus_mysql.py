@@ -102,6 +102,18 @@ MYSQL = [
         "add-unique-constraint",
     ),
     m("m-create-unique-index", "create unique index u on users (email)", "add-unique-constraint"),
+    # a key column this migration adds nullable without a default: NULL in every row, old or new
+    m(
+        "m-unique-over-new-nullable",
+        "alter table `payments` add `remote_id` varchar(255) null; "
+        "alter table `payments` add unique `u`(`payment_method_id`, `remote_id`)",
+    ),
+    m(
+        "m-unique-over-new-defaulted",
+        "alter table `payments` add `kind` varchar(20) not null default 'card'; "
+        "alter table `payments` add unique `u`(`payment_method_id`, `kind`)",
+        "add-unique-constraint",
+    ),
     m(
         "m-foreign-key",
         "alter table `posts` add constraint `posts_user_id_foreign` foreign key (`user_id`) "

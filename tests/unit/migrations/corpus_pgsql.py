@@ -145,6 +145,14 @@ PGSQL = [
         'alter table "users" add constraint "users_email_unique" unique ("email")',
         "add-unique-constraint",
     ),
+    # over a new all-NULL column nothing can collide, but the index is still built under ACCESS
+    # EXCLUSIVE on PostgreSQL
+    p(
+        "p-unique-over-new-nullable",
+        'alter table "payments" add column "remote_id" varchar(255) null; '
+        'alter table "payments" add constraint "u" unique ("payment_method_id", "remote_id")',
+        "add-unique-constraint",
+    ),
     p(
         "p-unique-using-index",
         "alter table users add constraint users_email_unique unique using index users_email_idx",

@@ -29,6 +29,11 @@ SQLITE = [
         "add-unique-constraint",
     ),
     s(
+        "s-unique-over-new-nullable",
+        'alter table "payments" add column "remote_id" varchar; '
+        'create unique index "u" on "payments" ("payment_method_id", "remote_id")',
+    ),
+    s(
         "s-doctrine-rebuild",
         (
             "CREATE TEMPORARY TABLE __temp__users AS SELECT id, name FROM users; DROP TABLE users; "
