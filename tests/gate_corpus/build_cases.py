@@ -20,7 +20,8 @@ case from, recorded after the second round of rules (review2.py --split heldout3
 `--split heldout4`: a fourth harvest from still other repositories, chosen and recorded before the
 fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4); `--split heldout5`
 likewise before the fifth (tuned on heldout4), `--split heldout6` before the sixth and
-`--split heldout7` before the seventh (tuned on heldout6), `--split heldout8` before the eighth.
+`--split heldout7` before the seventh (tuned on heldout6), `--split heldout8` before the eighth,
+`--split heldout9` before the ninth.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ HELDOUT5 = "heldout5"  # a fifth, harvested before the fifth round (tuned on hel
 HELDOUT6 = "heldout6"  # a sixth, harvested before heldout5 was opened
 HELDOUT7 = "heldout7"  # a seventh, harvested before heldout6 was opened
 HELDOUT8 = "heldout8"  # an eighth, harvested before heldout7 was opened
+HELDOUT9 = "heldout9"  # a ninth, harvested before heldout8 was opened
 BLIND = (
     HELDOUT2,
     HELDOUT3,
@@ -55,6 +57,7 @@ BLIND = (
     HELDOUT6,
     HELDOUT7,
     HELDOUT8,
+    HELDOUT9,
 )  # built without labels: labelled blind first (review2.py)
 
 

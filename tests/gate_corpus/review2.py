@@ -21,8 +21,8 @@ case files (`labelled_by: review`). heldout3, a third harvest from repositories 
 set has a case from, recorded after the second round of rules, goes the same way
 (review/heldout3.json, then resolved_heldout3.json); heldout4, a fourth, chosen and recorded
 before the fourth round of rules, likewise (review/heldout4.json, resolved_heldout4.json), and
-heldout5 before the fifth, heldout6 before the sixth, heldout7 before the seventh and heldout8
-before the eighth.
+heldout5 before the fifth, heldout6 before the sixth, heldout7 before the seventh, heldout8
+before the eighth and heldout9 before the ninth.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from .build_cases import (
     HELDOUT6,
     HELDOUT7,
     HELDOUT8,
+    HELDOUT9,
     schema_of,
     set_hand_label,
     statements,
@@ -62,6 +63,7 @@ BLIND_SETS = {
     HELDOUT6: ("gate-heldout6-13", REVIEW / "heldout6.json", REVIEW / "resolved_heldout6.json"),
     HELDOUT7: ("gate-heldout7-13", REVIEW / "heldout7.json", REVIEW / "resolved_heldout7.json"),
     HELDOUT8: ("gate-heldout8-13", REVIEW / "heldout8.json", REVIEW / "resolved_heldout8.json"),
+    HELDOUT9: ("gate-heldout9-13", REVIEW / "heldout9.json", REVIEW / "resolved_heldout9.json"),
 }
 
 
