@@ -20,7 +20,7 @@ Fifth round: a `->change()` under a guard pretend answered "no" is judged agains
 `config('key', 'default')` is read as its default; and the work up() leaves to the class's own
 helper method (`$this->fill()`) is read where up() calls it.
 
-Eighth round: the columns a stopped pretend's Blueprint calls add are known to be new when the
+Ninth round: the columns a stopped pretend's Blueprint calls add are known to be new when the
 source's loop that fills them is judged (a keyed loop on them passes outside a transaction).
 """
 
@@ -159,7 +159,7 @@ CASES = [
     ("guarded-change-keeps-unsigned", "mysql", COUNTER, HAS_COLUMN, [], []),
     ("helper-loop-in-transaction", "pgsql", HELPER, ADD_TAG["pgsql"], ["pretend-blind-loop"], []),
     ("helper-keyed-loop-mysql", "mysql", HELPER, ADD_TAG["mysql"], [], ["pretend-keyed-loop"]),
-    # Eighth round: the columns a stopped pretend's Blueprint calls add are new to the loop after
+    # Ninth round: the columns a stopped pretend's Blueprint calls add are new to the loop after
     ("stopped-loop-fills-new-column", "mysql", FILL_NEW, STOPPED, [], ["pretend-keyed-loop"]),
     ("stopped-loop-fills-new-column-sqlite", "sqlite", FILL_NEW, STOPPED, [],
      ["pretend-keyed-loop"]),
