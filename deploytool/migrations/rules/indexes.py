@@ -4,6 +4,7 @@ transaction, unique constraints over existing data, and new primary keys."""
 from __future__ import annotations
 
 from .. import ops
+from ..ops import key
 from .base import ALL, MYSQL_PG, PG, Rule, Scope
 
 _NO_TXN = "a migration with `public $withinTransaction = false;` holding only that statement"
@@ -46,20 +47,30 @@ def _on_new_columns(op, s: Scope) -> bool:
 
 
 def _holds_a_null_column(op, s: Scope) -> bool:
-    """One key column was added earlier in this migration nullable and without a default: every
-    existing row holds NULL there, and so does every row old code inserts (it does not know the
-    column). NULLs never collide in a unique key (MySQL, MariaDB, SQLite, PostgreSQL's default),
-    so neither existing rows nor old writes can violate it."""
-    cols = set(op.columns)
+    """One key column was added earlier in this migration nullable and without a default, and
+    the migration updates no row of the table: every existing row holds NULL there, and so does
+    every row old code inserts (it does not know the column). NULLs never collide in a unique key
+    (MySQL, MariaDB, SQLite, PostgreSQL's default), so neither existing rows nor old writes can
+    violate it. (An UPDATE could fill the column with duplicates: then the block stands.)"""
+    cols, table = set(op.columns), key(op.table)
+    if any(_updates(o, table) for o in s.earlier + s.later):
+        return False
     return any(
         isinstance(e, ops.AddColumn)
-        and e.table == op.table
+        and key(e.table) == table
         and e.column.name.lower() in cols
         and not e.column.not_null
         and e.column.default is None
         and not e.column.generated_stored
         for e in s.earlier
     )
+
+
+def _updates(o, table: str) -> bool:
+    """An UPDATE of `table`, printed by pretend or read from the source."""
+    if isinstance(o, ops.UnseenWrite):
+        return o.write.kind == "update" and key(o.write.table or "") == table
+    return isinstance(o, ops.Write) and o.kind == "update" and key(o.table) == table
 
 
 def _implied(op, s: Scope) -> bool:

@@ -109,6 +109,14 @@ MYSQL = [
         "alter table `payments` add unique `u`(`payment_method_id`, `remote_id`)",
     ),
     m(
+        "m-unique-over-new-nullable-filled",
+        "alter table `payments` add `remote_id` varchar(255) null; "
+        "update `payments` set `remote_id` = `hash`; "
+        "alter table `payments` add unique `u`(`payment_method_id`, `remote_id`)",
+        "add-unique-constraint",
+        "unbatched-write",
+    ),
+    m(
         "m-unique-over-new-defaulted",
         "alter table `payments` add `kind` varchar(20) not null default 'card'; "
         "alter table `payments` add unique `u`(`payment_method_id`, `kind`)",
