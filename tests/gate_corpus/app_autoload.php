@@ -63,6 +63,21 @@ function dt_prepare(string $src): void
 
 $GLOBALS['dt_ns'] = getenv('DT_APP_NS') ?: 'App\\';
 
+// Stand-ins for the few vendor classes that packages' published migrations name (the packages
+// are not installed): only what those migrations read, with the package's own defaults.
+const DT_STANDINS = [
+    // spatie/laravel-permission 5.x: create_permission_tables reads the pivot key names
+    'Spatie\\Permission\\PermissionRegistrar' => 'namespace Spatie\\Permission; class PermissionRegistrar {'
+        . " public static \$pivotRole = 'role_id'; public static \$pivotPermission = 'permission_id';"
+        . " public static \$teams = false; public static \$teamsKey = 'team_id'; }",
+];
+
+spl_autoload_register(function ($c) {
+    if (isset(DT_STANDINS[$c])) {
+        eval(DT_STANDINS[$c]);
+    }
+});
+
 spl_autoload_register(function ($c) {
     static $stubbing = false;
     if (!$stubbing) {
