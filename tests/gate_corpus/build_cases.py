@@ -21,7 +21,7 @@ case from, recorded after the second round of rules (review2.py --split heldout3
 fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4); `--split heldout5`
 likewise before the fifth (tuned on heldout4), `--split heldout6` before the sixth and
 `--split heldout7` before the seventh (tuned on heldout6), `--split heldout8` before the eighth,
-`--split heldout9` before the ninth.
+`--split heldout9` before the ninth, `--split heldout10` before the tenth.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ HELDOUT6 = "heldout6"  # a sixth, harvested before heldout5 was opened
 HELDOUT7 = "heldout7"  # a seventh, harvested before heldout6 was opened
 HELDOUT8 = "heldout8"  # an eighth, harvested before heldout7 was opened
 HELDOUT9 = "heldout9"  # a ninth, harvested before heldout8 was opened
+HELDOUT10 = "heldout10"  # a tenth, harvested before heldout9 was opened
 BLIND = (
     HELDOUT2,
     HELDOUT3,
@@ -58,6 +59,7 @@ BLIND = (
     HELDOUT7,
     HELDOUT8,
     HELDOUT9,
+    HELDOUT10,
 )  # built without labels: labelled blind first (review2.py)
 
 

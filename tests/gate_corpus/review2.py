@@ -22,7 +22,7 @@ set has a case from, recorded after the second round of rules, goes the same way
 (review/heldout3.json, then resolved_heldout3.json); heldout4, a fourth, chosen and recorded
 before the fourth round of rules, likewise (review/heldout4.json, resolved_heldout4.json), and
 heldout5 before the fifth, heldout6 before the sixth, heldout7 before the seventh, heldout8
-before the eighth and heldout9 before the ninth.
+before the eighth, heldout9 before the ninth and heldout10 before the tenth.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from .build_cases import (
     HELDOUT7,
     HELDOUT8,
     HELDOUT9,
+    HELDOUT10,
     schema_of,
     set_hand_label,
     statements,
@@ -64,6 +65,7 @@ BLIND_SETS = {
     HELDOUT7: ("gate-heldout7-13", REVIEW / "heldout7.json", REVIEW / "resolved_heldout7.json"),
     HELDOUT8: ("gate-heldout8-13", REVIEW / "heldout8.json", REVIEW / "resolved_heldout8.json"),
     HELDOUT9: ("gate-heldout9-13", REVIEW / "heldout9.json", REVIEW / "resolved_heldout9.json"),
+    HELDOUT10: ("gate-heldout10-13", REVIEW / "heldout10.json", REVIEW / "resolved_heldout10.json"),
 }
 
 

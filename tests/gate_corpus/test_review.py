@@ -2,8 +2,8 @@
 
 review.py's listing must never carry a label (the review was written from it); heldout.json must
 cover every held-out pair; the case files must hold every decision of resolved.json. The blind
-sets (heldout2 to 9) are listed without labels in their committed order, hold no label until
-their blind labels are in, and the sealed one (heldout9) is never scored with its wrong verdicts
+sets (heldout2 to 10) are listed without labels in their committed order, hold no label until
+their blind labels are in, and the sealed one (heldout10) is never scored with its wrong verdicts
 shown.
 """
 
@@ -14,7 +14,17 @@ import json
 
 import pytest
 
-from .build_cases import BLIND, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9
+from .build_cases import (
+    BLIND,
+    HELDOUT3,
+    HELDOUT4,
+    HELDOUT5,
+    HELDOUT6,
+    HELDOUT7,
+    HELDOUT8,
+    HELDOUT9,
+    HELDOUT10,
+)
 from .report import main as report_main
 from .review import RESOLVED, REVIEW, order, show
 from .review2 import BLIND_SETS
@@ -50,8 +60,8 @@ def test_case_files_hold_the_review_decisions():
             assert d["labelled_by"] == "review" and r["why"] in d["why"]
 
 
-# The blind sets (heldout2 to 9): listed without labels, in the committed order, and sealed.
-BLIND_ORDERS = {f"heldout{n}": f"order{n}.txt" for n in (2, 3, 4, 5, 6, 7, 8, 9)}
+# The blind sets (heldout2 to 10): listed without labels, in the committed order, and sealed.
+BLIND_ORDERS = {f"heldout{n}": f"order{n}.txt" for n in (2, 3, 4, 5, 6, 7, 8, 9, 10)}
 
 
 @pytest.mark.parametrize("split", BLIND)
@@ -73,7 +83,7 @@ def test_blind_order_is_the_committed_one(split, capsys):
 
 
 @pytest.mark.parametrize(
-    "split", [HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9]
+    "split", [HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7, HELDOUT8, HELDOUT9, HELDOUT10]
 )
 def test_a_blind_set_holds_no_label_before_its_blind_labels(split):
     """No label of any kind is in a blind set's case file until its blind labels are committed
@@ -89,7 +99,7 @@ def test_a_blind_set_holds_no_label_before_its_blind_labels(split):
                 assert not {"label", "why", "labelled_by"} & set(d), case["id"]
 
 
-def test_heldout9_is_sealed():
-    assert HELDOUT9 in SEALED and HELDOUT9 not in TUNED and HELDOUT8 in TUNED
-    assert not [c for c in select(CASES, TUNED) if c["split"] == HELDOUT9]
-    assert report_main(["-v", "--split", HELDOUT9]) == 2
+def test_heldout10_is_sealed():
+    assert HELDOUT10 in SEALED and HELDOUT10 not in TUNED and HELDOUT9 in TUNED
+    assert not [c for c in select(CASES, TUNED) if c["split"] == HELDOUT10]
+    assert report_main(["-v", "--split", HELDOUT10]) == 2
