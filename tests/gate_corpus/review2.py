@@ -38,14 +38,6 @@ from deploytool.migrations.phpfacts import SourceFacts
 from .build_cases import (
     BLIND,
     HELDOUT2,
-    HELDOUT3,
-    HELDOUT4,
-    HELDOUT5,
-    HELDOUT6,
-    HELDOUT7,
-    HELDOUT8,
-    HELDOUT9,
-    HELDOUT10,
     schema_of,
     set_hand_label,
     statements,
@@ -57,15 +49,12 @@ from .runner import file_name, load_cases
 REVIEW = Path(__file__).resolve().parent / "review"
 # split -> (seed of its labelling order, its blind labels, the decisions where label.py differs)
 BLIND_SETS = {
-    HELDOUT2: ("gate-heldout2-13", REVIEW / "heldout2.json", REVIEW / "resolved2.json"),
-    HELDOUT3: ("gate-heldout3-13", REVIEW / "heldout3.json", REVIEW / "resolved_heldout3.json"),
-    HELDOUT4: ("gate-heldout4-13", REVIEW / "heldout4.json", REVIEW / "resolved_heldout4.json"),
-    HELDOUT5: ("gate-heldout5-13", REVIEW / "heldout5.json", REVIEW / "resolved_heldout5.json"),
-    HELDOUT6: ("gate-heldout6-13", REVIEW / "heldout6.json", REVIEW / "resolved_heldout6.json"),
-    HELDOUT7: ("gate-heldout7-13", REVIEW / "heldout7.json", REVIEW / "resolved_heldout7.json"),
-    HELDOUT8: ("gate-heldout8-13", REVIEW / "heldout8.json", REVIEW / "resolved_heldout8.json"),
-    HELDOUT9: ("gate-heldout9-13", REVIEW / "heldout9.json", REVIEW / "resolved_heldout9.json"),
-    HELDOUT10: ("gate-heldout10-13", REVIEW / "heldout10.json", REVIEW / "resolved_heldout10.json"),
+    split: (
+        f"gate-{split}-13",
+        REVIEW / f"{split}.json",
+        REVIEW / ("resolved2.json" if split == HELDOUT2 else f"resolved_{split}.json"),
+    )
+    for split in BLIND
 }
 
 

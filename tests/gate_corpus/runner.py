@@ -24,7 +24,7 @@ from deploytool.migrations.policy import MigrationPolicy
 from deploytool.migrations.pretend import migrations_from_pretend
 from deploytool.migrations.report import PendingMigration, Report
 
-from .build_cases import schema_of
+from .build_cases import BLIND, schema_of
 
 CASES = Path(__file__).resolve().parent / "cases"
 MODES = ("offline", "ship")
@@ -45,36 +45,12 @@ HALVES = Path(__file__).resolve().parent / "review" / "heldout2_halves.json"
 # eighth tunes on; heldout8 likewise for the ninth, heldout9 for the tenth. heldout10, chosen
 # before the tenth round, is unseen as a whole: no rule is tuned on it, the suite never scores
 # it, and only `report --split heldout10` gives its figures.
-SPLITS = (
-    "train",
-    "heldout",
-    "heldout2-tune",
-    "heldout2-final",
-    "heldout2",
-    "heldout3",
-    "heldout4",
-    "heldout5",
-    "heldout6",
-    "heldout7",
-    "heldout8",
-    "heldout9",
-    "heldout10",
-)
-TUNED = (
-    "train",
-    "heldout",
-    "heldout2-tune",
-    "heldout2-final",
-    "heldout3",
-    "heldout4",
-    "heldout5",
-    "heldout6",
-    "heldout7",
-    "heldout8",
-    "heldout9",
-)
+SPLITS = ("train", "heldout", "heldout2-tune", "heldout2-final", *BLIND)
 # Only aggregate figures of these: listing their wrong verdicts would tune on an unseen split.
-SEALED: tuple[str, ...] = ("heldout10",)
+# The newest harvest stays sealed until the next one is chosen and committed.
+SEALED: tuple[str, ...] = (BLIND[-1],)
+# Everything scored in the suite: all but the sealed split, and heldout2 by its halves.
+TUNED = tuple(s for s in SPLITS if s not in SEALED and s != "heldout2")
 
 
 def halves(path: Path = HALVES) -> dict[str, str]:
