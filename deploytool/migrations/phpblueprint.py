@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 
 from .phpdrivers import runs_on
 from .phpsource import close_at as _close
+from .phpsource import first_arg_end as _first_end
 from .phptableloops import loop_of, table_loops
 
 _SCHEMA = re.compile(
@@ -156,22 +157,6 @@ def _chain(src: str, mask: str, at: int, table: str, guard: str) -> SchemaCall |
 _NO_NAME = {"timestamps", "nullableTimestamps", "softDeletes", "rememberToken", "id",
             "dropTimestamps", "dropSoftDeletes", "dropRememberToken", "engine", "charset",
             "collation", "comment", "temporary"}  # fmt: skip
-
-
-def _first_end(mask: str, at: int) -> int:
-    """The end of the call's first argument starting at `at` (a top-level `,` or the `)`)."""
-    depth = 0
-    for i in range(at, len(mask)):
-        c = mask[i]
-        if c in "([":
-            depth += 1
-        elif c in ")]":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif c == "," and depth == 0:
-            return i
-    return len(mask)
 
 
 def _first_is_literal(mask: str, at: int) -> bool:

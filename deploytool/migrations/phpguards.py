@@ -18,6 +18,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .phpsource import close_at as _close
+from .phpsource import first_arg_end
 
 _IF = re.compile(r"\bif\s*\(")
 _ATOM = re.compile(
@@ -136,6 +137,10 @@ def _changed_outside(src, mask, cond: str, start: int, end: int, block: tuple[in
             args_end = _close(mask, c.end() - 1, "()")
             if call is _BLUEPRINT and _CALLBACK.search(mask, c.end(), args_end):
                 continue
+            if call is _CHANGES_TABLE and "rename" not in c.group(0):
+                # the table is the first argument: `->on('invoices')` inside a create's closure
+                # names a table the create references, not one it changes
+                args_end = first_arg_end(mask, c.end())
             if {n.lower() for n in _literals(src, mask, c.end(), args_end)} & wanted:
                 return True
     return False

@@ -142,3 +142,19 @@ def close_at(mask: str, open_at: int, pair: str = "()") -> int:
             if depth == 0:
                 return i
     return len(mask)
+
+
+def first_arg_end(mask: str, at: int) -> int:
+    """The end of the call's first argument starting at `at` (a top-level `,` or the `)`)."""
+    depth = 0
+    for i in range(at, len(mask)):
+        c = mask[i]
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif c == "," and depth == 0:
+            return i
+    return len(mask)

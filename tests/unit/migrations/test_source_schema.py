@@ -22,6 +22,10 @@ helper method (`$this->fill()`) is read where up() calls it.
 
 Ninth round: the columns a stopped pretend's Blueprint calls add are known to be new when the
 source's loop that fills them is judged (a keyed loop on them passes outside a transaction).
+
+Eleventh round: a `Schema::create` after the guarded block whose foreign key names the guarded
+table (`->on('invoices')`) no longer voids the guard: only a create's first argument is the
+table it changes.
 """
 
 from __future__ import annotations
@@ -71,6 +75,15 @@ DROPS = php(
     "Schema::table('notes', function (Blueprint $table) {\n"
     "  if (Schema::hasColumn('notes', 'message')) { $table->dropColumn('message'); }\n"
     "  if (Schema::hasColumn('notes', 'gone')) { $table->dropColumn('gone'); } });"
+)
+# DaybydayCRM's payments: the create after the guarded drop references the guarded table
+# (`->on('notes')`), which names it without changing it, so the guard is still read.
+DROP_THEN_CREATE = php(
+    "if (Schema::hasColumn('notes', 'message')) {\n"
+    "  Schema::table('notes', function (Blueprint $table) { $table->dropColumn('message'); });\n}\n"
+    "Schema::create('replies', function (Blueprint $table) {\n"
+    "  $table->increments('id');\n  $table->integer('note_id');\n"
+    "  $table->foreign('note_id')->references('id')->on('notes');\n});"
 )
 NOT_SQLITE = php(
     "if (Schema::getConnection()->getDriverName() !== 'sqlite') {\n"
@@ -147,6 +160,10 @@ CASES = [
     ("swallowed-error-drop", "mysql", SWALLOWED, ECHOED, ["drop-column"], []),
     ("swallowed-error-drop-sqlite", "sqlite", SWALLOWED, ECHOED, ["drop-column"], []),
     ("query-errors-only", "mysql", QUERY_ERRORS, [], [], []),
+    # Eleventh round: a create that references the guarded table leaves the guard read
+    ("guarded-drop-then-create-referencing", "mysql", DROP_THEN_CREATE,
+     HAS_COLUMN + ["create table `replies` (`id` int unsigned not null auto_increment primary key, "
+                   "`note_id` int not null)"], ["drop-column"], []),
     ("table-loop-drop", "mysql", TABLE_LOOP, HAS_COLUMN * 3, ["drop-column"], []),
     ("table-loop-index-pgsql", "pgsql", PROPERTY_LOOP, HAS_TABLE * 2,
      ["index-not-concurrently"], []),
