@@ -1,6 +1,6 @@
 <?php
 // The recorder's autoloader for a harvested app's own classes (App\..., or the namespace DT_APP_NS
-// names), read from DT_APP_DIR.
+// names), read from DT_APP_DIR, and those under the DT_PSR4 roots.
 // Their vendor packages are not installed, so a trait, interface or parent class an App class
 // names that no loader finds is declared empty (by the last loader in the chain, and only for
 // those names: the framework probes for optional classes with class_exists, and must keep
@@ -14,7 +14,8 @@ function dt_declare(string $name, string $kind): void
     $at = strrpos($name, '\\');
     $ns = $at === false ? '' : substr($name, 0, $at);
     $short = $at === false ? $name : substr($name, $at + 1);
-    eval(($ns !== '' ? "namespace $ns; " : '') . "$kind $short {}");
+    $decl = $kind === 'model' ? "class $short extends \\Illuminate\\Database\\Eloquent\\Model" : "$kind $short";
+    eval(($ns !== '' ? "namespace $ns; " : '') . "$decl {}");
 }
 
 function dt_exists(string $name, string $kind): bool
@@ -52,7 +53,12 @@ function dt_prepare(string $src): void
         }
     }
     if (preg_match('/\bclass\s+\w+\s+extends\s+([\w\\\\]+)/', $src, $parent)) {
-        dt_exists($resolve($parent[1]), 'class');
+        // A model's missing vendor parent (Jetstream's Team, a package's Models\Role) is an
+        // Eloquent model: foreignIdFor(Team::class) asks it for its key name and type.
+        $name = $resolve($parent[1]);
+        $model = preg_match('/\\\\Models(\\\\|$)/', ($ns[1] ?? '') . '\\' . $name)
+            || preg_match('/(^|\\\\)(Model|Team|Membership|Pivot)$/', $name);
+        dt_exists($name, $model ? 'model' : 'class');
     }
     if (preg_match('/\bimplements\s+([\w\\\\\s,]+)\{/', $src, $impl)) {
         foreach (explode(',', $impl[1]) as $i) {
@@ -62,6 +68,23 @@ function dt_prepare(string $src): void
 }
 
 $GLOBALS['dt_ns'] = getenv('DT_APP_NS') ?: 'App\\';
+// Namespace => directory of the app's own code: its app/ dir, and the DT_PSR4 roots
+// ("Vigilant\Uptime\=DIR|…": a modular app's packages, as its composer.json maps them).
+$GLOBALS['dt_roots'] = [$GLOBALS['dt_ns'] => getenv('DT_APP_DIR')];
+foreach (array_filter(explode('|', getenv('DT_PSR4') ?: '')) as $root) {
+    [$prefix, $dir] = explode('=', $root, 2);
+    $GLOBALS['dt_roots'][$prefix] = $dir;
+}
+
+function dt_root(string $c): ?string
+{
+    foreach ($GLOBALS['dt_roots'] as $prefix => $dir) {
+        if (strncmp($c, $prefix, strlen($prefix)) === 0) {
+            return $prefix;
+        }
+    }
+    return null;
+}
 
 // Stand-ins for the few vendor classes that packages' published migrations name (the packages
 // are not installed): only what those migrations read, with the package's own defaults.
@@ -70,6 +93,10 @@ const DT_STANDINS = [
     'Spatie\\Permission\\PermissionRegistrar' => 'namespace Spatie\\Permission; class PermissionRegistrar {'
         . " public static \$pivotRole = 'role_id'; public static \$pivotPermission = 'permission_id';"
         . " public static \$teams = false; public static \$teamsKey = 'team_id'; }",
+    // laravel/fortify: Jetstream's add_two_factor_columns asks whether confirmation is on, which
+    // the config/fortify.php it publishes turns on
+    'Laravel\\Fortify\\Fortify' => 'namespace Laravel\\Fortify; class Fortify {'
+        . ' public static function confirmsTwoFactorAuthentication() { return true; } }',
 ];
 
 spl_autoload_register(function ($c) {
@@ -83,17 +110,17 @@ spl_autoload_register(function ($c) {
     if (!$stubbing) {
         $stubbing = true; // appended now, after the framework's loaders: it runs last
         spl_autoload_register(function ($c) {
-            $ns = $GLOBALS['dt_ns'];
-            if ($GLOBALS['dt_kind'] !== null && strncmp($c, $ns, strlen($ns)) !== 0) {
+            if ($GLOBALS['dt_kind'] !== null && dt_root($c) === null) {
                 dt_declare($c, $GLOBALS['dt_kind']);
             }
         });
     }
-    $ns = $GLOBALS['dt_ns'];
-    if (strncmp($c, $ns, strlen($ns)) !== 0) {
+    $ns = dt_root($c);
+    if ($ns === null) {
         return;
     }
-    $f = getenv('DT_APP_DIR') . '/' . str_replace('\\', '/', substr($c, strlen($ns))) . '.php';
+    $dir = $GLOBALS['dt_roots'][$ns];
+    $f = $dir . '/' . str_replace('\\', '/', substr($c, strlen($ns))) . '.php';
     if (is_file($f)) {
         dt_prepare(file_get_contents($f));
         require $f;

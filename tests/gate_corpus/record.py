@@ -18,6 +18,11 @@ earlier file of the chain failed to migrate (the schema is then not the one this
 An app whose older migrations were squashed (`schema:dump`) names its dump in a chain line
 `#schema=FILE`: loaded first with Laravel's own loader on MariaDB; the dump is MySQL's, so on the
 other engines the chain starts with `chain_ok` false (production's tables are not recorded there).
+A file the dump lists as run is not run (a database built from the dump never runs it): no case.
+An app's own classes are loaded from `#app=DIR` (namespace `#ns=`, App\\ by default) and any
+`#psr4=NAMESPACE=DIR` roots (a modular app's packages); configs are copied from `#config=` lines,
+except the recorder's own (app, database, cache), and a few vendor classes stand in
+(app_autoload.php).
 Nothing here is fetched code: it runs whatever files it is given.
 """
 
@@ -50,6 +55,13 @@ ALIASES = """    'aliases' => [
         'File' => Illuminate\\Support\\Facades\\File::class,
         'Hash' => Illuminate\\Support\\Facades\\Hash::class,
     ],
+"""
+# Laravel 10 changes a timestamp column natively; Laravel 8's Doctrine DBAL knows the type only
+# when it is registered (the framework ships the class for this): `->change()` on a timestamp,
+# which the apps' own Laravel runs, then migrates here too instead of breaking the chain.
+DBAL_TYPES = """    'dbal' => ['types' => [
+        'timestamp' => Illuminate\\Database\\DBAL\\TimestampType::class,
+    ]],
 """
 # Data migrations hash a seeded password or encrypt a setting: the services they call.
 PROVIDERS = """        Illuminate\\Hashing\\HashServiceProvider::class,
@@ -134,25 +146,37 @@ class Target:
 # Migrations that call the app's own classes (App\\…) find them under the app dir the chain names;
 # a package those classes use that is not installed is declared empty (app_autoload.php).
 APP_AUTOLOAD = Path(__file__).with_name("app_autoload.php")
+# Laravel 9+ Blueprint calls (uuid() unnamed, ulid(), a table comment) on the recorder's 8.83
+BLUEPRINT_COMPAT = Path(__file__).with_name("blueprint_compat.php")
+# Configs laravel_app writes for the recorder itself: a migration reading config('database.default')
+# asks for the recorder's connection, and an app's own app.php (Laravel 12's, say) would replace
+# the recorder's providers and break every file of the chain.
+OWN_CONFIGS = frozenset({"app.php", "database.php", "cache.php"})
 
 
 def _write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None = None) -> None:
     laravel_app.write_app(root)
     for name, source in (configs or {}).items():  # a package's config its migrations read
+        if name in OWN_CONFIGS:
+            continue  # the recorder's connection and providers, not the app's (its Laravel's)
         (root / "config" / name).parent.mkdir(parents=True, exist_ok=True)
         (root / "config" / name).write_bytes(source.read_bytes())
+    database = root / "config/database.php"
+    database.write_text(
+        database.read_text().replace("    'connections'", DBAL_TYPES + "    'connections'", 1)
+    )
     config = root / "config/app.php"
     head = "    'providers' => [\n"
     text = config.read_text().replace(head, head + PROVIDERS)
     config.write_text(text.replace("    'providers'", ALIASES + "    'providers'"))
+    artisan = root / "artisan"
+    (root / "blueprint_compat.php").write_text(BLUEPRINT_COMPAT.read_text())
+    boot = "$app = require __DIR__.'/bootstrap/app.php';"
+    text = artisan.read_text().replace(boot, "require __DIR__.'/blueprint_compat.php';\n" + boot, 1)
     if app_dir is not None:
         (root / "app_autoload.php").write_text(APP_AUTOLOAD.read_text())
-        artisan = root / "artisan"
-        artisan.write_text(
-            artisan.read_text().replace(
-                "<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1
-            )
-        )
+        text = text.replace("<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1)
+    artisan.write_text(text)
 
 
 def record_chain(
@@ -199,8 +223,12 @@ def record_chain(
             # One failing file stops a batch: the rest go one by one (the ones already run are
             # skipped by Laravel), so a single unloadable migration does not empty the schema.
             for f in files:
-                if artisan(f"--path={f}", "--realpath", "--force").returncode != 0:
-                    print(f"  not migrated ({dialect}): {f.name}", file=sys.stderr, flush=True)
+                done = artisan(f"--path={f}", "--realpath", "--force")
+                if done.returncode != 0:
+                    why = " ".join((done.stdout + done.stderr).split())[-240:]
+                    print(
+                        f"  not migrated ({dialect}): {f.name}: {why}", file=sys.stderr, flush=True
+                    )
             return False
 
         for n, (file, wanted) in enumerate(entries):
@@ -218,22 +246,30 @@ def record_chain(
             chain_ok = migrate(batch) and chain_ok
             batch = []
             args = (f"--path={file}", "--realpath", "--force")
+            chain_ok_before = chain_ok
             pretend = artisan("--pretend", *args)
             text = pretend.stdout + pretend.stderr
             schema = _only_named(target.schema(), text + file.read_text(errors="replace"))
-            done = artisan(*args)
+            if "Nothing to migrate" in pretend.stdout:
+                # Already in the migrations table: a schema dump lists it as squashed, so a
+                # database built from the dump never runs it (no case; the chain is unharmed).
+                error, applied = "already run: listed in the migrations table (schema dump)", False
+            else:
+                done = artisan(*args)
+                applied = done.returncode == 0
+                error = None if applied else (done.stdout + done.stderr)[-2000:]
+                chain_ok = chain_ok and applied
             record = {
                 "file": str(file),
                 "pretend": pretend.stdout,
                 "pretend_stderr": pretend.stderr,
                 "pretend_rc": pretend.returncode,
-                "applied": done.returncode == 0,
-                "error": None if done.returncode == 0 else (done.stdout + done.stderr)[-2000:],
+                "applied": applied,
+                "error": error,
                 "schema": schema,
-                "chain_ok": chain_ok,
+                "chain_ok": chain_ok_before,
             }
             (out / f"{n:04d}.{dialect}.json").write_text(json.dumps(record, indent=1))
-            chain_ok = chain_ok and done.returncode == 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -260,6 +296,12 @@ def main(argv: list[str] | None = None) -> int:
             app_dir = Path(lines.pop(0)[5:]) if lines and lines[0].startswith("#app=") else None
             ns = lines.pop(0)[4:] if lines and lines[0].startswith("#ns=") else "App\\"
             os.environ["DT_APP_NS"] = ns
+            # "#psr4=NAMESPACE\\=DIR" lines: more of the app's own code (a modular app's packages,
+            # each with its namespace and src/), as its composer.json maps them
+            roots = []
+            while lines and lines[0].startswith("#psr4="):
+                roots.append(lines.pop(0)[6:])
+            os.environ["DT_PSR4"] = "|".join(roots)
             # "#config=NAME=FILE" lines: config/NAME in the app (Lunar's table prefix)
             configs = {}
             while lines and lines[0].startswith("#config="):

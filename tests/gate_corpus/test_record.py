@@ -1,0 +1,124 @@
+"""The recorder (record.py) on a small chain, SQLite only (no server): what each chain line and
+each bridge to a newer Laravel makes migrate that would otherwise break the chain.
+
+The chain is written here (no harvested code): an app whose model extends a vendor parent that
+is not installed (Jetstream's Team) and a package root (`#psr4=`) whose model another migration
+names in `foreignIdFor`; Laravel 9+ Blueprint calls (`uuid()` unnamed, `ulid()`, a table
+comment); Jetstream's Fortify question; an app config the recorder must not take (`app.php`
+from a newer Laravel); a timestamp `->change()`. Every recorded file must migrate on a whole
+chain, with the SQL Laravel's grammars print for it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.migrations_real import laravel_app
+
+from . import record
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("php") is None or not laravel_app.has_dbal(),
+    reason="needs php-cli, php-laravel-framework and php-doctrine-dbal",
+)
+
+MIGRATION = """<?php
+use Illuminate\\Database\\Migrations\\Migration;
+use Illuminate\\Database\\Schema\\Blueprint;
+use Illuminate\\Support\\Facades\\Schema;
+{uses}
+return new class extends Migration {{
+    public function up()
+    {{
+{body}
+    }}
+}};
+"""
+
+FILES = {
+    "2024_01_01_000000_create_teams": (
+        "",
+        "Schema::create('teams', function (Blueprint $t) { $t->id(); $t->string('name'); });",
+    ),
+    "2024_01_01_000001_create_monitors": (
+        "use App\\Models\\Team;",
+        "Schema::create('monitors', function (Blueprint $t) {\n"
+        "    $t->id(); $t->foreignIdFor(Team::class)->constrained(); $t->timestamp('due_at');\n"
+        "});",
+    ),
+    "2024_01_01_000002_create_results": (
+        "use Acme\\Uptime\\Models\\Monitor;",
+        "Schema::create('results', function (Blueprint $t) {\n"
+        "    $t->id(); $t->foreignIdFor(Monitor::class)->constrained();\n"
+        "    $t->uuid(); $t->ulid('trace'); $t->comment('one row per check');\n"
+        "});",
+    ),
+    "2024_01_01_000003_add_two_factor": (
+        "use Laravel\\Fortify\\Fortify;",
+        "Schema::table('teams', function (Blueprint $t) {\n"
+        "    if (Fortify::confirmsTwoFactorAuthentication()) {\n"
+        "        $t->timestamp('two_factor_confirmed_at')->nullable();\n    }\n});",
+    ),
+    "2024_01_01_000004_due_at_nullable": (
+        "",
+        "Schema::table('monitors', function (Blueprint $t) {\n"
+        "    $t->timestamp('due_at')->nullable()->change();\n});",
+    ),
+}
+
+
+def _chain(tmp: Path) -> Path:
+    app = tmp / "app"
+    (app / "Models").mkdir(parents=True)
+    (app / "Models/Team.php").write_text(
+        "<?php\nnamespace App\\Models;\nuse Laravel\\Jetstream\\Team as JetstreamTeam;\n"
+        "class Team extends JetstreamTeam {}\n"
+    )
+    pkg = tmp / "packages/uptime/src"
+    (pkg / "Models").mkdir(parents=True)
+    (pkg / "Models/Monitor.php").write_text(
+        "<?php\nnamespace Acme\\Uptime\\Models;\nuse Illuminate\\Database\\Eloquent\\Model;\n"
+        "use Vendor\\Tracks\\Uptime;\nclass Monitor extends Model\n{\n    use Uptime;\n}\n"
+    )
+    newer_app = tmp / "config/app.php"  # a Laravel 11 app.php: would replace the providers
+    newer_app.parent.mkdir()
+    newer_app.write_text("<?php\nreturn ['providers' => ServiceProvider::defaultProviders()];\n")
+    lines = [
+        f"#app={app}",
+        f"#psr4=Acme\\Uptime\\={pkg}",
+        f"#config=app.php={newer_app}",
+    ]
+    for name, (uses, body) in FILES.items():
+        path = tmp / "migrations" / f"{name}.php"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(MIGRATION.format(uses=uses, body=body))
+        lines.append(("" if name.endswith("teams") else "+") + str(path))
+    chain = tmp / "acme+app.txt"
+    chain.write_text("\n".join(lines) + "\n")
+    return chain
+
+
+def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
+    for var in ("DT_APP_DIR", "DT_APP_NS", "DT_PSR4"):
+        monkeypatch.setenv(var, "")  # record.main sets them: restored after the test
+    monkeypatch.setattr(record.signal, "signal", lambda *_: None)  # pytest keeps its handlers
+    chain = _chain(tmp_path)
+    assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
+    got = {
+        Path(r["file"]).stem: r
+        for r in map(json.loads, map(Path.read_text, (tmp_path / "rec/acme+app").glob("*.json")))
+    }
+    assert sorted(got) == sorted(n for n in FILES if not n.endswith("teams"))
+    for name, r in sorted(got.items()):
+        assert r["applied"] and r["chain_ok"], (name, r["error"])
+    assert '"team_id" integer not null' in got["2024_01_01_000001_create_monitors"]["pretend"]
+    results = got["2024_01_01_000002_create_results"]["pretend"]
+    assert '"monitor_id" integer not null' in results
+    assert '"uuid" varchar not null' in results and '"trace" varchar not null' in results
+    assert "two_factor_confirmed_at" in got["2024_01_01_000003_add_two_factor"]["pretend"]
+    # SQLite changes a column by Doctrine's rebuild: the copy pretend prints
+    assert "__temp__monitors" in got["2024_01_01_000004_due_at_nullable"]["pretend"]
