@@ -97,6 +97,15 @@ const DT_STANDINS = [
     // the config/fortify.php it publishes turns on
     'Laravel\\Fortify\\Fortify' => 'namespace Laravel\\Fortify; class Fortify {'
         . ' public static function confirmsTwoFactorAuthentication() { return true; } }',
+    // kalnoy/nestedset: NestedSet::columns($table) adds the tree's bounds and parent, indexed
+    'Kalnoy\\Nestedset\\NestedSet' => 'namespace Kalnoy\\Nestedset; class NestedSet {'
+        . " const LFT = '_lft'; const RGT = '_rgt'; const PARENT_ID = 'parent_id';"
+        . ' public static function getDefaultColumns() { return [self::LFT, self::RGT, self::PARENT_ID]; }'
+        . ' public static function columns($t) { $t->unsignedInteger(self::LFT)->default(0);'
+        . ' $t->unsignedInteger(self::RGT)->default(0); $t->unsignedInteger(self::PARENT_ID)->nullable();'
+        . ' $t->index(self::getDefaultColumns()); }'
+        . ' public static function dropColumns($t) { $t->dropIndex(self::getDefaultColumns());'
+        . ' $t->dropColumn(self::getDefaultColumns()); } }',
 ];
 
 spl_autoload_register(function ($c) {

@@ -4,7 +4,8 @@
 // `ulidMorphs()`, and a table `comment()`. Without it such a migration fails here while the app's
 // own Laravel runs it, and every later file of the chain meets a schema missing its table. Each
 // call emits what Laravel 9's grammars emit for it (a ULID is char(26); a table comment is no DDL
-// the gate judges, so it adds a command no 8.83 grammar compiles: nothing is printed).
+// the gate judges, so it adds a command no 8.83 grammar compiles: nothing is printed); and the
+// Blueprint macros of kalnoy/nestedset (its stand-in is in app_autoload.php).
 // Loaded by the recorder's artisan after the framework's autoloader: its connections hand out
 // schema builders whose blueprints are this one.
 
@@ -48,6 +49,17 @@ class Blueprint extends Base
         $this->string("{$name}_type")->nullable();
         $this->ulid("{$name}_id")->nullable();
         $this->index(["{$name}_type", "{$name}_id"], $indexName);
+    }
+
+    // kalnoy/nestedset's Blueprint macros (its provider is not installed): NestedSet::columns
+    public function nestedSet()
+    {
+        \Kalnoy\Nestedset\NestedSet::columns($this);
+    }
+
+    public function dropNestedSet()
+    {
+        \Kalnoy\Nestedset\NestedSet::dropColumns($this);
     }
 
     public function comment($comment)

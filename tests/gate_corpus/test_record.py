@@ -4,7 +4,7 @@ each bridge to a newer Laravel makes migrate that would otherwise break the chai
 The chain is written here (no harvested code): an app whose model extends a vendor parent that
 is not installed (Jetstream's Team) and a package root (`#psr4=`) whose model another migration
 names in `foreignIdFor`; Laravel 9+ Blueprint calls (`uuid()` unnamed, `ulid()`, a table
-comment); Jetstream's Fortify question; an app config the recorder must not take (`app.php`
+comment); Jetstream's Fortify question and kalnoy/nestedset's columns; an app config the recorder must not take (`app.php`
 from a newer Laravel); a timestamp `->change()`. Every recorded file must migrate on a whole
 chain, with the SQL Laravel's grammars print for it.
 """
@@ -63,6 +63,11 @@ FILES = {
         "    if (Fortify::confirmsTwoFactorAuthentication()) {\n"
         "        $t->timestamp('two_factor_confirmed_at')->nullable();\n    }\n});",
     ),
+    "2024_01_01_000003_create_categories": (
+        "use Kalnoy\\Nestedset\\NestedSet;",
+        "Schema::create('categories', function (Blueprint $t) {\n"
+        "    $t->id(); NestedSet::columns($t);\n});",
+    ),
     "2024_01_01_000004_due_at_nullable": (
         "",
         "Schema::table('monitors', function (Blueprint $t) {\n"
@@ -120,5 +125,8 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
     assert '"monitor_id" integer not null' in results
     assert '"uuid" varchar not null' in results and '"trace" varchar not null' in results
     assert "two_factor_confirmed_at" in got["2024_01_01_000003_add_two_factor"]["pretend"]
+    assert (
+        '"_lft" integer not null default' in got["2024_01_01_000003_create_categories"]["pretend"]
+    )
     # SQLite changes a column by Doctrine's rebuild: the copy pretend prints
     assert "__temp__monitors" in got["2024_01_01_000004_due_at_nullable"]["pretend"]
