@@ -4,9 +4,9 @@ each bridge to a newer Laravel makes migrate that would otherwise break the chai
 The chain is written here (no harvested code): an app whose model extends a vendor parent that
 is not installed (Jetstream's Team) and a package root (`#psr4=`) whose model another migration
 names in `foreignIdFor`; Laravel 9+ Blueprint calls (`uuid()` unnamed, `ulid()`, a table
-comment); Jetstream's Fortify question and kalnoy/nestedset's columns; an app config the recorder must not take (`app.php`
-from a newer Laravel); a timestamp `->change()`. Every recorded file must migrate on a whole
-chain, with the SQL Laravel's grammars print for it.
+comment); Jetstream's Fortify question and kalnoy/nestedset's columns; an app config the
+recorder must not take (`app.php` from a newer Laravel); a timestamp `->change()`. Every
+recorded file must migrate on a whole chain, with the SQL Laravel's grammars print for it.
 """
 
 from __future__ import annotations
