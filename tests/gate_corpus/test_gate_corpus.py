@@ -13,7 +13,8 @@ after the third round and is tuned on by the fourth; heldout4, a fourth harvest 
 repositories, likewise after the fourth and by the fifth; heldout5 after the fifth and by the
 sixth; heldout6 (scored unseen with the sixth round's rules) by the seventh; heldout7 after the
 seventh and by the eighth; heldout8 after the eighth and by the ninth; heldout9 after the ninth
-and by the tenth; heldout10, a tenth, is sealed.
+and by the tenth; heldout10 after the tenth and by the eleventh; heldout11, an eleventh, is
+sealed.
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ FLOORS = {
     ("heldout9", "mysql"): (34, 3),
     ("heldout9", "pgsql"): (46, 2),
     ("heldout9", "sqlite"): (21, 3),
+    # heldout10, tuned on by the eleventh round (scored unseen before it: 59 of 61 blocked, 4
+    # false blocks; both misses, on whole chains, were one guard the gate failed to read)
+    ("heldout10", "mysql"): (20, 2),
+    ("heldout10", "pgsql"): (25, 2),
+    ("heldout10", "sqlite"): (16, 0),
 }
 
 
@@ -90,6 +96,7 @@ HARVEST_SIZES = {
     "heldout8": (100, 4),
     "heldout9": (80, 3),
     "heldout10": (60, 5),
+    "heldout11": (190, 8),  # newer-Laravel apps, recorded with the recorder's bridges to them
 }
 
 
