@@ -64,7 +64,8 @@ DBAL_TYPES = """    'dbal' => ['types' => [
     ]],
 """
 # Data migrations hash a seeded password or encrypt a setting: the services they call.
-PROVIDERS = """        Illuminate\\Hashing\\HashServiceProvider::class,
+PROVIDERS = """        DtCompat\\Provider::class,
+        Illuminate\\Hashing\\HashServiceProvider::class,
         Illuminate\\Encryption\\EncryptionServiceProvider::class,
 """
 
@@ -146,8 +147,8 @@ class Target:
 # Migrations that call the app's own classes (App\\…) find them under the app dir the chain names;
 # a package those classes use that is not installed is declared empty (app_autoload.php).
 APP_AUTOLOAD = Path(__file__).with_name("app_autoload.php")
-# Laravel 9+ Blueprint calls (uuid() unnamed, ulid(), a table comment) on the recorder's 8.83
-BLUEPRINT_COMPAT = Path(__file__).with_name("blueprint_compat.php")
+# Laravel 9+ calls (uuid() unnamed, ulid(), a table comment, typed config) on the recorder's 8.83
+LARAVEL_COMPAT = Path(__file__).with_name("laravel_compat.php")
 # Configs laravel_app writes for the recorder itself: a migration reading config('database.default')
 # asks for the recorder's connection, and an app's own app.php (Laravel 12's, say) would replace
 # the recorder's providers and break every file of the chain.
@@ -170,9 +171,9 @@ def _write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None
     text = config.read_text().replace(head, head + PROVIDERS)
     config.write_text(text.replace("    'providers'", ALIASES + "    'providers'"))
     artisan = root / "artisan"
-    (root / "blueprint_compat.php").write_text(BLUEPRINT_COMPAT.read_text())
+    (root / "laravel_compat.php").write_text(LARAVEL_COMPAT.read_text())
     boot = "$app = require __DIR__.'/bootstrap/app.php';"
-    text = artisan.read_text().replace(boot, "require __DIR__.'/blueprint_compat.php';\n" + boot, 1)
+    text = artisan.read_text().replace(boot, "require __DIR__.'/laravel_compat.php';\n" + boot, 1)
     if app_dir is not None:
         (root / "app_autoload.php").write_text(APP_AUTOLOAD.read_text())
         text = text.replace("<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1)

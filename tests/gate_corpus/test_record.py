@@ -3,10 +3,10 @@ each bridge to a newer Laravel makes migrate that would otherwise break the chai
 
 The chain is written here (no harvested code): an app whose model extends a vendor parent that
 is not installed (Jetstream's Team) and a package root (`#psr4=`) whose model another migration
-names in `foreignIdFor`; Laravel 9+ Blueprint calls (`uuid()` unnamed, `ulid()`, a table
-comment); Jetstream's Fortify question and kalnoy/nestedset's columns; an app config the
-recorder must not take (`app.php` from a newer Laravel); a timestamp `->change()`. Every
-recorded file must migrate on a whole chain, with the SQL Laravel's grammars print for it.
+names in `foreignIdFor`; Laravel 9+ calls (`uuid()` unnamed, `ulid()`, a table comment, a
+typed config getter); Jetstream's Fortify question and kalnoy/nestedset's columns; an app
+config the recorder must not take (`app.php` from a newer Laravel); a timestamp `->change()`.
+Every recorded file must migrate on a whole chain, with the SQL Laravel's grammars print.
 """
 
 from __future__ import annotations
@@ -73,6 +73,11 @@ FILES = {
         "Schema::table('monitors', function (Blueprint $t) {\n"
         "    $t->timestamp('due_at')->nullable()->change();\n});",
     ),
+    "2024_01_01_000005_create_wallets": (
+        "",
+        "Schema::create(config()->string('wallet.table', 'wallets'), function (Blueprint $t) {\n"
+        "    $t->id();\n});",
+    ),
 }
 
 
@@ -130,3 +135,5 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
     )
     # SQLite changes a column by Doctrine's rebuild: the copy pretend prints
     assert "__temp__monitors" in got["2024_01_01_000004_due_at_nullable"]["pretend"]
+    # Laravel 10's typed config getter, on 8.83's repository
+    assert 'create table "wallets"' in got["2024_01_01_000005_create_wallets"]["pretend"]

@@ -1,22 +1,27 @@
 <?php
-// The recorder's bridge from Laravel 8.83 (the one Debian ships) to the Blueprint calls of the
-// Laravel 9+ apps it records: `$table->uuid()` with its default name, `ulid()`/`foreignUlid()`/
+// The recorder's bridge from Laravel 8.83 (the one Debian ships) to what the Laravel 9+ apps it
+// records call in their migrations: Laravel 10's typed config getters (`config()->string('x')`,
+// bavix/laravel-wallet's and AnimeThemes' table names), and these Blueprint calls: `$table->uuid()` with its default name, `ulid()`/`foreignUlid()`/
 // `ulidMorphs()`, and a table `comment()`. Without it such a migration fails here while the app's
 // own Laravel runs it, and every later file of the chain meets a schema missing its table. Each
 // call emits what Laravel 9's grammars emit for it (a ULID is char(26); a table comment is no DDL
 // the gate judges, so it adds a command no 8.83 grammar compiles: nothing is printed); and the
 // Blueprint macros of kalnoy/nestedset (its stand-in is in app_autoload.php).
 // Loaded by the recorder's artisan after the framework's autoloader: its connections hand out
-// schema builders whose blueprints are this one.
+// schema builders whose blueprints are this one, and its provider (record.PROVIDERS) puts the
+// typed config repository in place of 8.83's.
 
 namespace DtCompat;
 
+use Illuminate\Config\Repository;
 use Illuminate\Database\Connection;
 use Illuminate\Database\MySqlConnection;
 use Illuminate\Database\PostgresConnection;
 use Illuminate\Database\Schema\Blueprint as Base;
 use Illuminate\Database\Schema\ForeignIdColumnDefinition;
 use Illuminate\Database\SQLiteConnection;
+use Illuminate\Support\ServiceProvider;
+use InvalidArgumentException;
 
 class Blueprint extends Base
 {
@@ -92,3 +97,49 @@ Connection::resolverFor('sqlite', fn ($pdo, $db, $prefix, $config) => new class(
         return builder(parent::getSchemaBuilder());
     }
 });
+
+// Laravel 10's typed getters: the value, or an error when it is not of the type asked for.
+class Config extends Repository
+{
+    private function typed($key, $default, string $type, callable $is)
+    {
+        $value = $this->get($key, $default);
+        if (!$is($value)) {
+            throw new InvalidArgumentException("Configuration value for key [$key] must be $type.");
+        }
+        return $value;
+    }
+
+    public function string($key, $default = null)
+    {
+        return $this->typed($key, $default, 'a string', 'is_string');
+    }
+
+    public function integer($key, $default = null)
+    {
+        return $this->typed($key, $default, 'an integer', 'is_int');
+    }
+
+    public function float($key, $default = null)
+    {
+        return $this->typed($key, $default, 'a float', 'is_float');
+    }
+
+    public function boolean($key, $default = null)
+    {
+        return $this->typed($key, $default, 'a boolean', 'is_bool');
+    }
+
+    public function array($key, $default = null)
+    {
+        return $this->typed($key, $default, 'an array', 'is_array');
+    }
+}
+
+class Provider extends ServiceProvider
+{
+    public function register()
+    {
+        $this->app->instance('config', new Config($this->app['config']->all()));
+    }
+}
