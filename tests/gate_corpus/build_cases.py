@@ -2,6 +2,7 @@
 
     python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--split heldout2|3]
     python -m tests.gate_corpus.build_cases --manifest M.json --refresh-facts
+    python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR --refresh-recordings
 
 The manifest lists every harvested file as {"repo", "path", "commit", "local"}; the local copy
 (outside the repository) is read only to derive the gate's source facts, never copied. A case is
@@ -119,6 +120,33 @@ def build(manifest: list[dict], recordings: Path, split: str | None = None) -> i
     return written
 
 
+def refresh_recordings(manifest: list[dict], recordings: Path) -> tuple[int, int]:
+    """Re-recorded chains (a recorder fix) into the pairs the case files already hold: pretend,
+    schema and chain_ok replaced, labels kept. A pair that did not migrate before is not added
+    (it has no label; a labelled set gains no unlabelled pair), and one that no longer migrates
+    keeps its old recording. -> (pairs updated, pairs newly migrating and left out)."""
+    by_local = {e["local"]: e for e in manifest}
+    updated = skipped = 0
+    for rec_file in sorted(recordings.glob("*/*.json")):
+        rec = json.loads(rec_file.read_text())
+        entry = by_local.get(rec["file"])
+        if entry is None or not rec["applied"]:
+            continue
+        dialect = rec_file.name.split(".")[1]
+        out = CASES / f"{case_id(entry['repo'], entry['path'])}.json"
+        case = json.loads(out.read_text()) if out.exists() else {"dialects": {}}
+        if dialect not in case["dialects"]:
+            skipped += 1
+            continue
+        pretend = "\n".join(ln for ln in rec["pretend"].splitlines() if ln.strip() not in _NOISE)
+        case["dialects"][dialect].update(
+            {"chain_ok": rec["chain_ok"], "pretend": pretend, "schema": rec["schema"]}
+        )
+        out.write_text(json.dumps(case, indent=1, sort_keys=False) + "\n")
+        updated += 1
+    return updated, skipped
+
+
 def refresh_facts(manifest: list[dict]) -> int:
     """Recompute the facts of the case files of `manifest`'s entries from their local sources,
     labels untouched: the gate's reading of the source changed, the recordings did not. Only
@@ -158,7 +186,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--refresh-facts", action="store_true", help="recompute only the facts of --manifest"
     )
+    ap.add_argument(
+        "--refresh-recordings",
+        action="store_true",
+        help="re-recorded chains into the existing pairs of --manifest, labels kept",
+    )
     args = ap.parse_args(argv)
+    if args.refresh_recordings:
+        updated, skipped = refresh_recordings(
+            json.loads(args.manifest.read_text()), args.recordings
+        )
+        print(f"{updated} pairs re-recorded; {skipped} newly migrating pairs left out (no label)")
+        return 0
     if args.refresh_facts:
         n = refresh_facts(json.loads(args.manifest.read_text()))
         print(f"facts recomputed in {n} case files")
