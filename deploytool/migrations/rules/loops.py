@@ -7,7 +7,8 @@ decides them:
 * a transaction: on PostgreSQL Laravel runs the migration in one (Schema\\Grammars\\Grammar::
   $transactions is true only for PostgreSQL and SQL Server), and `DB::transaction()` opens one
   on any engine; a loop inside it holds every row lock it takes, and on SQLite the database's
-  write lock, until the end;
+  write lock, until the end, unless it saves by key the rows it reads from a table the live
+  statistics count small (at most data.SMALL_TABLE rows: the whole loop is brief);
 * outside one (MySQL/MariaDB and SQLite by default) each write commits alone: a loop that pins
   one row by its key per iteration holds a lock for milliseconds. It is harmless when it writes
   only columns old code does not write (added by this pending set, or filled only where NULL);
@@ -74,6 +75,10 @@ def loop_write(op, s: Scope):
     if s.is_new(w.table):
         return None  # a table this pending set creates: old code has no rows in it
     txn = in_transaction(s)
+    if txn and w.from_row and keyed(w, s) and w.table and small_table(w.table, s):
+        # each iteration saves the row it read, so the loop runs over that table: the live
+        # statistics count it small, and a transaction over that many keyed writes is brief
+        return None
     if txn:
         return (
             f"{_what(w)}: the writes are not in the pretend output, and in production they run "

@@ -128,6 +128,16 @@ ADD_KEY = {
 ADD_ID = ["alter table `channel` add `id` int unsigned not null auto_increment primary key"]
 
 # (id, dialect, php source, pretend statements, schema, blocking rules, warning rules)
+# deployer's group ordering: each group saved by key, in PostgreSQL's migration transaction
+ORDER = php(
+    "Schema::table('settings', function ($t) { $t->unsignedInteger('position')->default(0); });\n"
+    "$i = 0;\nforeach (Setting::orderBy('name')->get() as $s) {\n"
+    "  $s->position = $i; $s->save(); $i++;\n}"
+)
+ADD_POSITION = [
+    'alter table "settings" add column "position" integer not null default \'0\'',
+    'select * from "settings" order by "name" asc',
+]
 CASES = [
     ("model-all-map", "mysql", STATS, ["select * from `orders`"], SCHEMA, ["pretend-blind-loop"]),
     ("first-then-update", "mysql", FIRST, ["select * from `settings` limit 1"], SCHEMA,
@@ -164,6 +174,10 @@ CASES = [
     ("loop-seeds-new-table", "mysql", SEED_NEW, CREATED, SCHEMA, [], ["pretend-inert-loop"]),
     ("loop-seeds-new-table-pgsql", "pgsql", SEED_NEW, CREATED_PG, SCHEMA, [],
      ["pretend-inert-loop"]),
+    # eleventh round: the rows it saves are those of a table the statistics count small
+    ("keyed-loop-small-table-pgsql", "pgsql", ORDER, ADD_POSITION, ONE_SETTING, []),
+    ("keyed-loop-uncounted-table-pgsql", "pgsql", ORDER, ADD_POSITION, SCHEMA,
+     ["pretend-blind-loop"]),
     ("loop-inserts-into-old-table", "mysql", SEED_OLD, CREATED, SCHEMA, ["pretend-blind-loop"]),
 ]  # fmt: skip
 
