@@ -1,0 +1,67 @@
+"""release_chains on a repository made here: the release a migration shipped in, not HEAD.
+
+Two commits: the first creates `files`; the second edits that create to add `hash` and adds
+the guarded migration that adds `hash` to upgraded installs (goodwork's pattern), plus one more
+new file that sorts before the old create. The chain for the second commit must run the create
+as it was in the first (no `hash`), then the new files in name order, and record only the
+manifest's entry.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from . import release_chains
+
+CREATE_V1 = "<?php // create files (id, name)\n"
+CREATE_V2 = "<?php // create files (id, name, hash)\n"
+
+
+def _commit(work: Path, files: dict[str, str], message: str) -> str:
+    for path, text in files.items():
+        (work / path).parent.mkdir(parents=True, exist_ok=True)
+        (work / path).write_text(text)
+    subprocess.run(["git", "-C", str(work), "add", "-A"], check=True)
+    subprocess.run(
+        ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm",
+         message],
+        check=True,
+    )  # fmt: skip
+    out = subprocess.run(["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True)
+    return out.stdout.decode().strip()
+
+
+def test_the_chain_is_the_release_before_then_the_new_files(tmp_path):
+    work = tmp_path / "repo"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    m = "database/migrations"
+    _commit(work, {f"{m}/2019_01_01_000000_create_files.php": CREATE_V1}, "files")
+    second = _commit(
+        work,
+        {
+            f"{m}/2019_01_01_000000_create_files.php": CREATE_V2,  # edited afterwards
+            f"{m}/2018_12_31_000000_create_tags.php": "<?php // tags\n",
+            f"{m}/2019_06_19_000000_add_hash.php": "<?php // if (!hasColumn) add hash\n",
+        },
+        "hash",
+    )
+    local = tmp_path / "harvest/add_hash.php"
+    lines = release_chains.release_chain(
+        work / ".git",
+        second,
+        [m],
+        ["#app=/somewhere/app"],
+        {f"{m}/2019_06_19_000000_add_hash.php": str(local)},
+        tmp_path / "pre",
+    )
+    assert lines[0] == "#app=/somewhere/app"
+    body = lines[1:]
+    assert [Path(ln.lstrip("+")).name for ln in body] == [
+        "2019_01_01_000000_create_files.php",  # the parent release's, first
+        "2018_12_31_000000_create_tags.php",  # then the commit's new files, in name order
+        "add_hash.php",
+    ]
+    assert body[2] == f"+{local}" and not any(ln.startswith("+") for ln in body[:2])
+    assert Path(body[0]).read_text() == CREATE_V1  # as it ran on upgraded databases
