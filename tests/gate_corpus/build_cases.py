@@ -3,6 +3,7 @@
     python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR [--split heldout2|3]
     python -m tests.gate_corpus.build_cases --manifest M.json --refresh-facts
     python -m tests.gate_corpus.build_cases --manifest M.json --recordings DIR --refresh-recordings
+        [--whole-only]
 
 The manifest lists every harvested file as {"repo", "path", "commit", "local"}; the local copy
 (outside the repository) is read only to derive the gate's source facts, never copied. A case is
@@ -23,7 +24,7 @@ fourth round (tuned on heldout3) changed a rule (review2.py --split heldout4); `
 likewise before the fifth (tuned on heldout4), `--split heldout6` before the sixth and
 `--split heldout7` before the seventh (tuned on heldout6), `--split heldout8` before the eighth,
 `--split heldout9` before the ninth, `--split heldout10` before the tenth, `--split heldout11`
-before the eleventh.
+before the eleventh, `--split heldout12` before the twelfth.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ _NOISE = ("Migration table created successfully.", "Nothing to migrate.")
 KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebuild
 # Whole harvests held out, each chosen before the round of rules it scores and labelled blind
 # before label.py sees it (review/README.md has each one's record). Built without labels.
-BLIND = tuple(f"heldout{n}" for n in range(2, 12))
+BLIND = tuple(f"heldout{n}" for n in range(2, 13))
 HELDOUT2 = BLIND[0]  # the first, split into halves by repository (runner.halves)
 
 
@@ -120,17 +121,21 @@ def build(manifest: list[dict], recordings: Path, split: str | None = None) -> i
     return written
 
 
-def refresh_recordings(manifest: list[dict], recordings: Path) -> tuple[int, int]:
+def refresh_recordings(
+    manifest: list[dict], recordings: Path, whole_only: bool = False
+) -> tuple[int, int]:
     """Re-recorded chains (a recorder fix) into the pairs the case files already hold: pretend,
     schema and chain_ok replaced, labels kept. A pair that did not migrate before is not added
     (it has no label; a labelled set gains no unlabelled pair), and one that no longer migrates
-    keeps its old recording. -> (pairs updated, pairs newly migrating and left out)."""
+    keeps its old recording. `whole_only`: only recordings on a whole chain replace one (release
+    chains: where a repository's history moved its migrations, the release before a commit may
+    lack what HEAD's chain has). -> (pairs updated, pairs newly migrating and left out)."""
     by_local = {e["local"]: e for e in manifest}
     updated = skipped = 0
     for rec_file in sorted(recordings.glob("*/*.json")):
         rec = json.loads(rec_file.read_text())
         entry = by_local.get(rec["file"])
-        if entry is None or not rec["applied"]:
+        if entry is None or not rec["applied"] or (whole_only and not rec["chain_ok"]):
             continue
         dialect = rec_file.name.split(".")[1]
         out = CASES / f"{case_id(entry['repo'], entry['path'])}.json"
@@ -191,10 +196,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="re-recorded chains into the existing pairs of --manifest, labels kept",
     )
+    ap.add_argument(
+        "--whole-only", action="store_true", help="with --refresh-recordings: whole chains only"
+    )
     args = ap.parse_args(argv)
     if args.refresh_recordings:
         updated, skipped = refresh_recordings(
-            json.loads(args.manifest.read_text()), args.recordings
+            json.loads(args.manifest.read_text()), args.recordings, args.whole_only
         )
         print(f"{updated} pairs re-recorded; {skipped} newly migrating pairs left out (no label)")
         return 0
