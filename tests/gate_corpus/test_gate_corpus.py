@@ -84,10 +84,11 @@ FLOORS = {
     ("heldout10", "pgsql"): (25, 2),
     ("heldout10", "sqlite"): (16, 0),
     # heldout11, tuned on by the twelfth round (scored unseen before it: 110 of 117 blocked, 2
-    # false blocks; every miss a recording on a fresh install's schema, not an upgraded one's)
-    ("heldout11", "mysql"): (41, 0),
-    ("heldout11", "pgsql"): (43, 1),
-    ("heldout11", "sqlite"): (26, 0),
+    # false blocks; every miss a recording on a fresh install's schema, not an upgraded one's:
+    # re-recorded on release chains, 117 of 117)
+    ("heldout11", "mysql"): (43, 0),
+    ("heldout11", "pgsql"): (45, 1),
+    ("heldout11", "sqlite"): (29, 0),
 }
 
 
