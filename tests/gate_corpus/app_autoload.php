@@ -70,7 +70,8 @@ function dt_prepare(string $src): void
 $GLOBALS['dt_ns'] = getenv('DT_APP_NS') ?: 'App\\';
 // Namespace => directory of the app's own code: its app/ dir, and the DT_PSR4 roots
 // ("Vigilant\Uptime\=DIR|…": a modular app's packages, as its composer.json maps them).
-$GLOBALS['dt_roots'] = [$GLOBALS['dt_ns'] => getenv('DT_APP_DIR')];
+// A package's chain has no app dir, only its roots.
+$GLOBALS['dt_roots'] = getenv('DT_APP_DIR') ? [$GLOBALS['dt_ns'] => getenv('DT_APP_DIR')] : [];
 foreach (array_filter(explode('|', getenv('DT_PSR4') ?: '')) as $root) {
     [$prefix, $dir] = explode('=', $root, 2);
     $GLOBALS['dt_roots'][$prefix] = $dir;
@@ -106,6 +107,9 @@ const DT_STANDINS = [
         . ' $t->index(self::getDefaultColumns()); }'
         . ' public static function dropColumns($t) { $t->dropIndex(self::getDefaultColumns());'
         . ' $t->dropColumn(self::getDefaultColumns()); } }',
+    // lab404/laravel-auth-checker: its create_logins_table defaults the type to a model constant
+    'Lab404\\AuthChecker\\Models\\Login' => 'namespace Lab404\\AuthChecker\\Models; class Login {'
+        . " const TYPE_LOGIN = 'auth'; const TYPE_FAILED = 'failed'; const TYPE_LOCKOUT = 'lockout'; }",
 ];
 
 spl_autoload_register(function ($c) {

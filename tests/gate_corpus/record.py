@@ -174,7 +174,7 @@ def _write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None
     (root / "laravel_compat.php").write_text(LARAVEL_COMPAT.read_text())
     boot = "$app = require __DIR__.'/bootstrap/app.php';"
     text = artisan.read_text().replace(boot, "require __DIR__.'/laravel_compat.php';\n" + boot, 1)
-    if app_dir is not None:
+    if app_dir is not None or os.environ.get("DT_PSR4"):  # a package's chain: its roots only
         (root / "app_autoload.php").write_text(APP_AUTOLOAD.read_text())
         text = text.replace("<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1)
     artisan.write_text(text)
@@ -192,8 +192,8 @@ def record_chain(
 ) -> None:
     """entries: (file, record it?) in run order; the files not recorded are migrated in batches;
     `optional` ones are migrated alone, and left out if they fail."""
-    if app_dir is not None:
-        os.environ["DT_APP_DIR"] = str(app_dir)
+    # never an earlier chain's app dir: a package's chain has none
+    os.environ["DT_APP_DIR"] = "" if app_dir is None else str(app_dir)
     with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:
         root = Path(tmp) / "app"
         _write_app(root, app_dir, configs)

@@ -137,3 +137,47 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
     assert "__temp__monitors" in got["2024_01_01_000004_due_at_nullable"]["pretend"]
     # Laravel 10's typed config getter, on 8.83's repository
     assert 'create table "wallets"' in got["2024_01_01_000005_create_wallets"]["pretend"]
+
+
+def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatch):
+    """A package (bavix/laravel-wallet, fleetops) has no app/ but names its own models, and an
+    earlier chain's app dir must not leak into it; a vendor constant has its stand-in."""
+    monkeypatch.setenv("DT_APP_DIR", str(tmp_path / "an-earlier-chains-app"))
+    for var in ("DT_APP_NS", "DT_PSR4"):
+        monkeypatch.setenv(var, "")
+    monkeypatch.setattr(record.signal, "signal", lambda *_: None)
+    src = tmp_path / "src/Models"
+    src.mkdir(parents=True)
+    (src / "Transfer.php").write_text(
+        "<?php\nnamespace Acme\\Wallet\\Models;\nuse Illuminate\\Database\\Eloquent\\Model;\n"
+        "class Transfer extends Model { protected $table = 'wallet_transfers'; }\n"
+    )
+    bodies = {
+        "2024_01_01_000000_create_transfers": (
+            "use Acme\\Wallet\\Models\\Transfer;",
+            "Schema::create((new Transfer())->getTable(), function (Blueprint $t) { $t->id(); });",
+        ),
+        "2024_01_01_000001_create_logins": (
+            "",
+            "Schema::create('logins', function (Blueprint $t) {\n    $t->id();\n"
+            "    $t->string('type')\n"
+            "        ->default(\\Lab404\\AuthChecker\\Models\\Login::TYPE_LOGIN);\n});",
+        ),
+    }
+    lines = [f"#psr4=Acme\\Wallet\\={tmp_path / 'src'}"]
+    for name, (uses, body) in bodies.items():
+        path = tmp_path / "migrations" / f"{name}.php"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(MIGRATION.format(uses=uses, body=body))
+        lines.append("+" + str(path))
+    chain = tmp_path / "acme+wallet.txt"
+    chain.write_text("\n".join(lines) + "\n")
+    assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
+    got = {
+        Path(r["file"]).stem: r
+        for r in map(json.loads, map(Path.read_text, (tmp_path / "rec/acme+wallet").glob("*.json")))
+    }
+    for name, r in sorted(got.items()):
+        assert r["applied"] and r["chain_ok"], (name, r["error"])
+    assert 'create table "wallet_transfers"' in got["2024_01_01_000000_create_transfers"]["pretend"]
+    assert "default 'auth'" in got["2024_01_01_000001_create_logins"]["pretend"]
