@@ -143,3 +143,29 @@ class Provider extends ServiceProvider
         $this->app->instance('config', new Config($this->app['config']->all()));
     }
 }
+
+// Laravel 8 changes a column through Doctrine DBAL, which first reads every column of the table
+// and knows no spatial type: `->change()` on a table that holds a point (fleetops' places) fails
+// "Unknown database type point" where Laravel 10+ changes the column natively. These name the
+// types back, so DBAL can read such a table; they never emit DDL of their own (record.DBAL_TYPES).
+abstract class SpatialType extends \Doctrine\DBAL\Types\Type
+{
+    public function getSQLDeclaration(array $column, \Doctrine\DBAL\Platforms\AbstractPlatform $platform)
+    {
+        return strtoupper(static::NAME);
+    }
+
+    public function getName()
+    {
+        return static::NAME;
+    }
+}
+
+class PointType extends SpatialType { const NAME = 'point'; }
+class GeometryType extends SpatialType { const NAME = 'geometry'; }
+class LineStringType extends SpatialType { const NAME = 'linestring'; }
+class PolygonType extends SpatialType { const NAME = 'polygon'; }
+class MultiPointType extends SpatialType { const NAME = 'multipoint'; }
+class MultiLineStringType extends SpatialType { const NAME = 'multilinestring'; }
+class MultiPolygonType extends SpatialType { const NAME = 'multipolygon'; }
+class GeometryCollectionType extends SpatialType { const NAME = 'geometrycollection'; }

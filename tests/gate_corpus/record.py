@@ -59,10 +59,18 @@ ALIASES = """    'aliases' => [
 # Laravel 10 changes a timestamp column natively; Laravel 8's Doctrine DBAL knows the type only
 # when it is registered (the framework ships the class for this): `->change()` on a timestamp,
 # which the apps' own Laravel runs, then migrates here too instead of breaking the chain.
-DBAL_TYPES = """    'dbal' => ['types' => [
+DBAL_TYPES = (
+    """    'dbal' => ['types' => [
         'timestamp' => Illuminate\\Database\\DBAL\\TimestampType::class,
-    ]],
 """
+    # spatial columns of a table whose other column changes (laravel_compat.php)
+    + "".join(
+        f"        '{t.lower()}' => DtCompat\\{t}Type::class,\n"
+        for t in "Point Geometry LineString Polygon MultiPoint MultiLineString MultiPolygon "
+        "GeometryCollection".split()
+    )
+    + "    ]],\n"
+)
 # Data migrations hash a seeded password or encrypt a setting: the services they call.
 PROVIDERS = """        DtCompat\\Provider::class,
         Illuminate\\Hashing\\HashServiceProvider::class,

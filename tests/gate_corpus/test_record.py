@@ -5,7 +5,8 @@ The chain is written here (no harvested code): an app whose model extends a vend
 is not installed (Jetstream's Team) and a package root (`#psr4=`) whose model another migration
 names in `foreignIdFor`; Laravel 9+ calls (`uuid()` unnamed, `ulid()`, a table comment, a
 typed config getter); Jetstream's Fortify question and kalnoy/nestedset's columns; an app
-config the recorder must not take (`app.php` from a newer Laravel); a timestamp `->change()`.
+config the recorder must not take (`app.php` from a newer Laravel); a timestamp `->change()` on
+a table that also holds a point (Doctrine DBAL reads every column first).
 Every recorded file must migrate on a whole chain, with the SQL Laravel's grammars print.
 """
 
@@ -48,6 +49,7 @@ FILES = {
         "use App\\Models\\Team;",
         "Schema::create('monitors', function (Blueprint $t) {\n"
         "    $t->id(); $t->foreignIdFor(Team::class)->constrained(); $t->timestamp('due_at');\n"
+        "    $t->point('location')->nullable();\n"
         "});",
     ),
     "2024_01_01_000002_create_results": (
