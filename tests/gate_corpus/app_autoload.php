@@ -68,23 +68,32 @@ function dt_prepare(string $src): void
 }
 
 $GLOBALS['dt_ns'] = getenv('DT_APP_NS') ?: 'App\\';
-// Namespace => directory of the app's own code: its app/ dir, and the DT_PSR4 roots
-// ("Vigilant\Uptime\=DIR|…": a modular app's packages, as its composer.json maps them).
+// [namespace, directory] of the app's own code: its app/ dir, and the DT_PSR4 roots
+// ("Vigilant\Uptime\=DIR|…": a modular app's packages, as its composer.json maps them). As
+// composer does, a namespace may have several directories (shopper's Shopper\ is three
+// packages' src/), and the longest namespace is tried first (Shopper\Core\ before Shopper\).
 // A package's chain has no app dir, only its roots.
-$GLOBALS['dt_roots'] = getenv('DT_APP_DIR') ? [$GLOBALS['dt_ns'] => getenv('DT_APP_DIR')] : [];
+$GLOBALS['dt_roots'] = getenv('DT_APP_DIR') ? [[$GLOBALS['dt_ns'], getenv('DT_APP_DIR')]] : [];
 foreach (array_filter(explode('|', getenv('DT_PSR4') ?: '')) as $root) {
-    [$prefix, $dir] = explode('=', $root, 2);
-    $GLOBALS['dt_roots'][$prefix] = $dir;
+    $GLOBALS['dt_roots'][] = explode('=', $root, 2);
 }
+usort($GLOBALS['dt_roots'], fn ($a, $b) => strlen($b[0]) <=> strlen($a[0]));
 
-function dt_root(string $c): ?string
+// The file of a class of the app's own code, or '' when it is under a root but no file has it,
+// or null when it is under none (then it is a vendor class).
+function dt_file(string $c): ?string
 {
-    foreach ($GLOBALS['dt_roots'] as $prefix => $dir) {
+    $under = false;
+    foreach ($GLOBALS['dt_roots'] as [$prefix, $dir]) {
         if (strncmp($c, $prefix, strlen($prefix)) === 0) {
-            return $prefix;
+            $under = true;
+            $f = $dir . '/' . str_replace('\\', '/', substr($c, strlen($prefix))) . '.php';
+            if (is_file($f)) {
+                return $f;
+            }
         }
     }
-    return null;
+    return $under ? '' : null;
 }
 
 // Stand-ins for the few vendor classes that packages' published migrations name (the packages
@@ -123,18 +132,13 @@ spl_autoload_register(function ($c) {
     if (!$stubbing) {
         $stubbing = true; // appended now, after the framework's loaders: it runs last
         spl_autoload_register(function ($c) {
-            if ($GLOBALS['dt_kind'] !== null && dt_root($c) === null) {
+            if ($GLOBALS['dt_kind'] !== null && dt_file($c) === null) {
                 dt_declare($c, $GLOBALS['dt_kind']);
             }
         });
     }
-    $ns = dt_root($c);
-    if ($ns === null) {
-        return;
-    }
-    $dir = $GLOBALS['dt_roots'][$ns];
-    $f = $dir . '/' . str_replace('\\', '/', substr($c, strlen($ns))) . '.php';
-    if (is_file($f)) {
+    $f = dt_file($c);
+    if ($f) {
         dt_prepare(file_get_contents($f));
         require $f;
     }

@@ -143,7 +143,8 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
 
 def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatch):
     """A package (bavix/laravel-wallet, fleetops) has no app/ but names its own models, and an
-    earlier chain's app dir must not leak into it; a vendor constant has its stand-in."""
+    earlier chain's app dir must not leak into it; a namespace may have several directories and
+    the longest namespace wins, as composer maps them (shopper); a vendor constant's stand-in."""
     monkeypatch.setenv("DT_APP_DIR", str(tmp_path / "an-earlier-chains-app"))
     for var in ("DT_APP_NS", "DT_PSR4"):
         monkeypatch.setenv(var, "")
@@ -165,8 +166,23 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
             "    $t->string('type')\n"
             "        ->default(\\Lab404\\AuthChecker\\Models\\Login::TYPE_LOGIN);\n});",
         ),
+        "2024_01_01_000002_create_zones": (
+            "use Acme\\Helpers\\Tables;",
+            "Schema::create(Tables::prefixed('zones'), function (Blueprint $t) { $t->id(); });",
+        ),
     }
-    lines = [f"#psr4=Acme\\Wallet\\={tmp_path / 'src'}"]
+    # Acme\\ has two directories (the second holds the helper); Acme\\Wallet\\ is longer
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "core/Helpers").mkdir(parents=True)
+    (tmp_path / "core/Helpers/Tables.php").write_text(
+        "<?php\nnamespace Acme\\Helpers;\nclass Tables\n{\n"
+        "    public static function prefixed($t) { return 'acme_' . $t; }\n}\n"
+    )
+    lines = [
+        f"#psr4=Acme\\={tmp_path / 'admin'}",
+        f"#psr4=Acme\\={tmp_path / 'core'}",
+        f"#psr4=Acme\\Wallet\\={tmp_path / 'src'}",
+    ]
     for name, (uses, body) in bodies.items():
         path = tmp_path / "migrations" / f"{name}.php"
         path.parent.mkdir(exist_ok=True)
@@ -183,3 +199,4 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
         assert r["applied"] and r["chain_ok"], (name, r["error"])
     assert 'create table "wallet_transfers"' in got["2024_01_01_000000_create_transfers"]["pretend"]
     assert "default 'auth'" in got["2024_01_01_000001_create_logins"]["pretend"]
+    assert 'create table "acme_zones"' in got["2024_01_01_000002_create_zones"]["pretend"]
