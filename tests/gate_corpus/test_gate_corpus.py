@@ -14,7 +14,8 @@ repositories, likewise after the fourth and by the fifth; heldout5 after the fif
 sixth; heldout6 (scored unseen with the sixth round's rules) by the seventh; heldout7 after the
 seventh and by the eighth; heldout8 after the eighth and by the ninth; heldout9 after the ninth
 and by the tenth; heldout10 after the tenth and by the eleventh; heldout11 after the eleventh
-and by the twelfth; heldout12, a twelfth, is sealed.
+and by the twelfth; heldout12 after the twelfth and by the thirteenth; heldout13, a thirteenth,
+is sealed.
 """
 
 from __future__ import annotations
@@ -89,6 +90,12 @@ FLOORS = {
     ("heldout11", "mysql"): (43, 0),
     ("heldout11", "pgsql"): (45, 1),
     ("heldout11", "sqlite"): (29, 0),
+    # heldout12, opened by the thirteenth round (scored unseen before it: 73 of 74 blocked, 3
+    # false blocks; no rule changed: the miss is a recording without chief's vendor tables, the
+    # false blocks one rename of a table only config names)
+    ("heldout12", "mysql"): (31, 1),
+    ("heldout12", "pgsql"): (30, 1),
+    ("heldout12", "sqlite"): (12, 1),
 }
 
 
@@ -104,6 +111,7 @@ HARVEST_SIZES = {
     "heldout10": (60, 5),
     "heldout11": (190, 8),  # newer-Laravel apps, recorded with the recorder's bridges to them
     "heldout12": (60, 6),  # each on the release it shipped in where that chain is whole
+    "heldout13": (90, 8),  # packages on the tables they extend (core-api's, SeAT's, users)
 }
 
 
