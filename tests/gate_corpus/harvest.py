@@ -18,9 +18,11 @@ run in the chain so the schema is the one the picked files expect:
   core-api's tables), in file-name order with its own;
 - `stock`: files of tests/gate_corpus/stock/ (the host app's users table a package names);
 - deleted migrations later ones still need (`needed`), run in their place if they can run.
-Chain header lines (record.py): `#app` and `#ns` for the app dir, `#psr4` for every other
-psr-4 root of composer.json (and of a path repository's packages), `#config` for every package
-config a migration reads (`configs` adds more: a file of another fetched repository
+Chain header lines (record.py): `#dialects` where the app runs on those engines only
+(`dialects`: osu-web and Fleetbase are MySQL-only, and their chains break elsewhere at the first
+MySQL statement, which says nothing about the gate), `#app` and `#ns` for the app dir, `#psr4`
+for every other psr-4 root of composer.json (and of a path repository's packages), `#config` for
+every package config a migration reads (`configs` adds more: a file of another fetched repository
 "owner/repo:path", or `merged`: a package config its service provider merges under a key), and
 `#schema` for a squashed schema dump.
 Nothing here runs fetched code: it copies files out of git and lists them.
@@ -131,7 +133,7 @@ def _roots(repo: Repo, appdir: str | None) -> list[str]:
     psr = comp.get("autoload", {}).get("psr-4", {})
     lines = []
     for prefix, d in [(k, x) for k, v in psr.items() for x in (v if isinstance(v, list) else [v])]:
-        d = d.rstrip("/")
+        d = d.strip("/")  # "/src" too (chatter's composer.json): relative to the repository
         if "Database" in prefix or (appdir and d == Path(appdir).name) or ".." in d:
             continue
         for n in repo.tree:
@@ -223,7 +225,8 @@ def harvest(split: str, spec: dict[str, dict], out: Path) -> list[dict]:
             files.append((n, p, "deleted"))  # migrated in its place if it can be, never a case
         files.sort(key=lambda f: Path(f[0]).name)
         chosen = pick(split, files)
-        lines = head + _roots(repo, r.get("app")) + _configs(repo, files, r, out)
+        only = [f"#dialects={','.join(r['dialects'])}"] if r.get("dialects") else []
+        lines = only + head + _roots(repo, r.get("app")) + _configs(repo, files, r, out)
         lines += [f"#schema={repo.copy(d)}" for d in DUMPS if d in repo.tree][:1]
         lines += [str(STOCK / s) for s in r.get("stock", [])]
         lines += [

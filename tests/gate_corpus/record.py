@@ -19,7 +19,8 @@ An app whose older migrations were squashed (`schema:dump`) names its dump in a 
 `#schema=FILE`: loaded first with Laravel's own loader on MariaDB; the dump is MySQL's, so on the
 other engines the chain starts with `chain_ok` false (production's tables are not recorded there).
 A file the dump lists as run is not run (a database built from the dump never runs it): no case.
-An app's own classes are loaded from `#app=DIR` (namespace `#ns=`, App\\ by default) and any
+A first line `#dialects=mysql` records the chain on those engines only (an app that runs on no
+other). An app's own classes are loaded from `#app=DIR` (namespace `#ns=`, App\\ by default) and any
 `#psr4=NAMESPACE=DIR` roots (a modular app's packages); configs are copied from `#config=` lines,
 except the recorder's own (app, database, cache), and a few vendor classes stand in
 (app_autoload.php).
@@ -299,6 +300,13 @@ def main(argv: list[str] | None = None) -> int:
         for chain in args.chains:
             # A line "+PATH" is recorded; a bare "PATH" is only migrated (it builds the schema).
             lines = [ln.strip() for ln in chain.read_text().split("\n") if ln.strip()]
+            # "#dialects=mysql": an app that runs on those engines only (osu-web, Fleetbase): its
+            # chain is not recorded on the others, where it breaks at its first MySQL statement
+            only = (
+                lines.pop(0)[10:].split(",")
+                if lines[:1] and lines[0].startswith("#dialects=")
+                else None
+            )
             # An optional first line "#app=DIR": the app's own classes (App\\…) live there; then
             # optionally "#ns=NAMESPACE\\" when they are not App\\ (a package: Lunar\\, its
             # migrations extending Lunar\\Base\\Migration).
@@ -324,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
             files = [(Path(ln.lstrip("+?")), ln.startswith("+")) for ln in lines]
             out = args.out / chain.stem
             out.mkdir(parents=True, exist_ok=True)
-            for dialect in dialects:
+            for dialect in [d for d in dialects if only is None or d in only]:
                 record_chain(
                     files, dialect, started.get(dialect), out, app_dir, configs, dump, optional
                 )

@@ -45,6 +45,7 @@ def _spec() -> dict:
             "prefix": [["acme/core", ["database/*.php"]]],
             "stock": ["2014_10_12_000000_create_users_table.php"],
             "merged": {"acme.php": {"core": "config/core.php"}},
+            "dialects": ["mysql"],
         }
     }
 
@@ -82,6 +83,7 @@ def test_the_pick_and_the_chain(tmp_path, monkeypatch):
     assert {e["path"] for e in other} != {e["path"] for e in manifest}  # another set, another
 
     lines = (tmp_path / "out/chains/acme+ext.txt").read_text().split("\n")
+    assert lines[0] == "#dialects=mysql"  # record.py reads it first
     out = tmp_path / "out/acme+ext"
     assert f"#psr4=Acme\\Ext\\={out / 'src'}" in lines
     assert (out / "src/Models/Thing.php").exists()

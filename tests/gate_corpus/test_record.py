@@ -200,3 +200,17 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
     assert 'create table "wallet_transfers"' in got["2024_01_01_000000_create_transfers"]["pretend"]
     assert "default 'auth'" in got["2024_01_01_000001_create_logins"]["pretend"]
     assert 'create table "acme_zones"' in got["2024_01_01_000002_create_zones"]["pretend"]
+
+
+def test_a_chain_for_other_engines_is_not_recorded_here(tmp_path, monkeypatch):
+    """`#dialects=mysql` (osu-web, Fleetbase): a SQLite run records nothing of the chain."""
+    monkeypatch.setattr(record.signal, "signal", lambda *_: None)
+    path = tmp_path / "migrations/2024_01_01_000000_create_things.php"
+    path.parent.mkdir()
+    path.write_text(
+        MIGRATION.format(uses="", body="Schema::create('things', fn ($t) => $t->id());")
+    )
+    chain = tmp_path / "acme+mysql-only.txt"
+    chain.write_text(f"#dialects=mysql\n+{path}\n")
+    assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
+    assert not list((tmp_path / "rec").glob("*/*.json"))
