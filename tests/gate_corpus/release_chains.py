@@ -46,9 +46,14 @@ def _php_in(gd: Path, rev: str, folder: str) -> list[str]:
     return [r.split("\t")[1] for r in rows if "\t" in r and r.endswith(".php")]
 
 
-def release_chain(gd: Path, commit: str, folders, header, wanted: dict[str, str], base: Path):
+def release_chain(
+    gd: Path, commit: str, folders, header, wanted: dict[str, str], base: Path, extra=()
+):
     """The chain's lines for the release `commit`: `wanted` maps a repository path to the local
-    copy to record; every other file is written under `base` as it was at its revision."""
+    copy to record; every other file is written under `base` as it was at its revision. `extra`:
+    the HEAD chain's lines for files from outside the repository (another repository's
+    migrations run first, a stock users table), run with the parent release's files in name
+    order, those that sort before the commit's first new file only."""
     parent = commit + "^" if _has(gd, commit + "^") else None
     old = {p for f in folders for p in (_php_in(gd, parent, f) if parent else [])}
     new = {p for f in folders for p in _php_in(gd, commit, f)} - old
@@ -62,7 +67,17 @@ def release_chain(gd: Path, commit: str, folders, header, wanted: dict[str, str]
     # new files then run in name order
     order = sorted(old, key=lambda p: Path(p).name) + sorted(new, key=lambda p: Path(p).name)
     body = []
+    first_new = min((Path(p).name for p in new), default=None)
+    outside = sorted(
+        (ln for ln in extra if first_new is None or Path(ln.lstrip("+?")).name < first_new),
+        key=lambda ln: Path(ln.lstrip("+?")).name,
+    )
     for p in order:
+        while outside and p in old and Path(outside[0].lstrip("+?")).name <= Path(p).name:
+            body.append(outside.pop(0))
+        if p not in old:
+            body += outside
+            outside = []
         if p in wanted:
             body.append("+" + wanted[p])
             continue
@@ -70,6 +85,7 @@ def release_chain(gd: Path, commit: str, folders, header, wanted: dict[str, str]
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(_git(gd, "show", f"{parent if p in old else commit}:{p}"))
         body.append(str(copy))
+    body += outside
     last = max((i for i, ln in enumerate(body) if ln.startswith("+")), default=-1)
     return lines + body[: last + 1]  # nothing after the last recorded file needs to run
 
@@ -89,13 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         head = (harvest / "chains" / f"{name}.txt").read_text().split("\n")
         header = [ln for ln in head if ln.startswith("#") and not ln.startswith("#schema=")]
         root = harvest / name
-        folders = sorted(
-            {
-                str(Path(ln.lstrip("+?")).relative_to(root).parent)
-                for ln in head
-                if ln and ln[0] in "+/?"
-            }
-        )
+        files = [ln for ln in head if ln and ln[0] in "+/?"]
+        mine = [
+            ln
+            for ln in files
+            if Path(ln.lstrip("+?")).is_relative_to(root)
+            and not Path(ln.lstrip("+?")).is_relative_to(root / "_prefix")
+        ]
+        folders = sorted({str(Path(ln.lstrip("+?")).relative_to(root).parent) for ln in mine})
+        extra = [ln for ln in files if ln not in mine]
         by_commit = defaultdict(dict)
         for e in entries:
             added = _git(gd, "log", "--diff-filter=A", "--format=%H", "--", e["path"]).split()
@@ -103,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 by_commit[added[-1].decode()][e["path"]] = e["local"]
         for commit, wanted in by_commit.items():
             lines = release_chain(
-                gd, commit, folders, header, wanted, harvest / "pre" / commit[:12]
+                gd, commit, folders, header, wanted, harvest / "pre" / commit[:12], extra
             )
             (out / f"{name}@{commit[:12]}.txt").write_text("\n".join(lines) + "\n")
             written += 1

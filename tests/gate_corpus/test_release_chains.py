@@ -65,3 +65,37 @@ def test_the_chain_is_the_release_before_then_the_new_files(tmp_path):
     ]
     assert body[2] == f"+{local}" and not any(ln.startswith("+") for ln in body[:2])
     assert Path(body[0]).read_text() == CREATE_V1  # as it ran on upgraded databases
+
+
+def test_files_from_outside_the_repository_run_with_the_parent_release(tmp_path):
+    """A stock users table and another repository's migrations (the HEAD chain's lines from
+    outside the repository) run in name order among the parent release's files; one that sorts
+    after the commit's first new file is not part of that release."""
+    work = tmp_path / "repo"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    m = "database/migrations"
+    _commit(work, {f"{m}/2019_01_01_000000_create_files.php": CREATE_V1}, "files")
+    second = _commit(work, {f"{m}/2019_06_19_000000_add_hash.php": "<?php // add\n"}, "hash")
+    extra = [
+        "/stock/2014_10_12_000000_create_users_table.php",
+        "?/other/2019_03_01_000000_create_teams.php",
+        "?/other/2020_01_01_000000_later.php",
+    ]
+    local = tmp_path / "harvest/add_hash.php"
+    lines = release_chains.release_chain(
+        work / ".git",
+        second,
+        [m],
+        [],
+        {f"{m}/2019_06_19_000000_add_hash.php": str(local)},
+        tmp_path / "pre",
+        extra,
+    )
+    assert [Path(ln.lstrip("+?")).name for ln in lines] == [
+        "2014_10_12_000000_create_users_table.php",
+        "2019_01_01_000000_create_files.php",
+        "2019_03_01_000000_create_teams.php",
+        "add_hash.php",
+    ]
+    assert lines[0] == extra[0] and lines[2] == extra[1]  # markers kept: `?` stays optional
