@@ -29,6 +29,8 @@ never match), never by running the file.
     inert_loops          every loop over query results calls no method in its body (it reads
                          and, e.g., dispatches jobs): with no writes, it changes no row
     loop_inserts         the tables the loops insert into, when inserting is all they write
+    loop_functions       the app's own functions the loop bodies call (phpcalls.py), which may
+                         write rows the source does not show
 
 All but `within_transaction` are read from the body of `up()` only (`down()` drops what `up()`
 made, and says nothing about the deploy).
@@ -40,6 +42,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from .phpblueprint import SchemaCall, read_schema_calls
+from .phpcalls import unknown_calls
 from .phpdrivers import driver_blocks, read_drivers
 from .phpguards import Guard, read_guards
 from .phpinline import inline
@@ -76,6 +79,7 @@ class SourceFacts:
     drivers: tuple[str, ...] = ()
     inert_loops: bool = False
     loop_inserts: tuple[str, ...] = ()
+    loop_functions: tuple[str, ...] = ()
     schema_calls: tuple[SchemaCall, ...] = ()
     schema_unread: str = ""
 
@@ -86,13 +90,14 @@ class SourceFacts:
     def from_dict(cls, d: dict) -> SourceFacts:
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         lists = ("changes", "writes", "guards", "drivers", "schema_calls", "schema_unread")
-        lists += ("loop_inserts",)
+        lists += ("loop_inserts", "loop_functions")
         out = {k: bool(v) for k, v in known.items() if k not in lists}
         out["schema_calls"] = tuple(SchemaCall.from_dict(c) for c in known.get("schema_calls", ()))
         out["schema_unread"] = str(known.get("schema_unread", ""))
         out["changes"] = tuple(known.get("changes", ()))
         out["drivers"] = tuple(known.get("drivers", ()))
         out["loop_inserts"] = tuple(known.get("loop_inserts", ()))
+        out["loop_functions"] = tuple(known.get("loop_functions", ()))
         out["writes"] = tuple(SourceWrite.from_dict(w) for w in known.get("writes", ()))
         out["guards"] = tuple(Guard.from_dict(g) for g in known.get("guards", ()))
         return cls(**out)
@@ -200,6 +205,7 @@ def read_facts(src: str) -> SourceFacts:
         drivers=read_drivers(bare, start, end),
         inert_loops=inert(mask, found),
         loop_inserts=inserted_tables(src, mask, found),
+        loop_functions=unknown_calls(mask, [(lp.start, lp.end) for lp in found]),
         schema_calls=calls,
         schema_unread=unread,
     )

@@ -25,8 +25,10 @@ def _loop(op, s: Scope):
     txn = in_transaction(s)
     if facts is not None and facts.batched and not txn:
         return None  # batches by key, each its own statement and commit
-    if _inert(s) and not (txn and "schema" in facts.changes):
-        return None  # reads only (pretend-inert-loop says so); under a schema change's lock, not
+    if _inert(s) and not (txn and ("schema" in facts.changes or facts.loop_functions)):
+        # reads only (pretend-inert-loop says so); not under a schema change's lock, nor where an
+        # iteration calls the app's own function (it may write, holding each lock to the end)
+        return None
     if _fills_new(s):
         return None  # reads, and inserts only into tables this pending set creates
     where = (
@@ -34,9 +36,15 @@ def _loop(op, s: Scope):
         if txn
         else "without batches, one statement per row over the whole result"
     )
+    calls = ", ".join(f"{n}()" for n in facts.loop_functions) if facts is not None else ""
     return (
         "up() loops over query results, which pretend answers with no rows: the writes of the "
         f"loop body are not in the pretend output, and in production they run {where}"
+        + (
+            f" (the loop body calls {calls}, the app's own, which the gate cannot read)"
+            if calls
+            else ""
+        )
     )
 
 

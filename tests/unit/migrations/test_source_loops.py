@@ -71,6 +71,14 @@ INERT_UNDER_LOCK = php(
     "Status::doesntHave('profile')->get()->each(function ($s) { Purge::dispatch($s); });"
 )
 ADD_X = ['alter table "statuses" add column "x" varchar(255) null']
+# eveseat's language fix: the app's own setting() helper writes a row per iteration
+APP_HELPER = php(
+    "UserSetting::where([['name', 'language'], ['value', '\"cn\"']])->get()\n"
+    "    ->each(function ($s) { setting(['language', 'zh-CN', $s->user_id]); });"
+)
+PHP_ONLY = php(
+    "Status::all()->each(function ($s) { Log::info(sprintf('%d', strlen(json_encode($s)))); });"
+)
 PG_ONLY = php(
     "$type = config('database.default');\n"
     "if ($type !== 'pgsql') {\n  return;\n}\n"
@@ -97,6 +105,9 @@ CASES = [
     ("inert-loop-mysql", "mysql", INERT, [], [], ["pretend-inert-loop"]),
     ("inert-loop-pgsql", "pgsql", INERT, [], [], ["pretend-inert-loop"]),
     ("inert-loop-under-schema-lock", "pgsql", INERT_UNDER_LOCK, ADD_X, ["pretend-blind-loop"], []),
+    ("app-helper-in-loop-pgsql", "pgsql", APP_HELPER, [], ["pretend-blind-loop"], []),
+    ("app-helper-in-loop-mysql", "mysql", APP_HELPER, [], [], ["pretend-inert-loop"]),
+    ("php-functions-in-loop-pgsql", "pgsql", PHP_ONLY, [], [], ["pretend-inert-loop"]),
     ("driver-return-mysql", "mysql", PG_ONLY, [], [], []),
     ("driver-return-sqlite", "sqlite", PG_ONLY, [], [], []),
     ("driver-return-pgsql", "pgsql", PG_ONLY, [], ["pretend-blind-loop"], []),
@@ -129,6 +140,14 @@ def test_facts_of_the_loops():
     (w,) = read_facts(OTHER_TABLE).writes
     assert (w.table, w.from_row, w.pinned) == ("mappings", False, ("group_id", "attr_id"))
     assert read_facts(INERT).inert_loops and not read_facts(STATIC_CHUNK).inert_loops
+    assert read_facts(APP_HELPER).loop_functions == ("setting",)
+    assert read_facts(PHP_ONLY).loop_functions == ()  # PHP's own, and Log:: is a class
+    assert (
+        read_facts(
+            php("foreach (Status::all() as $s) { $m = new Money(1); now(); }")
+        ).loop_functions
+        == ()
+    )
     assert read_facts(PG_ONLY).drivers == ("pgsql",)
     eq = php("if (DB::getDriverName() === 'sqlite') return;\nDB::table('t')->delete();")
     assert read_facts(eq).drivers == ("mysql", "pgsql")
