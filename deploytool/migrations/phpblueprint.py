@@ -84,7 +84,9 @@ def read_schema_calls(src: str, mask: str, start: int, end: int, guards=(), bloc
         for table, guard, looped in tables:
             if kind == "rename":
                 new = tuple(n.lower() for n in names[1:2] if not looped)
-                calls.append(SchemaCall(kind, table, args=new, drivers=drivers, caught=caught))
+                calls.append(
+                    SchemaCall(kind, table, args=new, guard=guard, drivers=drivers, caught=caught)
+                )
                 continue
             calls.append(SchemaCall(kind, table, guard=guard, drivers=drivers, caught=caught))
             if kind != "table":

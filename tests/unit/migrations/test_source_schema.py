@@ -145,6 +145,16 @@ HAS_TABLE = ["select * from information_schema.tables where table_name = ?"]
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
 # (id, dialect, php source, pretend output lines, blocking rules, warning rules)
+# Thirteenth round: fleetops renames the previous release's table when it is there and the new
+# one is not; pretend answers both checks "no" and prints nothing of the rename
+RENAMED = php(
+    "if (Schema::hasTable('notes') && !Schema::hasTable('memos')) {\n"
+    "    Schema::rename('notes', 'memos');\n}"
+)
+RENAMED_DONE = php(
+    "if (Schema::hasTable('pages') && !Schema::hasTable('notes')) {\n"
+    "    Schema::rename('pages', 'notes');\n}"
+)
 CASES = [
     ("stopped-add-default-and-index", "mysql", TEMPLATE, STOPPED, [], ["pretend-stopped"]),
     ("stopped-add-default-and-index-sqlite", "sqlite", TEMPLATE, STOPPED, [], ["pretend-stopped"]),
@@ -165,6 +175,9 @@ CASES = [
      HAS_COLUMN + ["create table `replies` (`id` int unsigned not null auto_increment primary key, "
                    "`note_id` int not null)"], ["drop-column"], []),
     ("table-loop-drop", "mysql", TABLE_LOOP, HAS_COLUMN * 3, ["drop-column"], []),
+    ("guarded-rename-holds", "mysql", RENAMED, HAS_TABLE * 2, ["rename-table"], []),
+    ("guarded-rename-holds-pgsql", "pgsql", RENAMED, HAS_TABLE * 2, ["rename-table"], []),
+    ("guarded-rename-skipped", "mysql", RENAMED_DONE, HAS_TABLE * 2, [], []),
     ("table-loop-index-pgsql", "pgsql", PROPERTY_LOOP, HAS_TABLE * 2,
      ["index-not-concurrently"], []),
     ("guarded-change-widens", "mysql", CHANGED, HAS_TABLE + HAS_COLUMN, [], []),
