@@ -22,9 +22,7 @@ start (exit 3) and the transport runs that host's commands on channels of their 
 
 from __future__ import annotations
 
-from ..shell import Cmd
-
-RUNNER_VAR = "DEPLOYTOOL_RUNNER"
+from ..shell import RUNNER_MARKER, Cmd
 
 PROGRAM = r"""
 ini_set('display_errors', 'stderr');
@@ -176,4 +174,4 @@ while ($open || $procs) {
 def runner_command(token: str, php: str = "php") -> Cmd:
     """The channel's command: the runner under `php -n` (no php.ini, no extensions: core only),
     tagged with the session's token in its environment."""
-    return Cmd((php, "-n", "-r", PROGRAM), env={RUNNER_VAR: token or "-"})
+    return Cmd((php, "-n", "-r", PROGRAM), env={RUNNER_MARKER: token or "-"})

@@ -16,15 +16,15 @@ import pytest
 from deploytool.envelope import payload
 from deploytool.errors import UnreachableError
 from deploytool.redaction import Secret
-from deploytool.shell import cmd
+from deploytool.shell import RUNNER_MARKER, cmd
 from deploytool.transport import asyncssh_runner
-from deploytool.transport.runner_php import RUNNER_VAR, runner_command
+from deploytool.transport.runner_php import runner_command
 from tests.lab.procs import wait_until
 
 from .conftest import current_of, ship, write_inventory
 from .running import SLOW_INSTALL, slow_migration_release
 from .test_security import scanning
-from .test_transport_asyncssh import context
+from .test_transport_asyncssh import context, settled
 
 pytestmark = pytest.mark.lab
 FINGERPRINT = "deploytool runner: no setsid"  # a string of the runner's program (its argv)
@@ -48,7 +48,7 @@ for p in filter(str.isdigit, os.listdir("/proc")):
     except OSError:
         continue
     if args.startswith(b"php\\0-n\\0-r\\0") and {FINGERPRINT.encode()!r} in args:
-        tag = [e for e in env if e.startswith(b"{RUNNER_VAR}=")]
+        tag = [e for e in env if e.startswith(b"{RUNNER_MARKER}=")]
         print(p, tag[0].partition(b"=")[2].decode() if tag else "")
 """
 
@@ -62,6 +62,7 @@ def runners(lab, host) -> list[tuple[int, str]]:
 def test_every_command_of_a_host_goes_through_one_runner_that_carries_the_token(ctx, lab):
     h1, h2 = ctx.hosts[0], ctx.hosts[1]
     ctx.transport.marker = "tokA"
+    settled(ctx, h1)
     parent = cmd("sh", "-c", 'echo "$PPID ${DEPLOYTOOL_RUNNER:-none} $DEPLOYTOOL_RUN"')
     first = ctx.transport.run(h1, parent, timeout=10).stdout.split()
     runner = ctx.transport.runners.current("h1")
@@ -82,9 +83,10 @@ def test_every_command_of_a_host_goes_through_one_runner_that_carries_the_token(
     assert seen | set(got) == {f"{runner.pid} none tokA\n"} and len(got) == 12
     assert runners(lab, lab.hosts[0]) == [(runner.pid, "tokA")]  # found by the token
     # another host has its own; a new session's token gets a new runner, the old one exits
-    assert ctx.transport.run(h2, cmd("true"), timeout=10).ok
-    assert ctx.transport.runners.current("h2").pid != 0
+    settled(ctx, h2)
+    assert ctx.transport.runners.current("h2") is not None
     ctx.transport.marker = "tokB"
+    settled(ctx, h1)
     again = ctx.transport.run(h1, parent, timeout=10).stdout.split()
     assert again[0] != str(runner.pid) and again[2] == "tokB"
     wait_until(
@@ -97,7 +99,7 @@ def test_every_command_of_a_host_goes_through_one_runner_that_carries_the_token(
 def test_a_deadline_kills_the_commands_process_group_and_keeps_the_runner(ctx, lab):
     h1 = ctx.hosts[0]
     ctx.transport.marker = "tokT"
-    assert ctx.transport.run(h1, cmd("true"), timeout=10).ok
+    settled(ctx, h1)
     pid = ctx.transport.runners.current("h1").pid
     tag = f"31.{uuid.uuid4().int % 1000}"
     with pytest.raises(UnreachableError) as e:  # a child of the command's shell, same group
@@ -114,12 +116,13 @@ def test_a_deadline_kills_the_commands_process_group_and_keeps_the_runner(ctx, l
 
 def test_a_runner_that_ends_fails_its_commands_as_unreachable_and_the_next_starts_anew(ctx, lab):
     h1 = ctx.hosts[0]
-    assert ctx.transport.run(h1, cmd("true"), timeout=10).ok
+    settled(ctx, h1)
     pid = ctx.transport.runners.current("h1").pid
-    with pytest.raises(UnreachableError, match="connection lost"):
+    with pytest.raises(UnreachableError, match="connection lost: the runner ended"):
         ctx.transport.run(h1, cmd("sh", "-c", f"kill -KILL {pid}; sleep 5"), timeout=10)
+    settled(ctx, h1)
     r = ctx.transport.run(h1, cmd("sh", "-c", "echo $PPID"), timeout=10)
-    assert r.ok and r.stdout.strip() != str(pid)
+    assert r.ok and r.stdout.strip() == str(ctx.transport.runners.current("h1").pid) != str(pid)
     assert ctx.transport.runners.unavailable == {}
 
 
@@ -131,6 +134,9 @@ def test_a_host_without_the_runner_falls_back_to_channels_and_says_so_once(
     )
     h1 = ctx.hosts[0]
     with caplog.at_level(logging.DEBUG, logger="deploytool.transport"):
+        r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; exit 4"), timeout=10)
+        assert (r.exit_code, r.stdout) == (4, "out\n")  # a channel while the runner starts
+        wait_until(lambda: ctx.transport.runners.unavailable, 10, "the runner to fail")
         for _ in range(3):
             r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; exit 4"), timeout=10)
             assert (r.exit_code, r.stdout) == (4, "out\n")
@@ -148,6 +154,7 @@ def test_a_secret_reaches_the_command_over_stdin_only(ctx, lab):
     secret = "rs3cr3t-" + uuid.uuid4().hex[:12]
     env = {"TOKEN": Secret(secret)}
     probe = cmd("sh", "-c", 'sha256sum < "$DEPLOYTOOL_SECRETS"; sleep 1.5', env=env)
+    settled(ctx, h1)
     with scanning(lab, lab.hosts[0], secret) as report:
         r = ctx.transport.run(h1, probe, timeout=20)
     assert r.exit_code == 0, r
