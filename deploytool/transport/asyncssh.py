@@ -184,7 +184,7 @@ class AsyncSSHTransport:
         try:
             runner = None
             if self.ssh.runner == "persistent":  # one channel per host for every command
-                runner = await self.runners.get(host.name, conn, self.marker, min(timeout, 30))
+                runner = self.runners.get(host.name, conn, self.marker)
             left = max(0.0, timeout - (time.monotonic() - start))
             if runner is not None:
                 status, session = await runner.run(sent, left, on_output)

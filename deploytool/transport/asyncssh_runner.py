@@ -1,9 +1,9 @@
 """The client side of the persistent per-host runner (`ssh.runner: persistent`).
 
 On a host's first command the transport opens ONE long-lived channel running the runner
-(runner_php.py) and sends every later command of that connection down it as a request line
-(runner_frames.py), instead of opening a session channel per command: the host's sshd then sets
-up no session and forks no login shell per command, only the command's own shell.
+(runner_php.py) and, once it is ready, sends every command of that connection down it as a
+request line (runner_frames.py), instead of opening a session channel per command: the host's
+sshd then sets up no session and forks no login shell per command, only the command's own shell.
 
 A command run here gives what a channel of its own gives: its exit status (None when a signal
 ended it, as a channel's), stdout and stderr apart, whole lines to `on_output` as they come (the
@@ -32,6 +32,7 @@ from .runner_php import runner_command
 
 log = logging.getLogger("deploytool.transport")
 KILL_GRACE = 2.0  # seconds the runner has to confirm a timed-out command's kill
+START_DEADLINE = 30.0  # seconds a runner has to say it is ready, or its host uses channels
 
 
 class RunnerGone(EOFError):
@@ -144,15 +145,20 @@ async def start(conn: asyncssh.SSHClientConnection, token: str) -> Runner:
     except asyncssh.ChannelOpenError as e:
         raise Unavailable(f"the channel was refused: {e.reason}") from None
     try:
-        pid = await session.ready
+        pid = await asyncio.wait_for(session.ready, START_DEADLINE)
     except RunnerGone as e:
         raise Unavailable(f"{e} (exit status {chan.get_exit_status()})") from None
+    except TimeoutError:
+        chan.close()
+        raise Unavailable(f"it did not start within {START_DEADLINE:g}s") from None
     return Runner(chan, session, pid)
 
 
 class Runners:
     """The runner of each host, started once however many commands ask at once; the hosts where
-    none could start (`unavailable`: host name -> why)."""
+    none could start (`unavailable`: host name -> why). While a host's runner starts, its
+    commands take channels of their own: the start (a PHP process on the host) overlaps them
+    instead of delaying the first one."""
 
     def __init__(self) -> None:
         self._live: dict[str, tuple[object, str, asyncio.Future]] = {}
@@ -165,8 +171,9 @@ class Runners:
             return None
         return fut.result()
 
-    async def get(self, name: str, conn, token: str, deadline: float) -> Runner | None:
-        """The host's runner on `conn` for the session `token`; None: use a channel."""
+    def get(self, name: str, conn, token: str) -> Runner | None:
+        """The host's runner on `conn` for the session `token`; None: use a channel (none
+        could start there, or it is starting)."""
         if name in self.unavailable:
             return None
         entry = self._live.get(name)
@@ -181,19 +188,24 @@ class Runners:
             if stale:
                 entry = None
         if entry is None:
-            entry = self._live[name] = (conn, token, asyncio.ensure_future(start(conn, token)))
-            entry[2].add_done_callback(lambda f: f.cancelled() or f.exception())
-        try:
-            return await asyncio.wait_for(asyncio.shield(entry[2]), deadline)
-        except Unavailable as e:
-            if self._live.get(name) is entry:
-                del self._live[name]
-            if name not in self.unavailable:
-                self.unavailable[name] = str(e)
-                log.debug(
-                    "%s: no persistent runner (%s); commands use channels of their own", name, e
-                )
+            fut = asyncio.ensure_future(start(conn, token))
+            entry = self._live[name] = (conn, token, fut)
+            fut.add_done_callback(lambda f, e=entry: self._started(name, e))
             return None
+        return self.current(name)
+
+    def _started(self, name: str, entry: tuple) -> None:
+        fut = entry[2]
+        why = None if fut.cancelled() else fut.exception()
+        if why is None and not fut.cancelled():
+            return
+        if self._live.get(name) is entry:
+            del self._live[name]  # connection trouble: a later command starts one again
+        if isinstance(why, Unavailable) and name not in self.unavailable:
+            self.unavailable[name] = str(why)
+            log.debug(
+                "%s: no persistent runner (%s); commands use channels of their own", name, why
+            )
 
     def forget(self, name: str) -> None:
         self._live.pop(name, None)

@@ -44,6 +44,15 @@ def ctx(lab, tmp_path, request):
     c.transport.close()
 
 
+def settled(ctx, host) -> None:
+    """With `runner: persistent`, wait until the host's runner (for the current token) is
+    ready, so the commands that follow go through it and not the channels that stand in while
+    it starts."""
+    if ctx.stage.ssh.runner == "persistent":
+        ctx.transport.run(host, cmd("true"), timeout=10)
+        wait_until(lambda: ctx.transport.runners.current(host.name), 10, "the runner to start")
+
+
 def through_the_runner(ctx, host) -> bool:
     """With `runner: persistent`, the host's commands really went through its runner (a runner
     that fails to start falls back to channels silently: the tests must not pass on that)."""
@@ -54,6 +63,7 @@ def through_the_runner(ctx, host) -> bool:
 
 def test_commands_exit_codes_output_stdin_and_marker(ctx):
     h1 = ctx.hosts[0]
+    settled(ctx, h1)
     r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; echo err >&2; exit 3"), timeout=10)
     assert (r.exit_code, r.stdout, r.stderr) == (3, "out\n", "err\n")
     assert ctx.transport.run(h1, cmd("cat"), timeout=5).ok  # stdin is at EOF at once
@@ -69,6 +79,7 @@ def test_commands_exit_codes_output_stdin_and_marker(ctx):
     assert (r.stdout, r.stderr) == ("a\nb\nd\n", "c\n")
     assert sorted(lines) == [("stderr", "c"), ("stdout", "a"), ("stdout", "b"), ("stdout", "d")]
     ctx.transport.marker = "tok42"
+    settled(ctx, h1)  # (a new token: a new runner)
     r = ctx.transport.run(h1, cmd("sh", "-c", 'echo "$DEPLOYTOOL_RUN"'), timeout=10)
     assert r.stdout.strip() == "tok42"
     r = ctx.transport.run(
@@ -80,6 +91,7 @@ def test_commands_exit_codes_output_stdin_and_marker(ctx):
 
 def test_a_timeout_is_unreachable_and_the_next_command_reconnects(ctx):
     h1 = ctx.hosts[0]
+    settled(ctx, h1)
     with pytest.raises(UnreachableError, match="timed out after 0.5s"):
         ctx.transport.run(h1, cmd("sleep", "30"), timeout=0.5)
     assert ctx.transport.run(h1, cmd("true"), timeout=10).ok
