@@ -1,9 +1,11 @@
 """The client side of the persistent per-host runner (`ssh.runner: persistent`).
 
-On a host's first command the transport opens ONE long-lived channel running the runner
+On a host's second command the transport opens ONE long-lived channel running the runner
 (runner_php.py) and, once it is ready, sends every command of that connection down it as a
 request line (runner_frames.py), instead of opening a session channel per command: the host's
 sshd then sets up no session and forks no login shell per command, only the command's own shell.
+Not on the first: a session of one command per host (a cold connect, `deploytool releases`)
+would pay a PHP start per host (10-15 ms of the host's CPU) for nothing.
 
 A command run here gives what a channel of its own gives: its exit status (None when a signal
 ended it, as a channel's), stdout and stderr apart, whole lines to `on_output` as they come (the
@@ -162,6 +164,7 @@ class Runners:
 
     def __init__(self) -> None:
         self._live: dict[str, tuple[object, str, asyncio.Future]] = {}
+        self._asked: set[str] = set()  # hosts that have had a command
         self.unavailable: dict[str, str] = {}
 
     def current(self, name: str) -> Runner | None:
@@ -172,8 +175,8 @@ class Runners:
         return fut.result()
 
     def get(self, name: str, conn, token: str) -> Runner | None:
-        """The host's runner on `conn` for the session `token`; None: use a channel (none
-        could start there, or it is starting)."""
+        """The host's runner on `conn` for the session `token`; None: use a channel (the
+        host's first command, its runner is starting, or none could start there)."""
         if name in self.unavailable:
             return None
         entry = self._live.get(name)
@@ -188,6 +191,9 @@ class Runners:
             if stale:
                 entry = None
         if entry is None:
+            if name not in self._asked:  # its first command: a runner may not pay off yet
+                self._asked.add(name)
+                return None
             fut = asyncio.ensure_future(start(conn, token))
             entry = self._live[name] = (conn, token, fut)
             fut.add_done_callback(lambda f, e=entry: self._started(name, e))

@@ -49,7 +49,8 @@ def settled(ctx, host) -> None:
     ready, so the commands that follow go through it and not the channels that stand in while
     it starts."""
     if ctx.stage.ssh.runner == "persistent":
-        ctx.transport.run(host, cmd("true"), timeout=10)
+        for _ in range(2):  # a host's second command starts it
+            ctx.transport.run(host, cmd("true"), timeout=10)
         wait_until(lambda: ctx.transport.runners.current(host.name), 10, "the runner to start")
 
 

@@ -62,6 +62,8 @@ def runners(lab, host) -> list[tuple[int, str]]:
 def test_every_command_of_a_host_goes_through_one_runner_that_carries_the_token(ctx, lab):
     h1, h2 = ctx.hosts[0], ctx.hosts[1]
     ctx.transport.marker = "tokA"
+    assert ctx.transport.run(h1, cmd("true"), timeout=10).ok
+    assert ctx.transport.runners.current("h1") is None  # one command: no runner is started
     settled(ctx, h1)
     parent = cmd("sh", "-c", 'echo "$PPID ${DEPLOYTOOL_RUNNER:-none} $DEPLOYTOOL_RUN"')
     first = ctx.transport.run(h1, parent, timeout=10).stdout.split()
@@ -134,8 +136,9 @@ def test_a_host_without_the_runner_falls_back_to_channels_and_says_so_once(
     )
     h1 = ctx.hosts[0]
     with caplog.at_level(logging.DEBUG, logger="deploytool.transport"):
-        r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; exit 4"), timeout=10)
-        assert (r.exit_code, r.stdout) == (4, "out\n")  # a channel while the runner starts
+        for _ in range(2):  # the first on a channel, the second too while the runner starts
+            r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; exit 4"), timeout=10)
+            assert (r.exit_code, r.stdout) == (4, "out\n")
         wait_until(lambda: ctx.transport.runners.unavailable, 10, "the runner to fail")
         for _ in range(3):
             r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; exit 4"), timeout=10)
