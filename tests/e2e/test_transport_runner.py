@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import signal
 import threading
 import uuid
 
@@ -22,8 +23,18 @@ from deploytool.transport.runner_php import runner_command
 from tests.lab.procs import wait_until
 
 from .conftest import current_of, ship, write_inventory
-from .running import SLOW_INSTALL, slow_migration_release
+from .running import (
+    SLOW_INSTALL,
+    finish,
+    lock_status,
+    our_processes,
+    read_until,
+    slow_migration_release,
+    start_ship,
+    started,
+)
 from .test_security import scanning
+from .test_sigkill import LONG_INSTALL
 from .test_transport_asyncssh import context, settled
 
 pytestmark = pytest.mark.lab
@@ -205,3 +216,57 @@ def test_a_ship_through_the_runner_leaks_no_secret_and_leaves_no_runner(lab, fre
     assert len(seen_runners) == 1, seen_runners  # one runner carried the whole ship on h1
     wait_until(lambda: not runners(lab, h1), 10, "the ship's runner to exit with it")
     assert list((h1.app_dir.parent / "tmp").glob("deploytool-env-*")) == []
+
+
+@pytest.mark.parametrize("step", ["install", "drain"])
+def test_a_cancelled_ship_through_the_runner_stops_its_commands_and_leaves_no_runner(
+    lab, fresh, tmp_path, step
+):
+    """SIGINT mid-step (a 4 s install; a drain waiting on a busy worker): the cancel's stopper,
+    run through the runner, ends the ship's commands and not the runner that carries it; the
+    ship ends 130, unlocked, nothing it started left on any host, no runner after it."""
+    inv = write_inventory(
+        lab,
+        tmp_path / "inv.yml",
+        ssh={"runner": "persistent"},
+        install_command=SLOW_INSTALL,
+        migrations={"policy": "off"},
+    )
+    if step == "drain":
+        lab.dispatch(1, 8.0, start=700 + len(lab.ledger()))
+        wait_until(lambda: any(r.finished_at is None for r in lab.ledger()), 30, "the job to start")
+    proc = start_ship(inv, "--ref", "v2")
+    seen = read_until(proc, started(step))
+    assert any(runners(lab, h) for h in lab.hosts), "the ship runs through runners"
+    proc.send_signal(signal.SIGINT)
+    result = finish(proc, seen)
+    ended = result.of("ShipFinished")[0]
+    assert result.code == 130 and "interrupted by signal" in ended["message"], result
+    assert len(set(current_of(lab).values())) == 1
+    assert "unlocked" in lock_status(inv)
+    wait_until(lambda: not any(our_processes(lab).values()), 10, "no ship-started process left")
+    wait_until(lambda: not any(runners(lab, h) for h in lab.hosts), 10, "no runner left")
+    assert ship(inv, "--ref", "v2").code == 0
+
+
+def test_a_ship_killed_mid_install_through_the_runner_is_recovered_and_its_runner_ended(
+    lab, fresh, tmp_path
+):
+    """SIGKILL while a 60 s install runs under the runner: the next ship takes the expired lock
+    over and its recovery stops the dead session's commands and runners (runners=True)."""
+    kw = {"ssh": {"runner": "persistent"}, "lock_lease": "3s", "migrations": {"policy": "off"}}
+    inv = write_inventory(lab, tmp_path / "inv.yml", install_command=LONG_INSTALL, **kw)
+    plain = write_inventory(lab, tmp_path / "plain.yml", **kw)
+    victim = start_ship(inv, "--ref", "v2")
+    read_until(victim, started("install"))
+    wait_until(lambda: any(our_processes(lab).values()), 10, "the install to run")
+    dead = {v for h in lab.hosts for _, v in runners(lab, h)}
+    assert len(dead) == 1, dead  # the dead session's token
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate()
+    result = ship(plain, "--ref", "v2", "--wait-lock", "1m")
+    assert result.code == 0, result
+    said = [w["message"] for w in result.of("Warning") if w["message"].startswith("after the")]
+    assert said and "stopped the processes it left running on" in said[0], result
+    wait_until(lambda: not any(our_processes(lab).values()), 10, "no ship-started process left")
+    wait_until(lambda: not any(runners(lab, h) for h in lab.hosts), 10, "no runner left")
