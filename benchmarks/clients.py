@@ -56,7 +56,7 @@ class Client:
 
 # ----------------------------------------------------------------------------------- deploytool
 class Deploytool(Client):
-    def __init__(self, s: Setup, transport: str, watch: bool = False):
+    def __init__(self, s: Setup, transport: str, watch: bool = False, runner: bool = False):
         from deploytool.config import load_inventory
 
         self.s, self.transport_name = s, transport
@@ -65,6 +65,12 @@ class Deploytool(Client):
             None,
         )  # workload 3 through CensusSource's watchers
         self.inv = load_inventory(Path(s.inventory) / f"inventory-{transport}.yml")
+        if runner:  # every command through one persistent runner per host (ssh.runner)
+            from dataclasses import replace
+
+            stage = self.inv.stages["bench"]
+            stage = replace(stage, ssh=replace(stage.ssh, runner="persistent"))
+            self.inv = replace(self.inv, stages={**self.inv.stages, "bench": stage})
         self.ctx = None
 
     def _context(self):
@@ -91,6 +97,9 @@ class Deploytool(Client):
 
         self.ctx = self._context()
         self.ctx.each("connect", lambda h: self.ctx.run(h, cmd("true"), "connect"))
+        if self.ctx.stage.ssh.runner == "persistent":  # measure the runner, never its fallback
+            missing = self.ctx.transport.runners.unavailable
+            assert not missing, f"no runner on {len(missing)} hosts: {next(iter(missing.items()))}"
         if self.use_watch:
             from deploytool.drain.census import CensusSource
 
@@ -140,7 +149,7 @@ class Deploytool(Client):
 def make(name: str, s: Setup) -> Client:
     if name.startswith("deploytool"):
         transport, _, probe = (name.partition(":")[2] or "fabric").partition("+")
-        return Deploytool(s, transport, watch=probe == "watch")
+        return Deploytool(s, transport, watch=probe == "watch", runner=probe == "runner")
     if name in ("asyncssh", "openssh"):
         from .clients_ssh import BareAsyncSSH, OpenSSH
 

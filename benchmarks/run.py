@@ -38,6 +38,7 @@ CLIENTS = (
     "deploytool:fabric",
     "deploytool:asyncssh",
     "deploytool:asyncssh+watch",
+    "deploytool:asyncssh+runner",
     "asyncssh",
     "openssh",
     "pyinfra",

@@ -114,7 +114,9 @@ def recover(ctx, previous: dict, step: str = "recover", lifts: bool = False) -> 
     unreachable: set[str] = set()
 
     def stop(h) -> int:
-        r = ctx.transport.run(h, stop_command(token), timeout=15, step=step, marked=False)
+        r = ctx.transport.run(
+            h, stop_command(token, runners=True), timeout=15, step=step, marked=False
+        )
         return len([p for p in r.stdout.split() if p.isdigit()])
 
     def current(h) -> str:

@@ -84,6 +84,8 @@ def render(command: Command, redact: Sequence[str] = ()) -> str:
 
 
 MARKER = "DEPLOYTOOL_RUN"
+# What a persistent runner (transport/runner_php.py) carries instead: its commands carry MARKER.
+RUNNER_MARKER = "DEPLOYTOOL_RUNNER"
 
 
 def with_marker(text: str, token: str) -> str:

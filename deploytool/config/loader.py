@@ -72,6 +72,7 @@ SSH = {
     "jump_host": F("str"),
     "transport": F("str", choices=("fabric", "asyncssh")),
     "max_concurrent_connects": F("int", minimum=1),
+    "runner": F("str", choices=("channel", "persistent")),
 }
 HOST = {
     "address": F("str", required=True),

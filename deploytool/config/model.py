@@ -27,6 +27,9 @@ class SSHSettings:
     transport: str = "asyncssh"  # asyncssh | fabric (transport/__init__.py: open_transport)
     # SSH handshakes in flight at once: Kamal saw DNS failures and fd exhaustion at 90+
     max_concurrent_connects: int = 30
+    # asyncssh only: `channel`, a session channel (and a login shell) per command; `persistent`,
+    # one runner per host runs every command (transport/asyncssh_runner.py)
+    runner: str = "channel"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ from ..errors import UnreachableError
 from ..shell import Command
 from . import asyncssh_sftp, common
 from .asyncssh_lib import asyncssh
-from .asyncssh_sessions import Collect, Lines, Stream
+from .asyncssh_runner import RunnerGone, Runners
+from .asyncssh_sessions import Lines, Stream, run_channel
 from .base import Result
 
 T = TypeVar("T")
@@ -59,6 +60,7 @@ class AsyncSSHTransport:
         self._start_lock = threading.Lock()
         self._known: Any = None
         self._keys: Any = None
+        self.runners = Runners()  # ssh.runner: persistent (asyncssh_runner.py)
 
     # -- the loop thread -----------------------------------------------------------------------
     def _submit(self, coro: Coroutine[Any, Any, T]) -> Future:
@@ -178,37 +180,30 @@ class AsyncSSHTransport:
     ) -> Result:
         conn = await self.connection(host)
         start = time.monotonic()
-        done = asyncio.get_running_loop().create_future()
         sent = self.wire(command, marked)
         try:
-            chan, session = await asyncio.wait_for(
-                conn.create_session(lambda: Collect(done, on_output), sent.text, encoding=None),
-                min(timeout, 30),
-            )
-            if sent.stdin:
-                chan.write(sent.stdin)  # the command's secrets (envelope.py), never its argv
-            chan.write_eof()  # then EOF: a command waiting for input gets it at once
-            await asyncio.wait_for(done, max(0.0, timeout - (time.monotonic() - start)))
-        except TimeoutError:
-            self._drop(
-                host
-            )  # the connection may be wedged (a blackhole); a later command reconnects
+            runner = None
+            if self.ssh.runner == "persistent":  # one channel per host for every command
+                runner = self.runners.get(host.name, conn, self.marker)
+            left = max(0.0, timeout - (time.monotonic() - start))
+            if runner is not None:
+                status, session = await runner.run(sent, left, on_output)
+            else:
+                status, session = await run_channel(conn, sent.text, sent.stdin, left, on_output)
+        except TimeoutError as e:
+            if not getattr(e, "killed", False):  # the runner ended the command and answered
+                self._drop(host)  # the connection may be wedged (a blackhole); a later reconnects
             raise UnreachableError(
                 host.name, step or "run", f"command timed out after {timeout:g}s", timed_out=True
             ) from None
         except (asyncssh.Error, OSError, EOFError) as e:
-            self._drop(host)
-            raise UnreachableError(
-                host.name, step or "run", f"connection lost: {e or type(e).__name__}"
-            ) from None
-        status = chan.get_exit_status()
-        if status is None and chan.get_exit_signal() is None and conn.is_closed():
-            # neither an exit status nor a signal: the connection went (a keepalive gave up on a
-            # blackholed host) while the command ran; what became of it there is unknown
-            self._drop(host)
-            raise UnreachableError(
-                host.name, step or "run", "connection lost while the command ran"
-            ) from None
+            if not (isinstance(e, RunnerGone) and not conn.is_closed()):
+                self._drop(
+                    host
+                )  # (a runner that ended on a sound connection: the next starts anew)
+            why = str(e) or type(e).__name__
+            why = why if why.startswith("connection lost") else f"connection lost: {why}"
+            raise UnreachableError(host.name, step or "run", why) from None
         return Result(
             host.name,
             -1 if status is None else status,
@@ -270,6 +265,7 @@ class AsyncSSHTransport:
         self._drop(host)
 
     def _drop(self, host: Host) -> None:
+        self.runners.forget(host.name)
         conn = self._conns.pop(host.name, None)
         if conn is not None:
             conn.abort()

@@ -85,3 +85,31 @@ class Stream:
 
     def close(self) -> None:
         self._do(self._chan.close)
+
+
+async def run_channel(
+    conn: asyncssh.SSHClientConnection,
+    text: str,
+    stdin: bytes,
+    timeout: float,
+    on_output: Callable[[str, str], None] | None,
+) -> tuple[int | None, Collect]:
+    """One command on a session channel of its own: (its exit status, or None when a signal
+    ended it; its output). TimeoutError at the deadline, EOFError when the connection went while
+    it ran (neither an exit status nor a signal came back)."""
+    loop = asyncio.get_running_loop()
+    start, done = loop.time(), loop.create_future()
+    chan, session = await asyncio.wait_for(
+        conn.create_session(lambda: Collect(done, on_output), text, encoding=None),
+        min(timeout, 30),
+    )
+    if stdin:
+        chan.write(stdin)  # the command's secrets (envelope.py), never its argv
+    chan.write_eof()  # then EOF: a command waiting for input gets it at once
+    await asyncio.wait_for(done, max(0.0, timeout - (loop.time() - start)))
+    status = chan.get_exit_status()
+    if status is None and chan.get_exit_signal() is None and conn.is_closed():
+        # the connection went (a keepalive gave up on a blackholed host) while the command ran;
+        # what became of it there is unknown
+        raise EOFError("connection lost while the command ran")
+    return status, session

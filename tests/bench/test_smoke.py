@@ -35,7 +35,7 @@ def test_the_benchmark_runs_on_three_hosts(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     lab = json.loads(out.read_text())["light"][0]
     for workload in ("cold", "playbook", "census"):
-        for client in ("deploytool:asyncssh", "asyncssh"):
+        for client in ("deploytool:asyncssh", "asyncssh", "deploytool:asyncssh+runner"):
             assert "wall_median" in lab[workload][client], (workload, client, lab[workload])
     assert "wall_median" in lab["census"]["deploytool:asyncssh+watch"]
     assert "targets (issue 15):" in done.stdout and "3 hosts" in done.stdout
@@ -52,7 +52,7 @@ def run_benchmark(root: Path, out: Path) -> subprocess.CompletedProcess:
             "3",
             "--quick",
             "--clients",
-            "deploytool:asyncssh,deploytool:asyncssh+watch,asyncssh,pyinfra",
+            "deploytool:asyncssh,deploytool:asyncssh+watch,deploytool:asyncssh+runner,asyncssh,pyinfra",
             "--no-install",
             "--root",
             str(root),

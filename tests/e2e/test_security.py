@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -145,11 +146,44 @@ print(json.dumps({"hits": hits, "passes": passes, "environs": environs, "seen": 
 """
 
 
+@contextmanager
+def scanning(lab, host, secret: str):
+    """SCAN on `host` while the block runs, with a planted control it must find (proof that the
+    scanner sees a leak); yields a dict that holds the scan's report once the block is over."""
+    control = "control-" + uuid.uuid4().hex[:16]
+    stop = host.app_dir.parent / "tmp" / "stop-scan"
+    stop.unlink(missing_ok=True)
+    scanner = subprocess.Popen(
+        in_namespace(host.pid, ["python3", "-c", SCAN, "/tmp/stop-scan", "240"], cwd="/tmp"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    report: dict = {}
+    try:
+        scanner.stdin.write(
+            json.dumps([secret, base64.b64encode(secret.encode()).decode(), control])
+        )
+        scanner.stdin.close()
+        planted = lab.run(host, ["env", f"PLANTED={control}", "sh", "-c", "sleep 1", control])
+        assert planted.returncode == 0, planted.stderr
+        yield report
+    finally:
+        stop.touch()
+        scanner.stdin = None  # written and closed above: communicate() must not flush it
+        out, err = scanner.communicate(timeout=60)
+        stop.unlink(missing_ok=True)
+    report.update(json.loads(out or "{}") if scanner.returncode == 0 else pytest.fail(err))
+    found = {(h["needle"], h["in"]) for h in report["hits"]}
+    assert {(2, "cmdline"), (2, "environ")} <= found, report  # the scanner sees what leaks
+    assert [h for h in report["hits"] if h["needle"] != 2] == []
+
+
 def test_no_process_on_a_host_ever_has_a_secret_in_its_argv_or_environment(lab, fresh, tmp_path):
     """A second process of the deploy user watches h1 (the migration host: composer, the gate,
     migrate and the artisan cache commands all run there) through a whole ship."""
     secret = "s3cr3t-" + uuid.uuid4().hex[:16]
-    control = "control-" + uuid.uuid4().hex[:16]  # planted: proves the scanner can see a leak
     tag = slow_migration_release(lab, "v2-slowmig3", 3)
     inv = write_inventory(
         lab,
@@ -158,33 +192,9 @@ def test_no_process_on_a_host_ever_has_a_secret_in_its_argv_or_environment(lab, 
         env={"DEPLOY_TOKEN": "${env:DT_TEST_SECRET}", "APP_NAME": "${env:DT_TEST_SECRET}"},
     )
     h1 = lab.hosts[0]
-    stop = h1.app_dir.parent / "tmp" / "stop-scan"
-    stop.unlink(missing_ok=True)
-    scanner = subprocess.Popen(
-        in_namespace(h1.pid, ["python3", "-c", SCAN, "/tmp/stop-scan", "240"], cwd="/tmp"),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        needles = [secret, base64.b64encode(secret.encode()).decode(), control]
-        scanner.stdin.write(json.dumps(needles))
-        scanner.stdin.close()
-        planted = lab.run(h1, ["env", f"PLANTED={control}", "sh", "-c", "sleep 1", control])
-        assert planted.returncode == 0, planted.stderr
+    with scanning(lab, h1, secret) as report:
         result = ship(inv, "--ref", tag, env={"DT_TEST_SECRET": secret})
-    finally:
-        stop.touch()
-        scanner.stdin = None  # written and closed above: communicate() must not flush it
-        out, err = scanner.communicate(timeout=60)
-        stop.unlink(missing_ok=True)
     assert result.code == 0, result
-    report = json.loads(out or "{}") if scanner.returncode == 0 else pytest.fail(err)
-    found = {(h["needle"], h["in"]) for h in report["hits"]}
-    assert {(2, "cmdline"), (2, "environ")} <= found, report  # the scanner sees what leaks
-    leaks = [h for h in report["hits"] if h["needle"] != 2]
-    assert leaks == [], leaks
     seen = " | ".join(report["seen"])
     print(
         f"\n/proc scan as deploy on h1: {report['passes']} passes, {report['environs']} environs "

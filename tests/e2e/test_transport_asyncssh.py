@@ -34,32 +34,69 @@ def context(inventory_path):
     )
 
 
-@pytest.fixture
-def ctx(lab, tmp_path):
-    c = context(write_inventory(lab, tmp_path / "inventory.yml", ssh={"transport": "asyncssh"}))
+@pytest.fixture(params=["channel", "persistent"])
+def ctx(lab, tmp_path, request):
+    """Both ways of running a command: a session channel each (the default), or every command of
+    a host through its one persistent runner (`ssh.runner: persistent`)."""
+    ssh = {"transport": "asyncssh", "runner": request.param}
+    c = context(write_inventory(lab, tmp_path / "inventory.yml", ssh=ssh))
     yield c
     c.transport.close()
 
 
+def settled(ctx, host) -> None:
+    """With `runner: persistent`, wait until the host's runner (for the current token) is
+    ready, so the commands that follow go through it and not the channels that stand in while
+    it starts."""
+    if ctx.stage.ssh.runner == "persistent":
+        for _ in range(2):  # a host's second command starts it
+            ctx.transport.run(host, cmd("true"), timeout=10)
+        wait_until(lambda: ctx.transport.runners.current(host.name), 10, "the runner to start")
+
+
+def through_the_runner(ctx, host) -> bool:
+    """With `runner: persistent`, the host's commands really went through its runner (a runner
+    that fails to start falls back to channels silently: the tests must not pass on that)."""
+    if ctx.stage.ssh.runner != "persistent":
+        return True
+    return ctx.transport.runners.unavailable == {} and ctx.transport.runners.current(host.name)
+
+
 def test_commands_exit_codes_output_stdin_and_marker(ctx):
     h1 = ctx.hosts[0]
+    settled(ctx, h1)
     r = ctx.transport.run(h1, cmd("sh", "-c", "echo out; echo err >&2; exit 3"), timeout=10)
     assert (r.exit_code, r.stdout, r.stderr) == (3, "out\n", "err\n")
     assert ctx.transport.run(h1, cmd("cat"), timeout=5).ok  # stdin is at EOF at once
+    r = ctx.transport.run(h1, cmd("sh", "-c", "kill -TERM $$"), timeout=10)
+    assert r.exit_code == -1  # a signal ended it: no exit status, as a channel reports it
+    lines = []
+    r = ctx.transport.run(
+        h1,
+        cmd("sh", "-c", "printf 'a\\nb'; echo c >&2; printf '\\nd\\n'"),
+        timeout=10,
+        on_output=lambda stream, line: lines.append((stream, line)),
+    )
+    assert (r.stdout, r.stderr) == ("a\nb\nd\n", "c\n")
+    assert sorted(lines) == [("stderr", "c"), ("stdout", "a"), ("stdout", "b"), ("stdout", "d")]
     ctx.transport.marker = "tok42"
+    settled(ctx, h1)  # (a new token: a new runner)
     r = ctx.transport.run(h1, cmd("sh", "-c", 'echo "$DEPLOYTOOL_RUN"'), timeout=10)
     assert r.stdout.strip() == "tok42"
     r = ctx.transport.run(
         h1, cmd("sh", "-c", 'echo "${DEPLOYTOOL_RUN:-none}"'), timeout=10, marked=False
     )
     assert r.stdout.strip() == "none"
+    assert through_the_runner(ctx, h1)
 
 
 def test_a_timeout_is_unreachable_and_the_next_command_reconnects(ctx):
     h1 = ctx.hosts[0]
+    settled(ctx, h1)
     with pytest.raises(UnreachableError, match="timed out after 0.5s"):
         ctx.transport.run(h1, cmd("sleep", "30"), timeout=0.5)
     assert ctx.transport.run(h1, cmd("true"), timeout=10).ok
+    assert through_the_runner(ctx, h1)
 
 
 def test_unknown_and_changed_host_keys_fail_naming_the_host(lab, tmp_path):
