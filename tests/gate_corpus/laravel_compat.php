@@ -140,7 +140,28 @@ class Provider extends ServiceProvider
 {
     public function register()
     {
-        $this->app->instance('config', new Config($this->app['config']->all()));
+        $config = new Config($this->app['config']->all());
+        $this->app->instance('config', $config);
+        // The other connections an app's migrations name (osu-web's mysql-chat, mysql-store;
+        // record.py lists them in DT_CONNECTIONS) are the recorder's own connection, the same
+        // object: so `migrate --pretend`, which pretends on the migration's default connection
+        // only, pretends on them too (on a connection of their own their DDL would run for
+        // real while pretending), and the tables land in the database the gate's catalog
+        // queries read, as one server holding all of an app's databases would hold them.
+        $names = array_filter(explode(',', getenv('DT_CONNECTIONS') ?: ''));
+        $default = $config->get('database.default');
+        foreach ($names as $name) {
+            if ($config->get("database.connections.$name") === null) {
+                $config->set("database.connections.$name", $config->get("database.connections.$default"));
+            }
+        }
+        $this->app->resolving('db', function ($db) use ($names, $default) {
+            foreach ($names as $name) {
+                if ($name !== $default) {
+                    $db->extend($name, fn () => $db->connection($default));
+                }
+            }
+        });
     }
 }
 

@@ -189,6 +189,19 @@ def _write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None
     artisan.write_text(text)
 
 
+_CONNECTION = re.compile(r"""(?:connection\(\s*|\$connection\s*=\s*)['"]([\w-]+)['"]""")
+
+
+def _connections(files) -> list[str]:
+    """The connections the chain's migrations name (`Schema::connection('mysql-chat')`,
+    `protected $connection = 'mysql-store'`): laravel_compat.php makes each the recorder's."""
+    names: dict[str, None] = {}
+    for f in files:
+        text = f.read_text(errors="replace") if f.is_file() else ""
+        names.update(dict.fromkeys(_CONNECTION.findall(text)))
+    return list(names)
+
+
 def record_chain(
     entries: list[tuple[Path, bool]],
     dialect: str,
@@ -203,6 +216,7 @@ def record_chain(
     `optional` ones are migrated alone, and left out if they fail."""
     # never an earlier chain's app dir: a package's chain has none
     os.environ["DT_APP_DIR"] = "" if app_dir is None else str(app_dir)
+    os.environ["DT_CONNECTIONS"] = ",".join(_connections(f for f, _ in entries))
     with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:
         root = Path(tmp) / "app"
         _write_app(root, app_dir, configs)

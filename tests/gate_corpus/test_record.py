@@ -144,9 +144,10 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
 def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatch):
     """A package (bavix/laravel-wallet, fleetops) has no app/ but names its own models, and an
     earlier chain's app dir must not leak into it; a namespace may have several directories and
-    the longest namespace wins, as composer maps them (shopper); a vendor constant's stand-in."""
+    the longest namespace wins, as composer maps them (shopper); a vendor constant's stand-in;
+    another connection a migration names is the recorder's own (osu-web)."""
     monkeypatch.setenv("DT_APP_DIR", str(tmp_path / "an-earlier-chains-app"))
-    for var in ("DT_APP_NS", "DT_PSR4"):
+    for var in ("DT_APP_NS", "DT_PSR4", "DT_CONNECTIONS"):
         monkeypatch.setenv(var, "")
     monkeypatch.setattr(record.signal, "signal", lambda *_: None)
     src = tmp_path / "src/Models"
@@ -169,6 +170,10 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
         "2024_01_01_000002_create_zones": (
             "use Acme\\Helpers\\Tables;",
             "Schema::create(Tables::prefixed('zones'), function (Blueprint $t) { $t->id(); });",
+        ),
+        "2024_01_01_000003_create_channels": (  # osu-web's other connections
+            "",
+            "Schema::connection('mysql-chat')->create('channels', fn (Blueprint $t) => $t->id());",
         ),
     }
     # Acme\\ has two directories (the second holds the helper); Acme\\Wallet\\ is longer
@@ -200,6 +205,8 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
     assert 'create table "wallet_transfers"' in got["2024_01_01_000000_create_transfers"]["pretend"]
     assert "default 'auth'" in got["2024_01_01_000001_create_logins"]["pretend"]
     assert 'create table "acme_zones"' in got["2024_01_01_000002_create_zones"]["pretend"]
+    # pretended on the other connection too, then migrated once
+    assert 'create table "channels"' in got["2024_01_01_000003_create_channels"]["pretend"]
 
 
 def test_a_chain_for_other_engines_is_not_recorded_here(tmp_path, monkeypatch):
