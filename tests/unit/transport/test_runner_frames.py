@@ -75,12 +75,12 @@ stages:
 """
 
 
-def test_the_runner_key_defaults_to_channel_and_is_validated(tmp_path):
+def test_the_runner_key_defaults_to_persistent_and_is_validated(tmp_path):
     p = tmp_path / "inventory.yml"
     p.write_text(TEXT.format(ssh=""))
-    assert load_inventory(p).stages["prod"].ssh.runner == "channel"
-    p.write_text(TEXT.format(ssh=", runner: persistent"))
     assert load_inventory(p).stages["prod"].ssh.runner == "persistent"
+    p.write_text(TEXT.format(ssh=", runner: channel"))
+    assert load_inventory(p).stages["prod"].ssh.runner == "channel"
     p.write_text(TEXT.format(ssh=", runner: forever"))
     with pytest.raises(ConfigError) as e:
         load_inventory(p)
