@@ -8,7 +8,7 @@
 // the gate judges, so it adds a command no 8.83 grammar compiles: nothing is printed); and the
 // Blueprint macros of kalnoy/nestedset (its stand-in is in app_autoload.php).
 // Loaded by the recorder's artisan after the framework's autoloader: its connections hand out
-// schema builders whose blueprints are this one, and its provider (record.PROVIDERS) puts the
+// schema builders whose blueprints are this one, and its provider (record_app.PROVIDERS) puts the
 // typed config repository in place of 8.83's.
 
 namespace DtCompat;
@@ -168,7 +168,7 @@ class Provider extends ServiceProvider
 // Laravel 8 changes a column through Doctrine DBAL, which first reads every column of the table
 // and knows no spatial type: `->change()` on a table that holds a point (fleetops' places) fails
 // "Unknown database type point" where Laravel 10+ changes the column natively. These name the
-// types back, so DBAL can read such a table; they never emit DDL of their own (record.DBAL_TYPES).
+// types back, so DBAL can read such a table; they never emit DDL of their own (record_app.DBAL_TYPES).
 abstract class SpatialType extends \Doctrine\DBAL\Types\Type
 {
     public function getSQLDeclaration(array $column, \Doctrine\DBAL\Platforms\AbstractPlatform $platform)

@@ -43,40 +43,9 @@ from deploytool.migrations.live_schema import COLUMNS_QUERY, ROWS_QUERY, UNIQUE_
 from tests.migrations_real import laravel_app, servers
 from tests.migrations_real.conftest import Database
 
+from .record_app import connections, write_app
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Older apps write `Schema::` and `DB::` without `use`, relying on config/app.php's aliases.
-ALIASES = """    'aliases' => [
-        'Arr' => Illuminate\\Support\\Arr::class,
-        'Carbon' => Illuminate\\Support\\Carbon::class,
-        'Config' => Illuminate\\Support\\Facades\\Config::class,
-        'DB' => Illuminate\\Support\\Facades\\DB::class,
-        'Schema' => Illuminate\\Support\\Facades\\Schema::class,
-        'Str' => Illuminate\\Support\\Str::class,
-        'Log' => Illuminate\\Support\\Facades\\Log::class,
-        'File' => Illuminate\\Support\\Facades\\File::class,
-        'Hash' => Illuminate\\Support\\Facades\\Hash::class,
-    ],
-"""
-# Laravel 10 changes a timestamp column natively; Laravel 8's Doctrine DBAL knows the type only
-# when it is registered (the framework ships the class for this): `->change()` on a timestamp,
-# which the apps' own Laravel runs, then migrates here too instead of breaking the chain.
-DBAL_TYPES = (
-    """    'dbal' => ['types' => [
-        'timestamp' => Illuminate\\Database\\DBAL\\TimestampType::class,
-"""
-    # spatial columns of a table whose other column changes (laravel_compat.php)
-    + "".join(
-        f"        '{t.lower()}' => DtCompat\\{t}Type::class,\n"
-        for t in "Point Geometry LineString Polygon MultiPoint MultiLineString MultiPolygon "
-        "GeometryCollection".split()
-    )
-    + "    ]],\n"
-)
-# Data migrations hash a seeded password or encrypt a setting: the services they call.
-PROVIDERS = """        DtCompat\\Provider::class,
-        Illuminate\\Hashing\\HashServiceProvider::class,
-        Illuminate\\Encryption\\EncryptionServiceProvider::class,
-"""
 
 
 def _tsv(text: str) -> list[list[str | None]]:
@@ -153,55 +122,6 @@ class Target:
         return _sqlite_schema(self.file) if self.dialect == "sqlite" else _server_schema(self.db)
 
 
-# Migrations that call the app's own classes (App\\…) find them under the app dir the chain names;
-# a package those classes use that is not installed is declared empty (app_autoload.php).
-APP_AUTOLOAD = Path(__file__).with_name("app_autoload.php")
-# Laravel 9+ calls (uuid() unnamed, ulid(), a table comment, typed config) on the recorder's 8.83
-LARAVEL_COMPAT = Path(__file__).with_name("laravel_compat.php")
-# Configs laravel_app writes for the recorder itself: a migration reading config('database.default')
-# asks for the recorder's connection, and an app's own app.php (Laravel 12's, say) would replace
-# the recorder's providers and break every file of the chain.
-OWN_CONFIGS = frozenset({"app.php", "database.php", "cache.php"})
-
-
-def _write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None = None) -> None:
-    laravel_app.write_app(root)
-    for name, source in (configs or {}).items():  # a package's config its migrations read
-        if name in OWN_CONFIGS:
-            continue  # the recorder's connection and providers, not the app's (its Laravel's)
-        (root / "config" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "config" / name).write_bytes(source.read_bytes())
-    database = root / "config/database.php"
-    database.write_text(
-        database.read_text().replace("    'connections'", DBAL_TYPES + "    'connections'", 1)
-    )
-    config = root / "config/app.php"
-    head = "    'providers' => [\n"
-    text = config.read_text().replace(head, head + PROVIDERS)
-    config.write_text(text.replace("    'providers'", ALIASES + "    'providers'"))
-    artisan = root / "artisan"
-    (root / "laravel_compat.php").write_text(LARAVEL_COMPAT.read_text())
-    boot = "$app = require __DIR__.'/bootstrap/app.php';"
-    text = artisan.read_text().replace(boot, "require __DIR__.'/laravel_compat.php';\n" + boot, 1)
-    if app_dir is not None or os.environ.get("DT_PSR4"):  # a package's chain: its roots only
-        (root / "app_autoload.php").write_text(APP_AUTOLOAD.read_text())
-        text = text.replace("<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1)
-    artisan.write_text(text)
-
-
-_CONNECTION = re.compile(r"""(?:connection\(\s*|\$connection\s*=\s*)['"]([\w-]+)['"]""")
-
-
-def _connections(files) -> list[str]:
-    """The connections the chain's migrations name (`Schema::connection('mysql-chat')`,
-    `protected $connection = 'mysql-store'`): laravel_compat.php makes each the recorder's."""
-    names: dict[str, None] = {}
-    for f in files:
-        text = f.read_text(errors="replace") if f.is_file() else ""
-        names.update(dict.fromkeys(_CONNECTION.findall(text)))
-    return list(names)
-
-
 def record_chain(
     entries: list[tuple[Path, bool]],
     dialect: str,
@@ -216,10 +136,10 @@ def record_chain(
     `optional` ones are migrated alone, and left out if they fail."""
     # never an earlier chain's app dir: a package's chain has none
     os.environ["DT_APP_DIR"] = "" if app_dir is None else str(app_dir)
-    os.environ["DT_CONNECTIONS"] = ",".join(_connections(f for f, _ in entries))
+    os.environ["DT_CONNECTIONS"] = ",".join(connections(f for f, _ in entries))
     with tempfile.TemporaryDirectory(prefix="dt-record-") as tmp:
         root = Path(tmp) / "app"
-        _write_app(root, app_dir, configs)
+        write_app(root, app_dir, configs)
         target = Target(dialect, server, Path(tmp))
         chain_ok = True
         batch: list[Path] = []

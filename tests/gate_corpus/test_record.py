@@ -83,6 +83,25 @@ FILES = {
 }
 
 
+def _migrations(tmp: Path, files: dict, migrate_only=()) -> list[str]:
+    """Chain lines for `files` (name -> (uses, body)) written under tmp/migrations: recorded
+    (`+`) but for the names in `migrate_only`."""
+    lines = []
+    for name, (uses, body) in files.items():
+        path = tmp / "migrations" / f"{name}.php"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(MIGRATION.format(uses=uses, body=body))
+        lines.append(("" if name in migrate_only else "+") + str(path))
+    return lines
+
+
+def _recorded(out: Path) -> dict[str, dict]:
+    """The recordings under `out` by migration name."""
+    return {
+        Path(r["file"]).stem: r for r in map(json.loads, map(Path.read_text, out.glob("*.json")))
+    }
+
+
 def _chain(tmp: Path) -> Path:
     app = tmp / "app"
     (app / "Models").mkdir(parents=True)
@@ -104,11 +123,7 @@ def _chain(tmp: Path) -> Path:
         f"#psr4=Acme\\Uptime\\={pkg}",
         f"#config=app.php={newer_app}",
     ]
-    for name, (uses, body) in FILES.items():
-        path = tmp / "migrations" / f"{name}.php"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(MIGRATION.format(uses=uses, body=body))
-        lines.append(("" if name.endswith("teams") else "+") + str(path))
+    lines += _migrations(tmp, FILES, migrate_only=[n for n in FILES if n.endswith("teams")])
     chain = tmp / "acme+app.txt"
     chain.write_text("\n".join(lines) + "\n")
     return chain
@@ -120,10 +135,7 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(record.signal, "signal", lambda *_: None)  # pytest keeps its handlers
     chain = _chain(tmp_path)
     assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
-    got = {
-        Path(r["file"]).stem: r
-        for r in map(json.loads, map(Path.read_text, (tmp_path / "rec/acme+app").glob("*.json")))
-    }
+    got = _recorded(tmp_path / "rec/acme+app")
     assert sorted(got) == sorted(n for n in FILES if not n.endswith("teams"))
     for name, r in sorted(got.items()):
         assert r["applied"] and r["chain_ok"], (name, r["error"])
@@ -188,18 +200,11 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
         f"#psr4=Acme\\={tmp_path / 'core'}",
         f"#psr4=Acme\\Wallet\\={tmp_path / 'src'}",
     ]
-    for name, (uses, body) in bodies.items():
-        path = tmp_path / "migrations" / f"{name}.php"
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(MIGRATION.format(uses=uses, body=body))
-        lines.append("+" + str(path))
+    lines += _migrations(tmp_path, bodies)
     chain = tmp_path / "acme+wallet.txt"
     chain.write_text("\n".join(lines) + "\n")
     assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
-    got = {
-        Path(r["file"]).stem: r
-        for r in map(json.loads, map(Path.read_text, (tmp_path / "rec/acme+wallet").glob("*.json")))
-    }
+    got = _recorded(tmp_path / "rec/acme+wallet")
     for name, r in sorted(got.items()):
         assert r["applied"] and r["chain_ok"], (name, r["error"])
     assert 'create table "wallet_transfers"' in got["2024_01_01_000000_create_transfers"]["pretend"]
