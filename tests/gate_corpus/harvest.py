@@ -10,7 +10,8 @@ build_cases reads, and what is committed as review/heldoutNN_manifest.json). Rep
 read from their fetched git directories (/work/.mirror/OWNER+REPO/repo) at HEAD.
 
 Per repository: every migration file matching `patterns` (several folders: a modular app's
-packages, run by Laravel in the order of their file names) is a candidate; the hash
+packages, run by Laravel in the order of their file names; with `groups`, folder by folder in
+the order of `patterns`, as TastyIgniter runs system's, then admin's) is a candidate; the hash
 sha256("SPLIT:path") orders them, and the first `alters` (28) that change an existing table (an
 alter, a drop, a data fix) are taken with creates for a fifth of the pick. Not candidates, but
 run in the chain so the schema is the one the picked files expect:
@@ -199,6 +200,15 @@ def _configs(repo: Repo, files, spec: dict, out: Path) -> list[str]:
     return [f"#config={name}={p}" for name, p in configs.items()]
 
 
+def _run_order(name: str, r: dict) -> tuple[int, str]:
+    """Where a file runs in its chain: by file name, or group by group (`groups`: the pattern it
+    matches first, in the order `patterns` lists them) and by file name within a group."""
+    group = 0
+    if r.get("groups"):
+        group = next((i for i, p in enumerate(r["patterns"]) if matches(name, [p])), -1)
+    return group, Path(name).name
+
+
 def harvest(split: str, spec: dict[str, dict], out: Path) -> list[dict]:
     """Copies and chains under `out` for every repository of the set -> the manifest."""
     manifest = []
@@ -223,7 +233,7 @@ def harvest(split: str, spec: dict[str, dict], out: Path) -> list[dict]:
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_bytes(src)
             files.append((n, p, "deleted"))  # migrated in its place if it can be, never a case
-        files.sort(key=lambda f: Path(f[0]).name)
+        files.sort(key=lambda f, r=r: _run_order(f[0], r))
         chosen = pick(split, files)
         only = [f"#dialects={','.join(r['dialects'])}"] if r.get("dialects") else []
         lines = only + head + _roots(repo, r.get("app")) + _configs(repo, files, r, out)

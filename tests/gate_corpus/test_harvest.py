@@ -97,3 +97,33 @@ def test_the_pick_and_the_chain(tmp_path, monkeypatch):
     runs = [Path(ln.lstrip("+?")).name for ln in body[1:]]
     assert runs == sorted(runs)  # Laravel's order: file names
     assert sum(ln.startswith("+") for ln in body) == 35
+
+
+def test_groups_run_folder_by_folder(tmp_path, monkeypatch):
+    """TastyIgniter runs its system folder's migrations, then admin's: the chain must too, and a
+    file name both folders hold is two migrations, each in its group."""
+    mirrors = tmp_path / "mirror"
+    monkeypatch.setattr(harvest, "MIRRORS", mirrors)
+    files = {
+        "migrations/system/2020_01_01_000000_create_t1.php": _migration(CREATE, 1),
+        "migrations/system/2022_01_01_000000_add_timestamps.php": _migration(ALTER, 1),
+        "migrations/admin/2019_01_01_000000_create_t2.php": _migration(CREATE, 2),
+        "migrations/admin/2022_01_01_000000_add_timestamps.php": _migration(ALTER, 2),
+    }
+    _repo(mirrors, "acme/groups", files)
+    spec = {"patterns": ["migrations/system/*.php", "migrations/admin/*.php"], "groups": True}
+
+    harvest.harvest("heldout99", {"acme/groups": spec}, tmp_path / "out")
+    body = (tmp_path / "out/chains/acme+groups.txt").read_text().split()
+    runs = ["/".join(Path(ln.lstrip("+?")).parts[-2:]) for ln in body if not ln.startswith("#")]
+    assert runs == [
+        "system/2020_01_01_000000_create_t1.php",
+        "system/2022_01_01_000000_add_timestamps.php",
+        "admin/2019_01_01_000000_create_t2.php",
+        "admin/2022_01_01_000000_add_timestamps.php",
+    ]
+
+    harvest.harvest("heldout99", {"acme/groups": spec | {"groups": False}}, tmp_path / "flat")
+    body = (tmp_path / "flat/chains/acme+groups.txt").read_text().split()
+    names = [Path(ln.lstrip("+?")).name for ln in body if not ln.startswith("#")]
+    assert names == sorted(names)  # without `groups`: Laravel's order, by file name
