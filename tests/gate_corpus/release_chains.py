@@ -47,13 +47,26 @@ def _php_in(gd: Path, rev: str, folder: str) -> list[str]:
 
 
 def release_chain(
-    gd: Path, commit: str, folders, header, wanted: dict[str, str], base: Path, extra=()
+    gd: Path,
+    commit: str,
+    folders,
+    header,
+    wanted: dict[str, str],
+    base: Path,
+    extra=(),
+    grouped: bool = False,
 ):
     """The chain's lines for the release `commit`: `wanted` maps a repository path to the local
     copy to record; every other file is written under `base` as it was at its revision. `extra`:
     the HEAD chain's lines for files from outside the repository (another repository's
     migrations run first, a stock users table), run with the parent release's files in name
-    order, those that sort before the commit's first new file only."""
+    order, those that sort before the commit's first new file only. `grouped`: the app runs its
+    folders one after another, in the order `folders` lists them (TastyIgniter's system, then
+    admin), and by name within one."""
+
+    def run_order(p: str) -> tuple[int, str]:
+        return (folders.index(str(Path(p).parent)) if grouped else 0), Path(p).name
+
     parent = commit + "^" if _has(gd, commit + "^") else None
     old = {p for f in folders for p in (_php_in(gd, parent, f) if parent else [])}
     new = {p for f in folders for p in _php_in(gd, commit, f)} - old
@@ -65,7 +78,7 @@ def release_chain(
         lines.append(f"#schema={dump}")
     # an upgraded database ran every file of the parent release before this one deployed; the
     # new files then run in name order
-    order = sorted(old, key=lambda p: Path(p).name) + sorted(new, key=lambda p: Path(p).name)
+    order = sorted(old, key=run_order) + sorted(new, key=run_order)
     body = []
     first_new = min((Path(p).name for p in new), default=None)
     outside = sorted(
@@ -112,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
             if Path(ln.lstrip("+?")).is_relative_to(root)
             and not Path(ln.lstrip("+?")).is_relative_to(root / "_prefix")
         ]
-        folders = sorted({str(Path(ln.lstrip("+?")).relative_to(root).parent) for ln in mine})
+        # harvest writes a chain in file-name order unless the app runs its folders as groups
+        # (`groups`): then the folders run in the order the HEAD chain first names them
+        names = [Path(ln.lstrip("+?")).name for ln in mine]
+        grouped = names != sorted(names)
+        folders = list(
+            dict.fromkeys(str(Path(ln.lstrip("+?")).relative_to(root).parent) for ln in mine)
+        )
         extra = [ln for ln in files if ln not in mine]
         by_commit = defaultdict(dict)
         for e in entries:
@@ -121,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 by_commit[added[-1].decode()][e["path"]] = e["local"]
         for commit, wanted in by_commit.items():
             lines = release_chain(
-                gd, commit, folders, header, wanted, harvest / "pre" / commit[:12], extra
+                gd, commit, folders, header, wanted, harvest / "pre" / commit[:12], extra, grouped
             )
             (out / f"{name}@{commit[:12]}.txt").write_text("\n".join(lines) + "\n")
             written += 1

@@ -99,3 +99,36 @@ def test_files_from_outside_the_repository_run_with_the_parent_release(tmp_path)
         "add_hash.php",
     ]
     assert lines[0] == extra[0] and lines[2] == extra[1]  # markers kept: `?` stays optional
+
+
+def test_grouped_folders_run_one_after_another(tmp_path):
+    """TastyIgniter runs its system folder, then admin: the parent release's files so, then the
+    new ones so (each group's pending files, group by group), never all by file name."""
+    work = tmp_path / "repo"
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    s, a = "migrations/system", "migrations/admin"
+    _commit(
+        work,
+        {
+            f"{s}/2020_01_01_000000_create_settings.php": "<?php\n",
+            f"{a}/2019_01_01_000000_o.php": "",
+        },
+        "first",
+    )
+    second = _commit(
+        work,
+        {f"{s}/2023_01_01_000000_add_x.php": "<?php\n", f"{a}/2021_01_01_000000_add_y.php": ""},
+        "second",
+    )
+    local = tmp_path / "harvest/add_y.php"
+    wanted = {f"{a}/2021_01_01_000000_add_y.php": str(local)}
+    lines = release_chains.release_chain(
+        work / ".git", second, [s, a], [], wanted, tmp_path / "pre", grouped=True
+    )
+    assert ["/".join(Path(ln.lstrip("+")).parts[-2:]) for ln in lines] == [
+        "system/2020_01_01_000000_create_settings.php",
+        "admin/2019_01_01_000000_o.php",
+        "system/2023_01_01_000000_add_x.php",
+        "harvest/add_y.php",
+    ]
