@@ -122,6 +122,21 @@ class Target:
         return _sqlite_schema(self.file) if self.dialect == "sqlite" else _server_schema(self.db)
 
 
+def _unique(file: Path, seen: set[str], under: Path) -> Path:
+    """The file, or a copy under a name of its own if the chain already ran one of this name:
+    TastyIgniter's system and admin groups each hold an add_timestamps_to_tables, two migrations
+    its migrator records per group, where Laravel's one table would skip the second as run.
+    (Anonymous classes only: a named class resolves from the file name.)"""
+    if file.name not in seen:
+        seen.add(file.name)
+        return file
+    copy = under / str(len(seen)) / f"{file.stem}_{len(seen)}{file.suffix}"
+    seen.add(copy.name)
+    copy.parent.mkdir(parents=True)
+    copy.write_bytes(file.read_bytes())
+    return copy
+
+
 def record_chain(
     entries: list[tuple[Path, bool]],
     dialect: str,
@@ -175,23 +190,31 @@ def record_chain(
                     )
             return False
 
+        seen: set[str] = set()
         for n, (file, wanted) in enumerate(entries):
+            run = _unique(file, seen, Path(tmp) / "renamed")
+            if batch and run.name <= batch[-1].name:
+                # Laravel runs a batch in file-name order: a chain whose next file sorts before
+                # the last (TastyIgniter's admin group after system's) runs the batch first.
+                chain_ok = migrate(batch) and chain_ok
+                batch = []
             if file in optional:
                 # Run alone, where it falls in the order; if it cannot run on this schema it is
                 # left out, which leaves the chain as it was without it.
                 chain_ok = migrate(batch) and chain_ok
                 batch = []
-                if artisan(f"--path={file}", "--realpath", "--force").returncode != 0:
+                if artisan(f"--path={run}", "--realpath", "--force").returncode != 0:
                     print(f"  left out ({dialect}): {file.name}", file=sys.stderr, flush=True)
                 continue
             if not wanted:
-                batch.append(file)
+                batch.append(run)
                 continue
             chain_ok = migrate(batch) and chain_ok
             batch = []
-            args = (f"--path={file}", "--realpath", "--force")
+            args = (f"--path={run}", "--realpath", "--force")
             chain_ok_before = chain_ok
             pretend = artisan("--pretend", *args)
+            pretend.stdout = pretend.stdout.replace(run.stem, file.stem)  # the name it has
             text = pretend.stdout + pretend.stderr
             schema = _only_named(target.schema(), text + file.read_text(errors="replace"))
             if "Nothing to migrate" in pretend.stdout:

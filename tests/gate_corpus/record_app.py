@@ -4,7 +4,8 @@ what the harvested apps' migrations need of it, and nothing of their own Laravel
 Configs a chain names are copied in (never the recorder's own app, database and cache); older
 apps' facade aliases; Doctrine DBAL types for `->change()` on timestamps and on tables holding
 spatial columns; the providers data migrations call (hashing, encryption, and laravel_compat.php's
-typed config and connection bridge); laravel_compat.php's Laravel 9+ calls, required by artisan;
+typed config and connection bridge); laravel_compat.php's Laravel 9+ calls and
+laravel_helpers.php's stand-in for laravel/helpers (older apps' str_*/array_*), required by artisan;
 app_autoload.php for the app's own classes and a package's psr-4 roots; and the other connections
 a chain's migrations name (`connections`), which laravel_compat.php makes the recorder's own.
 """
@@ -57,6 +58,7 @@ PROVIDERS = """        DtCompat\\Provider::class,
 APP_AUTOLOAD = Path(__file__).with_name("app_autoload.php")
 # Laravel 9+ calls (uuid() unnamed, ulid(), a table comment, typed config) on the recorder's 8.83
 LARAVEL_COMPAT = Path(__file__).with_name("laravel_compat.php")
+LARAVEL_HELPERS = Path(__file__).with_name("laravel_helpers.php")  # laravel/helpers' stand-in
 # Configs laravel_app writes for the recorder itself: a migration reading config('database.default')
 # asks for the recorder's connection, and an app's own app.php (Laravel 12's, say) would replace
 # the recorder's providers and break every file of the chain.
@@ -80,8 +82,10 @@ def write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None 
     config.write_text(text.replace("    'providers'", ALIASES + "    'providers'"))
     artisan = root / "artisan"
     (root / "laravel_compat.php").write_text(LARAVEL_COMPAT.read_text())
+    (root / "laravel_helpers.php").write_text(LARAVEL_HELPERS.read_text())
     boot = "$app = require __DIR__.'/bootstrap/app.php';"
-    text = artisan.read_text().replace(boot, "require __DIR__.'/laravel_compat.php';\n" + boot, 1)
+    bridges = "require __DIR__.'/laravel_compat.php';\nrequire __DIR__.'/laravel_helpers.php';\n"
+    text = artisan.read_text().replace(boot, bridges + boot, 1)
     if app_dir is not None or os.environ.get("DT_PSR4"):  # a package's chain: its roots only
         (root / "app_autoload.php").write_text(APP_AUTOLOAD.read_text())
         text = text.replace("<?php\n", "<?php\nrequire __DIR__.'/app_autoload.php';\n", 1)

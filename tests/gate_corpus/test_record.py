@@ -80,6 +80,12 @@ FILES = {
         "Schema::create(config()->string('wallet.table', 'wallets'), function (Blueprint $t) {\n"
         "    $t->id();\n});",
     ),
+    "2024_01_01_000006_create_tags": (  # laravel/helpers' globals (TastyIgniter)
+        "",
+        "if (starts_with('tags', ['ta'])) {\n"
+        "    Schema::create(array_get(['t' => str_singular('tags')], 't'),\n"
+        "        fn ($t) => $t->id());\n}",
+    ),
 }
 
 
@@ -89,7 +95,7 @@ def _migrations(tmp: Path, files: dict, migrate_only=()) -> list[str]:
     lines = []
     for name, (uses, body) in files.items():
         path = tmp / "migrations" / f"{name}.php"
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(MIGRATION.format(uses=uses, body=body))
         lines.append(("" if name in migrate_only else "+") + str(path))
     return lines
@@ -151,6 +157,7 @@ def test_a_chain_of_newer_laravel_migrates_whole(tmp_path, monkeypatch):
     assert "__temp__monitors" in got["2024_01_01_000004_due_at_nullable"]["pretend"]
     # Laravel 10's typed config getter, on 8.83's repository
     assert 'create table "wallets"' in got["2024_01_01_000005_create_wallets"]["pretend"]
+    assert 'create table "tag"' in got["2024_01_01_000006_create_tags"]["pretend"]
 
 
 def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatch):
@@ -226,3 +233,46 @@ def test_a_chain_for_other_engines_is_not_recorded_here(tmp_path, monkeypatch):
     chain.write_text(f"#dialects=mysql\n+{path}\n")
     assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
     assert not list((tmp_path / "rec").glob("*/*.json"))
+
+
+def test_groups_run_in_chain_order_and_a_name_twice_runs_twice(tmp_path, monkeypatch):
+    """TastyIgniter's chain runs system's folder, then admin's: a batch of migrate-only files in
+    chain order, not Laravel's file-name order (the admin alter sorts before the system create
+    it needs), and admin's add_timestamps runs after system's of the same name, not skipped as
+    run; its pretend names the migration as the file does."""
+    for var in ("DT_APP_DIR", "DT_APP_NS", "DT_PSR4", "DT_CONNECTIONS"):
+        monkeypatch.setenv(var, "")
+    monkeypatch.setattr(record.signal, "signal", lambda *_: None)
+    bodies = {
+        "system/2022_01_01_000000_create_settings": (
+            "",
+            "Schema::create('settings', fn (Blueprint $t) => $t->id());",
+        ),
+        "admin/2020_01_01_000000_add_note_to_settings": (
+            "",
+            "Schema::table('settings', fn (Blueprint $t) => $t->string('note')->nullable());",
+        ),
+        "system/2023_01_01_000000_add_timestamps": (
+            "",
+            "Schema::table('settings', fn ($t) => $t->timestamp('system_at')->nullable());",
+        ),
+        "admin/2023_01_01_000000_add_timestamps": (
+            "",
+            "Schema::table('settings', fn ($t) => $t->timestamp('admin_at')->nullable());",
+        ),
+    }
+    lines = _migrations(tmp_path, bodies, migrate_only=[n for n in bodies if "timestamps" not in n])
+    chain = tmp_path / "acme+groups.txt"
+    chain.write_text("\n".join(lines) + "\n")
+    assert record.main(["--out", str(tmp_path / "rec"), "--dialects", "sqlite", str(chain)]) == 0
+    got = {
+        Path(r["file"]).parent.name: r
+        for r in map(json.loads, map(Path.read_text, (tmp_path / "rec/acme+groups").glob("*.json")))
+    }
+    assert sorted(got) == ["admin", "system"]
+    for group, r in got.items():
+        assert r["applied"] and r["chain_ok"], (group, r["error"])
+    admin = got["admin"]
+    assert "admin_at" in admin["pretend"] and "2023_01_01_000000_add_timestamps" in admin["pretend"]
+    assert "add_timestamps_" not in admin["pretend"]  # the copy's own name never shows
+    assert "system_at" in json.dumps(admin["schema"]) and "note" in json.dumps(admin["schema"])
