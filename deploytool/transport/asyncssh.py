@@ -197,10 +197,12 @@ class AsyncSSHTransport:
                 host.name, step or "run", f"command timed out after {timeout:g}s", timed_out=True
             ) from None
         except (asyncssh.Error, OSError, EOFError) as e:
-            if not (isinstance(e, RunnerGone) and not conn.is_closed()):
-                self._drop(
-                    host
-                )  # (a runner that ended on a sound connection: the next starts anew)
+            if isinstance(e, RunnerGone) and not conn.is_closed():
+                # The connection is sound (the next command starts a new runner): say that the
+                # host answers but this command's outcome is unknown, never "connection lost".
+                why = "the runner ended while the command ran; the command may have partly run"
+                raise UnreachableError(host.name, step or "run", why) from None
+            self._drop(host)
             why = str(e) or type(e).__name__
             why = why if why.startswith("connection lost") else f"connection lost: {why}"
             raise UnreachableError(host.name, step or "run", why) from None
