@@ -79,10 +79,40 @@ function builder($schema)
     return $schema;
 }
 
+// Laravel 8 changes a column through Doctrine DBAL, which has no enum, mediumint, tinyint or
+// double type: `->change()` to one of those fails "Unknown column type" (osu-web's enum and
+// mediumInteger changes), where the Laravel 10+ app that wrote it changes the column natively.
+// Such a change is compiled here as Laravel 10's MySQL grammar does: `modify` with the column's
+// full definition. Every change DBAL can compile stays DBAL's.
+class MySqlGrammar extends \Illuminate\Database\Schema\Grammars\MySqlGrammar
+{
+    public function compileChange(Base $blueprint, \Illuminate\Support\Fluent $command, Connection $connection)
+    {
+        try {
+            return parent::compileChange($blueprint, $command, $connection);
+        } catch (\Doctrine\DBAL\Exception $e) {
+            if (!str_starts_with($e->getMessage(), 'Unknown column type')) {
+                throw $e;
+            }
+        }
+        $columns = [];
+        foreach ($blueprint->getChangedColumns() as $column) {
+            $sql = 'modify ' . $this->wrap($column) . ' ' . $this->getType($column);
+            $columns[] = $this->addModifiers($sql, $blueprint, $column);
+        }
+        return 'alter table ' . $this->wrapTable($blueprint) . ' ' . implode(', ', $columns);
+    }
+}
+
 Connection::resolverFor('mysql', fn ($pdo, $db, $prefix, $config) => new class($pdo, $db, $prefix, $config) extends MySqlConnection {
     public function getSchemaBuilder()
     {
         return builder(parent::getSchemaBuilder());
+    }
+
+    protected function getDefaultSchemaGrammar()
+    {
+        return $this->withTablePrefix(new MySqlGrammar());
     }
 });
 Connection::resolverFor('pgsql', fn ($pdo, $db, $prefix, $config) => new class($pdo, $db, $prefix, $config) extends PostgresConnection {
