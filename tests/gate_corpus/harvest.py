@@ -48,6 +48,8 @@ ALTER = re.compile(
 )
 CREATE = re.compile(r"Schema::create\(\s*['\"](\w+)['\"]")
 TOUCH = re.compile(r"Schema::(?:table|drop|dropIfExists|rename)\(\s*['\"](\w+)['\"]")
+# a config a migration reads: config('settings.table'), or the facade (controlcenter's settings)
+CONFIG_READ = re.compile(r"(?:\bconfig|Config::get)\(\s*['\"]([\w-]+)\.")
 DUMPS = ("database/schema/mysql-schema.dump", "database/schema/mysql-schema.sql")
 
 
@@ -177,7 +179,7 @@ def _configs(repo: Repo, files, spec: dict, out: Path) -> list[str]:
     set file's additions."""
     configs: dict[str, Path] = {}
     for _, p, _ in files:
-        for name in re.findall(r"config\(\s*['\"]([\w-]+)\.", p.read_text(errors="replace")):
+        for name in re.findall(CONFIG_READ, p.read_text(errors="replace")):
             rel = f"config/{name}.php"
             if (
                 rel in repo.tree

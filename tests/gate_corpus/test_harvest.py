@@ -64,6 +64,11 @@ def test_the_pick_and_the_chain(tmp_path, monkeypatch):
         "    Schema::table(config('ext.table'), fn ($t) => 1);\n} };\n"
     )
     files["config/ext.php"] = "<?php return ['table' => 't1'];\n"
+    files["migrations/2022_01_01_000001_uses_facade.php"] = (
+        "<?php\nreturn new class { function up() {\n"
+        "    DB::table(Config::get('settings.table'))->insert(['key' => 'k']);\n} };\n"
+    )
+    files["config/settings.php"] = "<?php return ['table' => 'settings'];\n"
     files["config/core.php"] = "<?php return ['prefix' => 'x_'];\n"
     files["src/Models/Thing.php"] = "<?php namespace Acme\\Ext\\Models; class Thing {}\n"
     files["composer.json"] = json.dumps({"autoload": {"psr-4": {"Acme\\Ext\\": "src/"}}})
@@ -88,6 +93,7 @@ def test_the_pick_and_the_chain(tmp_path, monkeypatch):
     assert f"#psr4=Acme\\Ext\\={out / 'src'}" in lines
     assert (out / "src/Models/Thing.php").exists()
     assert f"#config=ext.php={out / 'config/ext.php'}" in lines
+    assert f"#config=settings.php={out / 'config/settings.php'}" in lines  # read by the facade
     merged = [ln for ln in lines if ln.startswith("#config=acme.php=")]
     assert merged and "'core' => require" in Path(merged[0].split("=", 2)[2]).read_text()
     body = [ln for ln in lines if ln and not ln.startswith("#")]
