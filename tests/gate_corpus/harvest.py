@@ -50,6 +50,7 @@ CREATE = re.compile(r"Schema::create\(\s*['\"](\w+)['\"]")
 TOUCH = re.compile(r"Schema::(?:table|drop|dropIfExists|rename)\(\s*['\"](\w+)['\"]")
 # a config a migration reads: config('settings.table'), or the facade (controlcenter's settings)
 CONFIG_READ = re.compile(r"(?:\bconfig|Config::get)\(\s*['\"]([\w-]+)\.")
+BESIDE = re.compile(r"__DIR__\s*\.\s*['\"]/([\w./-]+\.php)['\"]")
 DUMPS = ("database/schema/mysql-schema.dump", "database/schema/mysql-schema.sql")
 
 
@@ -187,6 +188,10 @@ def _configs(repo: Repo, files, spec: dict, out: Path) -> list[str]:
                 and name not in ("app", "database", "cache")
             ):
                 configs[f"{name}.php"] = repo.copy(rel)
+                # the files it requires beside it (anonaddy's __DIR__.'/lists/blacklist.php')
+                for near in BESIDE.findall(configs[f"{name}.php"].read_text(errors="replace")):
+                    if f"config/{near}" in repo.tree:
+                        repo.copy(f"config/{near}")
     for name, source in spec.get("configs", {}).items():
         other, _, rel = source.partition(":")
         configs[name] = Repo(other, out / other.replace("/", "+")).copy(rel, repo.root / "_config")

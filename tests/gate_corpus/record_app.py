@@ -71,7 +71,9 @@ def write_app(root: Path, app_dir: Path | None, configs: dict[str, Path] | None 
         if name in OWN_CONFIGS:
             continue  # the recorder's connection and providers, not the app's (its Laravel's)
         (root / "config" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "config" / name).write_bytes(source.read_bytes())
+        # __DIR__ is the harvested copy's folder, where the files it requires beside it are
+        text = source.read_text(errors="replace").replace("__DIR__", repr(str(source.parent)))
+        (root / "config" / name).write_text(text)
     database = root / "config/database.php"
     database.write_text(
         database.read_text().replace("    'connections'", DBAL_TYPES + "    'connections'", 1)

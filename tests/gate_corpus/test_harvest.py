@@ -68,7 +68,10 @@ def test_the_pick_and_the_chain(tmp_path, monkeypatch):
         "<?php\nreturn new class { function up() {\n"
         "    DB::table(Config::get('settings.table'))->insert(['key' => 'k']);\n} };\n"
     )
-    files["config/settings.php"] = "<?php return ['table' => 'settings'];\n"
+    files["config/settings.php"] = (
+        "<?php return ['table' => 'settings', 'names' => require __DIR__.'/lists/names.php'];\n"
+    )
+    files["config/lists/names.php"] = "<?php return ['a'];\n"
     files["config/core.php"] = "<?php return ['prefix' => 'x_'];\n"
     files["src/Models/Thing.php"] = "<?php namespace Acme\\Ext\\Models; class Thing {}\n"
     files["composer.json"] = json.dumps({"autoload": {"psr-4": {"Acme\\Ext\\": "src/"}}})
@@ -94,6 +97,7 @@ def test_the_pick_and_the_chain(tmp_path, monkeypatch):
     assert (out / "src/Models/Thing.php").exists()
     assert f"#config=ext.php={out / 'config/ext.php'}" in lines
     assert f"#config=settings.php={out / 'config/settings.php'}" in lines  # read by the facade
+    assert (out / "config/lists/names.php").exists()  # the file it requires beside it
     merged = [ln for ln in lines if ln.startswith("#config=acme.php=")]
     assert merged and "'core' => require" in Path(merged[0].split("=", 2)[2]).read_text()
     body = [ln for ln in lines if ln and not ln.startswith("#")]

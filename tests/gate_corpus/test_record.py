@@ -164,7 +164,8 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
     """A package (bavix/laravel-wallet, fleetops) has no app/ but names its own models, and an
     earlier chain's app dir must not leak into it; a namespace may have several directories and
     the longest namespace wins, as composer maps them (shopper); a vendor constant's stand-in;
-    another connection a migration names is the recorder's own (osu-web)."""
+    another connection a migration names is the recorder's own (osu-web); a config that
+    requires a file beside it (anonaddy)."""
     monkeypatch.setenv("DT_APP_DIR", str(tmp_path / "an-earlier-chains-app"))
     for var in ("DT_APP_NS", "DT_PSR4", "DT_CONNECTIONS"):
         monkeypatch.setenv(var, "")
@@ -194,7 +195,16 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
             "",
             "Schema::connection('mysql-chat')->create('channels', fn (Blueprint $t) => $t->id());",
         ),
+        "2024_01_01_000004_create_named": (  # a config requiring a file beside it (anonaddy)
+            "",
+            "Schema::create(config('names.list')[0], fn (Blueprint $t) => $t->id());",
+        ),
     }
+    (tmp_path / "config/lists").mkdir(parents=True)
+    (tmp_path / "config/names.php").write_text(
+        "<?php return ['list' => require __DIR__.'/lists/names.php'];\n"
+    )
+    (tmp_path / "config/lists/names.php").write_text("<?php return ['named_things'];\n")
     # Acme\\ has two directories (the second holds the helper); Acme\\Wallet\\ is longer
     (tmp_path / "admin").mkdir()
     (tmp_path / "core/Helpers").mkdir(parents=True)
@@ -206,6 +216,7 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
         f"#psr4=Acme\\={tmp_path / 'admin'}",
         f"#psr4=Acme\\={tmp_path / 'core'}",
         f"#psr4=Acme\\Wallet\\={tmp_path / 'src'}",
+        f"#config=names.php={tmp_path / 'config/names.php'}",
     ]
     lines += _migrations(tmp_path, bodies)
     chain = tmp_path / "acme+wallet.txt"
@@ -219,6 +230,7 @@ def test_a_package_chain_loads_its_roots_without_an_app_dir(tmp_path, monkeypatc
     assert 'create table "acme_zones"' in got["2024_01_01_000002_create_zones"]["pretend"]
     # pretended on the other connection too, then migrated once
     assert 'create table "channels"' in got["2024_01_01_000003_create_channels"]["pretend"]
+    assert 'create table "named_things"' in got["2024_01_01_000004_create_named"]["pretend"]
 
 
 def test_a_chain_for_other_engines_is_not_recorded_here(tmp_path, monkeypatch):
