@@ -15,7 +15,8 @@ sixth; heldout6 (scored unseen with the sixth round's rules) by the seventh; hel
 seventh and by the eighth; heldout8 after the eighth and by the ninth; heldout9 after the ninth
 and by the tenth; heldout10 after the tenth and by the eleventh; heldout11 after the eleventh
 and by the twelfth; heldout12 after the twelfth and by the thirteenth; heldout13 after the
-thirteenth and by the fourteenth; heldout14, a fourteenth, is sealed.
+thirteenth and by the fourteenth; heldout14 after the fourteenth and by the fifteenth; heldout15,
+a fifteenth, is sealed.
 """
 
 from __future__ import annotations
@@ -102,6 +103,11 @@ FLOORS = {
     ("heldout13", "mysql"): (35, 0),
     ("heldout13", "pgsql"): (30, 0),
     ("heldout13", "sqlite"): (17, 0),
+    # heldout14, opened by the fifteenth round (scored unseen before it: 89 of 90 blocked, 7
+    # false blocks; one rule: an unreadable ALTER of a table the pending set creates warns)
+    ("heldout14", "mysql"): (34, 2),
+    ("heldout14", "pgsql"): (31, 3),
+    ("heldout14", "sqlite"): (24, 1),
 }
 
 
@@ -119,6 +125,7 @@ HARVEST_SIZES = {
     "heldout12": (60, 6),  # each on the release it shipped in where that chain is whole
     "heldout13": (90, 8),  # packages on the tables they extend (core-api's, SeAT's, users)
     "heldout14": (110, 6),  # TastyIgniter recorded group by group (its migrator runs so)
+    "heldout15": (0, 0),  # harvested and recorded; its cases are built when it is labelled
 }
 
 

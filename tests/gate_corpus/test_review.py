@@ -22,6 +22,8 @@ from .review2 import main as review2_main
 from .runner import SEALED, TUNED, load_cases, select
 
 CASES = load_cases()
+# a set harvested (its manifest committed) but not yet built into cases has no listing or order
+BUILT = tuple(split for split in BLIND if any(c["split"] == split for c in CASES))
 
 
 def test_listing_never_shows_a_label_or_its_reason():
@@ -54,7 +56,7 @@ def test_case_files_hold_the_review_decisions():
 BLIND_ORDERS = {split: f"order{split.removeprefix('heldout')}.txt" for split in BLIND}
 
 
-@pytest.mark.parametrize("split", BLIND)
+@pytest.mark.parametrize("split", BUILT)
 def test_blind_listing_never_shows_a_label_or_its_reason(split):
     todo = order(CASES, split, BLIND_SETS[split][0])
     assert todo, split
@@ -65,7 +67,7 @@ def test_blind_listing_never_shows_a_label_or_its_reason(split):
         assert "hidden>" not in show(marked)
 
 
-@pytest.mark.parametrize("split", BLIND)
+@pytest.mark.parametrize("split", BUILT)
 def test_blind_order_is_the_committed_one(split, capsys):
     assert review2_main(["--split", split, "--order"]) == 0
     committed = (REVIEW.parent / BLIND_ORDERS[split]).read_text()
@@ -92,3 +94,9 @@ def test_the_newest_harvest_is_sealed():
     assert SEALED == (newest,) and newest not in TUNED and before in TUNED
     assert not [c for c in select(CASES, TUNED) if c["split"] == newest]
     assert report_main(["-v", "--split", newest]) == 2
+
+
+def test_only_the_sealed_set_may_wait_for_its_cases():
+    """A harvest is committed before the previous set is opened, and built when it is labelled:
+    only the newest (sealed) set may have no cases yet."""
+    assert BUILT in (BLIND, BLIND[:-1]), BUILT
