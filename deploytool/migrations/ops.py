@@ -249,3 +249,4 @@ class Unknown(Op):
 
     reason: str
     head: str = ""  # the statement's first keywords, lower-case ("" when its SQL is unknown)
+    table: str | None = None  # the table an unreadable ALTER TABLE names

@@ -8,14 +8,23 @@ import re
 from . import ops, read_sqlglot
 
 _WORDS = re.compile(r"[a-z_]+")
+# the table an ALTER TABLE names, read even where the parser cannot read the rest
+_ALTERED = re.compile(
+    r"\s*alter\s+table\s+(?:if\s+exists\s+)?(?:only\s+)?[`\"]?(\w+)[`\"]?(?:\s|$)", re.I
+)
 
 
 def read_statement(sql: str | None, dialect: str, note: str | None = None) -> list[ops.Op]:
     found = _read(sql, dialect, note)
     if sql and any(isinstance(op, ops.Unknown) for op in found):
         head = " ".join(_WORDS.findall(sql.lower()[:80])[:4])
+        altered = _ALTERED.match(sql)
+        table = altered.group(1) if altered else None
         found = [
-            dataclasses.replace(o, head=head) if isinstance(o, ops.Unknown) else o for o in found
+            dataclasses.replace(o, head=head, table=o.table or table)
+            if isinstance(o, ops.Unknown)
+            else o
+            for o in found
         ]
     return found
 

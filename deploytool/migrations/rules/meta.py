@@ -19,7 +19,7 @@ def _unknown(op, s: Scope):
         if not why:
             return None  # the source was judged in its place: pretend-stopped warns instead
         return f"the gate cannot tell what this statement does: {op.reason}; {why}"
-    if isinstance(op, ops.Unknown) and not harmless(op):
+    if isinstance(op, ops.Unknown) and not harmless(op, s):
         return f"the gate cannot tell what this statement does: {op.reason}"
     return None
 
@@ -34,15 +34,23 @@ _HARMLESS_HEADS = re.compile(
 )
 
 
-def harmless(op: ops.Unknown) -> bool:
-    return bool(op.head) and bool(_HARMLESS_HEADS.match(op.head))
+def harmless(op: ops.Unknown, s: Scope | None = None) -> bool:
+    # An ALTER TABLE of a table this pending set creates (osu-web's `CHANGE ... float unsigned`
+    # right after its create) changes nothing the running release uses, whatever it does.
+    new = s is not None and s.is_new(op.table)
+    return new or (bool(op.head) and bool(_HARMLESS_HEADS.match(op.head)))
 
 
 def _unknown_harmless(op, s: Scope):
-    if isinstance(op, ops.Unknown) and harmless(op):
+    if isinstance(op, ops.Unknown) and harmless(op, s):
+        kind = (
+            f"alters `{op.table}`, which this pending set creates"
+            if s.is_new(op.table)
+            else f"is a `{op.head}`: it creates something new or only reads"
+        )
         return (
-            f"the gate cannot read this statement ({op.reason}), but it is a `{op.head}`: it "
-            "creates something new or only reads, so old code is not affected"
+            f"the gate cannot read this statement ({op.reason}), but it {kind}, so old code is "
+            "not affected"
         )
     return None
 

@@ -218,6 +218,19 @@ MYSQL = [
         "add-rewriting-column",
     ),
     m("m-garbage", "frobnicate the users table", "unknown-statement"),
+    # an ALTER the parser cannot read (osu-web's `float unsigned`): harmless on a table the pending
+    # set creates, blocked on one the running release uses
+    m(
+        "m-unreadable-alter-of-a-new-table",
+        "create table `stats` (`id` int, `score` double(8, 2) not null); "
+        "ALTER TABLE stats CHANGE score score float unsigned NOT NULL",
+        "unknown-harmless-statement",
+    ),
+    m(
+        "m-unreadable-alter-of-an-old-table",
+        "ALTER TABLE stats CHANGE score score float unsigned NOT NULL",
+        "unknown-statement",
+    ),
     m("m-drop-index", "alter table users drop index users_nick_index"),
     m("m-drop-foreign-key", "alter table posts drop foreign key posts_user_id_foreign"),
     m("m-set-default", "alter table users alter column a set default 1"),
