@@ -7,7 +7,10 @@ stopped before. Then the source says the new definition and the live schema the 
 is all Doctrine itself reads: on MariaDB and PostgreSQL the call is the column restated
 (`RedefineColumn`, judged by the type and nullability rules as a printed MODIFY is); on SQLite a
 definition that differs from the live one is Doctrine's rebuild through a `__temp__` copy, and an
-identical one does nothing. Without the live column, or for a type not listed here, it stays an
+identical one does nothing. A serial type (`increments('id')->change()`) is the integer with
+AUTO_INCREMENT on MySQL (a copy where the live type differs; unknown where it does not, as the
+schema rows do not say whether it already is one) and with a sequence default on PostgreSQL (a
+catalog change); SQLite always rebuilds. Without the live column, or for a type not listed here, it stays an
 Unknown that blocks, naming the call.
 """
 
@@ -40,6 +43,17 @@ _SQL = {
     "timestamp": ("timestamp", "timestamp(0) without time zone", "datetime"),
     "uuid": ("char(36)", "uuid", "varchar"),
 }
+# Serial types: the same column with AUTO_INCREMENT (MySQL) or a sequence default (PostgreSQL).
+_SERIAL = {
+    "increments": ("int unsigned", "integer", "integer"),
+    "bigIncrements": ("bigint unsigned", "bigint", "integer"),
+    "mediumIncrements": ("mediumint unsigned", "integer", "integer"),
+    "smallIncrements": ("smallint unsigned", "smallint", "integer"),
+    "tinyIncrements": ("tinyint unsigned", "smallint", "integer"),
+}
+_SQL.update(_SERIAL)
+# Placement changes nothing the rules judge: MariaDB reorders columns in place.
+_MODS = {"change", "nullable", "default", "unsigned", "first", "after"}
 _DEFAULT_ARGS = {"string": ("255",), "char": ("255",), "decimal": ("8", "2")}
 _COLUMN = {"mysql": 0, "pgsql": 1, "sqlite": 2}
 
@@ -51,8 +65,9 @@ def changed_ops(call, dialect: str, schema) -> list[ops.Op] | None:
     info = schema.column(call.table, name) if schema is not None and name else None
     sql = _SQL.get(call.verb)
     mods = dict(call.mods)
-    if info is None or sql is None or set(mods) - {"change", "nullable", "default", "unsigned"}:
+    if info is None or sql is None or set(mods) - _MODS:
         return None
+    serial = call.verb in _SERIAL
     args = tuple(call.params)
     args += _DEFAULT_ARGS.get(call.verb, ())[len(args) :]
     text = sql[_COLUMN[dialect]].format(*args)
@@ -64,8 +79,12 @@ def changed_ops(call, dialect: str, schema) -> list[ops.Op] | None:
         # SQLite keeps no length ("varchar" for any string(n)): a call that states one may
         # differ from what Doctrine reads, so only a length-less type of the same affinity and
         # nullability is known to be the same (text -> longText: both TEXT)
+        # (a serial column's autoincrement flag is not in the schema rows: taken to differ)
         same = (
-            text == info.type.lower() and "{" not in sql[0] and not_null == (info.nullable is False)
+            not serial
+            and text == info.type.lower()
+            and "{" not in sql[0]
+            and not_null == (info.nullable is False)
         )
         if same:
             return []  # Doctrine finds nothing to change
@@ -74,5 +93,10 @@ def changed_ops(call, dialect: str, schema) -> list[ops.Op] | None:
                 call.table, f"->change() of {name} on SQLite: Doctrine rebuilds the table"
             )
         ]
-    column = ops.Column(name, type=read_type(text, dialect), not_null=not_null, default=default)
+    new = read_type(text, dialect)
+    if serial and dialect == "mysql" and new == read_type(info.type, dialect):
+        # Doctrine prints nothing if the column already is AUTO_INCREMENT, and MODIFY copies the
+        # table to make it one: the schema rows do not say which
+        return None
+    column = ops.Column(name, type=new, not_null=not_null, default=default, auto_increment=serial)
     return [ops.RedefineColumn(call.table, name, column)]

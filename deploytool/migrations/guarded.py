@@ -60,7 +60,15 @@ def set_aside(parsed: list, facts, schema) -> tuple[list, str]:
     skipped = skipped_guards(facts, schema)
     if not skipped:
         return parsed, ""
-    kept = [p for p in parsed if not any(in_block(p[2], g) for g in skipped)]
+    # Only what pretend printed (index > 0) and the source's writes: the operations read from
+    # the source for a block that does run (index 0, blueprint_ops) are that block's own, even
+    # where an `else` that does not run names the same column.
+    kept = [
+        p
+        for p in parsed
+        if not (p[0] or isinstance(p[2], ops.UnseenWrite))
+        or not any(in_block(p[2], g) for g in skipped)
+    ]
     if len(kept) == len(parsed):
         return parsed, ""
     names = "; ".join(_say(g.cond, schema) for g in skipped)

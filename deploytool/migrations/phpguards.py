@@ -8,7 +8,8 @@ reads each `if` whose condition is only such checks on literal names, joined by 
 (tables named by Schema calls, columns named by Blueprint calls), so the statements pretend
 printed for a block that will not run can be set aside. An `if` at up()'s top level that only
 returns guards the rest of up() with its condition negated (one check only): pretend, answering
-"no", returns early from `if (!Schema::hasColumn(…)) return;` where production goes on. Any other
+"no", returns early from `if (!Schema::hasColumn(…)) return;` where production goes on. The
+`else` of a one-check `if` is a block under that check negated. Any other
 condition is not read: the gate keeps judging what pretend printed.
 """
 
@@ -64,7 +65,9 @@ def guard_holds(cond: str, schema) -> bool | None:
 
 
 def read_guards(src: str, mask: str, start: int, end: int) -> list[tuple[int, int, Guard]]:
-    """(block start, block end, Guard) for every `if` of up() whose condition is readable."""
+    """(block start, block end, Guard) for every `if` of up() whose condition is readable, and
+    for the `else` of one whose condition is a single check (it runs under that check negated;
+    the negation of `a && b` is `!a || !b`, which a Guard cannot say)."""
     out = []
     for m in _IF.finditer(mask, start, end):
         close = _close(mask, m.end() - 1, "()")
@@ -77,33 +80,58 @@ def read_guards(src: str, mask: str, start: int, end: int) -> list[tuple[int, in
             if "&" in cond:
                 continue  # `if (a && b) return;`: the rest runs under `!a || !b`, not read
             # The rest of up() runs where the condition does not hold: a guard of its own.
-            cond = cond[1:] if cond.startswith("!") else "!" + cond
-            body_at, body_end = early, end
+            blocks, span = [(_negated(cond), early, end)], (early, end)
         elif not rest.startswith("{"):
             continue
         else:
             body_at = mask.index("{", close)
-            body_end = _close(mask, body_at, "{}")
-        tables = [a.lstrip("!").partition(":")[2].partition(".")[0] for a in cond.split("&")]
-        columns = [a.partition(".")[2] for a in cond.split("&") if "." in a]
-        for call in (_SCHEMA_CALL, _BLUEPRINT):
-            for c in call.finditer(mask, body_at, body_end):
-                args_end = _close(mask, c.end() - 1, "()")
-                if call is _BLUEPRINT and _CALLBACK.search(mask, c.end(), args_end):
-                    continue
-                names = _literals(src, mask, c.end(), args_end)
-                if call is _SCHEMA_CALL:
-                    tables += names[:1]
-                else:
-                    columns += names
-        guard = Guard(
-            cond,
-            tuple(dict.fromkeys(t.lower() for t in tables if t)),
-            tuple(dict.fromkeys(c.lower() for c in columns if c)),
-        )
-        if not _changed_outside(src, mask, cond, start, end, (body_at, body_end)):
-            out.append((body_at, body_end, guard))
+            blocks = [(cond, body_at, _close(mask, body_at, "{}"))]
+            other = _else_block(mask, blocks[0][2], end)
+            # The branches exclude each other: what the else changes is not what the condition
+            # met (`if (hasColumn(t, id)) { ->change() } else { ->increments('id') }`).
+            span = (body_at, other[1] if other else blocks[0][2])
+            if other is not None and "&" not in cond:
+                blocks.append((_negated(cond), *other))
+        for cond_, at, until in blocks:
+            guard = _guard(src, mask, cond_, at, until)
+            if not _changed_outside(src, mask, cond_, start, end, span):
+                out.append((at, until, guard))
     return out
+
+
+def _negated(cond: str) -> str:
+    return cond[1:] if cond.startswith("!") else "!" + cond
+
+
+_ELSE = re.compile(r"\s*else\s*\{")
+
+
+def _else_block(mask: str, then_end: int, end: int) -> tuple[int, int] | None:
+    """The `else { … }` right after an if's block that closes at `then_end` (not `else if`)."""
+    m = _ELSE.match(mask, then_end + 1, end)
+    if m is None:
+        return None
+    return m.end() - 1, _close(mask, m.end() - 1, "{}")
+
+
+def _guard(src: str, mask: str, cond: str, body_at: int, body_end: int) -> Guard:
+    tables = [a.lstrip("!").partition(":")[2].partition(".")[0] for a in cond.split("&")]
+    columns = [a.partition(".")[2] for a in cond.split("&") if "." in a]
+    for call in (_SCHEMA_CALL, _BLUEPRINT):
+        for c in call.finditer(mask, body_at, body_end):
+            args_end = _close(mask, c.end() - 1, "()")
+            if call is _BLUEPRINT and _CALLBACK.search(mask, c.end(), args_end):
+                continue
+            names = _literals(src, mask, c.end(), args_end)
+            if call is _SCHEMA_CALL:
+                tables += names[:1]
+            else:
+                columns += names
+    return Guard(
+        cond,
+        tuple(dict.fromkeys(t.lower() for t in tables if t)),
+        tuple(dict.fromkeys(c.lower() for c in columns if c)),
+    )
 
 
 # `{ return; }` or a bare `return;` (never a `}` that closes something else)

@@ -26,6 +26,12 @@ source's loop that fills them is judged (a keyed loop on them passes outside a t
 Eleventh round: a `Schema::create` after the guarded block whose foreign key names the guarded
 table (`->on('invoices')`) no longer voids the guard: only a create's first argument is the
 table it changes.
+
+Sixteenth round: `if (Schema::hasColumn('prefs', 'id')) { ->increments('id')->change() } else {
+->increments('id') }` (TastyIgniter's user_preferences). The `else` runs under the negated check,
+so where the column exists the add pretend printed is set aside and the unprinted `->change()` is
+judged per engine: MySQL copies the table to make a signed int an unsigned AUTO_INCREMENT,
+PostgreSQL only adds a sequence default to the integer column, SQLite's Doctrine rebuilds it.
 """
 
 from __future__ import annotations
@@ -141,6 +147,21 @@ FILL_NEW = php(
     "  DB::table('notes')->where('id', $n->id)->update(['uuid' => Str::uuid()]);\n"
     "});"
 )
+SERIAL = php(
+    "if (Schema::hasColumn('prefs', 'id')) {\n"
+    "  Schema::table('prefs', function (Blueprint $table) {\n"
+    "    $table->increments('id')->first()->change(); });\n"
+    "} else {\n"
+    "  Schema::table('prefs', function (Blueprint $t) { $t->increments('id')->first(); });\n"
+    "}"
+)
+PREFS = {
+    "mysql": ("int(11)", "alter table `prefs` add `id` int unsigned not null auto_increment "
+              "primary key first"),
+    "pgsql": ("integer", 'alter table "prefs" add column "id" serial primary key not null'),
+    "sqlite": ("INTEGER", 'alter table "prefs" add column "id" integer not null primary key '
+               "autoincrement"),
+}  # fmt: skip
 HAS_TABLE = ["select * from information_schema.tables where table_name = ?"]
 HAS_COLUMN = ["select column_name from information_schema.columns where table_name = ?"]
 
@@ -189,6 +210,13 @@ CASES = [
     ("guarded-change-keeps-unsigned", "mysql", COUNTER, HAS_COLUMN, [], []),
     ("helper-loop-in-transaction", "pgsql", HELPER, ADD_TAG["pgsql"], ["pretend-blind-loop"], []),
     ("helper-keyed-loop-mysql", "mysql", HELPER, ADD_TAG["mysql"], [], ["pretend-keyed-loop"]),
+    # Sixteenth round: the else of a hasColumn check; the unprinted serial ->change() per engine
+    ("else-serial-change-copies-mysql", "mysql", SERIAL, HAS_COLUMN + [PREFS["mysql"][1]],
+     ["change-column-type"], ["pretend-schema-conditional"]),
+    ("else-serial-change-sequence-pgsql", "pgsql", SERIAL, HAS_COLUMN + [PREFS["pgsql"][1]], [],
+     ["pretend-schema-conditional"]),
+    ("else-serial-change-rebuilds-sqlite", "sqlite", SERIAL, HAS_COLUMN + [PREFS["sqlite"][1]],
+     ["table-copy"], ["pretend-schema-conditional"]),
     # Ninth round: the columns a stopped pretend's Blueprint calls add are new to the loop after
     ("stopped-loop-fills-new-column", "mysql", FILL_NEW, STOPPED, [], ["pretend-keyed-loop"]),
     ("stopped-loop-fills-new-column-sqlite", "sqlite", FILL_NEW, STOPPED, [],
@@ -199,10 +227,14 @@ CASES = [
 
 
 def judge(name, dialect, src, lines):
-    text = "\n".join(f"{name}: {ln}" if ln.startswith("select") else ln for ln in lines)
+    text = "\n".join(f"{name}: {ln}" if ln.startswith(("select", "alter")) else ln for ln in lines)
     found = migrations_from_pretend(text, [f"{name}.php"])
     pending = [PendingMigration(m.name, m.file, m.statements, src, m.notes) for m in found]
-    return check(pending, dialect, MigrationPolicy(), HITS if "'hits'" in src else SCHEMA)
+    schema = HITS if "'hits'" in src else SCHEMA
+    if "'prefs'" in src:
+        prefs = [("prefs", "id", PREFS[dialect][0], "NO")]
+        schema = LiveSchema.from_rows(prefs, [], [("prefs", "9")])
+    return check(pending, dialect, MigrationPolicy(), schema)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
@@ -242,3 +274,15 @@ def test_a_table_loop_stands_for_each_table():
     (f,) = [f for f in report.findings if f.rule == "drop-column"]
     assert "notes.message" in f.why  # the tables without the column skip the call
     assert [c.table for c in read_facts(PROPERTY_LOOP).schema_calls if c.verb] == ["pages", "gone"]
+
+
+def test_an_else_runs_under_the_check_negated():
+    guards = read_facts(SERIAL).guards
+    assert [(g.cond, g.columns) for g in guards] == [
+        ("column:prefs.id", ("id",)),
+        ("!column:prefs.id", ("id",)),
+    ]
+    # `a && b` negated is `!a || !b`, which a guard cannot say: its else is not read as one
+    cond = "Schema::hasTable('prefs') && Schema::hasColumn('prefs', 'id')"
+    both = SERIAL.replace("Schema::hasColumn('prefs', 'id')", cond)
+    assert [g.cond for g in read_facts(both).guards] == ["table:prefs&column:prefs.id"]
