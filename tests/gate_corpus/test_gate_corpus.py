@@ -125,7 +125,7 @@ HARVEST_SIZES = {
     "heldout12": (60, 6),  # each on the release it shipped in where that chain is whole
     "heldout13": (90, 8),  # packages on the tables they extend (core-api's, SeAT's, users)
     "heldout14": (110, 6),  # TastyIgniter recorded group by group (its migrator runs so)
-    "heldout15": (0, 0),  # harvested and recorded; its cases are built when it is labelled
+    "heldout15": (130, 6),  # SeAT plugins on eveapi/web/services tables; seat-inventory MySQL only
 }
 
 
