@@ -106,8 +106,8 @@ FLOORS = {
     # heldout14, opened by the fifteenth round (scored unseen before it: 89 of 90 blocked, 7
     # false blocks; one rule: an unreadable ALTER of a table the pending set creates warns)
     ("heldout14", "mysql"): (34, 2),
-    ("heldout14", "pgsql"): (31, 3),
-    ("heldout14", "sqlite"): (24, 1),
+    ("heldout14", "pgsql"): (31, 2),
+    ("heldout14", "sqlite"): (25, 1),
 }
 
 
