@@ -25,7 +25,8 @@ likewise before the fifth (tuned on heldout4), `--split heldout6` before the six
 `--split heldout7` before the seventh (tuned on heldout6), `--split heldout8` before the eighth,
 `--split heldout9` before the ninth, `--split heldout10` before the tenth, `--split heldout11`
 before the eleventh, `--split heldout12` before the twelfth, `--split heldout13` before the
-thirteenth, `--split heldout14` before the fourteenth.
+thirteenth, `--split heldout14` before the fourteenth, `--split heldout15` before the fifteenth,
+`--split heldout16` before the seventeenth.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ _NOISE = ("Migration table created successfully.", "Nothing to migrate.")
 KEPT = ("hand", "review")  # labels a person checked: never recomputed by a rebuild
 # Whole harvests held out, each chosen before the round of rules it scores and labelled blind
 # before label.py sees it (review/README.md has each one's record). Built without labels.
-BLIND = tuple(f"heldout{n}" for n in range(2, 16))
+BLIND = tuple(f"heldout{n}" for n in range(2, 17))
 HELDOUT2 = BLIND[0]  # the first, split into halves by repository (runner.halves)
 
 

@@ -23,8 +23,8 @@ set has a case from, recorded after the second round of rules, goes the same way
 before the fourth round of rules, likewise (review/heldout4.json, resolved_heldout4.json), and
 heldout5 before the fifth, heldout6 before the sixth, heldout7 before the seventh, heldout8
 before the eighth, heldout9 before the ninth, heldout10 before the tenth, heldout11 before the
-eleventh, heldout12 before the twelfth, heldout13 before the thirteenth and heldout14 before
-the fourteenth.
+eleventh, heldout12 before the twelfth, heldout13 before the thirteenth, heldout14 before
+the fourteenth, heldout15 before the fifteenth and heldout16 before the seventeenth.
 """
 
 from __future__ import annotations

@@ -44,8 +44,9 @@ HALVES = Path(__file__).resolve().parent / "review" / "heldout2_halves.json"
 # seventh round tunes on; heldout7, chosen before it and scored once unseen after it, is what the
 # eighth tunes on; heldout8 likewise for the ninth, heldout9 for the tenth, heldout10 for the
 # eleventh, heldout11 for the twelfth, heldout12 for the thirteenth, heldout13 for the
-# fourteenth. heldout14, chosen before the fourteenth round, is unseen as a whole: no rule is
-# tuned on it, the suite never scores it, and only `report --split heldout14` gives its figures.
+# fourteenth, heldout14 for the fifteenth and sixteenth, heldout15 for the seventeenth. heldout16,
+# chosen before heldout15 was labelled, is unseen as a whole: no rule is tuned on it, the suite
+# never scores it, and only `report --split heldout16` gives its figures.
 SPLITS = ("train", "heldout", "heldout2-tune", "heldout2-final", *BLIND)
 # Only aggregate figures of these: listing their wrong verdicts would tune on an unseen split.
 # The newest harvest stays sealed until the next one is chosen and committed.
