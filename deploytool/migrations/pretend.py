@@ -87,11 +87,15 @@ class _Known:
         self.stems = stems
         self.by_name = {}
         for stem in stems:
-            self.by_name.setdefault(migration_class(stem), stem)
+            # PHP class names are case-insensitive: Laravel loads `AddPrimaryKeys` (the file
+            # name's StudlyCase) from a file that declares `class AddprimaryKeys`, and pretend
+            # prints the declared name
+            self.by_name.setdefault(migration_class(stem).lower(), stem)
             self.by_name[stem] = stem
 
     def stem_of(self, printed: str) -> str | None:
-        return self.by_name.get(printed) or self.by_name.get(printed.rsplit("\\", 1)[-1])
+        bare = printed.rsplit("\\", 1)[-1]
+        return self.by_name.get(printed) or self.by_name.get(bare.lower())
 
 
 def _stem(file_name: str) -> str:
@@ -185,11 +189,11 @@ def class_to_file(class_names: Iterable[str], file_names: Iterable[str]) -> dict
     by_class: dict[str, str] = {}
     by_stem: dict[str, str] = {}
     for f in files:
-        by_class.setdefault(migration_class(f), f)
+        by_class.setdefault(migration_class(f).lower(), f)  # case-insensitive, as PHP's
         by_stem[_stem(f)] = f
     mapping = {}
     for name in class_names:
-        found = by_stem.get(name) or by_class.get(name.rsplit("\\", 1)[-1])
+        found = by_stem.get(name) or by_class.get(name.rsplit("\\", 1)[-1].lower())
         if found is not None:
             mapping[name] = found
     return mapping

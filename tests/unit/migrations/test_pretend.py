@@ -120,3 +120,15 @@ def test_failed_dump_of_an_anonymous_migration_is_its_files():
         migs = migrations_from_pretend(out, FILES)
         assert migs[2].statements == (None,) and "failed to dump" in migs[2].notes[0], nul
         assert len(migs) == len(FILES), "nothing unattributed"
+
+
+def test_a_class_declared_in_another_case_is_its_file():
+    # seat-inventory's 2022_11_08_000020_AddPrimaryKeys.php declares `class AddprimaryKeys`:
+    # PHP's class names are case-insensitive, Laravel loads it as AddPrimaryKeys, and pretend
+    # prints the declared name. Before, its statements were dropped as noise, and the renames
+    # they held passed unjudged.
+    files = ["2022_11_08_000020_AddPrimaryKeys.php"]
+    out = "AddprimaryKeys: rename table `a` to `b`\n"
+    (m,) = migrations_from_pretend(out, files)
+    assert m.statements == ("rename table `a` to `b`",)
+    assert class_to_file(["AddprimaryKeys"], files) == {"AddprimaryKeys": files[0]}
