@@ -10,8 +10,8 @@ definition that differs from the live one is Doctrine's rebuild through a `__tem
 identical one does nothing. A serial type (`increments('id')->change()`) is the integer with
 AUTO_INCREMENT on MySQL (a copy where the live type differs; unknown where it does not, as the
 schema rows do not say whether it already is one) and with a sequence default on PostgreSQL (a
-catalog change); SQLite always rebuilds. Without the live column, or for a type not listed here, it stays an
-Unknown that blocks, naming the call.
+catalog change); SQLite always rebuilds. Without the live column, or for a type not listed here,
+it stays an Unknown that blocks, naming the call.
 """
 
 from __future__ import annotations
