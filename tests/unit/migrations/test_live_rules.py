@@ -55,6 +55,41 @@ CASES = [
         (),
     ),
     ("small-table", "pgsql", ['delete from "configs" where "key" in (?, ?)'], None, (), ()),
+    # Seventeenth round: a foreign key on a table counted small is a brief copy or scan; on one
+    # counted large it still blocks
+    (
+        "small-table-foreign-key",
+        "mysql",
+        [
+            "alter table `configs` add constraint `configs_user_fk` foreign key (`id`) references "
+            "`users` (`id`)"
+        ],
+        None,
+        (),
+        (),
+    ),
+    (
+        "small-table-foreign-key-pgsql",
+        "pgsql",
+        [
+            'alter table "configs" add constraint "configs_user_fk" foreign key ("id") references '
+            '"users" ("id")'
+        ],
+        None,
+        (),
+        (),
+    ),
+    (
+        "large-table-foreign-key",
+        "mysql",
+        [
+            "alter table `users` add constraint `users_config_fk` foreign key (`id`) references "
+            "`configs` (`id`)"
+        ],
+        None,
+        ("add-foreign-key",),
+        (),
+    ),
     ("drop-absent-table", "mysql", ["drop table if exists `telemetry`"], None, (), ()),
     ("drop-present-table", "mysql", ["drop table if exists `configs`"], None, ("drop-table",), ()),
     (
