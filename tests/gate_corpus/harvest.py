@@ -25,7 +25,8 @@ MySQL statement, which says nothing about the gate), `#app` and `#ns` for the ap
 for every other psr-4 root of composer.json (and of a path repository's packages), `#config` for
 every package config a migration reads (`configs` adds more: a file of another fetched repository
 "owner/repo:path", or `merged`: a package config its service provider merges under a key), and
-`#schema` for a squashed schema dump.
+`#schema` for a squashed schema dump. `data` names folders copied as they are, for the files a
+migration opens beside it (uk-controller-api's `__DIR__.'/../data/stands/…csv'`).
 Nothing here runs fetched code: it copies files out of git and lists them.
 """
 
@@ -223,6 +224,10 @@ def harvest(split: str, spec: dict[str, dict], out: Path) -> list[dict]:
         repo = Repo(name, out / name.replace("/", "+"))
         is_migration = lambda n, pats=r["patterns"]: matches(n, pats)  # noqa: E731
         head = _app(repo, r.get("app"))
+        for folder in r.get("data", []):  # files a migration reads beside it (CSV seeds)
+            for n in repo.tree:
+                if n.startswith(folder.rstrip("/") + "/"):
+                    repo.copy(n)
         files = [
             (n, p, kind(p.read_text(errors="replace")))
             for n, p in ((n, repo.copy(n)) for n in repo.tree if is_migration(n))

@@ -137,3 +137,19 @@ def test_groups_run_folder_by_folder(tmp_path, monkeypatch):
     body = (tmp_path / "flat/chains/acme+groups.txt").read_text().split()
     names = [Path(ln.lstrip("+?")).name for ln in body if not ln.startswith("#")]
     assert names == sorted(names)  # without `groups`: Laravel's order, by file name
+
+
+def test_data_folders_are_copied(tmp_path, monkeypatch):
+    """uk-controller-api's migrations fopen CSVs under database/data: `data` copies the folder."""
+    mirrors = tmp_path / "mirror"
+    monkeypatch.setattr(harvest, "MIRRORS", mirrors)
+    files = {
+        "migrations/2020_01_01_000000_create_t1.php": _migration(CREATE, 1),
+        "data/stands/egcc.csv": "stand,size\n1,A\n",
+    }
+    _repo(mirrors, "acme/data", files)
+    spec = {"patterns": ["migrations/*.php"]}
+    harvest.harvest("heldout99", {"acme/data": spec}, tmp_path / "bare")
+    assert not (tmp_path / "bare/acme+data/data/stands/egcc.csv").exists()
+    harvest.harvest("heldout99", {"acme/data": spec | {"data": ["data"]}}, tmp_path / "out")
+    assert (tmp_path / "out/acme+data/data/stands/egcc.csv").read_text() == "stand,size\n1,A\n"
