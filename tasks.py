@@ -23,13 +23,14 @@ def demo(c, keep=False):
         "jobs": "pytest-xdist workers (each with its own labs)",
     }
 )
-def test(c, k="", unit=False, jobs=2):
+def test(c, k="", unit=False, jobs=3):
     """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab.
 
     `--unit` runs only the unit and pipeline rings (no lab, no databases)."""
     paths = "tests/unit tests/pipeline" if unit else "tests"
-    # Two workers, a test file each at a time: most e2e time is waiting on real hosts (jobs,
-    # drains), so two labs side by side finish the suite far sooner on two cores (lab/slots.py).
+    # Three workers, a test file each at a time: much e2e time is waiting on real hosts (jobs,
+    # drains), so three labs side by side finish the suite sooner even on two cores
+    # (lab/slots.py gives each its own addresses, ports and directories).
     workers = "" if unit else f" -n {jobs} --dist loadfile"
     c.run(
         f"{PY} -m pytest -q -p no:cacheprovider{workers} {paths}" + (f" -k {k!r}" if k else ""),
