@@ -59,7 +59,8 @@ def refreshed_facts(
             missing.append(case["id"])
             continue
         facts = json.loads(json.dumps(read_facts(src).to_dict()))
-        # a key added to the facts since the case was built reads as its empty default
+        # a key added to the facts since the case was built: a list reads as empty, anything
+        # else as unchanged
         old = {k: case["facts"].get(k, [] if isinstance(v, list) else v) for k, v in facts.items()}
         if facts != old:
             changed.append(case["id"])
