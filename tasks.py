@@ -23,7 +23,7 @@ def demo(c, keep=False):
         "jobs": "pytest-xdist workers (each with its own labs)",
     }
 )
-def test(c, k="", unit=False, jobs=3):
+def test(c, k="", unit=False, jobs=2):
     """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab.
 
     `--unit` runs only the unit and pipeline rings (no lab, no databases)."""
