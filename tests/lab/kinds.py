@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from . import host as hostns
 from .appenv import deploy_ids
 from .procs import LabError, LabTimeout, ProcRef, in_pid_namespaces, stop_all, wait_until
+from .supervisor_rpc import SOCK, Supervisor
 
 PROGRAMS = ("worker", "scheduler", "daemon")
 RUNS_FILE = "shared/storage/app/lab-runs.jsonl"  # under the deploy path
@@ -66,27 +66,18 @@ def supervisorctl(*args: str) -> list[str]:
     return ["supervisorctl", "-c", hostns.SUPERVISOR_CONF, *args]
 
 
-def parse_status(out: str, program: str) -> dict[str, tuple[str, int | None]]:
-    """`supervisorctl status PROGRAM` -> {'worker_00': ('RUNNING', 12), ...} (a group's members
-    by their process name, a single program by its own name)."""
-    found: dict[str, tuple[str, int | None]] = {}
-    for line in out.splitlines():
-        parts = line.split()
-        if len(parts) < 2 or parts[0].split(":", 1)[0] != program:
-            continue
-        pid = int(parts[3].rstrip(",")) if len(parts) > 3 and parts[2] == "pid" else None
-        found[parts[0].split(":", 1)[-1]] = (parts[1], pid)
-    return found
-
-
 class Kinds:
     def __init__(self, lab):
         self.lab = lab
 
-    def _target(self, program: str) -> str:
+    def _group(self, program: str) -> str:
+        # a supervisord group: `worker` (numprocs), or a single program's own name
         if program not in PROGRAMS:
             raise LabError(f"no lab program {program!r}; programs are {', '.join(PROGRAMS)}")
-        return "worker:*" if program == "worker" else program
+        return program
+
+    def _supervisor(self, h) -> Supervisor:
+        return Supervisor(self.lab.root / "hosts" / self.lab.host(h).name / "run" / SOCK)
 
     def _hosts(self, hosts):
         return self.lab.hosts if hosts is None else [self.lab.host(h) for h in hosts]
@@ -94,8 +85,7 @@ class Kinds:
     def status(self, which, program: str = "worker") -> dict[str, tuple[str, int | None]]:
         """{'worker_00': ('RUNNING', 1234), ...} or {'scheduler': ('STOPPED', None)}: pids
         as seen inside the host."""
-        out = self.lab.supervisorctl(which, "status", self._target(program)).stdout
-        return parse_status(out, program)
+        return self._supervisor(which).status(self._group(program))
 
     def pid(self, which, program: str) -> int | None:
         return self.status(which, program).get(program, ("", None))[1]
@@ -103,17 +93,14 @@ class Kinds:
     def start(self, program: str = "worker", hosts=None, timeout: float = 60) -> None:
         """Start `program` on every host (or `hosts`); it needs `current` (a first ship).
         Waits until every process of it is RUNNING."""
-        hosts, target = self._hosts(hosts), self._target(program)
+        hosts, group = self._hosts(hosts), self._group(program)
         missing = [h.name for h in hosts if not os.path.lexists(h.app_dir / "current")]
         if missing:
             names = ", ".join(missing)
             raise LabError(f"no /var/www/app/current on {names}: ship a release first")
 
-        def start(h) -> None:
-            self.lab.supervisorctl(h, "start", target, timeout=timeout)
-
-        with ThreadPoolExecutor(len(hosts)) as pool:
-            list(pool.map(start, hosts))
+        for h in hosts:
+            self._supervisor(h).start(group)
         want = self.lab.n_workers if program == "worker" else 1
 
         def all_running() -> bool:
@@ -141,26 +128,18 @@ class Kinds:
         # hears it and the stop waits stopwaitsecs (40 s) for SIGKILL. That cost 11 x 40 s in one
         # e2e run. So while the stop waits, repeat the TERM every 2 s; a process that did hear
         # the first one is finishing its work, and a second TERM changes nothing for it.
-        target = self._target(program)
-        argv = hostns.in_namespace(h.pid, supervisorctl("stop", target), cwd="/")
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        group, sup = self._group(program), self._supervisor(h)
+        sup.stop(group)
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                proc.communicate(timeout=2)
-                return
-            except subprocess.TimeoutExpired:
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    proc.communicate()
-                    what = f"{h.name}: {program} did not stop within {timeout:g}s"
-                    raise LabTimeout(what) from None
-                try:
-                    self.lab.supervisorctl(h, "signal", "TERM", target, timeout=10)
-                except subprocess.TimeoutExpired:
-                    # a loaded machine (supervisorctl itself took 2.5-3.5 s at load 40): the
-                    # repeat is a help, not a step; the stop's own deadline still bounds the wait
-                    continue
+        again = time.monotonic() + 2
+        while not sup.stopped(group):
+            now = time.monotonic()
+            if now > deadline:
+                raise LabTimeout(f"{h.name}: {program} did not stop within {timeout:g}s")
+            if now > again:
+                sup.signal(group, "TERM")
+                again = now + 2
+            time.sleep(0.05)
 
     def run_schedule(self, which) -> None:
         """Start one `php artisan schedule:run` in /var/www/app/current as deploy, detached

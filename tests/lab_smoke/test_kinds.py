@@ -57,7 +57,9 @@ def test_a_scheduled_long_command_outlives_a_scheduler_restart_on_its_old_releas
 ):
     lab = two_releases
     switch(lab, "h1", R1)
-    lab.kinds.set_long_seconds(6, ["h1"])
+    # long enough to outlive a scheduler restart on a loaded machine (two supervisorctl calls
+    # and a switch took over 6 s on three xdist workers); the test waits for it to finish
+    lab.kinds.set_long_seconds(20, ["h1"])
     started = time.time()
     lab.kinds.start("scheduler", ["h1"])
     old_scheduler = lab.kinds.pid("h1", "scheduler")
@@ -80,7 +82,7 @@ def test_a_scheduled_long_command_outlives_a_scheduler_restart_on_its_old_releas
     assert cwd(lab, new_scheduler) == f"/var/www/app/releases/{R2}"
     assert alive(lab, long.pid)  # still running the old release's code
 
-    finished = lab.kinds.wait_for_run("h1", "long", "finish", timeout=30, after=long.at)
+    finished = lab.kinds.wait_for_run("h1", "long", "finish", timeout=60, after=long.at)
     assert (finished.pid, finished.release) == (long.pid, R1)
     lab.kinds.stop("scheduler", ["h1"])
 
