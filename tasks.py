@@ -23,14 +23,16 @@ def demo(c, keep=False):
         "jobs": "pytest-xdist workers (each with its own labs)",
     }
 )
-def test(c, k="", unit=False, jobs=2):
+def test(c, k="", unit=False, jobs=3):
     """The whole suite: unit and pipeline rings, migration checks on real databases, e2e on the lab.
 
     `--unit` runs only the unit and pipeline rings (no lab, no databases)."""
     paths = "tests/unit tests/pipeline" if unit else "tests"
     # Three workers, a test file each at a time: much e2e time is waiting on real hosts (jobs,
     # drains), so three labs side by side finish the suite sooner even on two cores
-    # (lab/slots.py gives each its own addresses, ports and directories).
+    # (lab/slots.py gives each its own addresses, ports and directories). The lab drives
+    # supervisord over its socket (lab/supervisor_rpc.py): a supervisorctl per poll made the
+    # suite CPU-bound.
     workers = "" if unit else f" -n {jobs} --dist loadfile"
     c.run(
         f"{PY} -m pytest -q -p no:cacheprovider{workers} {paths}" + (f" -k {k!r}" if k else ""),
