@@ -44,6 +44,12 @@ def add(sub) -> None:
         help="judge against this schema dump (schema:dump, mysqldump --no-data, pg_dump -s)",
     )
     p.add_argument(
+        "--running",
+        metavar="PATH",
+        help="the running release's code (e.g. the base branch, vendor/ installed): a drop or "
+        "rename of a name it never uses is reported, not blocked",
+    )
+    p.add_argument(
         "--github-annotations",
         action="store_true",
         help="also print each finding as a GitHub Actions annotation at its file:line",
@@ -75,6 +81,8 @@ def run(args, env) -> Document:
             pending = read_sql(args.sql, args.dialect)
         if args.schema:
             pending = local.with_schema(pending, Path(args.schema))
+        if args.running:
+            pending = local.with_running(pending, Path(args.running))
         report = gate.evaluate(pending, MigrationPolicy(args.policy or "block"))
         heading = (
             f"{len(pending.migrations)} pending migration(s) in {args.app} ({pending.dialect})"

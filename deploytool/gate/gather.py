@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from ..migrations.live_schema import COLUMNS_QUERY, LiveSchema
 from ..migrations.report import PendingMigration
+from ..migrations.running_code import RunningCode, candidates, parse_found, pattern
 from ..probes import laravel_migrations as laravel
 from ..probes import live_schema
 from ..probes import raw_migrations as raw
+from ..probes import running_code as running_probe
 from .verdict import Pending, dialect_for
 
 QUERIES = (COLUMNS_QUERY["mysql"], COLUMNS_QUERY["pgsql"])
@@ -49,9 +51,27 @@ def from_release(ctx, host, release_dir: str, step: str = "check-migrations") ->
         check=False,
     )
     migrations = migrations_from_pretend(out.stdout + out.stderr, list(found.files), found.sources)
-    return Pending(
-        dialect, tuple(migrations), _full_schema(ctx, host, release_dir, step, found), host.name
+    schema = _full_schema(ctx, host, release_dir, step, found)
+    running = _running(ctx, host, migrations, step)
+    return Pending(dialect, tuple(migrations), schema, host.name, running)
+
+
+def _running(ctx, host, migrations, step: str) -> RunningCode | None:
+    """The names the pending migrations quote, searched for in the code `current` runs (the
+    release the switch replaces); None when nothing is quoted, nothing runs, or the search
+    failed (then drops and renames block as before)."""
+    searched = candidates(
+        [m.source or "" for m in migrations], [s for m in migrations for s in m.statements]
     )
+    if not searched:
+        return None
+    command = running_probe.command(ctx.path("current"), pattern(searched))
+    r = ctx.run(host, command, step, what="searching the running release's code", check=False)
+    found = running_probe.parse(r.exit_code, r.stdout)
+    if found is None:
+        return None
+    where = f"the running release's code on {host.name} (vendor included)"
+    return RunningCode(searched, parse_found(found), where)
 
 
 def _full_schema(ctx, host, release_dir: str, step: str, found) -> LiveSchema | None:

@@ -104,3 +104,26 @@ def with_schema(pending: Pending, path: Path) -> Pending:
             [str(exc)], "pass a schema dump (schema:dump, mysqldump, pg_dump -s)"
         ) from None
     return dataclasses.replace(pending, schema=dump.schema)
+
+
+def with_running(pending: Pending, path: Path) -> Pending:
+    """A search of the running release's code checked out at `path` (--running: in CI, the base
+    branch with its vendor/ installed), as ship searches `current` on the migration host."""
+    from ..migrations.running_code import RunningCode, candidates, parse_found, pattern
+    from ..probes import running_code as probe
+
+    if not path.is_dir():
+        raise ConfigError([f"--running {path}: no such directory"], "check out the running release")
+    migrations = pending.migrations
+    searched = candidates(
+        [m.source or "" for m in migrations], [s for m in migrations for s in m.statements]
+    )
+    if not searched:
+        return pending
+    done = _run(probe.command(str(path), pattern(searched)), "searching the running code")
+    found = probe.parse(done.returncode, done.stdout)
+    if found is None:
+        raise ConfigError([f"--running {path}: the search failed: {done.stderr.strip()[:300]}"])
+    return dataclasses.replace(
+        pending, running=RunningCode(searched, parse_found(found), f"the running code in {path}")
+    )

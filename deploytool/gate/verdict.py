@@ -14,6 +14,7 @@ from ..migrations.dialect import UnsupportedDialect, dialect_from_driver
 from ..migrations.live_schema import LiveSchema
 from ..migrations.policy import MigrationPolicy
 from ..migrations.report import PendingMigration, Report
+from ..migrations.running_code import RunningCode
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Pending:
     migrations: tuple[PendingMigration, ...]
     schema: LiveSchema | None = None
     where: str = ""  # e.g. `h1`, `plans/drop.sql`: shown with the report
+    running: RunningCode | None = None  # what the running release's code names, if searched
 
 
 def policy_for(settings: MigrationSettings, mode: str | None = None) -> MigrationPolicy:
@@ -48,7 +50,7 @@ def evaluate(pending: Pending, policy: MigrationPolicy) -> Report:
     # Late import: the SQL parsers take 0.3-0.8 s to import, and most ships have nothing pending.
     from ..migrations.check import check
 
-    return check(list(pending.migrations), pending.dialect, policy, pending.schema)
+    return check(list(pending.migrations), pending.dialect, policy, pending.schema, pending.running)
 
 
 def blocked_error(report: Report, what: str = "check-migrations") -> MigrationBlocked:

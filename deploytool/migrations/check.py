@@ -23,6 +23,7 @@ from .policy import MigrationPolicy
 from .report import Finding, PendingMigration, Report
 from .rules import RULES, Rule, Scope, rules_for
 from .rules.meta import BAD_ANNOTATION
+from .running_code import RunningCode
 from .sqlscan import pieces
 from .statements import read_statement
 
@@ -34,7 +35,9 @@ def check(
     dialect: str,
     policy: MigrationPolicy,
     schema: LiveSchema | None = None,
+    running: RunningCode | None = None,
 ) -> Report:
+    """`running`: a search of the running release's code (running_code.py), if one was made."""
     rules = rules_for(dialect)
     new_tables: set[str] = set()
     new_columns: set[tuple[str, str]] = set()
@@ -77,6 +80,7 @@ def check(
                 all_ops[:pos],
                 all_ops[pos + 1 :],
                 facts,
+                running,
             )
             for rule in rules:
                 if scope.is_new(getattr(op, "table", None)) and not rule.on_new_tables:

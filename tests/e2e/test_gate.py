@@ -66,3 +66,49 @@ def test_an_allow_annotation_with_a_reason_lets_the_same_ship_through_and_says_s
     assert finding["allowed"] and finding["allow_reason"] == reason
     assert reason in "\n".join(report["lines"])
     assert set(current_of(lab).values()) == {result.release}
+
+
+ADD_NOTE = """<?php
+use Illuminate\\Database\\Migrations\\Migration;
+use Illuminate\\Database\\Schema\\Blueprint;
+use Illuminate\\Support\\Facades\\Schema;
+
+return new class extends Migration
+{
+    public function up()
+    {
+        Schema::table('ledger', function (Blueprint $table) {
+            $table->string('audit_note')->nullable();
+        });
+    }
+};
+"""
+DROP_NOTE = ADD_NOTE.replace(
+    "$table->string('audit_note')->nullable();", "$table->dropColumn('audit_note');"
+)
+
+
+def test_dropping_a_column_the_running_release_never_names_passes_and_says_what_it_searched(
+    lab, fresh
+):
+    # the release that added the column never used it in code: its drop breaks no old worker,
+    # found by searching the code `current` runs on the migration host (migrations left out)
+    lab.commit_release(
+        "gate-add-note", {"database/migrations/2030_01_02_000000_add_note.php": ADD_NOTE}, base="v2"
+    )
+    assert ship(fresh, "--ref", "gate-add-note").code == 0
+    lab.commit_release(
+        "gate-drop-note",
+        {"database/migrations/2030_01_03_000000_drop_note.php": DROP_NOTE},
+        base="gate-add-note",
+    )
+    result = ship(fresh, "--ref", "gate-drop-note")
+    assert result.code == 0, result
+    findings = result.of("StepOutput")[0]["data"]["findings"]
+    assert [(f["rule"], f["severity"]) for f in findings] == [("contract-unused", "warn")]
+    assert "running release's code on h1" in findings[0]["why"], findings
+    cols = lab.sql(
+        "select column_name from information_schema.columns where table_name='ledger'"
+    ).stdout
+    assert "audit_note" not in cols  # migrated
+    assert set(current_of(lab).values()) == {result.release}

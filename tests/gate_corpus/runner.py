@@ -23,6 +23,7 @@ from deploytool.migrations.phpfacts import SourceFacts
 from deploytool.migrations.policy import MigrationPolicy
 from deploytool.migrations.pretend import migrations_from_pretend
 from deploytool.migrations.report import PendingMigration, Report
+from deploytool.migrations.running_code import RunningCode
 
 from .build_cases import BLIND, schema_of
 
@@ -91,9 +92,21 @@ def pending(case: dict, dialect: str, mode: str) -> list[PendingMigration]:
     ]
 
 
+def running_of(case: dict) -> RunningCode | None:
+    """The search of the code that ran before the migration (running_facts.py), as ship makes
+    it on the migration host's `current`; None where it is not known."""
+    found = case["facts"].get("running_code")
+    if not found:
+        return None
+    where = f"the code at {found['at'][:10]}"
+    return RunningCode(frozenset(found["searched"]), frozenset(found["found"]), where)
+
+
 def judge(case: dict, dialect: str, mode: str) -> Report:
-    schema = schema_of(case["dialects"][dialect]["schema"]) if mode == "ship" else None
-    return check(pending(case, dialect, mode), dialect, MigrationPolicy(), schema)
+    ship = mode == "ship"
+    schema = schema_of(case["dialects"][dialect]["schema"]) if ship else None
+    running = running_of(case) if ship else None
+    return check(pending(case, dialect, mode), dialect, MigrationPolicy(), schema, running)
 
 
 @dataclass

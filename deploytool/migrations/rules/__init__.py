@@ -7,12 +7,12 @@ safe expand/contract alternative shown next to every finding.
 
 from __future__ import annotations
 
-from . import columns, constraints, data, indexes, loops, meta, source, tables, types
+from . import columns, constraints, data, indexes, loops, meta, running, source, tables, types
 from .base import Rule, Scope
 
 RULES: dict[str, Rule] = {
     r.id: r
-    for family in (columns, types, tables, indexes, constraints, data, source, loops, meta)
+    for family in (columns, types, tables, running, indexes, constraints, data, source, loops, meta)
     for r in family.RULES
 }
 

@@ -26,6 +26,7 @@ class Scope:
     earlier: tuple[Op, ...] = ()  # operations before this one in the same migration
     later: tuple[Op, ...] = ()  # operations after this one in the same migration
     facts: Any = None  # phpfacts.SourceFacts of a Laravel migration; None for raw SQL
+    running: Any = None  # running_code.RunningCode: what the running release names; None unknown
 
     def is_new(self, table: str | None) -> bool:
         return table is not None and key(table) in self.new_tables
@@ -35,6 +36,14 @@ class Scope:
 
     def live(self, table: str, column: str) -> ColumnInfo | None:
         return self.schema.column(table, column) if self.schema else None
+
+    def unused_table(self, table: str) -> bool:
+        """The running release's code was searched and never names the table or its model."""
+        return self.running is not None and self.running.uses_table(table) is False
+
+    def unused_column(self, column: str) -> bool:
+        """The running release's code was searched and never names the column (any table's)."""
+        return self.running is not None and self.running.uses_column(column) is False
 
 
 @dataclass(frozen=True)
