@@ -22,6 +22,7 @@ a fifteenth, is sealed.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -153,6 +154,11 @@ def test_corpus_size_and_split():
     earlier = repos | {c["source"]["repo"] for c in second}
     for split in BLIND[1:]:  # each later harvest: from repositories no earlier one has a case from
         mine = [c for c in CASES if c["split"] == split]
+        if not mine and split == BLIND[-1]:
+            # the sealed set may be a committed manifest not yet recorded (harvested so the one
+            # before it could be opened): it has no case for the rules to be tuned on
+            assert (Path(__file__).parent / "review" / f"{split}_manifest.json").exists(), split
+            continue
         least, repo_count = HARVEST_SIZES[split]
         assert len(mine) >= least, split
         theirs = {c["source"]["repo"] for c in mine}
