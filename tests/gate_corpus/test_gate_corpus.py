@@ -112,6 +112,11 @@ FLOORS = {
     ("heldout15", "mysql"): (36, 1),
     ("heldout15", "pgsql"): (29, 0),
     ("heldout15", "sqlite"): (25, 1),
+    # heldout16, opened after heldout17's manifest was committed (scored unseen before it: 73 of
+    # 74 blocked, 7 false blocks, 6 of them drops the previous release's code never names)
+    ("heldout16", "mysql"): (40, 4),
+    ("heldout16", "pgsql"): (18, 2),
+    ("heldout16", "sqlite"): (15, 1),
 }
 
 
