@@ -62,6 +62,19 @@ def parse_found(stdout: str) -> frozenset[str]:
     return frozenset(line.strip() for line in stdout.splitlines() if _IDENT.fullmatch(line.strip()))
 
 
+def _hump(column: str) -> re.Pattern:
+    # `IsPrivate` inside getIsPrivateAttribute / scopeIsPrivate, `isPrivate` as a word start
+    studly = _studly(column)
+    camel = studly[:1].lower() + studly[1:]
+    return re.compile(rf"(?:{re.escape(studly)}|^{re.escape(camel)})(?![a-z])")
+
+
+def _table_words(table: str) -> set[str]:
+    # the table's name and the model class names Laravel would map to it, lower-cased
+    words = {table, _studly(_singular(table)).lower()}
+    return words | {_studly(_singular(p)).lower() for p in table.split("_") if len(p) > 2}
+
+
 def _studly(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part)
 
@@ -86,24 +99,25 @@ class RunningCode:
     def _lowered(self) -> frozenset[str]:
         return frozenset(f.lower() for f in self.found)
 
-    def _hump(self, name: str) -> bool:
-        # `IsPrivate` inside getIsPrivateAttribute / scopeIsPrivate, `isPrivate` as a word start
-        studly = _studly(name)
-        camel = studly[:1].lower() + studly[1:]
-        hump = re.compile(rf"(?:{re.escape(studly)}|^{re.escape(camel)})(?![a-z])")
-        return any(hump.search(f) for f in self.found)
-
     def uses_table(self, table: str) -> bool | None:
         """None if the name was not searched (then nothing is known)."""
         t = table.lower().rsplit(".", 1)[-1]
         if t not in self.searched:
             return None
-        words = {t, _studly(_singular(t)).lower()}
-        words |= {_studly(_singular(p)).lower() for p in t.split("_") if len(p) > 2}
-        return bool(words & self._lowered())
+        return bool(_table_words(t) & self._lowered())
 
     def uses_column(self, column: str) -> bool | None:
         c = column.lower()
         if c not in self.searched:
             return None
-        return c in self._lowered() or self._hump(c)
+        return c in self._lowered() or any(_hump(c).search(f) for f in self.found)
+
+    def decisive(self) -> frozenset[str]:
+        """The found identifiers that decide some answer: the same answers to uses_table and
+        uses_column for every searched name, from far fewer identifiers (what a stored fact
+        keeps; the probe's full list holds every identifier merely containing a form)."""
+        keep = set()
+        for name in self.searched:
+            keep |= {f for f in self.found if f.lower() in _table_words(name)}
+            keep |= {f for f in self.found if _hump(name).search(f)}
+        return frozenset(keep)

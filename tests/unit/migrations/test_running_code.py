@@ -66,6 +66,34 @@ def rules(report):
     return sorted((f.rule, f.severity) for f in report.findings)
 
 
+def test_the_decisive_identifiers_answer_every_question_as_the_full_list_does():
+    # what a stored corpus fact keeps: a found list cut to the identifiers that decide an answer
+    names = frozenset({"comments", "is_private", "votes", "role_user", "layout", "status"})
+    found = frozenset(
+        {
+            "Comment",
+            "CommentController",
+            "getIsPrivateAttribute",
+            "isPrivateish",
+            "Role",
+            "ChannelLayout",
+            "layouts",
+            "status_code",
+            "STATUS",
+            "private",
+            "Votes",
+            "voter",
+        }
+    )
+    full = RunningCode(names, found)
+    cut = RunningCode(names, full.decisive())
+    assert len(cut.found) < len(found)
+    for n in names:
+        assert (cut.uses_table(n), cut.uses_column(n)) == (full.uses_table(n), full.uses_column(n))
+    assert {"Comment", "getIsPrivateAttribute", "Role", "STATUS", "Votes"} <= cut.found
+    assert not {"CommentController", "voter", "layouts"} & cut.found
+
+
 def test_unknown_running_code_blocks_the_drops_as_before():
     assert rules(judge(None)) == [("drop-column", "block"), ("drop-table", "block")]
 
